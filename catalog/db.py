@@ -1,0 +1,107 @@
+"""Database engine and schema set-up, for SQLite (embedded default) and PostgreSQL.
+
+The schema is owned by alembic migrations (`catalog/migrations/`): `init_db` upgrades to head,
+so a new data directory and an old one end in the same state.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import Connection
+
+from catalog.config import Settings, load_settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def make_engine(database_url: str) -> Engine:
+    if database_url.startswith("sqlite"):
+        engine = create_engine(database_url, connect_args={"timeout": 60})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(database_url, pool_pre_ping=True)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see `_on_begin`).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # WAL: readers (the web site) keep reading while a harvest writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection):
+        # A writer takes the write lock at BEGIN, so what it read at the start of its
+        # transaction (e.g. the change sequence) cannot be changed under it.
+        if conn.get_execution_options().get("sqlite_immediate"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def is_sqlite(conn_or_engine) -> bool:
+    return conn_or_engine.dialect.name == "sqlite"
+
+
+def writer_connection(engine: Engine) -> Connection:
+    """A connection for a write transaction (immediate write lock on SQLite)."""
+    conn = engine.connect()
+    if is_sqlite(engine):
+        conn = conn.execution_options(sqlite_immediate=True)
+    return conn
+
+
+def upgrade(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+@lru_cache(maxsize=16)
+def _migrated_engine(database_url: str, data_dir: Path) -> Engine:
+    if database_url.startswith("sqlite"):
+        data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(database_url)
+    upgrade(engine)
+    return engine
+
+
+def get_engine(settings: Settings | None = None) -> Engine:
+    """The engine for these settings, created and migrated once per process."""
+    settings = settings or load_settings()
+    return _migrated_engine(settings.database_url, settings.data_dir)
+
+
+def reserve_sequence(conn: Connection, size: int) -> list[int]:
+    """Reserve `size` change-sequence numbers, in increasing order.
+
+    PostgreSQL: a real SEQUENCE, which never blocks concurrent writers. SQLite: writers are
+    serialised by the database lock (BEGIN IMMEDIATE), so the next numbers are those past the
+    highest in use.
+    """
+    if size <= 0:
+        return []
+    if is_sqlite(conn):
+        current = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM record")).scalar_one()
+        first = max(current + 1, conn.info.get("seq_next", 0))
+        conn.info["seq_next"] = first + size
+        return list(range(first, first + size))
+    rows = conn.execute(
+        text("SELECT nextval('record_seq') FROM generate_series(1, :n)"), {"n": size}
+    )
+    return sorted(r[0] for r in rows)

@@ -1,0 +1,206 @@
+"""Streamed reading of tabular files: CSV, JSON (array or `{"items": [...]}`), NDJSON, Parquet.
+
+Every reader yields `(position, row)` one row at a time, so memory does not grow with the file:
+`position` is the row number a person will look for (CSV: the file's row number, header = 1, as
+Frictionless counts; other formats: the item's rank, from 1). CSV cells are strings, empty cells
+are None; JSON and Parquet keep their native types.
+Anything that makes the file unreadable raises `UnusableInput` with a French explanation.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import ijson
+import orjson
+
+from catalog.errors import UnusableInput
+
+FORMATS = ("csv", "json", "ndjson", "parquet")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".geojson": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".parquet": "parquet",
+}
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def detect_format(path: Path, head: bytes | None = None) -> str:
+    """The format of a file, from its extension or else from its first bytes."""
+    ext = _EXTENSIONS.get(path.suffix.lower())
+    if ext:
+        return ext
+    if head is None:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"["):
+        return "json"
+    if stripped.startswith(b"{"):
+        # One object per line is NDJSON; an object spread over lines is a JSON envelope.
+        first_line = stripped.split(b"\n", 1)[0].strip()
+        try:
+            orjson.loads(first_line)
+            return "ndjson"
+        except orjson.JSONDecodeError:
+            return "json"
+    return "csv"
+
+
+def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8") -> Iterator[tuple[int, dict]]:
+    path = Path(path)
+    if not path.exists():
+        raise UnusableInput(f"Fichier introuvable : {path}")
+    if path.stat().st_size == 0:
+        raise UnusableInput(f"Le fichier {path.name} est vide.")
+    fmt = fmt or detect_format(path)
+    if fmt == "csv":
+        yield from _iter_csv(path, encoding)
+    elif fmt == "json":
+        with open(path, "rb") as f:
+            yield from iter_json_stream(f, path.name)
+    elif fmt == "ndjson":
+        yield from _iter_ndjson(path, encoding)
+    elif fmt == "parquet":
+        yield from _iter_parquet(path)
+    else:
+        raise UnusableInput(f"Format inconnu « {fmt} » (formats lus : {', '.join(FORMATS)}).")
+
+
+def _utf8_lines(path: Path, encoding: str) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    line_no = 1
+    with open(path, "rb") as f:
+        pending = ""
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise UnusableInput(
+                    f"{path.name} n'est pas encodé en {encoding.upper()} (octet invalide vers la ligne "
+                    f"{line_no + pending.count(chr(10))}). Réencodez le fichier en UTF-8 ou "
+                    "indiquez son encodage."
+                ) from exc
+            text = pending + text
+            lines = text.split("\n")
+            pending = lines.pop()
+            for line in lines:
+                line_no += 1
+                yield line + "\n"
+        pending += decoder.decode(b"", final=True)
+        if pending:
+            yield pending
+
+
+def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
+    lines = _utf8_lines(path, encoding)
+    first = next(lines, "")
+    first = first.lstrip("\ufeff")
+    delimiter = max((",", ";", "\t", "|"), key=first.count)
+    reader = csv.reader(_chain([first], lines), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise UnusableInput(f"{path.name} : en-tête CSV illisible ({exc}).") from exc
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise UnusableInput(f"{path.name} : la première ligne (en-tête) est vide.")
+    width = len(header)
+    row_number = 1
+    try:
+        for cells in reader:
+            row_number += 1
+            if not cells:
+                continue
+            row = {name: (value if value != "" else None) for name, value in zip(header, cells)}
+            if len(cells) != width:
+                # Keep the row so the report can say which one; validation will flag it.
+                row["__cells__"] = len(cells)
+            yield row_number, row
+    except csv.Error as exc:
+        raise UnusableInput(f"{path.name}, ligne {row_number + 1} : CSV mal formé ({exc}).") from exc
+
+
+def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from rest
+
+
+def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
+    """Items of a JSON array, or of the `items`/`results`/`data` array of a JSON object.
+
+    `stream` must be seekable (a file, or `io.BytesIO` for an HTTP response).
+    """
+    head = stream.read(1 << 16)
+    stream.seek(0)
+    prefix = _items_prefix(head)
+    position = 0
+    try:
+        for item in ijson.items(stream, prefix, use_float=True):
+            position += 1
+            if not isinstance(item, dict):
+                raise UnusableInput(f"{name} : l'élément n°{position} n'est pas un objet JSON.")
+            yield position, item
+    except ijson.common.IncompleteJSONError as exc:
+        raise UnusableInput(
+            f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) ({exc})."
+        ) from exc
+    except ijson.common.JSONError as exc:
+        raise UnusableInput(f"{name} : JSON mal formé ({exc}).") from exc
+    except UnicodeDecodeError as exc:
+        raise UnusableInput(f"{name} : le JSON n'est pas encodé en UTF-8.") from exc
+
+
+def _items_prefix(head: bytes) -> str:
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"["):
+        return "item"
+    for key in (b'"items"', b'"results"', b'"data"', b'"features"'):
+        if key in head:
+            return key.strip(b'"').decode() + ".item"
+    return "item"
+
+
+def _iter_ndjson(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
+    position = 0
+    for line in _utf8_lines(path, encoding):
+        line = line.strip()
+        if not line:
+            continue
+        position += 1
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise UnusableInput(f"{path.name}, ligne {position} : JSON mal formé ({exc}).") from exc
+        if not isinstance(item, dict):
+            raise UnusableInput(f"{path.name}, ligne {position} : un objet JSON est attendu.")
+        yield position, item
+
+
+def _iter_parquet(path: Path) -> Iterator[tuple[int, dict]]:
+    import pyarrow.lib
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pyarrow.lib.ArrowInvalid, OSError) as exc:
+        raise UnusableInput(f"{path.name} : fichier Parquet illisible ({exc}).") from exc
+    position = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=4096):
+            for row in batch.to_pylist():
+                position += 1
+                yield position, row
+    except (pyarrow.lib.ArrowInvalid, OSError) as exc:
+        raise UnusableInput(f"{path.name} : fichier Parquet tronqué ou corrompu ({exc}).") from exc

@@ -1,0 +1,1 @@
+"""The `maillage` command: the composition root that wires catalog, harvesters and web."""
