@@ -105,3 +105,14 @@ def reserve_sequence(conn: Connection, size: int) -> list[int]:
         text("SELECT nextval('record_seq') FROM generate_series(1, :n)"), {"n": size}
     )
     return sorted(r[0] for r in rows)
+
+
+def reset_database(engine: Engine) -> None:
+    """Empty every catalog table (tests on a shared PostgreSQL database start clean)."""
+    if is_sqlite(engine) and engine.url.database and not Path(engine.url.database).exists():
+        return
+    from catalog.tables import metadata
+
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
