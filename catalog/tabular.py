@@ -62,7 +62,7 @@ def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8")
     path = Path(path)
     if not path.exists():
         raise UnusableInput(f"Fichier introuvable : {path}")
-    if path.stat().st_size == 0:
+    if path.is_file() and path.stat().st_size == 0:
         raise UnusableInput(f"Le fichier {path.name} est vide.")
     fmt = fmt or detect_format(path)
     if fmt == "csv":

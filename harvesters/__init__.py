@@ -1,0 +1,23 @@
+"""Harvesters: one module per source format, all run by the shared engine (`engine.py`).
+
+A format is registered in `FORMATS` (name → "module:Class"); the CLI and the source scheduler
+look formats up here, so adding a source format is adding one module and one line.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+FORMATS: dict[str, str] = {
+    "datainclusion": "harvesters.datainclusion:DataInclusionHarvester",
+}
+
+
+def harvester_class(format_name: str):
+    try:
+        target = FORMATS[format_name]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS))
+        raise KeyError(f"Format de source inconnu « {format_name} » (formats connus : {known}).") from None
+    module_name, class_name = target.split(":")
+    return getattr(importlib.import_module(module_name), class_name)

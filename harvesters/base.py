@@ -1,0 +1,59 @@
+"""What every harvester is: something that reads a source and yields items to the engine.
+
+A harvester knows its source format and nothing else. It yields `Item`s whose `row` is named
+after our schema's fields (the mapping); the engine validates, identifies, writes, archives and
+reports. An item the harvester cannot map carries `problems` instead of a row: it is reported,
+and the rest flows. A source that cannot be read at all raises `UnusableInput`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from catalog.validation import Problem
+
+
+@dataclass(slots=True)
+class Item:
+    kind: str
+    row: dict[str, Any] | None
+    reference: str = ""  # where a person finds it in the source: "ligne 12", "formation 03_123"
+    problems: list[Problem] = field(default_factory=list)
+    # The catalog id (`qualified_id(...)`) of an item that could not be mapped, so that a record
+    # already in the catalog still counts as present in the source (never archived for a defect).
+    id_hint: str | None = None
+
+
+class Harvester:
+    """Base class: subclasses set `format`, `kinds`, and implement `items()`."""
+
+    format: ClassVar[str]
+    kinds: ClassVar[tuple[str, ...]]
+    default_source: ClassVar[str]
+    # Name of the environment variable holding the credential, when the format needs one.
+    credentials_env: ClassVar[str | None] = None
+
+    def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
+        self.location = location
+        self.options = options or {}
+        self.credentials = credentials
+
+    def items(self) -> Iterator[Item]:
+        raise NotImplementedError
+
+    def covered_kinds(self) -> tuple[str, ...]:
+        """The kinds this run speaks for completely, asked after `items()` is exhausted.
+
+        Records of these kinds that the run did not see have vanished from the source. A file
+        of services says nothing about structures: such a harvester returns ("service",).
+        """
+        return self.kinds
+
+    # Progress, when the harvester can tell (bytes of a file, pages of an API).
+    def progress_total(self) -> int | None:
+        return None
+
+    def progress_done(self) -> int | None:
+        return None

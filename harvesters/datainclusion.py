@@ -1,0 +1,123 @@
+"""data·inclusion, schema v1: the national aggregation of services d'insertion.
+
+Two ways in, same records (our `structure` and `service` schemas are data·inclusion v1):
+
+- the API (`https://api.data.inclusion.gouv.fr`): `GET /api/v1/structures` and
+  `GET /api/v1/services`, bearer token, paged with `page` (from 1) and `size`; each page is
+  `{"items": [...], "total": n, "page": p, "size": s, "pages": k}`. Optional `sources` filter
+  (a producer slug, e.g. `dora`). Items carry extra computed fields (`score_qualite`,
+  `adresse_certifiee`...) that are not part of the schema and are ignored by validation.
+- the bulk files (`structures.*` / `services.*`, as published on data.gouv.fr): JSON array,
+  NDJSON, CSV (array cells as JSON text) or Parquet, local or by URL. A bulk file holds one kind,
+  told by its name or by its columns (a service has a `structure_id`); the run speaks for that
+  kind only.
+
+Identifiers are already qualified (`dora--1234`) in data·inclusion; the engine keeps them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from itertools import chain
+from pathlib import Path
+from typing import Any, ClassVar
+
+from catalog.errors import UnusableInput
+from catalog.tabular import detect_format, iter_rows
+from harvesters.base import Harvester, Item
+from harvesters.http import HttpClient, is_url
+
+API_ENDPOINTS = {"structure": "/api/v1/structures", "service": "/api/v1/services"}
+BULK_SUFFIXES = (".json", ".ndjson", ".jsonl", ".csv", ".parquet")
+
+
+class DataInclusionHarvester(Harvester):
+    format: ClassVar[str] = "datainclusion"
+    kinds: ClassVar[tuple[str, ...]] = ("structure", "service")
+    default_source: ClassVar[str] = "datainclusion"
+    credentials_env: ClassVar[str] = "DATAINCLUSION_API_TOKEN"
+
+    def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
+        super().__init__(location, options=options, credentials=credentials)
+        self._covered: tuple[str, ...] = ()
+        self._size: int | None = None
+        self._done = 0
+
+    def items(self) -> Iterator[Item]:
+        if is_url(self.location) and not self.location.lower().endswith(BULK_SUFFIXES):
+            yield from self._api_items()
+        else:
+            yield from self._bulk_items()
+
+    def covered_kinds(self) -> tuple[str, ...]:
+        return self._covered
+
+    def progress_total(self) -> int | None:
+        return self._size
+
+    def progress_done(self) -> int | None:
+        return self._done
+
+    # -- API -----------------------------------------------------------------------------------
+
+    def _api_items(self) -> Iterator[Item]:
+        token = self.credentials or os.environ.get(self.credentials_env or "")
+        client = HttpClient(token=token)
+        base = self.location.rstrip("/")
+        size = int(self.options.get("page_size", 1000))
+        kinds = self.options.get("kinds") or self.kinds
+        self._size = 0
+        for kind in kinds:
+            params: dict[str, Any] = {"size": size}
+            if self.options.get("sources"):
+                params["sources"] = self.options["sources"]
+            page, pages = 1, 1
+            while page <= pages:
+                body = client.get_json(base + API_ENDPOINTS[kind], params | {"page": page})
+                if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                    raise UnusableInput(f"{base}{API_ENDPOINTS[kind]} page {page} : réponse inattendue "
+                                        "(pas de liste « items »).")
+                pages = int(body.get("pages") or 1)
+                if page == 1:
+                    self._size += int(body.get("total") or 0)
+                for rank, row in enumerate(body["items"], start=1):
+                    self._done += 1
+                    yield Item(kind, row, reference=f"{kind}s page {page}, élément {rank}")
+                page += 1
+            # Only a kind read to its last page speaks for the whole source.
+            self._covered += (kind,)
+
+    # -- bulk files ----------------------------------------------------------------------------
+
+    def _bulk_items(self) -> Iterator[Item]:
+        path, downloaded = self._local_path()
+        try:
+            fmt = self.options.get("format") or detect_format(path)
+            rows = iter_rows(path, fmt, encoding=self.options.get("encoding", "utf-8"))
+            first = next(rows, None)
+            if first is None:
+                raise UnusableInput(f"{path.name} ne contient aucun enregistrement.")
+            kind = self.options.get("kind") or _kind_of(path, first[1])
+            self._covered = (kind,)
+            for position, row in chain([first], rows):
+                self._done += 1
+                yield Item(kind, row, reference=f"ligne {position}" if fmt == "csv" else f"élément {position}")
+        finally:
+            if downloaded:
+                path.unlink(missing_ok=True)
+
+    def _local_path(self) -> tuple[Path, bool]:
+        if is_url(self.location):
+            suffix = Path(self.location.split("?")[0]).suffix
+            return HttpClient().download(self.location, suffix=suffix), True
+        return Path(self.location), False
+
+
+def _kind_of(path: Path, first_row: dict) -> str:
+    name = path.name.lower()
+    if "service" in name:
+        return "service"
+    if "structure" in name:
+        return "structure"
+    return "service" if "structure_id" in first_row else "structure"

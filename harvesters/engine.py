@@ -1,0 +1,455 @@
+"""The harvest engine, shared by every source format.
+
+One run = one job, and one database transaction for everything it writes:
+
+    read items → validate (compiled schema) → identify → write (store: change detection,
+    revisions) → judge what vanished (per source *and* kind) → circuit breaker → archive
+    after the grace period → commit, or roll back (dry run, held, failure, killed process).
+
+So a malformed file, a truncated feed or a killed process leaves the catalog exactly as it was,
+and a dry run reports precisely what a real run would do. The job row itself is written in
+separate short transactions so its status is visible while the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import islice
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import Connection, Engine
+
+from catalog.clock import utcnow
+from catalog.config import Settings, load_settings
+from catalog.db import get_engine, writer_connection
+from catalog.errors import UnusableInput
+from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Source
+from catalog.records import qualified_id
+from catalog.store import CONFLICT, UNCHANGED, Candidate, RecordWriter
+from catalog.validation import Problem, validator_for
+from harvesters.base import Harvester, Item
+from harvesters.report import ErrorGroup, ReportSpool
+
+JOBS = HarvestJob.__table__
+RECORDS = Record.__table__
+
+PENDING, RUNNING, DONE, DONE_WITH_ERRORS, FAILED, HELD = (
+    "pending", "running", "done", "done-with-errors", "failed", "held",
+)
+STATUS_LABELS = {
+    PENDING: "en attente",
+    RUNNING: "en cours",
+    DONE: "terminé",
+    DONE_WITH_ERRORS: "terminé avec erreurs",
+    FAILED: "échoué",
+    HELD: "suspendu (à vérifier)",
+}
+COUNT_NAMES = ("read", "added", "updated", "unchanged", "invalid", "archived", "missing", "restored")
+# A job still "running" after this long, whatever its host, is considered dead.
+STALE_AFTER = timedelta(hours=24)
+
+
+@dataclass
+class SourcePolicy:
+    """How cautiously a source is harvested (from its registration, or the defaults)."""
+
+    name: str
+    grace_days: int
+    archive_threshold: float
+
+
+@dataclass
+class JobSummary:
+    job_id: int
+    source: str
+    format: str
+    status: str
+    dry_run: bool
+    kinds: list[str]
+    counts: dict[str, int]
+    message: str | None = None
+    groups: list[ErrorGroup] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job_id,
+            "source": self.source,
+            "format": self.format,
+            "status": self.status,
+            "dry_run": self.dry_run,
+            "kinds": self.kinds,
+            "counts": self.counts,
+            "message": self.message,
+            "errors": [g.as_dict() for g in self.groups if g.code is not None],
+        }
+
+
+class HeldForReview(Exception):
+    """The run would archive too large a share of a source's records: nothing is changed."""
+
+
+def source_policy(engine: Engine, name: str, settings: Settings) -> SourcePolicy:
+    with engine.connect() as conn:
+        row = conn.execute(select(Source.__table__).where(Source.__table__.c.name == name)).first()
+    if row is None:
+        return SourcePolicy(name, settings.grace_days, settings.archive_threshold)
+    return SourcePolicy(name, row.grace_days, row.archive_threshold)
+
+
+def harvest(
+    harvester: Harvester,
+    *,
+    source: str | None = None,
+    settings: Settings | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: bool = False,
+    batch_size: int = 1000,
+) -> JobSummary:
+    """Run `harvester` as a job of `source` and return its summary (never raises for bad input)."""
+    settings = settings or load_settings()
+    engine = get_engine(settings)
+    policy = source_policy(engine, source or harvester.default_source, settings)
+    reap_interrupted_jobs(engine)
+    job_id = _create_job(engine, harvester, policy.name, dry_run, force)
+    run = _Run(engine, harvester, policy, job_id, dry_run=dry_run, force=force, batch_size=batch_size)
+    try:
+        run.execute(progress)
+    finally:
+        run.finish()
+    if run.committed:
+        _sync_search_index(settings, engine, run)
+    return run.summary()
+
+
+class _Run:
+    def __init__(self, engine: Engine, harvester: Harvester, policy: SourcePolicy, job_id: int,
+                 *, dry_run: bool, force: bool, batch_size: int) -> None:
+        self.engine = engine
+        self.harvester = harvester
+        self.policy = policy
+        self.job_id = job_id
+        self.dry_run = dry_run
+        self.force = force
+        self.batch_size = batch_size
+        self.now = utcnow()
+        self.counts: Counter[str] = Counter({name: 0 for name in COUNT_NAMES})
+        self.report = ReportSpool()
+        self.status = RUNNING
+        self.message: str | None = None
+        self.kinds: list[str] = []
+        self.committed = False
+        self.position = 0
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def execute(self, progress: bool) -> None:
+        _update_job(self.engine, self.job_id, status=RUNNING, started_at=self.now,
+                    pid=os.getpid(), host=socket.gethostname())
+        conn = writer_connection(self.engine)
+        transaction = conn.begin()
+        try:
+            _create_seen_table(conn)
+            active_before = {kind: _count_active(conn, self.policy.name, kind) for kind in self.harvester.kinds}
+            writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",
+                                  now=self.now, job_id=self.job_id)
+            with _progress_bar(progress, self.harvester) as advance:
+                for batch in _batched(self.harvester.items(), self.batch_size):
+                    self._process(conn, writer, batch)
+                    advance(len(batch))
+            self.kinds = list(self.harvester.covered_kinds())
+            self._judge_vanished(conn, writer, active_before)
+            _drop_seen_table(conn)
+            if self.dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+                self.committed = True
+            self.status = DONE_WITH_ERRORS if self.counts["invalid"] else DONE
+            if self.dry_run:
+                self.message = "Essai à blanc : rien n'a été enregistré."
+        except HeldForReview as held:
+            transaction.rollback()
+            self.status, self.message = HELD, str(held)
+        except UnusableInput as exc:
+            transaction.rollback()
+            self.status = FAILED
+            self.message = f"{exc} Le catalogue n'a pas été modifié."
+        except BaseException as exc:
+            # Anything else (a bug, Ctrl-C) also leaves the catalog untouched; record it, re-raise.
+            transaction.rollback()
+            self.status = FAILED
+            self.message = f"Erreur interne ({type(exc).__name__}: {exc}). Le catalogue n'a pas été modifié."
+            raise
+        finally:
+            conn.close()
+
+    def _process(self, conn: Connection, writer: RecordWriter, items: list[Item]) -> None:
+        entries = []
+        first_position: dict[tuple[str, str], int] = {}
+        for item in items:
+            self.position += 1
+            self.counts["read"] += 1
+            key, problems, candidate = self._validate(item)
+            if key is not None:
+                if key in first_position:
+                    problems, candidate = [_duplicate(key)], None
+                else:
+                    first_position[key] = self.position
+            entries.append((self.position, item, key, problems, candidate))
+        # Identifiers met in an earlier batch of this run are duplicates too.
+        earlier = _already_seen(conn, first_position)
+        _remember_seen(conn, [key for key in first_position if key not in earlier])
+        to_write = []
+        for position, item, key, problems, candidate in entries:
+            if key in earlier and first_position[key] == position:
+                problems, candidate = [_duplicate(key)], None
+            if candidate is None:
+                self.counts["invalid"] += 1
+                self.report.add(position=position, kind=item.kind, record_id=key[1] if key else None,
+                                reference=item.reference, status="invalid", problems=problems)
+            else:
+                to_write.append((position, item, candidate))
+        outcomes = writer.write([candidate for _, _, candidate in to_write])
+        for (position, item, _), outcome in zip(to_write, outcomes):
+            if outcome.status == UNCHANGED:
+                self.counts["unchanged"] += 1
+                continue
+            self.counts["invalid" if outcome.status == CONFLICT else outcome.status] += 1
+            self.report.add(position=position, kind=item.kind, record_id=outcome.candidate.id,
+                            reference=item.reference, status=outcome.status, detail=outcome.detail)
+
+    def _validate(self, item: Item) -> tuple[tuple[str, str] | None, list[Problem], Candidate | None]:
+        """The item's catalog key (when one can be told), its problems, and the candidate."""
+        if item.row is None or item.problems:
+            key = (item.kind, item.id_hint) if item.id_hint else None
+            return key, item.problems or [Problem(None, "unmapped", "Élément non reconnu.")], None
+        data, problems = validator_for(item.kind).check(item.row)
+        source, raw_id = item.row.get("source"), item.row.get("id")
+        key = (item.kind, qualified_id(str(source), str(raw_id))) if source and raw_id else None
+        if problems or key is None:
+            return key, problems, None
+        data["id"] = key[1]
+        return key, [], Candidate.from_data(item.kind, data)
+
+    def _judge_vanished(self, conn: Connection, writer: RecordWriter, active_before: dict[str, int]) -> None:
+        grace = timedelta(days=self.policy.grace_days)
+        for kind in self.kinds:
+            before = active_before.get(kind) or _count_active(conn, self.policy.name, kind)
+            vanished = _count_vanished(conn, self.policy.name, kind)
+            if before and vanished / before > self.policy.archive_threshold and not self.force:
+                self.counts["missing"] = vanished
+                raise HeldForReview(
+                    f"Exécution suspendue pour vérification : {vanished} enregistrement(s) « {kind} » sur "
+                    f"{before} ({vanished / before:.0%}) ont disparu de la source, au-delà du seuil de "
+                    f"{self.policy.archive_threshold:.0%}. Rien n'a été modifié. Après vérification de la "
+                    "source, relancez avec --force pour appliquer."
+                )
+            to_archive, newly_missing = [], []
+            for id_, missing_since in _iter_vanished(conn, self.policy.name, kind):
+                if self.policy.grace_days <= 0 or (missing_since is not None and missing_since + grace <= self.now):
+                    to_archive.append(id_)
+                else:
+                    newly_missing.append(id_)
+            for chunk in _chunks(newly_missing, 500):
+                writer.mark_missing(kind, chunk)
+            for chunk in _chunks(to_archive, 500):
+                writer.archive(kind, chunk)
+            for id_ in newly_missing:
+                self.report.add(position=0, kind=kind, record_id=id_, reference="", status="missing")
+            for id_ in to_archive:
+                self.report.add(position=0, kind=kind, record_id=id_, reference="", status="archived")
+            self.counts["missing"] += len(newly_missing)
+            self.counts["archived"] += len(to_archive)
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        if self.status == RUNNING:  # interrupted before execute() could say how it ended
+            self.status = FAILED
+        with self.engine.begin() as conn:
+            self.report.persist(conn, self.job_id)
+            conn.execute(
+                update(JOBS).where(JOBS.c.id == self.job_id).values(
+                    status=self.status, message=self.message, finished_at=utcnow(),
+                    kinds=orjson.dumps(self.kinds).decode(), **dict(self.counts),
+                )
+            )
+            if not self.dry_run:
+                conn.execute(update(Source.__table__).where(Source.__table__.c.name == self.policy.name)
+                             .values(last_job_id=self.job_id))
+        self.groups = self.report.groups()
+        self.report.close()
+
+    def summary(self) -> JobSummary:
+        return JobSummary(self.job_id, self.policy.name, self.harvester.format, self.status, self.dry_run,
+                          self.kinds, dict(self.counts), self.message, self.groups)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _create_job(engine: Engine, harvester: Harvester, source: str, dry_run: bool, force: bool) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(JOBS.insert().values(
+            source=source, format=harvester.format, location=harvester.location, status=PENDING,
+            dry_run=dry_run, forced=force, kinds="[]", created_at=utcnow(),
+            **{name: 0 for name in COUNT_NAMES},
+        ))
+        return result.inserted_primary_key[0]
+
+
+def _update_job(engine: Engine, job_id: int, **values: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(**values))
+
+
+def reap_interrupted_jobs(engine: Engine) -> int:
+    """Mark as failed the jobs left "running" by a process that died (the watchdog).
+
+    A killed run's transaction was never committed, so the catalog is as it was before it.
+    """
+    host = socket.gethostname()
+    reaped = 0
+    with engine.begin() as conn:
+        rows = conn.execute(select(JOBS.c.id, JOBS.c.pid, JOBS.c.host, JOBS.c.started_at, JOBS.c.created_at)
+                            .where(JOBS.c.status.in_([PENDING, RUNNING]))).all()
+        for row in rows:
+            started = row.started_at or row.created_at
+            dead = (row.host == host and row.pid and not _pid_alive(row.pid)) or (utcnow() - started > STALE_AFTER)
+            if dead:
+                conn.execute(update(JOBS).where(JOBS.c.id == row.id).values(
+                    status=FAILED, finished_at=utcnow(),
+                    message="Interrompu : le processus s'est arrêté avant la fin. Le catalogue n'a pas été modifié.",
+                ))
+                reaped += 1
+    return reaped
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _create_seen_table(conn: Connection) -> None:
+    # The identifiers met during this run. A temporary table, not a Python set, so that memory
+    # does not grow with the size of the source.
+    conn.execute(text("DROP TABLE IF EXISTS harvest_seen"))
+    conn.execute(text("CREATE TEMPORARY TABLE harvest_seen (kind VARCHAR(30) NOT NULL, "
+                      "id VARCHAR(300) NOT NULL, PRIMARY KEY (kind, id))"))
+
+
+def _drop_seen_table(conn: Connection) -> None:
+    conn.execute(text("DROP TABLE IF EXISTS harvest_seen"))
+
+
+def _duplicate(key: tuple[str, str]) -> Problem:
+    return Problem("id", "duplicate-id",
+                   f"Identifiant en double dans la source : « {key[1]} » figure déjà plus haut.", key[1])
+
+
+def _already_seen(conn: Connection, keys) -> set[tuple[str, str]]:
+    found = set()
+    by_kind: dict[str, list[str]] = {}
+    for kind, id_ in keys:
+        by_kind.setdefault(kind, []).append(id_)
+    for kind, ids in by_kind.items():
+        for chunk in _chunks(ids, 900):
+            params = {f"i{n}": v for n, v in enumerate(chunk)}
+            placeholders = ", ".join(f":i{n}" for n in range(len(chunk)))
+            rows = conn.execute(text(f"SELECT id FROM harvest_seen WHERE kind = :kind AND id IN ({placeholders})"),
+                                {"kind": kind, **params})
+            found.update((kind, r[0]) for r in rows)
+    return found
+
+
+def _remember_seen(conn: Connection, keys: list[tuple[str, str]]) -> None:
+    if keys:
+        conn.execute(text("INSERT INTO harvest_seen (kind, id) VALUES (:kind, :id)"),
+                     [{"kind": kind, "id": id_} for kind, id_ in keys])
+
+
+def _count_active(conn: Connection, source: str, kind: str) -> int:
+    return conn.execute(select(func.count()).select_from(RECORDS).where(
+        RECORDS.c.harvest_source == source, RECORDS.c.kind == kind, RECORDS.c.status == RECORD_ACTIVE,
+    )).scalar_one()
+
+
+_VANISHED = """FROM record r WHERE r.harvest_source = :source AND r.kind = :kind AND r.status = 'active'
+AND NOT EXISTS (SELECT 1 FROM harvest_seen h WHERE h.kind = r.kind AND h.id = r.id)"""
+
+
+def _count_vanished(conn: Connection, source: str, kind: str) -> int:
+    return conn.execute(text("SELECT COUNT(*) " + _VANISHED), {"source": source, "kind": kind}).scalar_one()
+
+
+def _iter_vanished(conn: Connection, source: str, kind: str) -> Iterator[tuple[str, Any]]:
+    query = text("SELECT r.id, r.missing_since " + _VANISHED).columns(
+        RECORDS.c.id, RECORDS.c.missing_since  # typed, so timestamps come back as datetimes
+    )
+    yield from conn.execute(query, {"source": source, "kind": kind}).all()
+
+
+def _batched(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _chunks(values: list, size: int) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+class _progress_bar:
+    """A rich progress bar on the terminal (records read, and bytes when the harvester knows)."""
+
+    def __init__(self, enabled: bool, harvester: Harvester) -> None:
+        self.enabled = enabled
+        self.harvester = harvester
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda n: None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("[bold]Moissonnage"), BarColumn(), TextColumn("{task.fields[read]} lus"),
+                                 TimeElapsedColumn(), transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("harvest", total=self.harvester.progress_total(), read=0)
+        self.read = 0
+
+        def advance(n: int) -> None:
+            self.read += n
+            self.progress.update(self.task, completed=self.harvester.progress_done(), read=self.read)
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.progress.stop()
+
+
+def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
+    """Bring the search index up to date with what the run committed (incremental)."""
+    try:
+        from catalog.search import sync_index
+
+        sync_index(settings, engine)
+    except Exception as exc:  # the catalog is committed; the index catches up at the next sync
+        note = f"Index de recherche non mis à jour ({exc}) : lancez « maillage index rebuild »."
+        run.message = f"{run.message} {note}" if run.message else note
+        _update_job(engine, run.job_id, message=run.message)

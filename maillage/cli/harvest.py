@@ -1,0 +1,53 @@
+"""`maillage harvest FORMAT LOCATION`: run a harvest job now."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from harvesters import FORMATS, harvester_class
+from maillage.cli.output import echo_job_summary, echo_json
+
+EXIT_CODES = {"done": 0, "done-with-errors": 0, "failed": 1, "held": 3}
+
+
+def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"« {pair} » : attendu CLÉ=VALEUR", param_hint="--option")
+        options[key.strip()] = value.strip()
+    return options
+
+
+@click.command("harvest")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(sorted(FORMATS)))
+@click.argument("location")
+@click.option("--source", "source_name", help="Nom de la source dans Maillage (par défaut : celui du format).")
+@click.option("--dry-run", is_flag=True, help="Essai à blanc : produit le rapport, n'enregistre rien.")
+@click.option("--force", is_flag=True, help="Appliquer même si le disjoncteur d'archivage se déclenche.")
+@click.option("--option", "options", multiple=True, metavar="CLÉ=VALEUR", help="Option du format (répétable).")
+@click.option("--token-env", help="Variable d'environnement contenant le jeton d'accès à la source.")
+@click.option("--json", "as_json", is_flag=True, help="Affiche le résumé du travail en JSON (scripts, cron).")
+def command(format_name, location, source_name, dry_run, force, options, token_env, as_json):
+    """Moissonne LOCATION (fichier ou URL) au format FORMAT.
+
+    Codes de sortie : 0 terminé (éventuellement avec des enregistrements invalides, voir le
+    rapport), 1 échec (rien n'a été modifié), 3 suspendu par le disjoncteur (rien n'a été modifié).
+    """
+    import os
+
+    from harvesters.engine import harvest
+
+    cls = harvester_class(format_name)
+    env_name = token_env or cls.credentials_env
+    harvester = cls(location, options=_parse_options(options), credentials=os.environ.get(env_name) if env_name else None)
+    summary = harvest(harvester, source=source_name, dry_run=dry_run, force=force,
+                      progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        echo_json(summary.as_dict())
+    else:
+        echo_job_summary(summary.as_dict())
+    sys.exit(EXIT_CODES.get(summary.status, 1))

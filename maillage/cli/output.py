@@ -1,0 +1,51 @@
+"""Shared terminal output: job summaries in French, JSON for scripts."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import orjson
+
+COUNT_LABELS = {
+    "read": "lus",
+    "added": "ajoutés",
+    "updated": "modifiés",
+    "unchanged": "inchangés",
+    "invalid": "invalides",
+    "restored": "restaurés",
+    "missing": "absents (délai de grâce)",
+    "archived": "archivés",
+}
+
+
+def echo_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+
+
+def echo_job_summary(summary: dict[str, Any]) -> None:
+    from harvesters.engine import STATUS_LABELS
+
+    status = summary["status"]
+    colour = {"done": "green", "done-with-errors": "yellow", "held": "yellow", "failed": "red"}.get(status)
+    title = f"Moissonnage n°{summary['job']} — source « {summary['source']} » ({summary['format']})"
+    if summary.get("dry_run"):
+        title += " — essai à blanc"
+    click.echo(title)
+    click.secho(f"Statut : {STATUS_LABELS.get(status, status)}", fg=colour, bold=True)
+    if summary.get("kinds"):
+        click.echo(f"Types couverts : {', '.join(summary['kinds'])}")
+    counts = summary["counts"]
+    click.echo("  ".join(f"{counts.get(k, 0)} {label}" for k, label in COUNT_LABELS.items()))
+    if summary.get("message"):
+        click.echo(summary["message"])
+    errors = summary.get("errors") or []
+    if errors:
+        click.echo("Problèmes, regroupés :")
+        for group in errors[:20]:
+            field = f"« {group['champ']} » " if group.get("champ") else ""
+            examples = ", ".join(group["exemples"][:5])
+            click.echo(f"  - {group['nombre']} × {field}{group['message'] or group['code']} ({examples}…)")
+        if len(errors) > 20:
+            click.echo(f"  … et {len(errors) - 20} autres groupes (voir « maillage jobs report »).")

@@ -1,0 +1,256 @@
+"""The harvest engine, end to end through the data·inclusion harvester and the SQLite store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import orjson
+import pytest
+from sqlalchemy import func, select, update
+
+from catalog.models import Record, Revision
+from harvesters.datainclusion import DataInclusionHarvester
+from harvesters.engine import harvest
+from harvesters.jobs import job_summary
+from tests.factories import service, structure, write_csv, write_json, write_ndjson
+
+RECORDS = Record.__table__
+REVISIONS = Revision.__table__
+
+
+def run(path, settings, **kwargs):
+    return harvest(DataInclusionHarvester(str(path)), source=kwargs.pop("source", "di"), settings=settings, **kwargs)
+
+
+def snapshot(engine):
+    """Everything a harvest could change, to compare before and after."""
+    with engine.connect() as conn:
+        records = conn.execute(select(RECORDS).order_by(RECORDS.c.kind, RECORDS.c.id)).all()
+        revisions = conn.execute(select(func.count()).select_from(REVISIONS)).scalar_one()
+    return [tuple(r) for r in records], revisions
+
+
+def statuses(engine, kind="service"):
+    with engine.connect() as conn:
+        rows = conn.execute(select(RECORDS.c.status, func.count()).where(RECORDS.c.kind == kind)
+                            .group_by(RECORDS.c.status)).all()
+    return dict(rows)
+
+
+def test_first_harvest_adds_every_record_with_provenance(tmp_path, settings, engine):
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(30)])
+    summary = run(path, settings)
+    assert summary.status == "done"
+    assert summary.kinds == ["service"]
+    assert summary.counts["read"] == 30 and summary.counts["added"] == 30
+    with engine.connect() as conn:
+        row = conn.execute(select(RECORDS).where(RECORDS.c.id == "test--v7")).mappings().one()
+        revision = conn.execute(select(REVISIONS).where(REVISIONS.c.record_id == "test--v7")).mappings().one()
+    assert row["harvest_source"] == "di" and row["source"] == "test"
+    assert row["job_id"] == summary.job_id and row["fetched_at"] is not None
+    assert row["lien_source"] == "https://exemple.fr/services/7" and row["date_maj"] == "2025-04-02"
+    assert orjson.loads(row["data"])["nom"] == "Accompagnement numéro 7"
+    assert revision["action"] == "created" and revision["author"] == "moissonnage:di"
+    assert orjson.loads(revision["changes"])["nom"] == [None, "Accompagnement numéro 7"]
+
+
+def test_same_file_twice_writes_nothing_the_second_time(tmp_path, settings, engine):
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(30)])
+    run(path, settings)
+    before = snapshot(engine)
+    second = run(path, settings)
+    assert second.counts["unchanged"] == 30
+    assert second.counts["added"] == second.counts["updated"] == second.counts["archived"] == 0
+    assert snapshot(engine) == before  # not one write: no seq, no fetched_at, no revision moved
+
+
+def test_a_change_is_one_revision_with_field_level_before_after(tmp_path, settings, engine):
+    records = [service(i) for i in range(10)]
+    run(write_json(tmp_path / "services.json", records), settings)
+    records[3]["nom"] = "Atelier permis de conduire"
+    records[3]["frais"] = "payant"
+    summary = run(write_json(tmp_path / "services.json", records), settings)
+    assert summary.counts["updated"] == 1 and summary.counts["unchanged"] == 9
+    with engine.connect() as conn:
+        revision = conn.execute(select(REVISIONS).where(REVISIONS.c.record_id == "test--v3", REVISIONS.c.version == 2)).mappings().one()
+    assert revision["action"] == "updated"
+    assert orjson.loads(revision["changes"]) == {
+        "frais": ["gratuit", "payant"],
+        "nom": ["Accompagnement numéro 3", "Atelier permis de conduire"],
+    }
+
+
+def test_key_order_and_explicit_nulls_do_not_count_as_changes(tmp_path, settings):
+    records = [service(i) for i in range(5)]
+    run(write_json(tmp_path / "a.json", records), settings)
+    reordered = [dict(reversed(list(r.items()))) | {"telephone": None, "score_qualite": 0.4} for r in records]
+    summary = run(write_json(tmp_path / "a.json", reordered), settings)
+    assert summary.counts["unchanged"] == 5
+
+
+def test_losing_40_percent_of_records_is_held_and_changes_nothing(tmp_path, settings, engine):
+    records = [service(i) for i in range(50)]
+    run(write_json(tmp_path / "services.json", records), settings)
+    before = snapshot(engine)
+    records[0]["nom"] = "Un nom modifié dans le même fichier"
+    summary = run(write_json(tmp_path / "services.json", records[:30]), settings)
+    assert summary.status == "held"
+    assert "20" in summary.message and "40 %" in summary.message
+    assert snapshot(engine) == before  # not even the modified record was written
+    assert statuses(engine) == {"active": 50}
+
+
+def test_forced_run_marks_missing_then_archives_after_the_grace_period(tmp_path, settings, engine):
+    records = [service(i) for i in range(10)]
+    run(write_json(tmp_path / "services.json", records), settings)
+    shorter = write_json(tmp_path / "short.json", records[:6])
+    summary = run(shorter, settings, force=True)
+    assert summary.status == "done" and summary.counts["missing"] == 4 and summary.counts["archived"] == 0
+    assert statuses(engine) == {"active": 10}  # grace period: still published
+    # Eight days later, still absent: archived (never deleted), with a revision.
+    with engine.begin() as conn:
+        conn.execute(update(RECORDS).where(RECORDS.c.missing_since.is_not(None))
+                     .values(missing_since=RECORDS.c.missing_since - timedelta(days=8)))
+    summary = run(shorter, settings)
+    assert summary.counts["archived"] == 4
+    assert statuses(engine) == {"active": 6, "archived": 4}
+    with engine.connect() as conn:
+        actions = conn.execute(select(REVISIONS.c.action).where(REVISIONS.c.record_id == "test--v9")
+                               .order_by(REVISIONS.c.version)).scalars().all()
+    assert actions == ["created", "archived"]
+    # Back in the source: restored, as a new version.
+    summary = run(write_json(tmp_path / "services.json", records), settings)
+    assert summary.counts["restored"] == 4
+    assert statuses(engine) == {"active": 10}
+
+
+def test_a_record_back_within_grace_is_no_longer_missing(tmp_path, settings, engine):
+    records = [service(i) for i in range(10)]
+    run(write_json(tmp_path / "services.json", records), settings)
+    run(write_json(tmp_path / "short.json", records[:8]), settings)
+    summary = run(write_json(tmp_path / "services.json", records), settings)
+    assert summary.counts["unchanged"] == 10
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).where(RECORDS.c.missing_since.is_not(None))).scalar_one() == 0
+
+
+def test_a_services_file_says_nothing_about_structures(tmp_path, settings, engine):
+    run(write_json(tmp_path / "structures.json", [structure(i) for i in range(5)]), settings)
+    run(write_json(tmp_path / "services.json", [service(i) for i in range(5)]), settings)
+    summary = run(write_json(tmp_path / "services.json", [service(i) for i in range(5)]), settings)
+    assert summary.kinds == ["service"] and summary.counts["missing"] == 0
+    assert statuses(engine, "structure") == {"active": 5}
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("services.json", b'[{"source": "test", "id": "test--v1", "nom": "Accompagnement"}, {"source": "te'),
+        ("services.json", b"{ ceci n'est pas du JSON"),
+        ("services.ndjson", b'{"source": "test"}\n{"source": \n'),
+        ("services.csv", "source,id,nom\ntest,test--v1,Caf\xe9 solidaire\n".encode("latin-1")),
+        ("services.parquet", b"PAR1 truncated"),
+        ("services.json", b""),
+    ],
+    ids=["truncated-json", "not-json", "broken-ndjson", "latin1-csv", "corrupt-parquet", "empty"],
+)
+def test_unusable_file_fails_with_a_reason_and_changes_nothing(tmp_path, settings, engine, name, content):
+    run(write_json(tmp_path / "services.json", [service(i) for i in range(10)]), settings)
+    before = snapshot(engine)
+    bad = tmp_path / "bad" / name
+    bad.parent.mkdir()
+    bad.write_bytes(content)
+    summary = run(bad, settings)
+    assert summary.status == "failed"
+    assert "n'a pas été modifié" in summary.message
+    assert snapshot(engine) == before
+
+
+def test_invalid_records_are_reported_grouped_and_the_rest_flows(tmp_path, settings, engine):
+    records = [service(i) for i in range(20)]
+    records[2]["thematiques"] = ["pas-une-thematique"]
+    records[5]["thematiques"] = ["pas-une-thematique"]
+    records[7]["nom"] = "AB"
+    del records[9]["description"]
+    summary = run(write_json(tmp_path / "services.json", records), settings)
+    assert summary.status == "done-with-errors"
+    assert summary.counts["added"] == 16 and summary.counts["invalid"] == 4
+    report = job_summary(engine, summary.job_id)
+    by_field = {(g["champ"], g["statut"]): g for g in report["errors"]}
+    assert by_field[("thematiques", "invalid")]["nombre"] == 2
+    assert by_field[("thematiques", "invalid")]["exemples"] == ["élément 3", "élément 6"]
+    assert by_field[("nom", "invalid")]["nombre"] == 1
+    assert by_field[("description", "invalid")]["nombre"] == 1
+
+
+def test_a_record_that_turns_invalid_keeps_its_last_valid_version(tmp_path, settings, engine):
+    records = [service(i) for i in range(10)]
+    run(write_json(tmp_path / "services.json", records), settings)
+    records[4]["frais"] = "hors-référentiel"
+    summary = run(write_json(tmp_path / "services.json", records), settings)
+    assert summary.counts["invalid"] == 1 and summary.counts["missing"] == 0
+    with engine.connect() as conn:
+        data = conn.execute(select(RECORDS.c.data).where(RECORDS.c.id == "test--v4")).scalar_one()
+    assert orjson.loads(data)["frais"] == "gratuit"
+    assert statuses(engine) == {"active": 10}
+
+
+def test_duplicate_identifiers_are_reported(tmp_path, settings):
+    records = [service(i) for i in range(1500)] + [service(3, nom="Doublon tardif"), service(1499, nom="Doublon proche")]
+    summary = harvest(DataInclusionHarvester(str(write_json(tmp_path / "services.json", records))),
+                      source="di", settings=settings, batch_size=1000)
+    assert summary.counts["added"] == 1500 and summary.counts["invalid"] == 2
+    assert {g.code for g in summary.groups if g.status == "invalid"} == {"duplicate-id"}
+
+
+def test_dry_run_reports_exactly_and_writes_nothing(tmp_path, settings, engine):
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(12)])
+    before = snapshot(engine)
+    summary = run(path, settings, dry_run=True)
+    assert summary.counts["added"] == 12 and summary.status == "done" and summary.dry_run
+    assert snapshot(engine) == before
+    assert job_summary(engine, summary.job_id)["dry_run"] is True
+
+
+def test_a_source_cannot_overwrite_another_sources_record(tmp_path, settings, engine):
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(3)])
+    run(path, settings, source="premiere")
+    summary = run(path, settings, source="seconde")
+    assert summary.counts["invalid"] == 3
+    assert {g.status for g in summary.groups} == {"conflict"}
+
+
+@pytest.mark.parametrize("writer", [write_json, write_ndjson, write_csv], ids=["json", "ndjson", "csv"])
+def test_every_bulk_format_gives_the_same_catalog(tmp_path, settings, engine, writer):
+    suffix = {write_json: "json", write_ndjson: "ndjson", write_csv: "csv"}[writer]
+    summary = run(writer(tmp_path / f"services.{suffix}", [service(i) for i in range(8)]), settings)
+    assert summary.counts["added"] == 8, summary.groups
+    with engine.connect() as conn:
+        data = orjson.loads(conn.execute(select(RECORDS.c.data).where(RECORDS.c.id == "test--v1")).scalar_one())
+    assert data == {k: v for k, v in service(1).items()}
+
+
+def test_parquet_bulk_file(tmp_path, settings):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    records = [service(i) for i in range(8)]
+    pq.write_table(pa.Table.from_pylist(records), tmp_path / "services.parquet")
+    summary = run(tmp_path / "services.parquet", settings)
+    assert summary.counts["added"] == 8
+
+
+def test_report_exports_as_csv(tmp_path, settings, engine):
+    import csv
+    import io
+
+    from harvesters.report import iter_lines, write_csv as report_csv
+
+    records = [service(i) for i in range(4)]
+    records[1]["publics"] = ["tous-publics", "femmes"]
+    summary = run(write_json(tmp_path / "services.json", records), settings)
+    out = io.StringIO()
+    with engine.connect() as conn:
+        report_csv(iter_lines(conn, summary.job_id, ["invalid"]), out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["identifiant"], r["statut"], r["champ"]) for r in rows] == [("test--v1", "invalid", "publics")]
