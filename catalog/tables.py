@@ -6,5 +6,6 @@ A module that defines SQLModel tables is listed here; nothing else needs to know
 from sqlmodel import SQLModel
 
 import catalog.models  # noqa: F401
+import catalog.territories.models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -1,0 +1,266 @@
+"""The search port: one query model, one result model, backends chosen by configuration.
+
+    from catalog.search import SearchQuery, get_backend
+    result = get_backend(settings).search(SearchQuery(text="permis", code_commune="93066"))
+
+Backends: `sqlite` (embedded default, `catalog/search/sqlite.py`) and `elasticsearch`
+(`catalog/search/elastic.py`). Both index the same documents (`documents.build_document`) and
+obey the same contract (`tests/test_search_contract.py`): same ids for the same query, same facet
+counts. `sync_index(settings, engine)` brings a backend up to date with the catalog's change
+sequence; the harvest engine calls it after each committed run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Protocol
+
+from catalog.config import Settings
+
+KINDS = ("service", "structure", "formation", "aide", "solution-mobilite")
+SORTS = ("pertinence", "distance")
+# Facets a query may ask for; each is also a filter of the same name.
+FACETS = ("kinds", "thematiques", "categories", "publics", "frais", "modes_accueil", "types",
+          "sources", "code_departement")
+DEFAULT_DISTANCE_KM = 50.0
+MAX_SIZE = 1000
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    kinds: list[str] = field(default_factory=list)
+    code_commune: str | None = None
+    # Radius in km for on-site records around the commune or point (remote ones ignore it).
+    distance: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+    code_epci: str | None = None
+    code_departement: str | None = None
+    code_region: str | None = None
+    thematiques: list[str] = field(default_factory=list)  # a category or a sub-thématique
+    publics: list[str] = field(default_factory=list)
+    frais: list[str] = field(default_factory=list)
+    modes_accueil: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    score_qualite_minimum: float | None = None
+    exclure_doublons: bool = False
+    sort: str | None = None  # default: "distance" with a place, else "pertinence"
+    facets: list[str] = field(default_factory=list)
+    size: int = 20
+    after: str | None = None  # keyset cursor: `SearchResult.next` of the previous page
+
+    @property
+    def has_place(self) -> bool:
+        return bool(self.code_commune) or (self.lat is not None and self.lon is not None)
+
+    @property
+    def radius_km(self) -> float:
+        return DEFAULT_DISTANCE_KM if self.distance is None else float(self.distance)
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort:
+            return self.sort
+        return "distance" if self.has_place else "pertinence"
+
+    def validate(self) -> None:
+        from catalog.errors import UnusableInput
+
+        if self.effective_sort not in SORTS:
+            raise UnusableInput(f"Tri inconnu : {self.sort!r} (attendu : {', '.join(SORTS)}).")
+        if self.effective_sort == "distance" and not self.has_place:
+            raise UnusableInput("Le tri par distance demande une commune ou une position.")
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown:
+            raise UnusableInput(f"Type de fiche inconnu : {', '.join(unknown)}.")
+        bad = [f for f in self.facets if f not in FACETS]
+        if bad:
+            raise UnusableInput(f"Facette inconnue : {', '.join(bad)} (possibles : {', '.join(FACETS)}).")
+        if (self.lat is None) != (self.lon is None):
+            raise UnusableInput("La position demande à la fois lat et lon.")
+        if self.distance is not None and self.distance <= 0:
+            raise UnusableInput("La distance doit être positive.")
+        if not 0 < self.size <= MAX_SIZE:
+            raise UnusableInput(f"La taille de page doit être comprise entre 1 et {MAX_SIZE}.")
+
+
+@dataclass
+class SearchHit:
+    kind: str
+    id: str
+    nom: str
+    source: str
+    score: float | None  # relevance (higher is better) when a text was given
+    distance: float | None  # km from the searched place, when both positions are known
+    data: dict[str, Any]  # the record's fields as indexed
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    next: str | None = None  # cursor for the next page, None on the last one
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    def index(self, documents: Iterable["SearchDocument"]) -> int: ...
+    def delete(self, keys: Iterable[tuple[str, str]]) -> int: ...  # (kind, id) pairs
+    def search(self, query: SearchQuery) -> SearchResult: ...
+    def rebuild(self, documents: Iterable["SearchDocument"], total: int | None = None,
+                progress=None) -> int: ...
+    def count(self) -> int: ...
+    def get_watermark(self) -> int: ...
+    def set_watermark(self, seq: int) -> None: ...
+
+
+from catalog.search.documents import SearchDocument, build_document  # noqa: E402
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    from catalog.errors import UnusableInput
+
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as exc:
+        raise UnusableInput("Curseur de pagination illisible.") from exc
+    if not isinstance(values, list):
+        raise UnusableInput("Curseur de pagination illisible.")
+    return values
+
+
+def get_backend(settings: Settings, name: str | None = None) -> SearchBackend:
+    name = name or settings.search_backend
+    if name == "sqlite":
+        from catalog.search.sqlite import SqliteBackend
+
+        return SqliteBackend(settings)
+    if name == "elasticsearch":
+        from catalog.search.elastic import ElasticBackend
+
+        return ElasticBackend(settings)
+    from catalog.errors import UnusableInput
+
+    raise UnusableInput(f"Moteur de recherche inconnu : {name!r} (sqlite ou elasticsearch).")
+
+
+BATCH = 2000
+
+
+def iter_documents(engine, settings: Settings, above_seq: int = -1,
+                   statuses: tuple[str, ...] | None = None) -> Iterator[tuple[int, str, SearchDocument | tuple[str, str]]]:
+    """(seq, status, document-or-key) for every record above `above_seq`, in seq order.
+
+    Streams in keyset batches on `seq` so memory stays flat and a concurrent harvest never makes
+    a batch skip or repeat a record.
+    """
+    from sqlalchemy import text
+
+    from catalog.territories import get_territories
+
+    territories = get_territories(engine)
+    last = above_seq
+    status_sql = ""
+    if statuses:
+        status_sql = " AND status IN (" + ",".join(f"'{s}'" for s in statuses) + ")"
+    while True:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT kind, id, source, data, status, seq, date_maj FROM record "
+                     f"WHERE seq > :last{status_sql} ORDER BY seq LIMIT :n"),
+                {"last": last, "n": BATCH},
+            ).all()
+        if not rows:
+            return
+        for kind, rid, source, data, status, seq, date_maj in rows:
+            if status == "active":
+                doc = build_document(kind, rid, json.loads(data), territories, source=source,
+                                     date_maj=date_maj)
+                yield seq, status, doc
+            else:
+                yield seq, status, (kind, rid)
+        last = rows[-1][5]
+
+
+def count_records(engine, above_seq: int = -1, active_only: bool = False) -> int:
+    from sqlalchemy import text
+
+    where = " AND status = 'active'" if active_only else ""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(f"SELECT count(*) FROM record WHERE seq > :s{where}"), {"s": above_seq}
+        ).scalar_one()
+
+
+def sync_index(settings: Settings, engine, backend: SearchBackend | None = None) -> int:
+    """Index every record changed since the backend's watermark; returns how many were applied.
+
+    Archived records leave the index. The watermark moves only after a batch is applied, so a
+    crash mid-way repeats work (idempotent) and never skips any.
+    """
+    backend = backend or get_backend(settings)
+    mark = backend.get_watermark()
+    applied = 0
+    batch_docs: list[SearchDocument] = []
+    batch_gone: list[tuple[str, str]] = []
+    top = mark
+    for seq, status, item in iter_documents(engine, settings, above_seq=mark):
+        if isinstance(item, SearchDocument):
+            batch_docs.append(item)
+        else:
+            batch_gone.append(item)
+        top = seq
+        if len(batch_docs) + len(batch_gone) >= BATCH:
+            applied += _apply(backend, batch_docs, batch_gone, top)
+            batch_docs, batch_gone = [], []
+    applied += _apply(backend, batch_docs, batch_gone, top)
+    return applied
+
+
+def _apply(backend: SearchBackend, docs: list[SearchDocument], gone: list[tuple[str, str]],
+           top: int) -> int:
+    if docs:
+        backend.index(docs)
+    if gone:
+        backend.delete(gone)
+    if top > backend.get_watermark():
+        backend.set_watermark(top)
+    return len(docs) + len(gone)
+
+
+def rebuild_index(settings: Settings, engine, backend: SearchBackend | None = None,
+                  progress=None) -> int:
+    """Reindex every active record from scratch; the watermark ends at the highest seq seen."""
+    backend = backend or get_backend(settings)
+    total = count_records(engine, active_only=True)
+
+    def docs() -> Iterator[SearchDocument]:
+        for _seq, _status, doc in iter_documents(engine, settings, statuses=("active",)):
+            yield doc  # type: ignore[misc]
+
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        highest = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM record")).scalar_one()
+    n = backend.rebuild(docs(), total=total, progress=progress)
+    # Records archived during the rebuild are caught by the next sync: the watermark is the seq
+    # read *before* the scan started, not the highest seen during it.
+    backend.set_watermark(highest)
+    return n
+
+
+__all__ = [
+    "KINDS", "FACETS", "SORTS", "DEFAULT_DISTANCE_KM", "SearchQuery", "SearchHit", "SearchResult",
+    "SearchBackend", "SearchDocument", "build_document", "get_backend", "sync_index",
+    "rebuild_index", "encode_cursor", "decode_cursor",
+]

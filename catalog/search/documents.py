@@ -1,0 +1,159 @@
+"""Record → search document: the one place that decides what is indexed, for every backend.
+
+Fields are read defensively (a missing key is an empty value): the record kinds share the
+territory, thématique and public field names, and each adds its own text fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog.territories import FRANCE, Territories, departement_of
+
+# Free-text fields, beyond `nom`, that people search in (whichever the kind has).
+TEXT_FIELDS = ("description", "presentation_resume", "presentation_detail", "objectif",
+               "objectifs", "contenu", "resultats_attendus", "conditions_acces",
+               "publics_precisions", "frais_precisions", "sigle", "commune")
+REMOTE = "a-distance"
+# Codes meaning "the whole country" in zone_eligibilite (data·inclusion accepts both).
+NATIONAL = {"france", "99100", "fr"}
+
+
+@dataclass
+class SearchDocument:
+    kind: str
+    id: str
+    source: str
+    nom: str
+    text: str  # everything searchable beyond the name, one string
+    thematiques: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    publics: list[str] = field(default_factory=list)
+    frais: list[str] = field(default_factory=list)
+    modes_accueil: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    # Normalised zone codes; empty means "no restriction" (eligible everywhere).
+    zone_eligibilite: list[str] = field(default_factory=list)
+    code_commune: str | None = None
+    code_epci: str | None = None
+    code_departement: str | None = None
+    code_region: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    score_qualite: float | None = None
+    groupe_doublons: str | None = None
+    date_maj: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.id}"
+
+    @property
+    def remote(self) -> bool:
+        return REMOTE in self.modes_accueil
+
+    def facet_values(self) -> dict[str, list[str]]:
+        """Facet name → values of this document (the same names as the query filters)."""
+        return {
+            "kinds": [self.kind],
+            "thematiques": self.thematiques,
+            "categories": self.categories,
+            "publics": self.publics,
+            "frais": self.frais,
+            "modes_accueil": self.modes_accueil,
+            "types": self.types,
+            "sources": [self.source] if self.source else [],
+            "code_departement": [self.code_departement] if self.code_departement else [],
+        }
+
+
+def _list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        # CSV-born records may carry "a,b" strings for list fields.
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    return [str(value)]
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None  # NaN is no number
+
+
+def _position(data: dict[str, Any]) -> tuple[float, float] | None:
+    lat, lon = _float(data.get("latitude")), _float(data.get("longitude"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    if lat == 0 and lon == 0:  # a classic "unknown" placeholder
+        return None
+    return (lat, lon)
+
+
+def normalize_zone(code: str) -> str:
+    code = code.strip()
+    return FRANCE if code.lower() in NATIONAL else code.upper() if code[:2].isalpha() else code
+
+
+def thematique_text(slug: str) -> str:
+    """Slug words as text, so that a thématique's name is searchable: "preparer un permis"."""
+    return slug.replace("--", " ").replace("-", " ")
+
+
+def build_document(kind: str, record_id: str, data: dict[str, Any],
+                   territories: Territories | None = None, *, source: str | None = None,
+                   date_maj: str | None = None) -> SearchDocument:
+    territories = territories or Territories()
+    thematiques = sorted(set(_list(data.get("thematiques"))))
+    categories = sorted({t.split("--", 1)[0] for t in thematiques})
+    code_commune = str(data.get("code_insee") or data.get("code_commune") or "").strip() or None
+    commune = territories.commune(code_commune)
+    position = _position(data)
+    if position is None and code_commune:
+        # No coordinates of its own: the commune's position stands in (distance at commune grain).
+        position = territories.centroid(code_commune)
+    departement = None
+    if commune:
+        departement = commune.departement
+    elif code_commune:
+        departement = departement_of(code_commune)
+    elif data.get("code_postal"):
+        departement = departement_of(str(data["code_postal"]))
+    epci = commune.epci if commune else None
+    if commune and not epci and commune.parent:
+        parent = territories.commune(commune.parent)
+        epci = parent.epci if parent else None
+    texts = [str(data[f]) for f in TEXT_FIELDS if data.get(f)]
+    texts.extend(thematique_text(t) for t in thematiques)
+    score = _float(data.get("score_qualite"))
+    return SearchDocument(
+        kind=kind,
+        id=record_id,
+        source=str(source or data.get("source") or ""),
+        nom=str(data.get("nom") or data.get("intitule") or ""),
+        text="\n".join(texts),
+        thematiques=thematiques,
+        categories=categories,
+        publics=sorted(set(_list(data.get("publics")))),
+        frais=sorted(set(_list(data.get("frais")))),
+        modes_accueil=sorted(set(_list(data.get("modes_accueil")))),
+        types=sorted(set(_list(data.get("type")) + _list(data.get("types")))),
+        zone_eligibilite=sorted({normalize_zone(z) for z in _list(data.get("zone_eligibilite"))}),
+        code_commune=code_commune,
+        code_epci=epci,
+        code_departement=departement,
+        code_region=(commune.region if commune else territories.region_of_departement(departement)),
+        latitude=position[0] if position else None,
+        longitude=position[1] if position else None,
+        score_qualite=score,
+        groupe_doublons=str(data["groupe_doublons"]) if data.get("groupe_doublons") else None,
+        date_maj=date_maj or (str(data["date_maj"]) if data.get("date_maj") else None),
+        data=data,
+    )

@@ -1,0 +1,66 @@
+"""A query resolved against the territories, once, for every backend.
+
+The eligibility rule (DESIGN.md, data·inclusion `/search/services`) lives here so that both
+backends apply the very same sets: which zone codes cover the searched commune, where the
+search circle is, and what to do when a commune has no known position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog.errors import UnusableInput
+from catalog.search import SearchQuery
+from catalog.search.analysis import query_groups
+from catalog.territories import Territories
+
+NO_ZONE = "_none"  # the zone token of a record without zone_eligibilite (eligible everywhere)
+
+
+@dataclass(frozen=True)
+class Plan:
+    query: SearchQuery
+    groups: list[tuple[tuple[str, ...], ...]]  # analysed text: AND of OR-ed phrases
+    center: tuple[float, float] | None  # search point (commune centroid or lat/lon)
+    radius_km: float
+    # Zone codes covering the searched commune; records whose zone_eligibilite has one of them
+    # (or is empty) are eligible. None: no commune, no eligibility filter.
+    eligible_zones: frozenset[str] | None
+    # A commune without a known position: on-site records must be *in* it (no circle to draw).
+    onsite_commune: str | None
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.groups)
+
+    @property
+    def has_place(self) -> bool:
+        return self.center is not None or self.onsite_commune is not None
+
+
+def make_plan(query: SearchQuery, territories: Territories) -> Plan:
+    query.validate()
+    center = None
+    zones = None
+    onsite_commune = None
+    if query.code_commune:
+        code = query.code_commune.strip()
+        if territories.commune(code) is None:
+            raise UnusableInput(
+                f"Commune inconnue : {code!r}. Chargez les territoires (maillage territories load)."
+            )
+        zones = frozenset(territories.covering_codes(code))
+        center = territories.centroid(code)
+        if center is None:
+            onsite_commune = code
+    if query.lat is not None and query.lon is not None:
+        center = (float(query.lat), float(query.lon))  # an explicit point wins over a centroid
+        onsite_commune = None
+    return Plan(
+        query=query,
+        groups=query_groups(query.text or ""),
+        center=center,
+        radius_km=query.radius_km,
+        eligible_zones=zones,
+        onsite_commune=onsite_commune,
+    )

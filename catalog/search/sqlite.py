@@ -1,0 +1,405 @@
+"""Embedded search backend: one SQLite file, FTS5 for words and filters, exact distance in SQL.
+
+Layout (generation `g`, see `rebuild`):
+- `doc_g`: one narrow row per document (position, remote flag, quality, duplicate group, facet
+  values as JSON) — what filtering, sorting and facet counting read.
+- `content_g`: the analysed text and the record JSON, and the external content of `fts_g`.
+- `fts_g`: FTS5 over three columns: analysed `nom`, analysed text, and `tags`, the filter tokens
+  (kind, thématiques, publics, zone codes, location codes, grid cells...). One MATCH thus
+  intersects words, filters, eligibility and the spatial pre-cut with FTS5's skipping iterators;
+  SQL then checks the exact distance and sorts.
+Text is analysed in Python (`analysis.py`): FTS5 sees only stems, so its plain tokenizer suffices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+from catalog.config import Settings
+from catalog.search import (
+    SearchDocument,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    decode_cursor,
+    encode_cursor,
+)
+from catalog.search.analysis import analyze
+from catalog.search.geo import EARTH_RADIUS_KM, cell_tokens, covering_cells
+from catalog.search.plan import NO_ZONE, Plan, make_plan
+
+SCHEMA_VERSION = "1"
+# bm25 weights per FTS column: the name counts most; tags never score.
+BM25 = "bm25(fts_{g}, 4.0, 1.0, 0.0)"
+_SLUG = re.compile(r"[a-z0-9-]+")
+FACET_SEP = "\x1f"
+NO_DISTANCE = 1e18  # sorts records without a distance last
+
+
+def tag(prefix: str, value: str) -> str:
+    """A filter token; readable for slugs, hashed for anything the tokenizer would split."""
+    if _SLUG.fullmatch(value):
+        return f"{prefix}_{value.replace('-', '_')}"
+    return f"{prefix}_h_{hashlib.sha1(value.encode()).hexdigest()[:16]}"
+
+
+def document_tags(doc: SearchDocument) -> list[str]:
+    tags = [tag("ki", doc.kind)]
+    if doc.source:
+        tags.append(tag("so", doc.source))
+    tags += [tag("th", v) for v in doc.thematiques + doc.categories]
+    tags += [tag("pu", v) for v in doc.publics]
+    tags += [tag("fr", v) for v in doc.frais]
+    tags += [tag("ma", v) for v in doc.modes_accueil]
+    tags += [tag("ty", v) for v in doc.types]
+    tags += [tag("zo", v) for v in doc.zone_eligibilite] or [tag("zo", NO_ZONE)]
+    for prefix, value in (("co", doc.code_commune), ("ep", doc.code_epci),
+                          ("dp", doc.code_departement), ("rg", doc.code_region)):
+        if value:
+            tags.append(tag(prefix, value))
+    if doc.latitude is not None and doc.longitude is not None:
+        tags += cell_tokens(doc.latitude, doc.longitude)
+    return tags
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _any(tokens: Iterable[str]) -> str:
+    tokens = list(dict.fromkeys(tokens))
+    return tokens[0] if len(tokens) == 1 else "(" + " OR ".join(tokens) + ")"
+
+
+def match_expression(plan: Plan) -> str | None:
+    """The FTS5 MATCH string for a plan, or None when nothing needs matching."""
+    q = plan.query
+    parts = []
+    for group in plan.groups:
+        alternatives = [_quote(" ".join(phrase)) for phrase in group]
+        parts.append("{a_nom a_body} : " + _any(alternatives))
+    filters: list[str] = []
+    for prefix, values in (("ki", q.kinds), ("so", q.sources), ("th", q.thematiques),
+                           ("pu", q.publics), ("fr", q.frais), ("ma", q.modes_accueil),
+                           ("ty", q.types)):
+        if values:
+            filters.append(_any(_quote(tag(prefix, v)) for v in values))
+    for prefix, value in (("ep", q.code_epci), ("dp", q.code_departement), ("rg", q.code_region)):
+        if value:
+            filters.append(_quote(tag(prefix, value.strip())))
+    if plan.eligible_zones is not None:
+        zones = sorted(plan.eligible_zones) + [NO_ZONE]
+        filters.append(_any(_quote(tag("zo", z)) for z in zones))
+    remote = _quote(tag("ma", "a-distance"))
+    if plan.onsite_commune:
+        filters.append(_any([remote, _quote(tag("co", plan.onsite_commune))]))
+    elif plan.center is not None:
+        cells = covering_cells(plan.center[0], plan.center[1], plan.radius_km)
+        if cells is not None:
+            filters.append(_any([remote] + [_quote(c) for c in cells]))
+    if filters:
+        parts.append("a_tags : (" + " AND ".join(filters) + ")")
+    return " AND ".join(parts) if parts else None
+
+
+_local = threading.local()
+
+
+class SqliteBackend:
+    name = "sqlite"
+
+    def __init__(self, settings: Settings, territories=None, path: Path | None = None):
+        self.settings = settings
+        self.path = Path(path or settings.search_index_path)
+        self._territories = territories
+
+    # -- plumbing -------------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        # One connection per thread and file: sqlite3 connections must not cross threads.
+        conns = getattr(_local, "conns", None)
+        if conns is None:
+            conns = _local.conns = {}
+        conn = conns.get(self.path)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA cache_size=-200000")  # 200 MB page cache: the hot FTS pages
+            conn.execute("PRAGMA mmap_size=1073741824")
+            conn.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)")
+            conns[self.path] = conn
+        return conn
+
+    def close(self) -> None:
+        conns = getattr(_local, "conns", {})
+        conn = conns.pop(self.path, None)
+        if conn is not None:
+            conn.close()
+
+    def _meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def _generation(self, create: bool = False) -> int | None:
+        gen = self._meta("generation")
+        if gen is None and create:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                gen = self._meta("generation")
+                if gen is None:
+                    self._create_tables(1)
+                    self._set_meta("generation", "1")
+                    self._set_meta("schema", SCHEMA_VERSION)
+                    gen = "1"
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        return int(gen) if gen is not None else None
+
+    def _create_tables(self, g: int) -> None:
+        c = self.conn
+        c.execute(f"""CREATE TABLE IF NOT EXISTS doc_{g}(
+            docid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+            id TEXT NOT NULL, source TEXT, nom TEXT, lat REAL, lon REAL,
+            remote INTEGER NOT NULL, score REAL, groupe TEXT NOT NULL, facets TEXT NOT NULL)""")
+        c.execute(f"""CREATE TABLE IF NOT EXISTS content_{g}(
+            docid INTEGER PRIMARY KEY, a_nom TEXT, a_body TEXT, a_tags TEXT, data TEXT)""")
+        c.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS fts_{g} USING fts5(
+            a_nom, a_body, a_tags, content='content_{g}', content_rowid='docid',
+            tokenize="unicode61 remove_diacritics 0 tokenchars '_'")""")
+
+    def _territories_view(self):
+        if self._territories is None:
+            from catalog.db import get_engine
+            from catalog.territories import get_territories
+
+            return get_territories(get_engine(self.settings))
+        return self._territories
+
+    # -- watermark ------------------------------------------------------------------------
+    def get_watermark(self) -> int:
+        return int(self._meta("watermark", "0") or 0)
+
+    def set_watermark(self, seq: int) -> None:
+        self._set_meta("watermark", str(int(seq)))
+
+    def count(self) -> int:
+        g = self._generation()
+        if g is None:
+            return 0
+        return self.conn.execute(f"SELECT count(*) FROM doc_{g}").fetchone()[0]
+
+    # -- writing --------------------------------------------------------------------------
+    @staticmethod
+    def _rows(doc: SearchDocument) -> tuple[tuple, tuple]:
+        facets = [f"{name}{FACET_SEP}{v}" for name, values in doc.facet_values().items()
+                  for v in values]
+        meta = (doc.key, doc.kind, doc.id, doc.source, doc.nom, doc.latitude, doc.longitude,
+                int(doc.remote), doc.score_qualite, doc.groupe_doublons or doc.key,
+                json.dumps(facets, ensure_ascii=False))
+        content = (" ".join(analyze(doc.nom)), " ".join(analyze(doc.text)),
+                   " ".join(document_tags(doc)),
+                   json.dumps(doc.data, ensure_ascii=False, separators=(",", ":")))
+        return meta, content
+
+    def _write(self, g: int, docs: Iterable[SearchDocument], replace: bool = True) -> int:
+        c = self.conn
+        n = 0
+        for doc in docs:
+            meta, content = self._rows(doc)
+            if replace:
+                self._remove(g, doc.key)
+            cur = c.execute(
+                f"INSERT INTO doc_{g}(key, kind, id, source, nom, lat, lon, remote, score, groupe,"
+                " facets) VALUES (?,?,?,?,?,?,?,?,?,?,?)", meta)
+            docid = cur.lastrowid
+            c.execute(f"INSERT INTO content_{g}(docid, a_nom, a_body, a_tags, data) "
+                      "VALUES (?,?,?,?,?)", (docid, *content))
+            c.execute(f"INSERT INTO fts_{g}(rowid, a_nom, a_body, a_tags) VALUES (?,?,?,?)",
+                      (docid, *content[:3]))
+            n += 1
+        return n
+
+    def _remove(self, g: int, key: str) -> bool:
+        c = self.conn
+        row = c.execute(
+            f"SELECT d.docid, c.a_nom, c.a_body, c.a_tags FROM doc_{g} d "
+            f"JOIN content_{g} c ON c.docid = d.docid WHERE d.key = ?", (key,)).fetchone()
+        if row is None:
+            return False
+        # External-content FTS5 forgets a row only when told its exact indexed values.
+        c.execute(f"INSERT INTO fts_{g}(fts_{g}, rowid, a_nom, a_body, a_tags) "
+                  "VALUES ('delete', ?, ?, ?, ?)", row)
+        c.execute(f"DELETE FROM content_{g} WHERE docid = ?", (row[0],))
+        c.execute(f"DELETE FROM doc_{g} WHERE docid = ?", (row[0],))
+        return True
+
+    def _transaction(self):
+        backend = self
+
+        class _Tx:
+            def __enter__(self):
+                backend.conn.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, exc_type, exc, tb):
+                backend.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+        return _Tx()
+
+    def index(self, documents: Iterable[SearchDocument]) -> int:
+        g = self._generation(create=True)
+        with self._transaction():
+            return self._write(g, documents)
+
+    def delete(self, keys: Iterable[tuple[str, str]]) -> int:
+        g = self._generation(create=True)
+        with self._transaction():
+            return sum(self._remove(g, f"{kind}/{rid}") for kind, rid in keys)
+
+    def rebuild(self, documents: Iterable[SearchDocument], total: int | None = None,
+                progress=None) -> int:
+        """Build a new generation beside the live one, then switch in one transaction.
+
+        Readers keep answering from the old generation until the switch (zero downtime), and
+        WAL stays valid since the file is never replaced.
+        """
+        old = self._generation(create=True)
+        new = old + 1
+        with self._transaction():
+            for table in (f"fts_{new}", f"content_{new}", f"doc_{new}"):
+                self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+            self._create_tables(new)
+        n = 0
+        batch: list[SearchDocument] = []
+        for doc in documents:
+            batch.append(doc)
+            if len(batch) >= 5000:
+                with self._transaction():
+                    n += self._write(new, batch, replace=False)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        with self._transaction():
+            n += self._write(new, batch, replace=False)
+        if progress and batch:
+            progress(len(batch))
+        # Merge FTS5 segments into one b-tree: fewer segments to walk per query.
+        with self._transaction():
+            self.conn.execute(f"INSERT INTO fts_{new}(fts_{new}) VALUES ('optimize')")
+        with self._transaction():
+            self._set_meta("generation", str(new))
+            for table in (f"fts_{old}", f"content_{old}", f"doc_{old}"):
+                self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        return n
+
+    # -- searching ------------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResult:
+        plan = make_plan(query, self._territories_view())
+        g = self._generation()
+        if g is None:
+            return SearchResult(hits=[], total=0, facets={f: {} for f in query.facets})
+        c = self.conn
+        c.execute("BEGIN")  # one snapshot for the whole search, even if a writer commits
+        try:
+            return self._search(g, plan)
+        finally:
+            c.execute("COMMIT")
+
+    def _search(self, g: int, plan: Plan) -> SearchResult:
+        q = plan.query
+        c = self.conn
+        c.execute("CREATE TEMP TABLE IF NOT EXISTS hits(docid INTEGER PRIMARY KEY, sd REAL, "
+                  "dist REAL, rank REAL, key TEXT)")
+        c.execute("DELETE FROM temp.hits")
+        params: dict[str, Any] = {}
+        match = match_expression(plan)
+        where = []
+        if plan.center is not None:
+            params.update(lat=plan.center[0], lon=plan.center[1], radius=plan.radius_km,
+                          earth=EARTH_RADIUS_KM)
+            dist = ("(2 * :earth * asin(min(1.0, sqrt(pow(sin(radians(d.lat - :lat) / 2), 2) + "
+                    "cos(radians(:lat)) * cos(radians(d.lat)) * "
+                    "pow(sin(radians(d.lon - :lon) / 2), 2)))))")
+            where.append(f"(d.remote = 1 OR {dist} <= :radius)")
+        else:
+            dist = "NULL"
+        if q.score_qualite_minimum is not None:
+            where.append("d.score >= :smin")
+            params["smin"] = float(q.score_qualite_minimum)
+        rank = BM25.format(g=g) if plan.has_text else "0.0"
+        if match:
+            params["match"] = match
+            source = f"fts_{g} JOIN doc_{g} d ON d.docid = fts_{g}.rowid"
+            where.insert(0, f"fts_{g} MATCH :match")
+        else:
+            source, rank = f"doc_{g} d", "0.0"
+        sql = (f"INSERT INTO temp.hits(docid, sd, dist, rank, key) SELECT d.docid, "
+               f"coalesce({dist}, {NO_DISTANCE}), {dist}, {rank}, d.key FROM {source}")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        c.execute(sql, params)
+        if q.exclure_doublons:
+            # Keep the best record of each duplicate group (quality, then key) among the hits.
+            c.execute(f"""DELETE FROM temp.hits WHERE docid IN (
+                SELECT docid FROM (SELECT h.docid, row_number() OVER (
+                    PARTITION BY d.groupe ORDER BY d.score DESC NULLS LAST, d.key) AS rn
+                FROM temp.hits h JOIN doc_{g} d ON d.docid = h.docid) WHERE rn > 1)""")
+        total = c.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
+        facets = self._facets(g, q.facets) if q.facets else {}
+        hits, last = self._page(g, q)
+        return SearchResult(hits=hits, total=total, facets=facets, next=last)
+
+    def _page(self, g: int, q: SearchQuery) -> tuple[list[SearchHit], str | None]:
+        order = ("sd", "rank", "key") if q.effective_sort == "distance" else ("rank", "sd", "key")
+        cond, args = "", []
+        if q.after:
+            values = decode_cursor(q.after)
+            if len(values) != 3:
+                from catalog.errors import UnusableInput
+
+                raise UnusableInput("Curseur de pagination illisible.")
+            cond, args = f"WHERE ({', '.join(order)}) > (?, ?, ?)", values
+        rows = self.conn.execute(
+            f"SELECT h.docid, h.dist, h.rank, h.sd, h.key, d.kind, d.id, d.source, d.nom, c.data "
+            f"FROM (SELECT * FROM temp.hits {cond} ORDER BY {', '.join(order)} LIMIT ?) h "
+            f"JOIN doc_{g} d ON d.docid = h.docid JOIN content_{g} c ON c.docid = h.docid "
+            f"ORDER BY {', '.join('h.' + o for o in order)}", (*args, q.size + 1)).fetchall()
+        more = len(rows) > q.size
+        rows = rows[: q.size]
+        hits = [SearchHit(kind=r[5], id=r[6], nom=r[8] or "", source=r[7] or "",
+                          score=(-r[2] if q.text and r[2] else None),
+                          distance=(round(r[1], 3) if r[1] is not None else None),
+                          data=json.loads(r[9])) for r in rows]
+        cursor = None
+        if more and rows:
+            last = rows[-1]
+            by_name = {"sd": last[3], "rank": last[2], "key": last[4]}
+            cursor = encode_cursor([by_name[o] for o in order])
+        return hits, cursor
+
+    def _facets(self, g: int, names: list[str]) -> dict[str, dict[str, int]]:
+        wanted = set(names)
+        counts: dict[str, Counter] = {name: Counter() for name in names}
+        rows = self.conn.execute(
+            f"SELECT j.value, count(*) FROM temp.hits h JOIN doc_{g} d ON d.docid = h.docid, "
+            "json_each(d.facets) j GROUP BY j.value")
+        for value, n in rows:
+            name, _, v = value.partition(FACET_SEP)
+            if name in wanted:
+                counts[name][v] = n
+        return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+                for name, c in counts.items()}
