@@ -243,13 +243,15 @@ class _Run:
         grace = timedelta(days=self.policy.grace_days)
         for kind in self.kinds:
             before = active_before.get(kind) or _count_active(conn, self.policy.name, kind)
-            vanished = _count_vanished(conn, self.policy.name, kind)
+            # Judged on records newly gone in this run: those already missing (a forced run or
+            # an earlier one let them go) must not hold every later run of their source.
+            vanished = _count_vanished(conn, self.policy.name, kind, newly=True)
             if before and vanished / before > self.policy.archive_threshold and not self.force:
                 self.counts["missing"] = vanished
                 raise HeldForReview(
                     f"Exécution suspendue pour vérification : {vanished} enregistrement(s) « {kind} » sur "
-                    f"{before} ({vanished / before:.0%}) ont disparu de la source, au-delà du seuil de "
-                    f"{self.policy.archive_threshold:.0%}. Rien n'a été modifié. Après vérification de la "
+                    f"{before} ({_percent(vanished / before)}) ont disparu de la source, au-delà du seuil de "
+                    f"{_percent(self.policy.archive_threshold)}. Rien n'a été modifié. Après vérification de la "
                     "source, relancez avec --force pour appliquer."
                 )
             to_archive, newly_missing = [], []
@@ -392,8 +394,10 @@ _VANISHED = """FROM record r WHERE r.harvest_source = :source AND r.kind = :kind
 AND NOT EXISTS (SELECT 1 FROM harvest_seen h WHERE h.kind = r.kind AND h.id = r.id)"""
 
 
-def _count_vanished(conn: Connection, source: str, kind: str) -> int:
-    return conn.execute(text("SELECT COUNT(*) " + _VANISHED), {"source": source, "kind": kind}).scalar_one()
+def _count_vanished(conn: Connection, source: str, kind: str, *, newly: bool) -> int:
+    condition = " AND r.missing_since IS NULL" if newly else ""
+    return conn.execute(text("SELECT COUNT(*) " + _VANISHED + condition),
+                        {"source": source, "kind": kind}).scalar_one()
 
 
 def _iter_vanished(conn: Connection, source: str, kind: str) -> Iterator[tuple[str, Any]]:
@@ -401,6 +405,10 @@ def _iter_vanished(conn: Connection, source: str, kind: str) -> Iterator[tuple[s
         RECORDS.c.id, RECORDS.c.missing_since  # typed, so timestamps come back as datetimes
     )
     yield from conn.execute(query, {"source": source, "kind": kind}).all()
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f} %"  # French typography: a space before the sign
 
 
 def _batched(items: Iterator[Item], size: int) -> Iterator[list[Item]]:

@@ -7,6 +7,7 @@ seam (the `responses` library) while the real client code is what ships.
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,10 @@ class HttpClient:
                  headers: dict[str, str] | None = None) -> None:
         self.timeout = timeout
         self.session = requests.Session()
-        retry = Retry(total=retries, backoff_factor=1.0, status_forcelist=(429, 500, 502, 503, 504),
-                      allowed_methods=("GET",), respect_retry_after_header=True)
+        # After the last retry, hand back the last response so its HTTP status can be reported.
+        retry = Retry(total=retries, backoff_factor=float(os.environ.get("MAILLAGE_HTTP_BACKOFF", "1")),
+                      status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",),
+                      respect_retry_after_header=True, raise_on_status=False)
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.headers["User-Agent"] = USER_AGENT

@@ -25,6 +25,7 @@ def settings(tmp_path, monkeypatch) -> Settings:
         monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("ELASTICSEARCH_URL", raising=False)
     monkeypatch.delenv("MAILLAGE_SEARCH_BACKEND", raising=False)
+    monkeypatch.setenv("MAILLAGE_HTTP_BACKOFF", "0")  # replayed responses: retry at once
     return load_settings()
 
 

@@ -109,8 +109,9 @@ def test_forced_run_marks_missing_then_archives_after_the_grace_period(tmp_path,
     assert statuses(engine) == {"active": 10}  # grace period: still published
     # Eight days later, still absent: archived (never deleted), with a revision.
     with engine.begin() as conn:
-        conn.execute(update(RECORDS).where(RECORDS.c.missing_since.is_not(None))
-                     .values(missing_since=RECORDS.c.missing_since - timedelta(days=8)))
+        for id_, since in conn.execute(select(RECORDS.c.id, RECORDS.c.missing_since)
+                                       .where(RECORDS.c.missing_since.is_not(None))).all():
+            conn.execute(update(RECORDS).where(RECORDS.c.id == id_).values(missing_since=since - timedelta(days=8)))
     summary = run(shorter, settings)
     assert summary.counts["archived"] == 4
     assert statuses(engine) == {"active": 6, "archived": 4}

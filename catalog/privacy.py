@@ -1,0 +1,42 @@
+"""What of a record may be published: personal data stays out of open data and public pages.
+
+Named people (`contact_nom_prenom`) and personal e-mail addresses (a person's name at a
+consumer mail provider) are withheld unless the record says its contact is public
+(`contact_public: true`, set by the partner who owns the record).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+PERSONAL_FIELDS = ("contact_nom_prenom",)
+EMAIL_FIELDS = ("courriel",)
+# Consumer mail providers: an address there is a person's, not an organisation's desk.
+CONSUMER_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.fr", "live.fr", "live.com", "outlook.com",
+    "outlook.fr", "msn.com", "yahoo.com", "yahoo.fr", "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr",
+    "neuf.fr", "laposte.net", "bbox.fr", "icloud.com", "me.com", "aol.com", "gmx.fr", "gmx.com",
+    "protonmail.com", "proton.me",
+})
+# "prenom.nom", "prenom-nom", "p.nom": how people's addresses look, unlike "contact" or "accueil".
+PERSON_LOCAL_PART = re.compile(r"^[a-zà-ÿ]+[._-][a-zà-ÿ]+[0-9]*$", re.IGNORECASE)
+DESK_WORDS = ("contact", "accueil", "info", "secretariat", "direction", "association", "asso", "service")
+
+
+def is_personal_email(address: str) -> bool:
+    local, _, domain = address.strip().lower().rpartition("@")
+    if domain not in CONSUMER_MAIL_DOMAINS:
+        return False
+    return bool(PERSON_LOCAL_PART.match(local)) and not any(word in local for word in DESK_WORDS)
+
+
+def public_view(data: dict[str, Any]) -> dict[str, Any]:
+    """The record as it may be published (a copy; the stored record is untouched)."""
+    if data.get("contact_public") is True:
+        return dict(data)
+    view = {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
+    for name in EMAIL_FIELDS:
+        if isinstance(view.get(name), str) and is_personal_email(view[name]):
+            view[name] = None
+    return view

@@ -1,0 +1,72 @@
+"""The data·inclusion API client, replayed from recorded responses (no network in tests)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import responses
+from sqlalchemy import func, select
+
+from catalog.models import Record
+from harvesters.datainclusion import DataInclusionHarvester
+from harvesters.engine import harvest
+from tests.conftest import FIXTURES
+
+API = "https://api.data.inclusion.gouv.fr"
+RECORDED = FIXTURES / "datainclusion"
+
+
+def recorded(name: str) -> dict:
+    return json.loads((RECORDED / name).read_text())
+
+
+def serve_api(rsps, *, services_status=200):
+    for page in (1, 2):
+        rsps.get(f"{API}/api/v1/structures", json=recorded(f"structures-page-{page}.json"),
+                 match=[responses.matchers.query_param_matcher({"size": "3", "page": str(page)})])
+    if services_status == 200:
+        rsps.get(f"{API}/api/v1/services", json=recorded("services-page-1.json"),
+                 match=[responses.matchers.query_param_matcher({"size": "3", "page": "1"})])
+    else:
+        rsps.get(f"{API}/api/v1/services", status=services_status)
+
+
+def test_api_harvest_pages_through_both_kinds_with_the_bearer_token(settings, engine):
+    with responses.RequestsMock() as rsps:
+        serve_api(rsps)
+        harvester = DataInclusionHarvester(API, options={"page_size": 3}, credentials="jeton-secret")
+        summary = harvest(harvester, source="di-api", settings=settings)
+        assert all(call.request.headers["Authorization"] == "Bearer jeton-secret" for call in rsps.calls)
+        assert len(rsps.calls) == 3
+    assert summary.status == "done", summary.message
+    assert summary.kinds == ["structure", "service"]
+    assert summary.counts["added"] == 8
+    with engine.connect() as conn:
+        kinds = dict(conn.execute(select(Record.kind, func.count()).group_by(Record.kind)).all())
+    assert kinds == {"structure": 5, "service": 3}
+
+
+def test_an_api_failure_midway_changes_nothing(settings, engine):
+    with responses.RequestsMock() as rsps:
+        serve_api(rsps, services_status=503)
+        summary = harvest(DataInclusionHarvester(API, options={"page_size": 3}), source="di-api", settings=settings)
+    assert summary.status == "failed"
+    assert "503" in summary.message and "n'a pas été modifié" in summary.message
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Record)).scalar_one() == 0
+
+
+def test_a_rejected_token_is_explained(settings):
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v1/structures", status=401)
+        summary = harvest(DataInclusionHarvester(API), source="di-api", settings=settings)
+    assert summary.status == "failed" and "jeton" in summary.message
+
+
+@pytest.mark.parametrize("body", [b'{"items": [{"id": "x"', b"<html>maintenance</html>"])
+def test_a_truncated_or_foreign_page_fails_cleanly(settings, body):
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v1/structures", body=body)
+        summary = harvest(DataInclusionHarvester(API), source="di-api", settings=settings)
+    assert summary.status == "failed" and "JSON" in summary.message

@@ -1,0 +1,75 @@
+"""A harvest killed mid-run (kill -9) leaves the catalog exactly as it was before the run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import orjson
+from sqlalchemy import func, select
+
+from catalog.models import HarvestJob, Record, Revision
+from harvesters.datainclusion import DataInclusionHarvester
+from harvesters.engine import harvest, reap_interrupted_jobs
+from tests.factories import service, write_json
+
+
+def counts(engine):
+    with engine.connect() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(Record)).scalar_one(),
+            conn.execute(select(func.count()).select_from(Revision)).scalar_one(),
+            conn.execute(select(func.max(Record.seq))).scalar_one(),
+        )
+
+
+def job_status(engine, job_id):
+    with engine.connect() as conn:
+        return conn.execute(select(HarvestJob.status).where(HarvestJob.id == job_id)).scalar_one_or_none()
+
+
+def test_killed_run_changes_nothing_and_is_reaped(tmp_path, settings, engine):
+    harvest(DataInclusionHarvester(str(write_json(tmp_path / "services.json", [service(i) for i in range(20)]))),
+            source="di", settings=settings)
+    before = counts(engine)
+
+    # The source is a pipe: the run reads and writes 2,500 records (in its open transaction),
+    # then waits for more, and is killed while waiting.
+    fifo = tmp_path / "feed.ndjson"
+    os.mkfifo(fifo)
+    env = os.environ | {"MAILLAGE_DATA_DIR": str(settings.data_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "maillage", "harvest", "datainclusion", str(fifo), "--source", "di", "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    writer_done = threading.Event()
+
+    def feed():
+        with open(fifo, "wb") as pipe:
+            for i in range(20, 2520):
+                pipe.write(orjson.dumps(service(i)) + b"\n")
+            pipe.flush()
+            writer_done.set()
+            time.sleep(30)  # keep the pipe open: the harvester blocks, mid-run
+
+    threading.Thread(target=feed, daemon=True).start()
+    assert writer_done.wait(60)
+    deadline = time.time() + 60
+    while job_status(engine, 2) != "running" and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)  # let it write its batches inside the transaction
+    assert process.poll() is None, process.stderr.read().decode()
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+
+    assert counts(engine) == before
+    assert job_status(engine, 2) == "running"  # nobody told the database yet...
+    assert reap_interrupted_jobs(engine) == 1  # ...the watchdog does
+    assert job_status(engine, 2) == "failed"
+    # And the catalog is fully usable afterwards.
+    summary = harvest(DataInclusionHarvester(str(tmp_path / "services.json")), source="di", settings=settings)
+    assert summary.counts["unchanged"] == 20

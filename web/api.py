@@ -1,0 +1,111 @@
+"""Open data API v1 (JSON).
+
+- `GET /api/v1/{services,structures,formations,aides,solutions-mobilite}`: every active record of
+  a kind, keyset-paged (`size`, `after` = the `next` cursor of the previous page), optionally
+  `sources` and `modifie_depuis` (ISO date-time, for synchronisation). With search filters
+  (`q`, `code_commune`, `thematiques`...), the same list is answered by the search backend.
+- `GET /api/v1/<kind>/<id>`: one record (410 once archived).
+- `GET /api/v1/search`: every kind, French full text, territory and eligibility, facets.
+
+Records are published as their schema says (every field, null when empty), minus personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, jsonify, request, url_for
+
+import schemas
+from catalog.errors import UnusableInput
+from catalog.privacy import public_view
+from catalog.queries import get_record, get_records, list_records
+from web import context
+from web.kinds import SLUGS
+from web.params import has_filters, search_query, values
+
+blueprint = Blueprint("api", __name__)
+
+
+def published(kind: str, data: dict) -> dict:
+    view = public_view(data)
+    return {name: view.get(name) for name in schemas.field_names(kind)}
+
+
+def _next_url(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    args = request.args.copy()
+    args["after"] = cursor
+    return url_for(request.endpoint, **request.view_args, **args.to_dict(flat=False), _external=True)
+
+
+@blueprint.get("/search")
+def search():
+    query = search_query(request.args, default_size=20)
+    result = context.search_backend().search(query)
+    stored = get_records(context.engine(), [(h.kind, h.id) for h in result.hits])
+    items = []
+    for hit in result.hits:
+        record = stored.get((hit.kind, hit.id))
+        if record is None or record.status != "active":
+            continue  # the index may lag a write by a moment; never publish what the store lacks
+        items.append({"kind": hit.kind, "id": hit.id, "distance": hit.distance, "score": hit.score,
+                      "record": published(hit.kind, record.data)})
+    return jsonify({"items": items, "total": result.total, "facets": result.facets, "next": _next_url(result.next)})
+
+
+@blueprint.get("/<any(" + ",".join(SLUGS) + "):slug>")
+def list_kind(slug: str):
+    kind = SLUGS[slug]
+    if has_filters(request.args):
+        query = search_query(request.args, kinds=[kind], default_size=100)
+        result = context.search_backend().search(query)
+        stored = get_records(context.engine(), [(h.kind, h.id) for h in result.hits])
+        items = [published(kind, stored[(h.kind, h.id)].data) for h in result.hits
+                 if (h.kind, h.id) in stored and stored[(h.kind, h.id)].status == "active"]
+        return jsonify({"items": items, "total": result.total, "size": query.size, "next": _next_url(result.next)})
+    size = _size()
+    page = list_records(context.engine(), kind, size=size, after=request.args.get("after"),
+                        sources=values(request.args, "sources") or None, modified_since=_since())
+    return jsonify({
+        "items": [published(kind, r.data) for r in page.records],
+        "total": page.total,
+        "size": size,
+        "next": _next_url(page.next),
+    })
+
+
+@blueprint.get("/<any(" + ",".join(SLUGS) + "):slug>/<path:record_id>")
+def one(slug: str, record_id: str):
+    kind = SLUGS[slug]
+    record = get_record(context.engine(), kind, record_id)
+    if record is None:
+        abort(404)
+    if record.status != "active":
+        return jsonify({"erreur": "Cette fiche a été archivée : elle a disparu de sa source.",
+                        "id": record_id, "archivee": True}), 410
+    return jsonify(published(kind, record.data))
+
+
+def _size() -> int:
+    raw = request.args.get("size", "100")
+    try:
+        return int(raw)
+    except ValueError:
+        raise UnusableInput(f"Le paramètre « size » doit être un entier (reçu « {raw} »).") from None
+
+
+def _since() -> datetime | None:
+    raw = request.args.get("modifie_depuis")
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise UnusableInput("« modifie_depuis » attend une date ISO 8601 (ex. 2025-01-31T00:00:00Z).") from None
+    if moment.tzinfo is None:
+        from datetime import UTC
+
+        moment = moment.replace(tzinfo=UTC)
+    return moment

@@ -1,0 +1,91 @@
+"""Public pages: search (the conseiller's entry point) and one page per record."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+import schemas
+from catalog.errors import UnusableInput
+from catalog.privacy import public_view
+from catalog.queries import get_record, get_records
+from web import context
+from web.kinds import LABELS, SLUG_OF, SLUGS
+from web.labels import label, thematique_choices
+from web.params import search_query
+
+blueprint = Blueprint("pages", __name__)
+FACET_TITLES = {
+    "kinds": "Type de fiche",
+    "categories": "Thématique",
+    "publics": "Public",
+    "frais": "Frais",
+    "modes_accueil": "Accueil",
+}
+
+
+@blueprint.app_context_processor
+def _helpers():
+    return {"label": label, "kind_label": LABELS, "slug_of": SLUG_OF}
+
+
+@blueprint.get("/")
+def search():
+    args = request.args.copy()
+    where = (args.get("ou") or "").strip()
+    place, place_error = _resolve_place(where) if where else (None, None)
+    if place:
+        args["code_commune"] = place.code
+    args.setlist("facets", list(FACET_TITLES))
+    searched = any(args.get(k) for k in ("q", "ou", "thematiques", "kinds", "publics", "frais"))
+    result, error, hits = None, place_error, []
+    if searched and not place_error:
+        try:
+            query = search_query(args)
+            result = context.search_backend().search(query)
+        except UnusableInput as exc:
+            error = str(exc)
+        if result is not None:
+            stored = get_records(context.engine(), [(h.kind, h.id) for h in result.hits])
+            for hit in result.hits:
+                record = stored.get((hit.kind, hit.id))
+                if record is not None and record.status == "active":
+                    hits.append((hit, public_view(record.data)))
+    next_args = None
+    if result is not None and result.next:
+        next_args = request.args.copy()
+        next_args["after"] = result.next
+    return render_template(
+        "search.html", args=request.args, place=place, result=result, hits=hits, error=error,
+        searched=searched, next_args=next_args, facet_titles=FACET_TITLES,
+        thematiques=thematique_choices(), kinds=LABELS,
+        publics=schemas.referential("publics"), frais=schemas.referential("frais"),
+    )
+
+
+@blueprint.get("/fiches/<any(" + ",".join(SLUGS) + "):slug>/<path:record_id>")
+def record(slug: str, record_id: str):
+    kind = SLUGS[slug]
+    stored = get_record(context.engine(), kind, record_id)
+    if stored is None:
+        abort(404)
+    fields = schemas.load_schema(kind)["fields"]
+    return render_template("record.html", record=stored, kind=kind, data=public_view(stored.data), fields=fields)
+
+
+def _resolve_place(text: str):
+    """A commune from what a person typed: INSEE code, postal code or name."""
+    from catalog.territories import get_territories
+
+    territories = get_territories(context.engine())
+    if text.isdigit() or (len(text) == 5 and text[:2] in ("2A", "2B")):
+        commune = territories.commune(text.upper())
+        if commune:
+            return commune, None
+        candidates = territories.communes_for_postal_code(text)
+        if candidates:
+            return candidates[0], None
+    else:
+        candidates = territories.search_communes(text, limit=1)
+        if candidates:
+            return candidates[0], None
+    return None, f"Commune introuvable : « {text} ». Saisissez un nom de commune, un code postal ou un code INSEE."
