@@ -1,0 +1,144 @@
+"""Regenerate what `schemas/` derives from elsewhere, or check it is up to date.
+
+- the data·inclusion v1 referentiels, from the official `data-inclusion-schema` package enums;
+- every `enum` of a schema field (or JSON Schema node) that names a `referentiel`, from that
+  referentiel's CSV, so a schema never drifts from its referentiels;
+- each kind's `README.md`, from its `schema.json` (docs must match the contract).
+
+    python -m schemas.sync          # rewrite the generated files
+    python -m schemas.sync --check  # list stale files, exit 1 if any
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import schemas
+from schemas import docs
+
+# Referentiel file name → enum class name in `data_inclusion.schema.v1`.
+DATA_INCLUSION_REFERENTIELS: dict[str, str] = {
+    "thematiques": "Thematique",
+    "thematiques-categories": "Categorie",
+    "publics": "Public",
+    "frais": "Frais",
+    "modes-accueil": "ModeAccueil",
+    "modes-mobilisation": "ModeMobilisation",
+    "personnes-mobilisatrices": "PersonneMobilisatrice",
+    "types-de-services": "TypeService",
+    "reseaux-porteurs": "ReseauPorteur",
+}
+
+
+def referential_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["value", "label", "description"])
+    for row in rows:
+        writer.writerow([row["value"], row["label"], row["description"] or ""])
+    return out.getvalue()
+
+
+def data_inclusion_referentiel(name: str) -> str:
+    from data_inclusion.schema import v1
+
+    return referential_csv(getattr(v1, DATA_INCLUSION_REFERENTIELS[name]).as_dict_list())
+
+
+def schema_json(descriptor: dict) -> str:
+    return json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+
+
+def _referenced_nodes(node: object) -> Iterator[dict]:
+    """Every dict of a descriptor tree that declares a `referentiel`."""
+    if isinstance(node, dict):
+        if "referentiel" in node:
+            yield node
+        for value in node.values():
+            yield from _referenced_nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _referenced_nodes(value)
+
+
+def _values(name: str, read_csv: dict[str, str]) -> list[str]:
+    text = read_csv.get(name)
+    if text is None:
+        return sorted(schemas.referential_values(name))
+    return sorted(row["value"] for row in csv.DictReader(io.StringIO(text)))
+
+
+def synced_schema(descriptor: dict, read_csv: dict[str, str] | None = None) -> dict:
+    """`descriptor` with every referentiel-backed enum set from the referentiel.
+
+    A Table Schema field carries its enum in `constraints` (or `arrayItem.constraints` for
+    arrays); a JSON Schema node (in a custom check's parameters) carries it as `enum`.
+    `read_csv` overrides referentiels not yet written to disk.
+    """
+    read_csv = read_csv or {}
+    for node in _referenced_nodes(descriptor):
+        values = _values(node["referentiel"], read_csv)
+        if "name" in node and "type" in node and node["type"] == "array":
+            node.setdefault("arrayItem", {"type": "string"})
+            node["arrayItem"].setdefault("constraints", {})["enum"] = values
+        elif "name" in node:
+            node.setdefault("constraints", {})["enum"] = values
+        else:
+            node["enum"] = values
+    return descriptor
+
+
+def expected_files() -> dict[Path, str]:
+    files: dict[Path, str] = {}
+    csvs = {name: data_inclusion_referentiel(name) for name in DATA_INCLUSION_REFERENTIELS}
+    for name, text in csvs.items():
+        files[schemas.referential_path(name)] = text
+    for kind in schemas.KINDS:
+        descriptor = synced_schema(schemas.load_schema(kind), csvs)
+        files[schemas.schema_path(kind)] = schema_json(descriptor)
+        files[schemas.schema_path(kind).parent / "README.md"] = docs.render_readme(kind, descriptor)
+    return files
+
+
+def stale_files() -> list[Path]:
+    return [
+        path
+        for path, text in expected_files().items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+
+
+def write() -> list[Path]:
+    """Rewrite stale files; repeat until stable, as READMEs read the referentiels just written."""
+    changed: list[Path] = []
+    for _ in range(3):
+        round_changed = []
+        for path, text in expected_files().items():
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+                round_changed.append(path)
+        schemas.clear_caches()
+        if not round_changed:
+            break
+        changed.extend(p for p in round_changed if p not in changed)
+    return changed
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        stale = stale_files()
+        for path in stale:
+            print(f"à régénérer : {path.relative_to(schemas.SCHEMAS_DIR.parent)}")
+        return 1 if stale else 0
+    for path in write():
+        print(f"écrit : {path.relative_to(schemas.SCHEMAS_DIR.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
