@@ -21,7 +21,7 @@ from catalog.errors import UnusableInput
 from catalog.privacy import public_view
 from catalog.queries import get_record, get_records, list_records
 from web import context
-from web.kinds import SLUGS
+from web.kinds import KIND_SLUG_ARGS, SLUGS
 from web.params import has_filters, search_query, values
 
 blueprint = Blueprint("api", __name__)
@@ -55,7 +55,7 @@ def search():
     return jsonify({"items": items, "total": result.total, "facets": result.facets, "next": _next_url(result.next)})
 
 
-@blueprint.get("/<any(" + ",".join(SLUGS) + "):slug>")
+@blueprint.get("/<any(" + KIND_SLUG_ARGS + "):slug>")
 def list_kind(slug: str):
     kind = SLUGS[slug]
     if has_filters(request.args):
@@ -76,7 +76,7 @@ def list_kind(slug: str):
     })
 
 
-@blueprint.get("/<any(" + ",".join(SLUGS) + "):slug>/<path:record_id>")
+@blueprint.get("/<any(" + KIND_SLUG_ARGS + "):slug>/<path:record_id>")
 def one(slug: str, record_id: str):
     kind = SLUGS[slug]
     record = get_record(context.engine(), kind, record_id)

@@ -9,6 +9,8 @@ SLUGS = {
     "aides": "aide",
     "solutions-mobilite": "solution-mobilite",
 }
+# The `any` URL converter's arguments (quoted: "solutions-mobilite" holds a dash).
+KIND_SLUG_ARGS = ", ".join(f'"{slug}"' for slug in SLUGS)
 SLUG_OF = {kind: slug for slug, kind in SLUGS.items()}
 LABELS = {
     "service": "Service",

@@ -1,42 +1,30 @@
-"""French labels of referential values, read from `schemas/referentiels/` (never restated here)."""
+"""French labels of referential values. Which referential a field uses is said by its schema
+(`schemas.field_referentials`), never restated here."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import schemas
 
-# Record fields whose values come from a referential, and which one.
-FIELD_REFERENTIALS = {
-    "thematiques": "thematiques",
-    "publics": "publics",
-    "frais": "frais",
-    "modes_accueil": "modes-accueil",
-    "modes_mobilisation": "modes-mobilisation",
-    "mobilisable_par": "personnes-mobilisatrices",
-    "type": "types-de-services",
-    "types": "types-de-services",
-    "reseaux_porteurs": "reseaux-porteurs",
-}
+# Search facets that are not record fields, and the referential of their values.
+FACET_REFERENTIALS = {"categories": "thematiques-categories", "types": "types-de-services"}
 
 
-@lru_cache(maxsize=None)
-def _labels(referential: str) -> dict[str, str]:
-    return {row["value"]: row["label"] for row in schemas.referential(referential)}
-
-
-def label(field: str, value: str) -> str:
-    if field == "categories":
-        return schemas.thematique_categories_labels().get(value, value)
-    referential = FIELD_REFERENTIALS.get(field)
+def label(kind: str | None, field: str, value: object) -> str:
+    """The label of `value` in `field` of a record of `kind` (a facet name when kind is None)."""
+    if not isinstance(value, str):
+        return str(value)
+    if kind is None:
+        referential = FACET_REFERENTIALS.get(field) or schemas.field_referentials("service").get(field)
+    else:
+        referential = schemas.field_referentials(kind).get(field)
     if referential is None:
         return value
-    return _labels(referential).get(value, value)
+    return schemas.referential_labels(referential).get(value, value)
 
 
 def thematique_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(category value, category label, [(sub-thématique value, label)]) for the search form."""
-    labels = _labels("thematiques")
+    labels = schemas.referential_labels("thematiques")
     category_labels = schemas.thematique_categories_labels()
     return [
         (category, category_labels.get(category, category), [(v, labels.get(v, v)) for v in subs])

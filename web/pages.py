@@ -9,7 +9,7 @@ from catalog.errors import UnusableInput
 from catalog.privacy import public_view
 from catalog.queries import get_record, get_records
 from web import context
-from web.kinds import LABELS, SLUG_OF, SLUGS
+from web.kinds import KIND_SLUG_ARGS, LABELS, SLUG_OF, SLUGS
 from web.labels import label, thematique_choices
 from web.params import search_query
 
@@ -62,7 +62,7 @@ def search():
     )
 
 
-@blueprint.get("/fiches/<any(" + ",".join(SLUGS) + "):slug>/<path:record_id>")
+@blueprint.get("/fiches/<any(" + KIND_SLUG_ARGS + "):slug>/<path:record_id>")
 def record(slug: str, record_id: str):
     kind = SLUGS[slug]
     stored = get_record(context.engine(), kind, record_id)

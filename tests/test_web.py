@@ -1,0 +1,94 @@
+"""The served site and API v1, on a catalog filled through the real harvester."""
+
+from __future__ import annotations
+
+import pytest
+
+from harvesters.datainclusion import DataInclusionHarvester
+from harvesters.engine import harvest
+from tests.factories import service, structure, write_json
+from web import create_app
+
+
+@pytest.fixture
+def client(tmp_path, settings, engine):
+    services = [service(i) for i in range(30)]
+    services[0] |= {"nom": "Préparer le permis de conduire", "contact_nom_prenom": "Camille Martin",
+                    "courriel": "camille.martin@gmail.com"}
+    services[1] |= {"nom": "<script>alert('x')</script> Atelier", "courriel": "accueil@asso-exemple.fr"}
+    harvest(DataInclusionHarvester(str(write_json(tmp_path / "services.json", services))), source="demo", settings=settings)
+    harvest(DataInclusionHarvester(str(write_json(tmp_path / "structures.json", [structure(i) for i in range(5)]))),
+            source="demo", settings=settings)
+    app = create_app(settings, TESTING=True)
+    return app.test_client()
+
+
+def test_services_are_listed_with_keyset_paging(client):
+    seen, url = [], "/api/v1/services?size=7"
+    while url:
+        body = client.get(url).get_json()
+        assert body["total"] == 30 and len(body["items"]) <= 7
+        seen += [item["id"] for item in body["items"]]
+        url = body["next"]
+    assert len(seen) == 30 and len(set(seen)) == 30 and seen == sorted(seen)
+
+
+def test_a_listed_record_has_every_schema_field_and_no_personal_data(client):
+    import schemas
+
+    items = client.get("/api/v1/services?size=100").get_json()["items"]
+    first = next(item for item in items if item["id"] == "test--v0")
+    assert set(first) == set(schemas.field_names("service"))
+    assert first["contact_nom_prenom"] is None and first["courriel"] is None
+    assert first["nom"] == "Préparer le permis de conduire"
+    desk = next(item for item in items if item["id"] == "test--v1")
+    assert desk["courriel"] == "accueil@asso-exemple.fr"  # an organisation's address stays
+
+
+def test_structures_and_one_record(client):
+    assert client.get("/api/v1/structures").get_json()["total"] == 5
+    record = client.get("/api/v1/services/test--v3")
+    assert record.status_code == 200 and record.get_json()["id"] == "test--v3"
+    missing = client.get("/api/v1/services/test--inconnu")
+    assert missing.status_code == 404 and missing.get_json()["erreur"]
+
+
+def test_filters_go_through_the_search_backend(client):
+    body = client.get("/api/v1/services?thematiques=mobilite").get_json()
+    assert body["total"] == len(body["items"]) > 0
+    assert all(t.startswith("mobilite--") for item in body["items"] for t in item["thematiques"])
+
+
+def test_bad_parameters_get_a_french_400(client):
+    response = client.get("/api/v1/services?size=abc")
+    assert response.status_code == 400 and "size" in response.get_json()["erreur"]
+    response = client.get("/api/v1/search?distance=loin&code_commune=93066")
+    assert response.status_code == 400 and "distance" in response.get_json()["erreur"]
+
+
+def test_search_api_returns_records_and_facets(client):
+    body = client.get("/api/v1/search?q=permis&facets=kinds").get_json()
+    assert body["items"][0]["id"] == "test--v0"
+    assert body["items"][0]["record"]["contact_nom_prenom"] is None
+    assert body["facets"]["kinds"]["service"] >= 1
+
+
+def test_search_page_is_french_and_escapes_content(client):
+    home = client.get("/")
+    assert home.status_code == 200 and 'lang="fr"' in home.text and "Rechercher" in home.text
+    page = client.get("/?q=atelier")
+    assert "&lt;script&gt;" in page.text and "<script>alert" not in page.text
+    assert "solution" in page.text
+
+
+def test_record_page(client):
+    page = client.get("/fiches/services/test--v0")
+    assert page.status_code == 200 and "Préparer le permis de conduire" in page.text
+    assert "Camille Martin" not in page.text and "camille.martin@gmail.com" not in page.text
+    assert client.get("/fiches/services/absent").status_code == 404
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
