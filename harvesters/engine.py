@@ -461,3 +461,19 @@ def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
         note = f"Index de recherche non mis à jour ({exc}) : lancez « maillage index rebuild »."
         run.message = f"{run.message} {note}" if run.message else note
         _update_job(engine, run.job_id, message=run.message)
+
+
+def harvest_source(name: str, *, settings: Settings | None = None, dry_run: bool = False, force: bool = False,
+                   progress: bool = False) -> JobSummary:
+    """Run a registered source: its format, location, options and credentials reference."""
+    from catalog.sources import get_source
+    from harvesters import harvester_class
+
+    settings = settings or load_settings()
+    spec = get_source(get_engine(settings), name)
+    if spec is None:
+        raise KeyError(f"Source inconnue : « {name} » (voir « maillage sources list »).")
+    cls = harvester_class(spec.format)
+    env_name = spec.credentials_ref or cls.credentials_env
+    harvester = cls(spec.location, options=spec.options, credentials=os.environ.get(env_name) if env_name else None)
+    return harvest(harvester, source=spec.name, settings=settings, dry_run=dry_run, force=force, progress=progress)

@@ -1,0 +1,76 @@
+"""The registry of harvest sources: what to read, in which format, how often, how cautiously."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+
+from catalog.models import Source
+
+SOURCES = Source.__table__
+
+
+@dataclass
+class SourceSpec:
+    name: str
+    format: str
+    location: str
+    title: str = ""
+    credentials_ref: str | None = None  # the name of an environment variable, never a secret
+    schedule: str | None = None
+    grace_days: int = 7
+    archive_threshold: float = 0.30
+    options: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+
+
+def register_source(engine: Engine, spec: SourceSpec) -> None:
+    """Create the source, or update it in place (its jobs and records keep pointing at it)."""
+    values = {
+        "title": spec.title or spec.name,
+        "format": spec.format,
+        "location": spec.location,
+        "credentials_ref": spec.credentials_ref,
+        "schedule": spec.schedule,
+        "grace_days": spec.grace_days,
+        "archive_threshold": spec.archive_threshold,
+        "options": orjson.dumps(spec.options).decode(),
+        "enabled": spec.enabled,
+    }
+    with engine.begin() as conn:
+        exists = conn.execute(select(SOURCES.c.name).where(SOURCES.c.name == spec.name)).first()
+        if exists:
+            conn.execute(SOURCES.update().where(SOURCES.c.name == spec.name).values(**values))
+        else:
+            from catalog.clock import utcnow
+
+            conn.execute(SOURCES.insert().values(name=spec.name, created_at=utcnow(), **values))
+
+
+def get_source(engine: Engine, name: str) -> SourceSpec | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(SOURCES).where(SOURCES.c.name == name)).mappings().first()
+    return _spec(row) if row else None
+
+
+def list_sources(engine: Engine) -> list[SourceSpec]:
+    with engine.connect() as conn:
+        return [_spec(row) for row in conn.execute(select(SOURCES).order_by(SOURCES.c.name)).mappings()]
+
+
+def remove_source(engine: Engine, name: str) -> bool:
+    with engine.begin() as conn:
+        return conn.execute(delete(SOURCES).where(SOURCES.c.name == name)).rowcount > 0
+
+
+def _spec(row) -> SourceSpec:
+    return SourceSpec(
+        name=row["name"], format=row["format"], location=row["location"], title=row["title"],
+        credentials_ref=row["credentials_ref"], schedule=row["schedule"], grace_days=row["grace_days"],
+        archive_threshold=row["archive_threshold"], options=orjson.loads(row["options"] or "{}"),
+        enabled=row["enabled"],
+    )
