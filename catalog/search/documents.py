@@ -7,6 +7,7 @@ territory, thématique and public field names, and each adds its own text fields
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from catalog.territories import FRANCE, Territories, departement_of
@@ -53,6 +54,16 @@ class SearchDocument:
     @property
     def remote(self) -> bool:
         return REMOTE in self.modes_accueil
+
+    @property
+    def located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def zoned(self) -> bool:
+        """Placed by its eligibility zone only: no position, an explicit zone (e.g. an aide of
+        a région). Such records are kept for a place their zone covers, at no distance."""
+        return not self.located and bool(self.zone_eligibilite)
 
     def facet_values(self) -> dict[str, list[str]]:
         """Facet name → values of this document (the same names as the query filters)."""
@@ -102,9 +113,27 @@ def normalize_zone(code: str) -> str:
     return FRANCE if code.lower() in NATIONAL else code.upper() if code[:2].isalpha() else code
 
 
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, str]:
+    try:
+        import schemas
+
+        labels = dict(schemas.referential_labels("thematiques-categories"))
+        labels.update(schemas.referential_labels("thematiques"))
+        return labels
+    except Exception:  # referentials unavailable: slug words below are the fallback
+        return {}
+
+
 def thematique_text(slug: str) -> str:
-    """Slug words as text, so that a thématique's name is searchable: "preparer un permis"."""
-    return slug.replace("--", " ").replace("-", " ")
+    """A thématique's French label (category and sub-thématique), so that its name is
+    searchable: "Mobilité Préparer un permis". Falls back to the slug's words."""
+    labels = _labels()
+    category = slug.split("--", 1)[0]
+    parts = [labels.get(category, category.replace("-", " "))]
+    if "--" in slug:
+        parts.append(labels.get(slug, slug.split("--", 1)[1].replace("-", " ")))
+    return " ".join(parts)
 
 
 def build_document(kind: str, record_id: str, data: dict[str, Any],

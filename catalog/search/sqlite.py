@@ -41,6 +41,7 @@ BM25 = "bm25(fts_{g}, 4.0, 1.0, 0.0)"
 _SLUG = re.compile(r"[a-z0-9-]+")
 FACET_SEP = "\x1f"
 NO_DISTANCE = 1e18  # sorts records without a distance last
+ZONED = "pl_zone"  # tag of records placed by their zone only (see SearchDocument.zoned)
 
 
 def tag(prefix: str, value: str) -> str:
@@ -64,8 +65,10 @@ def document_tags(doc: SearchDocument) -> list[str]:
                           ("dp", doc.code_departement), ("rg", doc.code_region)):
         if value:
             tags.append(tag(prefix, value))
-    if doc.latitude is not None and doc.longitude is not None:
+    if doc.located:
         tags += cell_tokens(doc.latitude, doc.longitude)
+    elif doc.zoned:
+        tags.append(ZONED)
     return tags
 
 
@@ -97,13 +100,16 @@ def match_expression(plan: Plan) -> str | None:
     if plan.eligible_zones is not None:
         zones = sorted(plan.eligible_zones) + [NO_ZONE]
         filters.append(_any(_quote(tag("zo", z)) for z in zones))
-    remote = _quote(tag("ma", "a-distance"))
+    # Kept whatever the distance: remote records, and (for a commune) zone-only records.
+    placed = [_quote(tag("ma", "a-distance"))]
+    if plan.eligible_zones is not None:
+        placed.append(_quote(ZONED))
     if plan.onsite_commune:
-        filters.append(_any([remote, _quote(tag("co", plan.onsite_commune))]))
+        filters.append(_any(placed + [_quote(tag("co", plan.onsite_commune))]))
     elif plan.center is not None:
         cells = covering_cells(plan.center[0], plan.center[1], plan.radius_km)
         if cells is not None:
-            filters.append(_any([remote] + [_quote(c) for c in cells]))
+            filters.append(_any(placed + [_quote(c) for c in cells]))
     if filters:
         parts.append("a_tags : (" + " AND ".join(filters) + ")")
     return " AND ".join(parts) if parts else None
@@ -175,7 +181,7 @@ class SqliteBackend:
         c.execute(f"""CREATE TABLE IF NOT EXISTS doc_{g}(
             docid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
             id TEXT NOT NULL, source TEXT, nom TEXT, lat REAL, lon REAL,
-            remote INTEGER NOT NULL, score REAL, groupe TEXT NOT NULL, facets TEXT NOT NULL)""")
+            remote INTEGER NOT NULL, zoned INTEGER NOT NULL, score REAL, groupe TEXT NOT NULL, facets TEXT NOT NULL)""")
         c.execute(f"""CREATE TABLE IF NOT EXISTS content_{g}(
             docid INTEGER PRIMARY KEY, a_nom TEXT, a_body TEXT, a_tags TEXT, data TEXT)""")
         c.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS fts_{g} USING fts5(
@@ -209,7 +215,7 @@ class SqliteBackend:
         facets = [f"{name}{FACET_SEP}{v}" for name, values in doc.facet_values().items()
                   for v in values]
         meta = (doc.key, doc.kind, doc.id, doc.source, doc.nom, doc.latitude, doc.longitude,
-                int(doc.remote), doc.score_qualite, doc.groupe_doublons or doc.key,
+                int(doc.remote), int(doc.zoned), doc.score_qualite, doc.groupe_doublons or doc.key,
                 json.dumps(facets, ensure_ascii=False))
         content = (" ".join(analyze(doc.nom)), " ".join(analyze(doc.text)),
                    " ".join(document_tags(doc)),
@@ -224,8 +230,8 @@ class SqliteBackend:
             if replace:
                 self._remove(g, doc.key)
             cur = c.execute(
-                f"INSERT INTO doc_{g}(key, kind, id, source, nom, lat, lon, remote, score, groupe,"
-                " facets) VALUES (?,?,?,?,?,?,?,?,?,?,?)", meta)
+                f"INSERT INTO doc_{g}(key, kind, id, source, nom, lat, lon, remote, zoned, score,"
+                " groupe, facets) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", meta)
             docid = cur.lastrowid
             c.execute(f"INSERT INTO content_{g}(docid, a_nom, a_body, a_tags, data) "
                       "VALUES (?,?,?,?,?)", (docid, *content))
@@ -334,7 +340,8 @@ class SqliteBackend:
             dist = ("(2 * :earth * asin(min(1.0, sqrt(pow(sin(radians(d.lat - :lat) / 2), 2) + "
                     "cos(radians(:lat)) * cos(radians(d.lat)) * "
                     "pow(sin(radians(d.lon - :lon) / 2), 2)))))")
-            where.append(f"(d.remote = 1 OR {dist} <= :radius)")
+            zoned = "d.zoned = 1 OR " if plan.eligible_zones is not None else ""
+            where.append(f"(d.remote = 1 OR {zoned}{dist} <= :radius)")
         else:
             dist = "NULL"
         if q.score_qualite_minimum is not None:

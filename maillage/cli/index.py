@@ -1,0 +1,46 @@
+"""`maillage index`: rebuild or catch up the search index."""
+
+from __future__ import annotations
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from catalog.config import load_settings
+from catalog.db import get_engine
+from catalog.search import get_backend, rebuild_index, sync_index
+
+
+@click.group("index")
+def command() -> None:
+    """Index de recherche : reconstruction et rattrapage."""
+
+
+@command.command("rebuild")
+@click.option("--backend", type=click.Choice(["sqlite", "elasticsearch"]),
+              help="Moteur à reconstruire (défaut : celui de la configuration).")
+def rebuild(backend: str | None) -> None:
+    """Réindexer toutes les fiches actives, sans interrompre les recherches en cours."""
+    settings = load_settings()
+    engine = get_engine(settings)
+    target = get_backend(settings, backend)
+    with Progress(TextColumn("[bold]Indexation"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn()) as bar:
+        task = bar.add_task("index", total=None)
+
+        def progress(done: int, total: int | None = None) -> None:
+            bar.update(task, advance=done)
+
+        from catalog.search import count_records
+
+        bar.update(task, total=count_records(engine, active_only=True))
+        n = rebuild_index(settings, engine, target, progress=progress)
+    click.echo(f"{n} fiche{'s' if n > 1 else ''} indexée{'s' if n > 1 else ''} ({target.name}).")
+
+
+@command.command("sync")
+@click.option("--backend", type=click.Choice(["sqlite", "elasticsearch"]))
+def sync(backend: str | None) -> None:
+    """Indexer les fiches modifiées depuis la dernière indexation."""
+    settings = load_settings()
+    n = sync_index(settings, get_engine(settings), get_backend(settings, backend))
+    click.echo(f"{n} changement{'s' if n > 1 else ''} appliqué{'s' if n > 1 else ''}.")
