@@ -13,29 +13,52 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = Path(os.environ.get("MAILLAGE_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
 
 
+def pytest_collection_modifyitems(items):
+    # Tests that touch the store run a second time on PostgreSQL (`make test-postgres`).
+    for item in items:
+        if "engine" in getattr(item, "fixturenames", ()) or "settings" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.store)
+
+
+def _worker_database(base_url: str) -> str:
+    """One PostgreSQL database per xdist worker, created on first use."""
+    import psycopg
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    prefix, _, name = base_url.rpartition("/")
+    database = f"{name}_{worker}"
+    with psycopg.connect(f"{prefix}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{database}"')
+    return f"{prefix}/{database}"
+
+
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
-    """Settings pointing at a fresh data directory; DATABASE_URL is honoured when a test
-    database is configured (MAILLAGE_TEST_DATABASE_URL), so the suite runs on PostgreSQL too."""
+    """Settings pointing at a fresh data directory; the store is PostgreSQL when a test
+    server is configured (MAILLAGE_TEST_DATABASE_URL, see `make test-postgres`)."""
     monkeypatch.setenv("MAILLAGE_DATA_DIR", str(tmp_path / "var"))
     test_db = os.environ.get("MAILLAGE_TEST_DATABASE_URL")
     if test_db:
-        monkeypatch.setenv("DATABASE_URL", test_db)
+        monkeypatch.setenv("DATABASE_URL", _worker_database(test_db))
     else:
         monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("ELASTICSEARCH_URL", raising=False)
     monkeypatch.delenv("MAILLAGE_SEARCH_BACKEND", raising=False)
     monkeypatch.setenv("MAILLAGE_HTTP_BACKOFF", "0")  # replayed responses: retry at once
-    return load_settings()
+    settings = load_settings()
+    if test_db:  # a shared server: start from empty tables (SQLite gets a new file per test)
+        from catalog.db import get_engine, reset_database
+
+        reset_database(get_engine(settings))
+    return settings
 
 
 @pytest.fixture
 def engine(settings):
-    from catalog.db import get_engine, reset_database
+    from catalog.db import get_engine
 
-    engine = get_engine(settings)
-    reset_database(engine)
-    return engine
+    return get_engine(settings)
 
 
 def corpus_path(*parts: str) -> Path:
