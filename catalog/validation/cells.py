@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -228,6 +229,22 @@ def scalar_reader(field: dict) -> Reader:
     name, type_ = field["name"], field["type"]
     read = value_reader(field)
     checks = value_checks(field, field.get("referentiel"))
+    c = field.get("constraints", {})
+
+    if type_ == "string" and set(c) - {"required"} == {"enum"}:
+        # The most common constrained string: a referentiel value (one set lookup).
+        allowed = frozenset(c["enum"])
+        referentiel = field.get("referentiel")
+
+        def enum_reader(raw: Any, problems: list[Problem]) -> Any:
+            if raw.__class__ is not str and not isinstance(raw, str):
+                problems.append(P.type_error(name, type_, raw))
+                return None
+            if raw not in allowed:
+                problems.append(P.enum(name, referentiel, [raw]))
+            return raw
+
+        return enum_reader
 
     if not checks:
         def reader(raw: Any, problems: list[Problem]) -> Any:
@@ -236,6 +253,21 @@ def scalar_reader(field: dict) -> Reader:
                 problems.append(P.type_error(name, type_, raw))
             return value
         return reader
+
+    if len(checks) == 1:
+        (only,) = checks
+
+        def single_reader(raw: Any, problems: list[Problem]) -> Any:
+            value = read(raw)
+            if value is None:
+                problems.append(P.type_error(name, type_, raw))
+                return None
+            problem = only(value)
+            if problem is not None:
+                problems.append(problem)
+            return value
+
+        return single_reader
 
     def checked_reader(raw: Any, problems: list[Problem]) -> Any:
         value = read(raw)
@@ -271,6 +303,12 @@ def array_reader(field: dict) -> Reader:
     item_pattern = re.compile("^{0}$".format(ic["pattern"])).match if "pattern" in ic else None
     item_min = ic.get("minLength")
     item_max = ic.get("maxLength")
+    # Items all in the enum are all present strings meeting every other item constraint only
+    # when the enum is the sole item constraint besides `required`.
+    fast_enum = (
+        item_enum if item_type == "string" and set(ic) - {"required"} == {"enum"} and "" not in item_enum
+        else None
+    )
     if set(ic) - {"required", "enum", "pattern", "minLength", "maxLength"}:
         raise ValueError(f"contrainte d'élément non prise en charge pour le champ {name}")
 
@@ -287,6 +325,13 @@ def array_reader(field: dict) -> Reader:
                 failed = True
         if failed or not has_items:
             return value
+        if fast_enum is not None:
+            # Fast path: every item a known string (the usual case) changes nothing below.
+            try:
+                if fast_enum.issuperset(value):
+                    return value
+            except TypeError:  # an unhashable item: the item loop reports it
+                pass
         bad_type = missing = None
         bad_enum: list = []
         bad_pattern: list = []
@@ -326,6 +371,34 @@ def array_reader(field: dict) -> Reader:
             problems.append(P.enum(name, referentiel, bad_enum, item=True))
         return value
 
+    array_constraints = set(field.get("constraints", {})) - {"required"}
+    if fast_enum is not None and array_constraints <= {"minLength", "maxLength"}:
+        # The usual array: referentiel values, maybe a size range. Decide the common valid
+        # case with a JSON parse, a size test and one set inclusion; anything else (including
+        # every invalid value) goes through the full reader above.
+        loads = orjson.loads
+        low = field.get("constraints", {}).get("minLength", 0)
+        high = field.get("constraints", {}).get("maxLength", sys.maxsize)
+
+        def enum_array_reader(raw: Any, problems: list[Problem]) -> Any:
+            if raw.__class__ is str:
+                try:
+                    value = loads(raw)
+                except orjson.JSONDecodeError:
+                    return reader(raw, problems)
+            elif raw.__class__ is list:
+                value = list(raw)
+            else:
+                return reader(raw, problems)
+            if value.__class__ is list and low <= len(value) <= high:
+                try:
+                    if fast_enum.issuperset(value):
+                        return value
+                except TypeError:
+                    pass
+            return reader(raw, problems)
+
+        return enum_array_reader
     return reader
 
 

@@ -8,7 +8,7 @@ errors; the compiled validators call `violations()` directly — one implementat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -40,6 +40,19 @@ class SchemaCheck(Check):
 
     def violations(self, values: Mapping[str, Any]) -> Iterator[Problem]:
         raise NotImplementedError
+
+    def runner(self) -> Callable[[dict, list[Problem]], None]:
+        """`violations` as the compiled validators call it: skipped when none of the fields
+        it reads has a value, appending to the record's problem list."""
+        reads, violations = self.reads, self.violations
+
+        def run(typed: dict, problems: list[Problem]) -> None:
+            for name in reads:
+                if name in typed:
+                    problems.extend(violations(typed))
+                    return
+
+        return run
 
     def validate_row(self, row: Any) -> Iterable[errors.Error]:
         present = row.field_names
@@ -81,6 +94,19 @@ class ColumnsCheck(SchemaCheck):
 
     def check_value(self, name: str, value: Any) -> Problem | None:
         raise NotImplementedError
+
+    def runner(self) -> Callable[[dict, list[Problem]], None]:
+        columns, check_value = tuple(self.columns), self.check_value
+
+        def run(typed: dict, problems: list[Problem]) -> None:
+            for name in columns:
+                value = typed.get(name)
+                if value is not None:
+                    problem = check_value(name, value)
+                    if problem is not None:
+                        problems.append(problem)
+
+        return run
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -126,6 +152,11 @@ class UniqueItemsCheck(ColumnsCheck):
     def check_value(self, name: str, value: Any) -> Problem | None:
         if not isinstance(value, list) or len(value) < 2:
             return None
+        try:
+            if len(set(value)) == len(value):
+                return None  # the usual case, decided in C
+        except TypeError:  # unhashable items
+            pass
         seen: set = set()
         repeated: list = []
         for item in value:
@@ -161,13 +192,35 @@ class FiniteNumberCheck(ColumnsCheck):
 
 @attrs.define(kw_only=True, repr=False)
 class ColumnCheck(SchemaCheck):
-    """A check of one column."""
+    """A check of one column's value: at most one problem."""
 
     column: str
 
     @property
     def reads(self) -> tuple[str, ...]:
         return (self.column,)
+
+    def check_value(self, value: Any) -> Problem | None:
+        raise NotImplementedError
+
+    def violations(self, values: Mapping[str, Any]) -> Iterator[Problem]:
+        value = values.get(self.column)
+        if value is not None:
+            problem = self.check_value(value)
+            if problem is not None:
+                yield problem
+
+    def runner(self) -> Callable[[dict, list[Problem]], None]:
+        column, check_value = self.column, self.check_value
+
+        def run(typed: dict, problems: list[Problem]) -> None:
+            value = typed.get(column)
+            if value is not None:
+                problem = check_value(value)
+                if problem is not None:
+                    problems.append(problem)
+
+        return run
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -179,13 +232,12 @@ class DateBoundsCheck(ColumnCheck):
     minimum: str | None = None  # ISO date
     maximum: str | None = None  # ISO date, or "today" (evaluated at validation time)
 
-    def violations(self, values: Mapping[str, Any]) -> Iterator[Problem]:
-        value = values.get(self.column)
+    def check_value(self, value: Any) -> Problem | None:
         if not isinstance(value, date):
-            return
+            return None
         if self.minimum is not None and value < date.fromisoformat(self.minimum):
             low = date.fromisoformat(self.minimum).strftime("%d/%m/%Y")
-            yield Problem(
+            return Problem(
                 self.column, self.code,
                 f"Le champ {self.column} ne peut pas être antérieur au {low} ({value.isoformat()} reçu).",
                 value.isoformat(),
@@ -194,11 +246,12 @@ class DateBoundsCheck(ColumnCheck):
             high = date.today() if self.maximum == "today" else date.fromisoformat(self.maximum)
             if value > high:
                 when = "dans le futur" if self.maximum == "today" else f"postérieur au {high:%d/%m/%Y}"
-                yield Problem(
+                return Problem(
                     self.column, self.code,
                     f"Le champ {self.column} ne peut pas être {when} ({value.isoformat()} reçu).",
                     value.isoformat(),
                 )
+        return None
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -207,18 +260,18 @@ class TousPublicsCheck(ColumnCheck):
     code: ClassVar[str] = "custom:tous-publics"
     Error = _error_class("tous-publics", "Tous publics", "« tous-publics » est combiné à d'autres publics.")
 
-    def violations(self, values: Mapping[str, Any]) -> Iterator[Problem]:
-        value = values.get(self.column)
-        if not isinstance(value, list):
-            return
+    def check_value(self, value: Any) -> Problem | None:
+        if not isinstance(value, list) or "tous-publics" not in value:
+            return None
         # A set, as in the official model: a repeated value is not "another" public.
         distinct = {item for item in value if isinstance(item, str)}
-        if "tous-publics" in distinct and len(distinct) > 1:
-            yield Problem(
+        if len(distinct) > 1:
+            return Problem(
                 self.column, self.code,
                 f"Le champ {self.column} ne peut pas combiner « tous-publics » avec d'autres publics.",
                 value,
             )
+        return None
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -227,19 +280,19 @@ class CogCodesCheck(ColumnCheck):
     code: ClassVar[str] = "custom:cog-codes"
     Error = _error_class("cog-codes", "Codes COG", "Un élément n'est pas un code du Code officiel géographique.")
 
-    def violations(self, values: Mapping[str, Any]) -> Iterator[Problem]:
-        value = values.get(self.column)
+    def check_value(self, value: Any) -> Problem | None:
         if not isinstance(value, list):
-            return
+            return None
         bad = [item for item in value if isinstance(item, str) and not rules.is_cog_code(item)]
         if bad:
             listed = ", ".join(shown(item) for item in bad[:5])
-            yield Problem(
+            return Problem(
                 self.column, self.code,
                 f"Le champ {self.column} doit contenir des codes commune, département, EPCI ou pays, "
                 f"ou « france » : {listed} reçu{'s' if len(bad) > 1 else ''}.",
                 bad,
             )
+        return None
 
 
 _OPERATORS = {
@@ -314,13 +367,12 @@ class JsonSchemaCheck(ColumnCheck):
         super().__attrs_post_init__()
         self._validator = jsonschema.Draft202012Validator(self.schema)
 
-    def violations(self, values: Mapping[str, Any]) -> Iterator[Problem]:
-        value = values.get(self.column)
+    def check_value(self, value: Any) -> Problem | None:
         if not isinstance(value, dict):
-            return
+            return None
         found = sorted(self._validator.iter_errors(value), key=lambda e: list(e.absolute_path))
         if not found:
-            return
+            return None
         details = []
         for error in found[:5]:
             where = ".".join(str(p) for p in error.absolute_path) or "l'objet"
@@ -330,7 +382,7 @@ class JsonSchemaCheck(ColumnCheck):
                 continue
             words = _JSON_SCHEMA_WORDS.get(str(error.validator), "est invalide")
             details.append(f"{where} {words} ({shown(error.instance, 40)})")
-        yield Problem(
+        return Problem(
             self.column, self.code,
             f"Le champ {self.column} n'a pas la forme attendue : {' ; '.join(details)}.",
             value,

@@ -9,15 +9,15 @@ agrees with frictionless record by record and field by field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import cache
 from typing import Any
 
 import schemas
 from catalog.validation import problems as P
-from catalog.validation.cells import Reader, cell_reader
-from catalog.validation.checks import SchemaCheck, build_checks
+from catalog.validation.cells import cell_reader
+from catalog.validation.checks import build_checks
 from catalog.validation.problems import Problem
 
 # Key catalog.tabular adds to a CSV row whose cell count differs from the header's.
@@ -27,77 +27,106 @@ CELL_COUNT_KEY = "__cells__"
 class RecordValidator:
     """Checks records of one kind; `check(row)` → (normalized record, problems)."""
 
-    __slots__ = (
-        "kind", "field_names", "_plain", "_fields", "_required", "_checks", "_dates",
-        "_containers", "_blank",
-    )
-
     def __init__(self, kind: str, descriptor: dict) -> None:
         self.kind = kind
         fields = descriptor["fields"]
         self.field_names: tuple[str, ...] = tuple(f["name"] for f in fields)
         if descriptor.get("missingValues", [""]) != [""]:
             raise ValueError("seule la valeur manquante \"\" est prise en charge")
-        # (name, reader, required problem or None); reader None = plain string, read inline.
-        compiled: list[tuple[str, Reader | None, Problem | None]] = []
-        for f in fields:
-            required = P.required(f["name"]) if f.get("constraints", {}).get("required") else None
-            plain = f["type"] == "string" and not (set(f.get("constraints", {})) - {"required"})
-            compiled.append((f["name"], None if plain else cell_reader(f), required))
-        self._fields = tuple(compiled)
-        self._checks: tuple[SchemaCheck, ...] = tuple(build_checks(descriptor))
-        self._dates = tuple(f["name"] for f in fields if f["type"] == "date")
-        self._containers = tuple(f["name"] for f in fields if f["type"] in ("array", "object"))
-        self._blank = [P.blank_row()]
+        runners = [check.runner() for check in build_checks(descriptor)]
+        self.check = _generate(fields, runners)  # type: ignore[method-assign]
 
     def check(self, row: Mapping[str, object]) -> tuple[dict, list[Problem]]:
         """Validate one record (CSV strings, JSON or Parquet natives; unknown keys ignored).
 
         Returns the normalized record — only schema fields with a value, typed and
         JSON-serialisable (dates as `YYYY-MM-DD`) — and its problems (empty: valid).
+        Replaced, per instance, by the function `_generate` writes for the schema.
         """
-        get = row.get
-        typed: dict[str, Any] = {}
-        problems: list[Problem] = []
-        present = False
-        for name, read, required in self._fields:
-            raw = get(name)
-            if raw is None or raw == "":
-                if required is not None:
-                    problems.append(required)
-                continue
-            present = True
-            if read is None:
-                if isinstance(raw, str):
-                    typed[name] = raw
-                else:
-                    problems.append(P.type_error(name, "string", raw))
-                continue
-            value = read(raw, problems)
-            if value is not None:
-                typed[name] = value
-        if not present:
-            # frictionless reports a blank row alone, instead of its missing required cells.
-            return {}, list(self._blank)
-        cells = get(CELL_COUNT_KEY)
-        if cells is not None:
-            problems.append(P.extra_cells() if cells > len(row) - 1 else P.missing_cells())
-        for check in self._checks:
-            problems.extend(check.violations(typed))
-        return self._normalize(typed), problems
+        raise NotImplementedError
 
     def is_valid(self, row: Mapping[str, object]) -> bool:
         return not self.check(row)[1]
 
-    def _normalize(self, typed: dict[str, Any]) -> dict:
-        for name in self._dates:
-            value = typed.get(name)
-            if value is not None:
-                typed[name] = value.isoformat() if isinstance(value, date) else value
-        for name in self._containers:
-            if name in typed and not typed[name]:
-                del typed[name]  # [] and {} say nothing more than an absent value
-        return typed
+
+def _generate(fields: list[dict], runners: list) -> Callable[[Mapping[str, object]], tuple[dict, list[Problem]]]:
+    """Write and compile one straight-line function for the schema.
+
+    A loop over fields costs a tuple unpack, a branch and often a call per field; unrolled,
+    a plain string field is a dict lookup and a type test. Every decision is still taken by
+    `cells.py` readers, `checks.py` runners and `problems.py`: the generated code only
+    sequences them (names in the source are `repr()`s of schema field names).
+    """
+    env: dict[str, Any] = {
+        "P": P, "date": date, "isinstance": isinstance, "str": str,
+        "BLANK": P.blank_row(), "CELLS": CELL_COUNT_KEY,
+    }
+    lines = [
+        "def check(row):",
+        "    get = row.get",
+        "    typed = {}",
+        "    problems = []",
+        "    present = False",
+    ]
+    for index, field in enumerate(fields):
+        name = field["name"]
+        key = repr(name)
+        constraints = field.get("constraints", {})
+        required = constraints.get("required", False)
+        plain = field["type"] == "string" and not (set(constraints) - {"required"})
+        lines.append(f"    raw = get({key})")
+        if required:
+            env[f"REQUIRED_{index}"] = P.required(name)
+            lines += [
+                "    if raw is None or raw == '':",
+                f"        problems.append(REQUIRED_{index})",
+                "    else:",
+            ]
+        else:
+            lines.append("    if raw is not None and raw != '':")
+        lines.append("        present = True")
+        if plain:
+            lines += [
+                "        if raw.__class__ is str or isinstance(raw, str):",
+                f"            typed[{key}] = raw",
+                "        else:",
+                f"            problems.append(P.type_error({key}, 'string', raw))",
+            ]
+        else:
+            env[f"READ_{index}"] = cell_reader(field)
+            lines += [
+                f"        value = READ_{index}(raw, problems)",
+                "        if value is not None:",
+                f"            typed[{key}] = value",
+            ]
+    lines += [
+        "    if not present:",
+        "        # frictionless reports a blank row alone, not its missing required cells.",
+        "        return {}, [BLANK]",
+        "    cells = get(CELLS)",
+        "    if cells is not None:",
+        "        problems.append(P.extra_cells() if cells > len(row) - 1 else P.missing_cells())",
+    ]
+    for index, run in enumerate(runners):
+        env[f"RUN_{index}"] = run
+        lines.append(f"    RUN_{index}(typed, problems)")
+    # Normalize: dates as ISO strings; [] and {} say nothing more than an absent value.
+    for field in fields:
+        key = repr(field["name"])
+        if field["type"] == "date":
+            lines += [
+                f"    value = typed.get({key})",
+                "    if value is not None:",
+                f"        typed[{key}] = value.isoformat()",
+            ]
+        elif field["type"] in ("array", "object"):
+            lines += [
+                f"    if {key} in typed and not typed[{key}]:",
+                f"        del typed[{key}]",
+            ]
+    lines.append("    return typed, problems")
+    exec(compile("\n".join(lines), f"<validator {fields[0]['name']}…>", "exec"), env)  # noqa: S102
+    return env["check"]
 
 
 @cache
