@@ -305,11 +305,12 @@ _OPERATORS = {
 
 
 @attrs.define(kw_only=True, repr=False)
-class CompareColumnsCheck(ColumnCheck):
+class CompareColumnsCheck(SchemaCheck):
     type: ClassVar[str] = "compare-columns"
     code: ClassVar[str] = "custom:compare-columns"
     Error = _error_class("compare-columns", "Comparaison de colonnes", "Deux colonnes ne sont pas dans l'ordre attendu.")
 
+    column: str
     op: str
     column2: str
 

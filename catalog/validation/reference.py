@@ -78,6 +78,15 @@ _CONSTRAINT_CODES = {
     "exclusiveMinimum": "minimum", "exclusiveMaximum": "maximum", "unique": "unique",
 }
 _CONSTRAINT_NOTE = re.compile(r'constraint "(\w+)"')
+_CONSTRAINT_VALUE = re.compile(r' is "(.*)"$')
+_CONSTRAINT_WORDS = {
+    "min-length": "est trop court : longueur minimale",
+    "max-length": "est trop long : longueur maximale",
+    "pattern": "ne respecte pas le format",
+    "enum": "a une valeur hors des valeurs autorisées",
+    "minimum": "est trop petit : minimum",
+    "maximum": "est trop grand : maximum",
+}
 _ROW_CODES = {"extra-cell": P.extra_cells, "missing-cell": P.missing_cells, "blank-row": P.blank_row}
 
 
@@ -93,9 +102,14 @@ def error_problem(error: frictionless.Error) -> Problem:
     if error.type == "constraint-error":
         match = _CONSTRAINT_NOTE.search(error.note)
         code = _CONSTRAINT_CODES.get(match.group(1), "constraint") if match else "constraint"
-        if code == "required" and "array item" not in error.note:
-            return P.required(field)
-        return Problem(field, code, f"Le champ {field} ne respecte pas une contrainte : {error.note}.", cell)
+        item = "array item" in error.note
+        if code == "required":
+            return P.item_required(field) if item else P.required(field)
+        bound = _CONSTRAINT_VALUE.search(error.note)
+        words = _CONSTRAINT_WORDS.get(code, "ne respecte pas une contrainte")
+        limit = f" {bound.group(1)}" if bound and code != "enum" else ""
+        subject = f"Un élément du champ {field}" if item else f"Le champ {field}"
+        return Problem(field, code, f"{subject} {words}{limit} ({P.shown(cell)} reçu).", cell)
     if error.type == "missing-label":
         return Problem(field, "required", f"La colonne obligatoire {field} manque.")
     custom = code_of_error_type(error.type)
