@@ -32,9 +32,14 @@ def job_status(engine, job_id):
         return conn.execute(select(HarvestJob.status).where(HarvestJob.id == job_id)).scalar_one_or_none()
 
 
+def latest_job(engine):
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(HarvestJob.id))).scalar_one()
+
+
 def test_killed_run_changes_nothing_and_is_reaped(tmp_path, settings, engine):
-    harvest(DataInclusionHarvester(str(write_json(tmp_path / "services.json", [service(i) for i in range(20)]))),
-            source="di", settings=settings)
+    first = harvest(DataInclusionHarvester(str(write_json(tmp_path / "services.json", [service(i) for i in range(20)]))),
+                    source="di", settings=settings)
     before = counts(engine)
 
     # The source is a pipe: the run reads and writes 2,500 records (in its open transaction),
@@ -59,17 +64,19 @@ def test_killed_run_changes_nothing_and_is_reaped(tmp_path, settings, engine):
     threading.Thread(target=feed, daemon=True).start()
     assert writer_done.wait(60)
     deadline = time.time() + 60
-    while job_status(engine, 2) != "running" and time.time() < deadline:
+    while (latest_job(engine) == first.job_id or job_status(engine, latest_job(engine)) != "running") \
+            and time.time() < deadline:
         time.sleep(0.1)
+    job_id = latest_job(engine)
     time.sleep(1.5)  # let it write its batches inside the transaction
     assert process.poll() is None, process.stderr.read().decode()
     process.send_signal(signal.SIGKILL)
     process.wait(10)
 
     assert counts(engine) == before
-    assert job_status(engine, 2) == "running"  # nobody told the database yet...
+    assert job_status(engine, job_id) == "running"  # nobody told the database yet...
     assert reap_interrupted_jobs(engine) == 1  # ...the watchdog does
-    assert job_status(engine, 2) == "failed"
+    assert job_status(engine, job_id) == "failed"
     # And the catalog is fully usable afterwards.
     summary = harvest(DataInclusionHarvester(str(tmp_path / "services.json")), source="di", settings=settings)
     assert summary.counts["unchanged"] == 20

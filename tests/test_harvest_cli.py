@@ -1,0 +1,68 @@
+"""`maillage harvest` and `maillage jobs`: what scripts and cron jobs rely on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from click.testing import CliRunner
+
+from maillage.cli import main
+from tests.factories import service, write_json
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_json_summary_and_exit_codes(tmp_path, settings):
+    records = [service(i) for i in range(20)]
+    path = write_json(tmp_path / "services.json", records)
+    first = invoke("harvest", "datainclusion", path, "--source", "cli", "--json")
+    assert first.exit_code == 0
+    summary = json.loads(first.output)
+    assert summary["status"] == "done" and summary["counts"]["added"] == 20
+
+    again = json.loads(invoke("harvest", "datainclusion", path, "--source", "cli", "--json").output)
+    assert again["counts"]["unchanged"] == 20 and again["counts"]["added"] == 0
+
+    held = invoke("harvest", "datainclusion", write_json(tmp_path / "s.json", records[:10]), "--source", "cli", "--json")
+    assert held.exit_code == 3 and json.loads(held.output)["status"] == "held"
+
+    (tmp_path / "broken.json").write_text('[{"id": ')
+    failed = invoke("harvest", "datainclusion", tmp_path / "broken.json", "--source", "cli", "--json")
+    assert failed.exit_code == 1 and "tronqué" in json.loads(failed.output)["message"]
+
+
+def test_human_summary_is_french(tmp_path, settings):
+    records = [service(i) for i in range(5)]
+    records[2]["frais"] = "inconnu"
+    result = invoke("harvest", "datainclusion", write_json(tmp_path / "services.json", records), "--source", "cli")
+    assert result.exit_code == 0
+    assert "terminé avec erreurs" in result.output and "4 ajoutés" in result.output and "1 invalides" in result.output
+    assert "« frais »" in result.output
+
+
+def test_dry_run_flag(tmp_path, settings):
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(5)])
+    dry = json.loads(invoke("harvest", "datainclusion", path, "--dry-run", "--json").output)
+    assert dry["dry_run"] and dry["counts"]["added"] == 5
+    real = json.loads(invoke("harvest", "datainclusion", path, "--json").output)
+    assert real["counts"]["added"] == 5  # the dry run wrote nothing
+
+
+def test_jobs_list_show_and_csv_report(tmp_path, settings):
+    records = [service(i) for i in range(6)]
+    records[1]["nom"] = "X"
+    summary = json.loads(invoke("harvest", "datainclusion", write_json(tmp_path / "services.json", records),
+                                "--source", "cli", "--json").output)
+    listed = json.loads(invoke("jobs", "list", "--json").output)
+    assert [job["job"] for job in listed] == [summary["job"]]
+    shown = json.loads(invoke("jobs", "show", summary["job"], "--json").output)
+    assert shown["counts"] == summary["counts"] and shown["errors"][0]["champ"] == "nom"
+    out = tmp_path / "rapport.csv"
+    assert invoke("jobs", "report", summary["job"], "--status", "invalid", "-o", out).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [(r["identifiant"], r["champ"], r["reference"]) for r in rows] == [("test--v1", "nom", "élément 2")]
+    assert invoke("jobs", "show", 999).exit_code != 0
