@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from sqlalchemy import delete, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from catalog.models import Source
 
@@ -30,6 +32,12 @@ class SourceSpec:
 
 def register_source(engine: Engine, spec: SourceSpec) -> None:
     """Create the source, or update it in place (its jobs and records keep pointing at it)."""
+    with engine.begin() as conn:
+        upsert_source(conn, spec)
+
+
+def upsert_source(conn: Connection, spec: SourceSpec) -> str:
+    """`register_source` inside the caller's transaction; returns "added", "updated" or "unchanged"."""
     values = {
         "title": spec.title or spec.name,
         "format": spec.format,
@@ -41,25 +49,38 @@ def register_source(engine: Engine, spec: SourceSpec) -> None:
         "options": orjson.dumps(spec.options).decode(),
         "enabled": spec.enabled,
     }
-    with engine.begin() as conn:
-        exists = conn.execute(select(SOURCES.c.name).where(SOURCES.c.name == spec.name)).first()
-        if exists:
-            conn.execute(SOURCES.update().where(SOURCES.c.name == spec.name).values(**values))
-        else:
-            from catalog.clock import utcnow
+    existing = conn.execute(select(SOURCES).where(SOURCES.c.name == spec.name)).mappings().first()
+    if existing is None:
+        from catalog.clock import utcnow
 
-            conn.execute(SOURCES.insert().values(name=spec.name, created_at=utcnow(), **values))
+        conn.execute(SOURCES.insert().values(name=spec.name, created_at=utcnow(), **values))
+        return "added"
+    if all(existing[key] == value for key, value in values.items() if key != "options") and \
+            orjson.loads(existing["options"] or "{}") == spec.options:
+        return "unchanged"
+    conn.execute(SOURCES.update().where(SOURCES.c.name == spec.name).values(**values))
+    return "updated"
 
 
-def get_source(engine: Engine, name: str) -> SourceSpec | None:
-    with engine.connect() as conn:
+def get_source(engine: Engine | Connection, name: str) -> SourceSpec | None:
+    with _connected(engine) as conn:
         row = conn.execute(select(SOURCES).where(SOURCES.c.name == name)).mappings().first()
     return _spec(row) if row else None
 
 
-def list_sources(engine: Engine) -> list[SourceSpec]:
-    with engine.connect() as conn:
+def list_sources(engine: Engine | Connection) -> list[SourceSpec]:
+    with _connected(engine) as conn:
         return [_spec(row) for row in conn.execute(select(SOURCES).order_by(SOURCES.c.name)).mappings()]
+
+
+@contextmanager
+def _connected(engine: Engine | Connection) -> Iterator[Connection]:
+    # A Connection is used as is (inside its caller's transaction); an Engine lends one.
+    if isinstance(engine, Connection):
+        yield engine
+    else:
+        with engine.connect() as conn:
+            yield conn
 
 
 def remove_source(engine: Engine, name: str) -> bool:

@@ -10,6 +10,7 @@ import importlib
 
 FORMATS: dict[str, str] = {
     "datainclusion": "harvesters.datainclusion:DataInclusionHarvester",
+    "frictionless": "harvesters.frictionless_package:FrictionlessHarvester",
 }
 
 
