@@ -11,6 +11,8 @@ import importlib
 FORMATS: dict[str, str] = {
     "datainclusion": "harvesters.datainclusion:DataInclusionHarvester",
     "frictionless": "harvesters.frictionless_package:FrictionlessHarvester",
+    "covoiturage": "harvesters.covoiturage:CovoiturageHarvester",
+    "mobiville": "harvesters.mobiville:MobivilleHarvester",
 }
 
 

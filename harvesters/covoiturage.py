@@ -1,0 +1,374 @@
+"""Campagnes d'incitation financière au covoiturage des autorités organisatrices de la mobilité.
+
+The source: the data.gouv.fr dataset « Conditions des campagnes d'incitation financière au
+covoiturage », as published by aides-jeunes (`data/benefits/dynamic/incitations-covoiturage.json`):
+one campaign per AOM, identified by the AOM's SIREN. A file is either a JSON array of campaigns,
+each carrying its `code_siren`, or a JSON object keyed by SIREN (`{"200070746": {...}}`).
+
+Each campaign's fields, and where they go in `solution-mobilite`:
+
+| source field | meaning | ours |
+| --- | --- | --- |
+| `code_siren` | SIREN of the AOM (9 digits) | `id`, `porteur_siren`, `zone_eligibilite` |
+| `link` | the AOM's page about the campaign | `lien_source` |
+| `nom_plateforme` | the campaign's brand, when it has one (« Covoit'Albret ») | in `nom` |
+| `operateurs` | carpooling apps, comma-separated, loosely spelt | `operateurs` (normalised) |
+| `zone_sens_des_trajets` | `et`, `ou`, `et/ou`: trip starts and/or ends in the territory | `conditions_texte` |
+| `conducteur_montant_min_par_passager`, `..._max_par_passager` | € per passenger and trip (bounds given in the wrong order are put back in order) | `montant_min`, `montant_max` (euros) |
+| `conducteur_montant_max_par_mois` | monthly cap for a driver | `montant_texte` |
+| `trajet_longueur_min`, `trajet_longueur_max` | eligible trip length (km) | `conditions_texte` |
+| `passager_gratuite` (`Oui`/`Non`), `passager_montant_ticket` | what a passenger pays | `frais`, `frais_precisions` |
+| `passager_trajets_max_par_mois` | free or subsidised trips per month | `montant_texte` |
+| `si_zone_exclue_liste` | exclusions, as a French sentence | `conditions_texte` |
+| `derniere_maj`, `date_debut`, `date_fin` (dataset columns, optional) | dates | `date_maj`, `date_debut`, `date_fin` |
+
+Territory. The campaign is open to trips in the AOM's territory. Most AOMs are EPCI à fiscalité
+propre, whose SIREN *is* their COG code: `zone_eligibilite` is `[SIREN]`, and the AOM's name comes
+from the territory tables (`maillage territories load`). Other AOMs (syndicat mixte, région,
+département, commune) have a SIREN that is no zone code: when the territory tables are loaded and
+the SIREN is not an EPCI's, the campaign is reported (not guessed) unless the source's options
+give its zone: `{"zones": {"253800825": ["38"]}}`. Without territory tables nothing can be checked,
+so the SIREN is kept as an EPCI code and the name says « AOM (SIREN …) ».
+
+Dates. The aides-jeunes file carries no date: `date_maj` is then the option `date_maj`, else the
+file's modification date (HTTP `Last-Modified` for a URL), else today.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+
+from catalog.errors import UnusableInput
+from catalog.records import qualified_id
+from catalog.validation import Problem
+from harvesters.base import Harvester, Item
+from harvesters.http import HttpClient, is_url
+
+MAX_BYTES = 50 * 1024 * 1024  # a national file is ~40 kB; anything this big is not one
+SIREN = re.compile(r"\d{9}")
+# The operators' own spellings, keyed by their letters folded (the source writes
+# « BlablaCarDaily », « BlaBlaCarDaily » and « BlaBlaCar Daily » for the same app).
+OPERATORS = {"blablacardaily": "BlaBlaCar Daily", "karos": "Karos", "klaxit": "Klaxit",
+             "mobicoop": "Mobicoop", "ouestgo": "OuestGo"}
+DIRECTIONS = {"et": "au départ et à l'arrivée", "ou": "au départ ou à l'arrivée",
+              "et/ou": "au départ et/ou à l'arrivée"}
+
+
+class CovoiturageHarvester(Harvester):
+    format: ClassVar[str] = "covoiturage"
+    kinds: ClassVar[tuple[str, ...]] = ("solution-mobilite",)
+    default_source: ClassVar[str] = "covoiturage-aom"
+
+    def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
+        super().__init__(location, options=options, credentials=credentials)
+        self.source = str(self.options.get("source") or self.default_source)
+        self.zones: dict[str, list[str]] = {str(k): list(v) for k, v in (self.options.get("zones") or {}).items()}
+        self._total: int | None = None
+        self._done = 0
+
+    def items(self) -> Iterator[Item]:
+        content, modified = _read(self.location)
+        campaigns = _campaigns(content, self.location)
+        self._total = len(campaigns)
+        try:
+            file_date = _date(self.options.get("date_maj")) or modified
+        except ValueError as exc:
+            raise UnusableInput(f"Option date_maj illisible (« {exc} ») : AAAA-MM-JJ attendu.") from exc
+        epcis = _epci_names()
+        for rank, (siren_key, campaign) in enumerate(campaigns, start=1):
+            self._done += 1
+            yield self._item(rank, siren_key, campaign, file_date, epcis)
+
+    def progress_total(self) -> int | None:
+        return self._total
+
+    def progress_done(self) -> int | None:
+        return self._done
+
+    # -- one campaign --------------------------------------------------------------------------
+
+    def _item(self, rank: int, siren_key: str | None, campaign: Any, file_date: date,
+              epcis: dict[str, str]) -> Item:
+        reference = f"campagne n°{rank}"
+        if not isinstance(campaign, dict):
+            return _unmapped(reference, None, self.source, "La campagne n'est pas un objet JSON.")
+        siren = str(campaign.get("code_siren") or siren_key or "").strip()
+        reference = f"campagne n°{rank} (AOM {siren or 'sans SIREN'})"
+        if siren_key and campaign.get("code_siren") and str(campaign["code_siren"]).strip() != siren_key:
+            return _unmapped(reference, siren_key, self.source,
+                             f"La clé « {siren_key} » ne correspond pas au code_siren « {campaign['code_siren']} ».")
+        if not SIREN.fullmatch(siren):
+            return _unmapped(reference, None, self.source,
+                             f"code_siren absent ou invalide (« {siren} ») : 9 chiffres attendus.", field="code_siren")
+        problems: list[Problem] = []
+        zone, aom_name = self._territory(siren, epcis, problems)
+        amounts = {name: _number(campaign, name, problems) for name in (
+            "conducteur_montant_min_par_passager", "conducteur_montant_max_par_passager",
+            "conducteur_montant_max_par_mois", "trajet_longueur_min", "trajet_longueur_max",
+            "passager_trajets_max_par_mois")}
+        dates = {name: _campaign_date(campaign, keys, problems) for name, keys in (
+            ("date_maj", ("derniere_maj", "dernière_maj", "date_maj")),
+            ("date_debut", ("date_debut",)), ("date_fin", ("date_fin",)))}
+        if problems:
+            return Item("solution-mobilite", None, reference, problems, qualified_id(self.source, siren))
+        low, high = amounts["conducteur_montant_min_par_passager"], amounts["conducteur_montant_max_par_passager"]
+        if low is not None and high is not None and low > high:
+            # Swapped bounds (3 campaigns of the national file): the pair still says the range.
+            amounts["conducteur_montant_min_par_passager"], amounts["conducteur_montant_max_par_passager"] = high, low
+        operators = _operators(campaign.get("operateurs"))
+        platform = _text(campaign.get("nom_plateforme"))
+        free = _text(campaign.get("passager_gratuite")).lower() == "oui"
+        row = {
+            "source": self.source,
+            "id": siren,
+            "nom": _title(platform, aom_name, siren),
+            "categorie": "incitation-covoiturage",
+            "description": _description(aom_name, platform, operators, amounts, free, campaign),
+            "modes_transport": ["covoiturage"],
+            "porteur_nom": aom_name,
+            "porteur_siren": siren,
+            "operateurs": operators or None,
+            "zone_eligibilite": zone,
+            "montant_min": amounts["conducteur_montant_min_par_passager"],
+            "montant_max": amounts["conducteur_montant_max_par_passager"],
+            "montant_unite": "euros",
+            # Paid per trip: each trip is a separate, one-off payment (as aides-jeunes says).
+            "montant_periodicite": "ponctuelle",
+            "montant_texte": _amount_text(amounts, free),
+            "conditions_texte": _conditions(campaign, amounts, operators, platform),
+            "publics": ["tous-publics"],
+            "thematiques": ["mobilite--mobilite-douce-partagee-collective", "mobilite--financer-ma-mobilite"],
+            "frais": "gratuit" if free else "payant",
+            "frais_precisions": _text(campaign.get("passager_montant_ticket")) or None,
+            "modes_accueil": ["a-distance"],
+            "lien_source": _text(campaign.get("link")) or None,
+            "date_debut": dates["date_debut"],
+            "date_fin": dates["date_fin"],
+            "date_maj": dates["date_maj"] or file_date,
+        }
+        return Item("solution-mobilite", row, reference)
+
+    def _territory(self, siren: str, epcis: dict[str, str], problems: list[Problem]) -> tuple[list[str] | None, str | None]:
+        """The campaign's zone and its AOM's name, from the SIREN (see the module's docstring)."""
+        name = epcis.get(siren)
+        if siren in self.zones:
+            return self.zones[siren], name
+        if name is not None or not epcis:
+            return [siren], name
+        problems.append(Problem(
+            "zone_eligibilite", "aom-hors-epci",
+            f"Le SIREN {siren} n'est celui d'aucun EPCI du référentiel territorial : l'AOM est sans doute un "
+            "syndicat mixte, une région ou un département, dont le territoire ne se déduit pas du SIREN. "
+            "Indiquez sa zone dans l'option « zones » de la source.", siren))
+        return None, None
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def _read(location: str) -> tuple[bytes, date]:
+    """The file's bytes and its modification date."""
+    if is_url(location):
+        response = HttpClient().get(location)
+        content = response.content
+        modified = response.headers.get("Last-Modified")
+        try:
+            when = parsedate_to_datetime(modified).date() if modified else _today()
+        except (TypeError, ValueError):
+            when = _today()
+    else:
+        path = Path(location)
+        if not path.is_file():
+            raise UnusableInput(f"Fichier introuvable : {location}")
+        if path.stat().st_size > MAX_BYTES:
+            raise UnusableInput(f"{path.name} dépasse {MAX_BYTES // 2**20} Mo : ce n'est pas un fichier de campagnes.")
+        content = path.read_bytes()
+        when = min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), _today())
+    if len(content) > MAX_BYTES:
+        raise UnusableInput(f"{location} dépasse {MAX_BYTES // 2**20} Mo : ce n'est pas un fichier de campagnes.")
+    return content, when
+
+
+def _campaigns(content: bytes, location: str) -> list[tuple[str | None, Any]]:
+    name = Path(location.split("?")[0]).name or location
+    if not content.strip():
+        raise UnusableInput(f"{name} est vide.")
+    try:
+        data = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        hint = " (n'est pas de l'UTF-8)" if "utf-8" in str(exc).lower() else ""
+        raise UnusableInput(f"{name} : JSON tronqué ou mal formé{hint} ({exc}).") from exc
+    if isinstance(data, list):
+        return [(None, campaign) for campaign in data]
+    if isinstance(data, dict) and data and all(SIREN.fullmatch(str(key)) for key in data):
+        return [(str(key), campaign) for key, campaign in data.items()]
+    raise UnusableInput(f"{name} : une liste de campagnes, ou un objet dont les clés sont des SIREN d'AOM, "
+                        "est attendu.")
+
+
+def _epci_names() -> dict[str, str]:
+    """EPCI SIREN → name, from the catalog's territory tables (empty when they are not loaded)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from catalog.config import load_settings
+    from catalog.db import get_engine
+    from catalog.territories import get_territories
+
+    try:
+        return dict(get_territories(get_engine(load_settings())).epcis)
+    except SQLAlchemyError:
+        return {}
+
+
+# -- values ----------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _number(campaign: dict, name: str, problems: list[Problem]) -> float | None:
+    value = campaign.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        problems.append(Problem(name, "type", f"{name} doit être un nombre (« {value} » reçu).", value))
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", "."))
+        except ValueError:
+            problems.append(Problem(name, "type", f"{name} doit être un nombre (« {value} » reçu).", value))
+            return None
+    if number < 0 or number != number or number in (float("inf"), float("-inf")):
+        problems.append(Problem(name, "minimum", f"{name} doit être un nombre positif (« {value} » reçu).", value))
+        return None
+    return number
+
+
+def _date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()[:10]
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _campaign_date(campaign: dict, keys: tuple[str, ...], problems: list[Problem]) -> date | None:
+    for key in keys:
+        if campaign.get(key) not in (None, ""):
+            try:
+                return _date(campaign[key])
+            except ValueError:
+                problems.append(Problem(key, "type", f"{key} : date illisible (« {campaign[key]} »), "
+                                        "AAAA-MM-JJ ou JJ/MM/AAAA attendu.", campaign[key]))
+    return None
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _operators(value: Any) -> list[str]:
+    names: list[str] = []
+    for part in _text(value).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name = OPERATORS.get(re.sub(r"[^a-z]", "", part.lower()), part)
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _euros(amount: float) -> str:
+    text = f"{amount:.2f}".replace(".", ",")
+    return (text[:-3] if text.endswith(",00") else text) + "\u00a0€"
+
+
+def _title(platform: str, aom_name: str | None, siren: str) -> str:
+    who = aom_name or f"AOM (SIREN {siren})"
+    return f"{platform} : incitation au covoiturage — {who}" if platform else f"Incitation au covoiturage — {who}"
+
+
+def _driver_gain(amounts: dict[str, float | None]) -> str:
+    low, high = amounts["conducteur_montant_min_par_passager"], amounts["conducteur_montant_max_par_passager"]
+    if low is None and high is None:
+        return ""
+    if low is None or high is None or low == high:
+        text = f"{_euros(low if high is None else high)} par passager et par trajet"  # type: ignore[arg-type]
+    else:
+        text = f"de {_euros(low)} à {_euros(high)} par passager et par trajet, selon la distance"
+    cap = amounts["conducteur_montant_max_par_mois"]
+    return text + (f", dans la limite de {_euros(cap)} par mois" if cap else "")
+
+
+def _amount_text(amounts: dict[str, float | None], free: bool) -> str | None:
+    parts = []
+    gain = _driver_gain(amounts)
+    if gain:
+        parts.append(f"Conducteur : {gain}.")
+    trips = amounts["passager_trajets_max_par_mois"]
+    if trips:
+        what = "trajets gratuits" if free else "trajets subventionnés"
+        parts.append(f"Passager : jusqu'à {trips:.0f} {what} par mois.")
+    return " ".join(parts) or None
+
+
+def _description(aom_name: str | None, platform: str, operators: list[str], amounts: dict[str, float | None],
+                 free: bool, campaign: dict) -> str:
+    who = aom_name or "L'autorité organisatrice de la mobilité"
+    apps = ", ".join(operators)
+    text = f"{who} subventionne les trajets de covoiturage du quotidien réservés"
+    text += f" sur {platform}" + (f" (opérée par {apps})" if apps else "") if platform else (
+        f" depuis l'application {apps}" if apps else " depuis une application partenaire")
+    text += "."
+    gain = _driver_gain(amounts)
+    if gain:
+        text += f" Conducteurs et conductrices : {gain}."
+    ticket = _text(campaign.get("passager_montant_ticket"))
+    if ticket:
+        text += f" Passagers et passagères : {ticket.rstrip('.')}."
+    elif free:
+        text += " Passagers et passagères : trajets gratuits."
+    return text
+
+
+def _conditions(campaign: dict, amounts: dict[str, float | None], operators: list[str], platform: str) -> str:
+    lines = []
+    where = DIRECTIONS.get(_text(campaign.get("zone_sens_des_trajets")).lower(), "au départ et/ou à l'arrivée")
+    lines.append(f"Trajet {where} du territoire de l'autorité organisatrice de la mobilité.")
+    low, high = amounts["trajet_longueur_min"], amounts["trajet_longueur_max"]
+    if low is not None and high is not None:
+        lines.append(f"Trajet de {low:.0f} à {high:.0f} km.")
+    elif high is not None:
+        lines.append(f"Trajet de {high:.0f} km au plus.")
+    elif low is not None:
+        lines.append(f"Trajet de {low:.0f} km au moins.")
+    apps = platform or ", ".join(operators)
+    if apps:
+        lines.append(f"Trajet réservé sur {apps}.")
+    excluded = _text(campaign.get("si_zone_exclue_liste"))
+    if excluded:
+        lines.append(excluded)
+    return "\n".join(lines)
+
+
+def _unmapped(reference: str, siren: str | None, source: str, message: str, field: str | None = None) -> Item:
+    return Item("solution-mobilite", None, reference, [Problem(field, "campagne-illisible", message)],
+                qualified_id(source, siren) if siren else None)

@@ -1,0 +1,141 @@
+"""Carpooling incentive campaigns (AOM, keyed by SIREN) → solution-mobilite."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+import responses
+from sqlalchemy import select
+
+from catalog.models import Record
+from harvesters.covoiturage import CovoiturageHarvester
+from harvesters.engine import harvest
+from tests.conftest import FIXTURES, corpus_path
+
+HERE = FIXTURES / "mobilite" / "covoiturage"
+DECOUPAGE = FIXTURES / "mobilite" / "decoupage"
+
+
+@pytest.fixture
+def territories(engine):
+    from catalog.territories import clear_cache
+    from catalog.territories.loader import find_files, load_files
+
+    load_files(engine, find_files(DECOUPAGE))
+    yield
+    clear_cache()
+
+
+def records(engine) -> dict[str, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Record.id, Record.data)).all()
+    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
+
+
+def problems(summary) -> dict[str, list[str]]:
+    return {group["code"]: group for group in summary.as_dict()["errors"]}
+
+
+def test_campaigns_map_to_solutions_with_the_epci_as_zone(settings, engine, territories):
+    summary = harvest(CovoiturageHarvester(str(HERE / "campagnes.json"), options={"date_maj": "2025-02-14"}),
+                      settings=settings)
+    assert summary.counts["read"] == 6
+    assert summary.counts["added"] == 2
+    assert summary.counts["invalid"] == 4
+    saved = records(engine)
+    lyon = saved["covoiturage-aom--200046977"]
+    assert lyon["nom"] == "Incitation au covoiturage — Métropole de Lyon"
+    assert lyon["porteur_nom"] == "Métropole de Lyon" and lyon["porteur_siren"] == "200046977"
+    assert lyon["zone_eligibilite"] == ["200046977"]
+    assert lyon["operateurs"] == ["BlaBlaCar Daily", "Karos"]
+    assert (lyon["montant_min"], lyon["montant_max"], lyon["montant_unite"]) == (1.5, 3.0, "euros")
+    assert "dans la limite de 150\u00a0€ par mois" in lyon["montant_texte"]
+    assert "jusqu'à 60 trajets gratuits par mois" in lyon["montant_texte"]
+    assert lyon["frais"] == "gratuit" and lyon["date_maj"] == "2025-02-14"
+    assert "Trajet de 2 à 80 km." in lyon["conditions_texte"]
+    lille = saved["covoiturage-aom--200093201"]
+    # Swapped bounds and a comma decimal in the source: the range is kept, in order.
+    assert (lille["montant_min"], lille["montant_max"]) == (1.5, 8.0)
+    assert lille["nom"] == "Covoit'MEL : incitation au covoiturage — Métropole Européenne de Lille"
+    assert lille["frais"] == "payant" and lille["frais_precisions"].startswith("Vous ne payez que 0,50")
+    assert "au départ et à l'arrivée" in lille["conditions_texte"]
+    assert "ne sont pas couverts" in lille["conditions_texte"]
+
+
+def test_what_cannot_be_mapped_is_reported_precisely(settings, engine, territories):
+    summary = harvest(CovoiturageHarvester(str(HERE / "campagnes.json")), settings=settings)
+    report = summary.as_dict()["errors"]
+    text = json.dumps(report, ensure_ascii=False)
+    # The syndicat mixte: not an EPCI, so no zone is guessed.
+    assert "Le SIREN 253800825 n'est celui d'aucun EPCI" in text
+    assert "code_siren absent ou invalide" in text
+    assert "conducteur_montant_min_par_passager doit être un nombre" in text
+    assert "n'est pas un objet JSON" in text
+
+
+def test_the_zone_of_a_non_epci_aom_comes_from_the_options(settings, engine, territories):
+    harvester = CovoiturageHarvester(str(HERE / "campagnes.json"), options={"zones": {"253800825": ["38"]}})
+    summary = harvest(harvester, settings=settings)
+    assert summary.counts["added"] == 3
+    smmag = records(engine)["covoiturage-aom--253800825"]
+    assert smmag["zone_eligibilite"] == ["38"]
+    assert smmag["nom"] == "Incitation au covoiturage — AOM (SIREN 253800825)"
+    assert (smmag["montant_min"], smmag["montant_max"]) == (2.0, 2.0)
+    assert "2\u00a0€ par passager et par trajet" in smmag["description"]
+
+
+def test_without_territory_tables_the_siren_is_kept_as_an_epci_code(settings, engine):
+    summary = harvest(CovoiturageHarvester(str(HERE / "campagnes.json")), settings=settings)
+    assert summary.counts["added"] == 3  # the syndicat mixte cannot be told from an EPCI
+    lyon = records(engine)["covoiturage-aom--200046977"]
+    assert lyon["nom"] == "Incitation au covoiturage — AOM (SIREN 200046977)"
+    assert lyon["zone_eligibilite"] == ["200046977"]
+    assert "porteur_nom" not in lyon
+
+
+def test_a_file_keyed_by_siren_and_its_dates(settings, engine, territories):
+    summary = harvest(CovoiturageHarvester(str(HERE / "campagnes-par-siren.json")), settings=settings)
+    assert summary.counts["added"] == 1 and summary.counts["invalid"] == 1
+    assert "ne correspond pas au code_siren" in json.dumps(summary.as_dict()["errors"], ensure_ascii=False)
+    sarreguemines = records(engine)["covoiturage-aom--200070746"]
+    assert sarreguemines["porteur_nom"] == "CA Sarreguemines Confluences"
+    assert (sarreguemines["date_maj"], sarreguemines["date_debut"], sarreguemines["date_fin"]) == (
+        "2025-03-12", "2025-01-01", "2025-12-31")
+
+
+@pytest.mark.parametrize("name, expected", [("tronque.json", "JSON tronqué"), ("latin1.json", "UTF-8")])
+def test_a_broken_file_changes_nothing(settings, engine, name, expected):
+    summary = harvest(CovoiturageHarvester(str(HERE / name)), settings=settings)
+    assert summary.status == "failed"
+    assert expected in summary.message and "n'a pas été modifié" in summary.message
+    assert records(engine) == {}
+
+
+def test_a_remote_file_is_dated_by_its_last_modified_header(settings, engine):
+    url = "https://data.example.fr/incitations-covoiturage.json"
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, body=(HERE / "campagnes-par-siren.json").read_bytes(),
+                 headers={"Last-Modified": "Tue, 04 Mar 2025 10:00:00 GMT"})
+        summary = harvest(CovoiturageHarvester(url), settings=settings)
+    assert summary.counts["added"] == 1
+    # The campaign's own `derniere_maj` wins over the file's date.
+    assert records(engine)["covoiturage-aom--200070746"]["date_maj"] == "2025-03-12"
+
+
+@pytest.mark.corpus
+def test_corpus_national_file_harvests_every_campaign(settings, engine):
+    path = corpus_path("mobilite", "aides-jeunes", "incitations-covoiturage.json")
+    campaigns = json.loads(path.read_text(encoding="utf-8"))
+    sirens = {c["code_siren"] for c in campaigns}
+    assert len(campaigns) == len(sirens) == 111  # counted independently of the harvester
+    summary = harvest(CovoiturageHarvester(str(path), options={"date_maj": "2026-04-22"}), settings=settings)
+    assert summary.status == "done", summary.as_dict()
+    assert (summary.counts["read"], summary.counts["added"], summary.counts["invalid"]) == (111, 111, 0)
+    saved = records(engine)
+    assert {d["porteur_siren"] for d in saved.values()} == sirens
+    # Three campaigns give their per-passenger bounds in the wrong order; all are in order now.
+    assert all(d["montant_min"] <= d["montant_max"] for d in saved.values())
+    assert {op for d in saved.values() for op in d["operateurs"]} == {"BlaBlaCar Daily", "Karos", "Klaxit", "Mobicoop"}
+    assert all(d["date_maj"] == str(date(2026, 4, 22)) for d in saved.values())
