@@ -11,8 +11,10 @@ import importlib
 FORMATS: dict[str, str] = {
     "datainclusion": "harvesters.datainclusion:DataInclusionHarvester",
     "frictionless": "harvesters.frictionless_package:FrictionlessHarvester",
+    "dcat": "harvesters.dcat:DcatHarvester",
     "covoiturage": "harvesters.covoiturage:CovoiturageHarvester",
     "mobiville": "harvesters.mobiville:MobivilleHarvester",
+    "mobilite-csv": "harvesters.mobilite_csv:MobiliteCsvHarvester",
 }
 
 

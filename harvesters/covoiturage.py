@@ -36,6 +36,7 @@ file's modification date (HTTP `Last-Modified` for a URL), else today.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -249,7 +250,7 @@ def _number(campaign: dict, name: str, problems: list[Problem]) -> float | None:
         except ValueError:
             problems.append(Problem(name, "type", f"{name} doit être un nombre (« {value} » reçu).", value))
             return None
-    if number < 0 or number != number or number in (float("inf"), float("-inf")):
+    if number < 0 or not math.isfinite(number):
         problems.append(Problem(name, "minimum", f"{name} doit être un nombre positif (« {value} » reçu).", value))
         return None
     return number
@@ -298,7 +299,7 @@ def _operators(value: Any) -> list[str]:
 
 def _euros(amount: float) -> str:
     text = f"{amount:.2f}".replace(".", ",")
-    return (text[:-3] if text.endswith(",00") else text) + "\u00a0€"
+    return text.removesuffix(",00") + "\u00a0€"
 
 
 def _title(platform: str, aom_name: str | None, siren: str) -> str:

@@ -34,10 +34,6 @@ def records(engine) -> dict[str, dict]:
     return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
 
 
-def problems(summary) -> dict[str, list[str]]:
-    return {group["code"]: group for group in summary.as_dict()["errors"]}
-
-
 def test_campaigns_map_to_solutions_with_the_epci_as_zone(settings, engine, territories):
     summary = harvest(CovoiturageHarvester(str(HERE / "campagnes.json"), options={"date_maj": "2025-02-14"}),
                       settings=settings)

@@ -1,0 +1,254 @@
+"""The CSV template for plateformes de mobilité (garages solidaires, location solidaire,
+auto-écoles sociales, conseil en mobilité, transport solidaire…) → `solution-mobilite`.
+
+The template is documented for producers, in French, in `harvesters/templates/mobilite.md`, with
+an example in `demo/mobilite/modele-plateformes-mobilite.csv`. In short: one row per solution,
+columns named after the `solution-mobilite` schema's fields (any order; unknown columns are
+ignored; `id`, `nom` and `categorie` are required), UTF-8, `;` or `,` as separator.
+
+What this module forgives, because spreadsheets do it (each is in the template's documentation):
+- a referential value written as its label, in any case and with or without accents
+  (`Garage solidaire` → `garage-solidaire`, `Demandeurs d'emploi` → `demandeurs-emploi`);
+- lists written `a | b`, `a, b` or `a; b` as well as JSON arrays;
+- comma decimals and spaces in numbers (`45,7640`, `1 500`);
+- dates as `JJ/MM/AAAA` as well as `AAAA-MM-JJ`;
+- postal and INSEE codes whose leading zero a spreadsheet dropped (`1000` → `01000`);
+- a SIRET where a SIREN is asked (its first 9 digits);
+- web addresses without `https://`;
+- placeholders (`-`, `NC`, `Non renseigné`) for an empty cell.
+What it does not forgive: another encoding than UTF-8 (the whole file is refused, with the line
+of the first invalid byte, before anything is written), a missing required column (refused),
+and a cell it cannot read (that row is reported, the others flow).
+
+`source` is the column `source`, else the option `source`, else `plateformes-mobilite`.
+`date_maj` is the column, else the option `date_maj`, else the file's modification date.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+
+import schemas
+from catalog.errors import UnusableInput
+from catalog.records import qualified_id
+from catalog.search.analysis import fold
+from catalog.tabular import iter_rows
+from catalog.validation import Problem
+from harvesters.base import Harvester, Item
+from harvesters.http import HttpClient, is_url
+
+KIND = "solution-mobilite"
+REQUIRED_COLUMNS = ("id", "nom", "categorie")
+PLACEHOLDERS = frozenset({"-", "--", "nc", "n/a", "na", "non renseigne", "non renseignee", "inconnu", "?"})
+LIST_SEPARATORS = re.compile(r"\s*[|;,]\s*")
+URL_FIELDS = ("lien_demarche", "lien_source")
+
+
+class MobiliteCsvHarvester(Harvester):
+    format: ClassVar[str] = "mobilite-csv"
+    kinds: ClassVar[tuple[str, ...]] = (KIND,)
+    default_source: ClassVar[str] = "plateformes-mobilite"
+
+    def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
+        super().__init__(location, options=options, credentials=credentials)
+        self._size: int | None = None
+        self._done = 0
+
+    def items(self) -> Iterator[Item]:
+        path, downloaded = self._local_path()
+        try:
+            self._size = path.stat().st_size if path.is_file() else None
+            _check_utf8(path)
+            file_date = _file_date(path, self.options.get("date_maj"), downloaded)
+            source = str(self.options.get("source") or self.default_source)
+            rows = iter_rows(path, "csv", encoding="utf-8")
+            first = next(rows, None)
+            if first is None:
+                raise UnusableInput(f"{path.name} ne contient aucune solution (en-tête seul ?).")
+            missing = [c for c in REQUIRED_COLUMNS if c not in first[1]]
+            if missing:
+                raise UnusableInput(f"{path.name} : colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. "
+                                    "Voir le modèle (harvesters/templates/mobilite.md).")
+            yield self._item(*first, source, file_date)
+            for line, row in rows:
+                yield self._item(line, row, source, file_date)
+        finally:
+            if downloaded:
+                path.unlink(missing_ok=True)
+
+    def progress_total(self) -> int | None:
+        return self._size
+
+    def progress_done(self) -> int | None:
+        return self._done
+
+    def _local_path(self) -> tuple[Path, bool]:
+        if is_url(self.location):
+            return HttpClient().download(self.location, suffix=".csv"), True
+        return Path(self.location), False
+
+    def _item(self, line: int, cells: dict[str, Any], source: str, file_date: date) -> Item:
+        self._done += 1
+        reference = f"ligne {line}"
+        if "__cells__" in cells:
+            return Item(KIND, None, reference, [Problem(None, "cellules", (
+                f"La ligne compte {cells['__cells__']} cellules, l'en-tête {len(cells) - 1} : "
+                "un séparateur ou un guillemet de trop ?"))])
+        row: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for name, field in _fields().items():
+            raw = cells.get(name)
+            if isinstance(raw, str):
+                raw = raw.strip()
+            if raw is None or raw == "" or fold(str(raw)) in PLACEHOLDERS:
+                continue
+            try:
+                row[name] = _value(name, field, raw)
+            except ValueError as exc:
+                problems.append(Problem(name, "cellule-illisible", f"Colonne {name} : {exc}", raw))
+        row["source"] = row.get("source") or source
+        row.setdefault("date_maj", file_date)
+        id_hint = qualified_id(row["source"], row["id"]) if row.get("id") else None
+        if problems:
+            return Item(KIND, None, reference, problems, id_hint)
+        return Item(KIND, row, reference + (f" ({row['id']})" if row.get("id") else ""), id_hint=id_hint)
+
+
+# -- the schema, read once ---------------------------------------------------------------------------
+
+
+@cache
+def _fields() -> dict[str, dict]:
+    return {field["name"]: field for field in schemas.load_schema(KIND)["fields"]}
+
+
+@cache
+def _labels(referential: str) -> dict[str, str]:
+    """Folded value or label → value, for one referential."""
+    lookup: dict[str, str] = {}
+    for entry in schemas.referential(referential):
+        for key in (entry["value"], entry["label"]):
+            lookup[_key(key)] = entry["value"]
+    return lookup
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", fold(text.replace("’", "'"))).strip()
+
+
+# -- cells ------------------------------------------------------------------------------------------
+
+
+def _value(name: str, field: dict, raw: str) -> Any:
+    kind = field["type"]
+    referential = field.get("referentiel")
+    if kind == "array":
+        items = _list(raw)
+        return [_coded(referential, item) for item in items] if referential else items
+    if kind == "number":
+        return _number(raw)
+    if kind == "date":
+        return _date(raw)
+    if kind == "object":
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ValueError(f"un objet JSON est attendu (« {raw} »).") from None
+        if not isinstance(value, dict):
+            raise ValueError(f"un objet JSON est attendu (« {raw} »).")
+        return value
+    if referential:
+        return _coded(referential, raw)
+    if name in ("code_postal", "code_insee") and raw.isdigit() and len(raw) == 4:
+        return "0" + raw  # a spreadsheet ate the leading zero
+    if name == "porteur_siren":
+        digits = re.sub(r"\s", "", raw)
+        return digits[:9] if len(digits) == 14 and digits.isdigit() else digits
+    if name in URL_FIELDS and not re.match(r"[a-z][a-z0-9+.-]*://", raw, re.IGNORECASE):
+        return "https://" + raw
+    if name == "courriel":
+        return raw.lower()
+    return raw
+
+
+def _list(raw: str) -> list[str]:
+    if raw.startswith("["):
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ValueError(f"liste JSON mal formée (« {raw} »).") from None
+        if not isinstance(value, list):
+            raise ValueError(f"une liste est attendue (« {raw} »).")
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part for part in LIST_SEPARATORS.split(raw) if part]
+
+
+def _coded(referential: str, raw: str) -> str:
+    value = _labels(referential).get(_key(raw))
+    if value is None:
+        raise ValueError(f"« {raw} » n'est ni une valeur ni un libellé du référentiel {referential}.")
+    return value
+
+
+def _number(raw: str) -> float:
+    text = raw.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("€", "").replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"nombre illisible (« {raw} ») ; écrire par exemple 45,7640 ou 1500.") from None
+
+
+def _date(raw: str) -> date:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(raw[:10], pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"date illisible (« {raw} ») ; écrire AAAA-MM-JJ ou JJ/MM/AAAA.")
+
+
+# -- the file ---------------------------------------------------------------------------------------
+
+
+def _check_utf8(path: Path) -> None:
+    """Refuse a file in another encoding before a single row is mapped (and say where)."""
+    if not path.is_file():
+        raise UnusableInput(f"Fichier introuvable : {path}")
+    line = 1
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk[:exc.start].count(b"\n")
+                raise UnusableInput(
+                    f"{path.name} n'est pas encodé en UTF-8 (premier octet invalide ligne {line}) : "
+                    "enregistrez-le en « CSV UTF-8 » depuis votre tableur (Windows-1252 et ISO-8859-1 ne sont "
+                    "pas acceptés, pour ne pas déformer les accents)."
+                ) from exc
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise UnusableInput(f"{path.name} se termine au milieu d'un caractère UTF-8 : fichier tronqué ?") from exc
+
+
+def _file_date(path: Path, option: Any, downloaded: bool) -> date:
+    today = datetime.now(UTC).date()
+    if option:
+        try:
+            return date.fromisoformat(str(option))
+        except ValueError:
+            raise UnusableInput(f"Option date_maj illisible (« {option} ») : AAAA-MM-JJ attendu.") from None
+    if downloaded:
+        return today
+    return min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), today)

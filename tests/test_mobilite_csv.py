@@ -1,0 +1,96 @@
+"""The documented CSV template for plateformes de mobilité → solution-mobilite."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+import schemas
+from catalog.models import Record
+from harvesters.engine import harvest
+from harvesters.mobilite_csv import MobiliteCsvHarvester
+from tests.conftest import FIXTURES
+
+HERE = FIXTURES / "mobilite" / "csv"
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_DOC = ROOT / "harvesters" / "templates" / "mobilite.md"
+DEMO = ROOT / "demo" / "mobilite"
+
+
+def records(engine) -> dict[str, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Record.id, Record.data)).all()
+    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
+
+
+def test_spreadsheet_habits_are_forgiven(settings, engine):
+    harvester = MobiliteCsvHarvester(str(HERE / "plateformes.csv"), options={"source": "roues-libres",
+                                                                             "date_maj": "2025-03-10"})
+    summary = harvest(harvester, settings=settings)
+    assert (summary.counts["read"], summary.counts["added"], summary.counts["invalid"]) == (5, 3, 2)
+    saved = records(engine)
+    garage = saved["roues-libres--garage-bourg"]
+    assert garage["categorie"] == "garage-solidaire"  # a label, in lower case
+    assert garage["publics"] == ["demandeurs-emploi", "jeunes"]  # labels with a curly apostrophe
+    assert garage["porteur_siren"] == "123456789"  # from a SIRET with spaces
+    assert (garage["code_postal"], garage["code_insee"]) == ("01000", "01053")  # leading zeros restored
+    assert (garage["montant_min"], garage["montant_unite"]) == (1500.0, "euros")
+    assert (garage["latitude"], garage["longitude"]) == (46.2052, 5.2255)  # comma decimals
+    assert garage["courriel"] == "contact@garage-bourg.fr"
+    assert garage["lien_source"] == "https://www.garage-bourg.fr"
+    assert garage["date_maj"] == "2025-02-14"  # JJ/MM/AAAA
+    assert "remarque interne" not in garage  # unknown columns are ignored
+    velo = saved["roues-libres--velo-ecole"]
+    assert velo["categorie"] == "velo-solidaire" and velo["publics"] == ["tous-publics"]
+    assert velo["modes_transport"] == ["velo", "velo-assistance-electrique"]  # a JSON array
+    assert "description" not in velo and "porteur_siren" not in velo  # placeholders
+    assert (velo["date_debut"], velo["date_fin"]) == ("2025-01-01", "2025-12-31")
+    # No date in the row: the option's date.
+    assert saved["roues-libres--sans-date"]["date_maj"] == "2025-03-10"
+    errors = {(g["champ"], g["code"]): g for g in summary.as_dict()["errors"]}
+    text = json.dumps(summary.as_dict()["errors"], ensure_ascii=False)
+    assert "« Navette » n'est ni une valeur ni un libellé du référentiel categories-mobilite" in text
+    assert "date illisible (« 31/02/2025 »)" in text
+    assert ("categorie", "cellule-illisible") in errors and ("date_maj", "cellule-illisible") in errors
+
+
+def test_a_comma_separated_file_with_a_bom(settings, engine):
+    summary = harvest(MobiliteCsvHarvester(str(HERE / "virgule.csv")), settings=settings)
+    assert summary.counts["added"] == 1, summary.as_dict()
+    location = records(engine)["plateformes-mobilite--location-93"]
+    assert location["nom"] == "Location solidaire, voitures et scooters"
+    assert location["publics"] == ["demandeurs-emploi", "femmes"]
+    assert location["zone_eligibilite"] == ["93", "200054781"]
+    assert (location["latitude"], location["longitude"]) == (48.9077, 2.4397)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("windows-1252.csv", "n'est pas encodé en UTF-8 (premier octet invalide ligne 2)"),
+    ("sans-categorie.csv", "colonne(s) obligatoire(s) absente(s) : categorie"),
+    ("guillemet.csv", "CSV mal formé"),
+])
+def test_an_unusable_file_is_refused_whole(settings, engine, name, expected):
+    summary = harvest(MobiliteCsvHarvester(str(HERE / name)), settings=settings)
+    assert summary.status == "failed"
+    assert expected in summary.message and "n'a pas été modifié" in summary.message
+    assert records(engine) == {}
+
+
+def test_the_template_documents_every_field_of_the_schema():
+    documented = set(re.findall(r"`([a-z_]+)`", TEMPLATE_DOC.read_text(encoding="utf-8")))
+    missing = [name for name in schemas.field_names("solution-mobilite") if name not in documented]
+    assert missing == []
+
+
+def test_the_example_of_the_template_harvests_cleanly(settings, engine):
+    summary = harvest(MobiliteCsvHarvester(str(DEMO / "modele-plateformes-mobilite.csv"),
+                                           options={"source": "plateformes-demo"}), settings=settings)
+    assert summary.status == "done", summary.as_dict()
+    assert summary.counts["added"] == 8
+    categories = {d["categorie"] for d in records(engine).values()}
+    assert {"garage-solidaire", "location-solidaire", "auto-ecole-sociale", "conseil-mobilite",
+            "velo-solidaire", "transport-solidaire", "pret-vehicule", "plateforme-mobilite"} == categories
