@@ -114,6 +114,9 @@ def harvest(
     batch_size: int = 1000,
 ) -> JobSummary:
     """Run `harvester` as a job of `source` and return its summary (never raises for bad input)."""
+    if hasattr(harvester, "run_job"):
+        # A harvester that writes sources, not records (DCAT), runs its own job: harvesters/dcat.py.
+        return harvester.run_job(source=source, settings=settings, dry_run=dry_run, force=force, progress=progress)
     settings = settings or load_settings()
     engine = get_engine(settings)
     policy = source_policy(engine, source or harvester.default_source, settings)

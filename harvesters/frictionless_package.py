@@ -218,9 +218,9 @@ class FrictionlessHarvester(Harvester):
         suffix = PurePosixPath(urlsplit(self.location).path).suffix.lower()
         if suffix not in (".json", ".yaml", ".yml"):
             return None
-        text = _read_text(self.location, None, what="descripteur")
-        if suffix == ".json" and text.lstrip("\ufeff \t\r\n").startswith("["):
-            return None  # a JSON array of records: a data file
+        text = _read_text(self.location, None, what="descripteur", big_is_data=suffix == ".json")
+        if text is None or (suffix == ".json" and text.lstrip("\ufeff \t\r\n").startswith("[")):
+            return None  # a JSON array of records, or a JSON too big to be a descriptor: a data file
         data = _parse_descriptor(text, self.location)
         if not isinstance(data, dict):
             raise UnusableInput(f"{self.location} : un descripteur Frictionless (objet JSON/YAML) est attendu.")
@@ -424,7 +424,8 @@ def _check_path(path: str, *, local: bool, what: str) -> None:
                             "refusé (sécurité).")
 
 
-def _read_text(location: str, base_dir: Path | None, *, what: str) -> str:
+def _read_text(location: str, base_dir: Path | None, *, what: str, big_is_data: bool = False) -> str | None:
+    """A descriptor's text; None (`big_is_data`) when it is too big to be one."""
     if is_url(location):
         response = HttpClient().get(location, stream=True)
         body = bytearray()
@@ -432,6 +433,8 @@ def _read_text(location: str, base_dir: Path | None, *, what: str) -> str:
             body += chunk
             if len(body) > MAX_DESCRIPTOR_BYTES:
                 response.close()
+                if big_is_data:
+                    return None
                 raise UnusableInput(f"{location} : {what} trop volumineux (plus de 5 Mo).")
         data = bytes(body)
     else:
@@ -441,6 +444,8 @@ def _read_text(location: str, base_dir: Path | None, *, what: str) -> str:
         if not path.is_file():
             raise UnusableInput(f"{what.capitalize()} introuvable : {location}")
         if path.stat().st_size > MAX_DESCRIPTOR_BYTES:
+            if big_is_data:
+                return None
             raise UnusableInput(f"{location} : {what} trop volumineux (plus de 5 Mo).")
         data = path.read_bytes()
     try:

@@ -1,0 +1,296 @@
+"""DCAT catalogs → registered sources: formats from dct:conformsTo, paging, bookkeeping, safety."""
+
+from __future__ import annotations
+
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import orjson
+import pytest
+import responses
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from catalog.models import HarvestJob
+from catalog.sources import SourceSpec, get_source, list_sources, register_source
+from harvesters import FORMATS
+from harvesters.dcat import DcatHarvester
+from harvesters.engine import harvest, harvest_source
+from harvesters.jobs import job_summary
+from tests.conftest import FIXTURES, corpus_path
+
+HERE = FIXTURES / "dcat"
+OUR_SERVICE = "https://raw.githubusercontent.com/maillage/maillage/main/schemas/service/schema.json"
+
+
+@pytest.fixture(autouse=True)
+def formats(monkeypatch):
+    """LHEO is installed, dispositif-aide is not, whatever the other harvesters' state."""
+    monkeypatch.setitem(FORMATS, "lheo", "harvesters.lheo:LheoHarvester")
+    monkeypatch.delitem(FORMATS, "dispositif-aide", raising=False)
+
+
+def run(location, settings, source="region", **kwargs):
+    options = kwargs.pop("options", {})
+    return harvest(DcatHarvester(str(location), options=options), source=source, settings=settings, **kwargs)
+
+
+def sources(engine):
+    return {spec.name: spec for spec in list_sources(engine)}
+
+
+def reasons(summary):
+    return sorted((g.code, g.count) for g in summary.groups if g.code)
+
+
+def test_turtle_catalog_registers_one_source_per_harvestable_distribution(settings, engine):
+    summary = run(HERE / "catalogue.ttl", settings)
+    assert summary.status == "done" and summary.format == "dcat"
+    assert summary.counts["read"] == 6 and summary.counts["added"] == 4 and summary.counts["invalid"] == 0
+    registered = sources(engine)
+    assert sorted(registered) == [
+        "region-formations-idf", "region-referentiel-offre-insertion-service",
+        "region-referentiel-offre-insertion-structure", "region-services-plaine-commune"]
+    services = registered["region-services-plaine-commune"]
+    # Of the CSV and the JSON of the same schema, one source: the JSON.
+    assert services.format == "frictionless" and services.options["kind"] == "service"
+    assert services.location == "https://data.exemple-region.fr/fichiers/services-plaine-commune.json"
+    assert services.title == "Services d'insertion de Plaine Commune"  # French title chosen
+    origin = services.options["dcat"]
+    assert origin["publisher"] == "Établissement public territorial Plaine Commune"
+    assert origin["licence"] == "https://www.etalab.gouv.fr/licence-ouverte-open-licence"
+    assert origin["media_type"] == "application/json" and origin["conforms_to"] == [OUR_SERVICE]
+    assert services.schedule is None and services.credentials_ref is None
+    lheo = registered["region-formations-idf"]
+    assert lheo.format == "lheo" and lheo.location.endswith("offre-formation-lheo.xml")  # accessURL
+    assert lheo.options["dcat"]["publisher"] == "Carif-Oref Île-de-France"
+    structures = registered["region-referentiel-offre-insertion-structure"]
+    assert structures.format == "datainclusion" and structures.location.endswith("structures.parquet")
+    assert structures.title == "Référentiel de l'offre d'insertion (data·inclusion) — Structures"
+    # Not harvestable, each with its reason in the report.
+    assert reasons(summary) == [("no-distribution", 1), ("not-harvestable", 3)]
+    messages = {g.message for g in summary.groups if g.code == "not-harvestable"}
+    with engine.connect() as conn:
+        from harvesters.report import iter_lines
+
+        lines = [line for line in iter_lines(conn, summary.job_id) if line["status"] == "ignored"]
+    texts = " | ".join(e["message"] for line in lines for e in line["errors"])
+    assert "aucun schéma déclaré (dct:conformsTo)" in texts
+    assert "le format « dispositif-aide » n'est pas installé" in texts
+    assert "mêmes données que la distribution https://data.exemple-region.fr/datasets/services-plaine-commune-json" \
+        in texts
+    assert "n'a aucune distribution" in texts
+    assert messages  # grouped for the summary too
+
+
+def test_second_run_changes_nothing_and_a_dry_run_registers_nothing(settings, engine):
+    dry = run(HERE / "catalogue.ttl", settings, dry_run=True)
+    assert dry.counts["added"] == 4 and dry.dry_run and sources(engine) == {}
+    run(HERE / "catalogue.ttl", settings)
+    again = run(HERE / "catalogue.ttl", settings)
+    assert again.counts["unchanged"] == 4 and again.counts["added"] == again.counts["updated"] == 0
+    summary = job_summary(engine, again.job_id)
+    assert summary["format"] == "dcat" and summary["status"] == "done" and summary["counts"]["read"] == 6
+
+
+def catalog(*datasets: tuple[str, str]) -> str:
+    """A Turtle catalog of datasets (identifier, title), each one CSV of our service schema."""
+    blocks = ["@prefix dcat: <http://www.w3.org/ns/dcat#> .", "@prefix dct: <http://purl.org/dc/terms/> ."]
+    for key, title in datasets:
+        blocks.append(
+            f'<https://c.exemple.fr/jdd/{key}> a dcat:Dataset ; dct:title "{title}"@fr ; dcat:distribution '
+            f'[ dcat:downloadURL <https://c.exemple.fr/f/{key}.csv> ; dct:conformsTo <{OUR_SERVICE}> ] .')
+    return "\n".join(blocks)
+
+
+def test_sources_no_longer_published_are_disabled_behind_the_circuit_breaker(tmp_path, settings, engine):
+    path = tmp_path / "catalogue.ttl"
+    all_five = [(f"jdd{n}", f"Jeu {n}") for n in range(5)]
+    path.write_text(catalog(*all_five), encoding="utf-8")
+    assert run(path, settings, source="c").counts["added"] == 5
+    path.write_text(catalog(*all_five[1:]), encoding="utf-8")
+    summary = run(path, settings, source="c")
+    assert summary.counts["archived"] == 1 and summary.counts["unchanged"] == 4
+    gone = get_source(engine, "c-jdd0")
+    assert gone.enabled is False and gone.options["dcat"]["disabled_by_catalog"] is True
+    # Published again: enabled again.
+    path.write_text(catalog(*all_five), encoding="utf-8")
+    back = run(path, settings, source="c")
+    assert back.counts["updated"] == 1 and get_source(engine, "c-jdd0").enabled is True
+    # A catalog that suddenly lost most of its datasets is held: nothing changes.
+    path.write_text(catalog(all_five[0]), encoding="utf-8")
+    held = run(path, settings, source="c")
+    assert held.status == "held" and "4 source(s) sur 5" in held.message
+    assert all(spec.enabled for spec in sources(engine).values())
+    forced = run(path, settings, source="c", force=True)
+    assert forced.status == "done" and forced.counts["archived"] == 4
+
+
+def test_a_person_s_settings_survive_and_a_name_taken_elsewhere_is_not_overwritten(tmp_path, settings, engine):
+    path = tmp_path / "catalogue.ttl"
+    path.write_text(catalog(("jdd1", "Premier titre"), ("jdd2", "Deuxième")), encoding="utf-8")
+    register_source(engine, SourceSpec(name="c-jdd2", format="datainclusion", location="/donnees/moi.json"))
+    summary = run(path, settings, source="c")
+    assert summary.status == "done-with-errors" and summary.counts["invalid"] == 1
+    assert [g.code for g in summary.groups if g.status == "invalid"] == ["name-taken"]
+    assert get_source(engine, "c-jdd2").location == "/donnees/moi.json"
+    spec = get_source(engine, "c-jdd1")
+    spec.schedule, spec.credentials_ref, spec.grace_days = "daily", "JETON_CATALOGUE", 2
+    register_source(engine, spec)
+    path.write_text(catalog(("jdd1", "Nouveau titre")), encoding="utf-8")
+    run(path, settings, source="c")
+    spec = get_source(engine, "c-jdd1")
+    assert spec.title == "Nouveau titre"
+    assert (spec.schedule, spec.credentials_ref, spec.grace_days) == ("daily", "JETON_CATALOGUE", 2)
+
+
+def test_rdf_xml_catalog(settings, engine):
+    summary = run(HERE / "catalogue.rdf", settings, source="metropole")
+    assert summary.counts["read"] == 2 and summary.counts["added"] == 1
+    spec = get_source(engine, "metropole-structures-insertion")
+    assert spec.format == "frictionless" and spec.options["kind"] == "structure"
+    assert spec.location == "https://opendata.exemple-metropole.fr/fichiers/insertion/datapackage.json"
+    assert spec.options["dcat"]["publisher"] == "Métropole Exemple"
+    [group] = [g for g in summary.groups if g.code == "not-harvestable"]
+    assert "schéma non pris en charge" in group.message and "amenagements-cyclables" in group.message
+
+
+def test_json_ld_catalog_with_inline_context(settings, engine):
+    summary = run(HERE / "catalogue.jsonld", settings, source="departement")
+    assert summary.counts["read"] == 2 and summary.counts["added"] == 1
+    spec = get_source(engine, "departement-services-insertion")
+    assert spec.location == "https://donnees.exemple-departement.fr/fichiers/services.csv"
+    assert spec.options["dcat"]["media_type"] == "text/csv"
+    assert spec.options["dcat"]["publisher"] == "Département Exemple"
+
+
+def serve_pages(rsps, *, loop=False):
+    base = "https://catalogue.exemple.fr/catalog.ttl"
+    page_2 = (HERE / "page-2.ttl").read_text()
+    if loop:
+        page_2 += f"\n<{base}?page=2> <http://www.w3.org/ns/hydra/core#next> <{base}?page=1> .\n"
+    rsps.get(base, body=(HERE / "page-1.ttl").read_bytes(), content_type="text/turtle",
+             match=[responses.matchers.query_param_matcher({})])
+    rsps.get(base, body=(HERE / "page-1.ttl").read_bytes(), content_type="text/turtle",
+             match=[responses.matchers.query_param_matcher({"page": "1"})])
+    rsps.get(base, body=page_2.encode(), content_type="text/turtle; charset=utf-8",
+             match=[responses.matchers.query_param_matcher({"page": "2"})])
+    return base
+
+
+def test_hydra_paging_reads_every_page(settings, engine):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        base = serve_pages(rsps)
+        summary = run(base, settings, source="national")
+        assert [c.request.url for c in rsps.calls] == [base, f"{base}?page=2"]
+        assert "text/turtle" in rsps.calls[0].request.headers["Accept"]
+    assert summary.counts["read"] == 3 and summary.counts["added"] == 3
+    assert get_source(engine, "national-3").options["kind"] == "solution-mobilite"
+
+
+def test_hydra_paging_that_loops_fails_and_registers_nothing(settings, engine):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        summary = run(serve_pages(rsps, loop=True), settings, source="national")
+    assert summary.status == "failed" and "en boucle" in summary.message
+    assert sources(engine) == {}
+
+
+class _Counter(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        _Counter.hits.append(self.path)
+        body = b'{"@context": {"dcat": "http://www.w3.org/ns/dcat#"}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/ld+json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def context_server():
+    _Counter.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("context", [
+    "{url}/contexte.jsonld",
+    ["{url}/contexte.jsonld", {"dct": "http://purl.org/dc/terms/"}],
+    {"@import": "{url}/contexte.jsonld", "dct": "http://purl.org/dc/terms/"},
+])
+def test_a_remote_json_ld_context_is_never_fetched(tmp_path, settings, engine, context_server, context):
+    context = orjson.loads(orjson.dumps(context).decode().replace("{url}", context_server))
+    document = {"@context": context, "@id": "https://exemple.fr/jdd/1", "@type": "dcat:Dataset"}
+    path = tmp_path / "catalogue.jsonld"
+    path.write_bytes(orjson.dumps(document))
+    summary = run(path, settings)
+    assert summary.status == "failed" and "contexte JSON-LD distant" in summary.message
+    assert _Counter.hits == []
+
+
+def test_the_context_server_does_answer(context_server):
+    # So that the test above proves something: the server is reachable and counts.
+    import urllib.request
+
+    urllib.request.urlopen(f"{context_server}/contexte.jsonld").read()
+    assert _Counter.hits == ["/contexte.jsonld"]
+
+
+@pytest.mark.parametrize("name", ["xxe.rdf", "milliard-de-rires.rdf"])
+def test_rdf_xml_with_entities_is_refused(settings, engine, name):
+    summary = run(HERE / name, settings)
+    assert summary.status == "failed" and "DOCTYPE" in summary.message
+    assert "root:" not in (summary.message or "") and sources(engine) == {}
+
+
+def test_malformed_catalogs_fail_with_the_reason(tmp_path, settings, engine):
+    bad = tmp_path / "catalogue.ttl"
+    bad.write_text("@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<a> a dcat:Dataset ; dct:title \"x\" .",
+                   encoding="utf-8")
+    summary = run(bad, settings)
+    assert summary.status == "failed" and "DCAT illisible en Turtle" in summary.message
+    html = tmp_path / "catalogue"
+    html.write_text("<!DOCTYPE html><html><body>Erreur 404</body></html>", encoding="utf-8")
+    summary = run(html, settings)
+    assert summary.status == "failed" and "page HTML" in summary.message
+
+
+def test_cli_and_a_registered_catalog_source(settings, engine):
+    from maillage.cli import main
+
+    result = CliRunner().invoke(main, ["harvest", "dcat", str(HERE / "catalogue.jsonld"), "--source", "dep",
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    body = orjson.loads(result.output)
+    assert body["format"] == "dcat" and body["counts"]["added"] == 1 and body["source"] == "dep"
+    # A catalog registered as a source runs through the same runner (and is scheduled like any other).
+    register_source(engine, SourceSpec(name="catalogue-region", format="dcat", location=str(HERE / "catalogue.ttl")))
+    summary = harvest_source("catalogue-region", settings=settings)
+    assert summary.counts["added"] == 4
+    with engine.connect() as conn:
+        last = conn.execute(select(HarvestJob.__table__.c.id).order_by(HarvestJob.__table__.c.id.desc())).first()
+    assert get_source(engine, "catalogue-region").name and last.id == summary.job_id
+
+
+# -- DCAT-AP 3 examples (../shared/corpus/dcat-ap) -----------------------------------------
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", ["example-bee-population.ttl", "example-bee-population-dataset-series-modified.ttl"])
+def test_corpus_dcat_ap_examples_are_read_and_recorded_as_not_harvestable(settings, engine, name):
+    path = corpus_path("dcat-ap", "html", "examples", name)
+    # Counted independently of rdflib: subjects typed `a dcat:Dataset` in the Turtle text.
+    expected = len(re.findall(r"\sa dcat:Dataset\s*;", path.read_text()))
+    summary = run(path, settings, source="dcat-ap")
+    assert summary.status == "done"
+    assert summary.counts["read"] == expected and expected in (1, 3)
+    assert summary.counts["added"] == 0
+    assert reasons(summary) == [("no-distribution", expected)]  # these snippets carry no distribution
