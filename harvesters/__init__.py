@@ -10,11 +10,16 @@ import importlib
 
 FORMATS: dict[str, str] = {
     "datainclusion": "harvesters.datainclusion:DataInclusionHarvester",
+    "aides-jeunes": "harvesters.aides_jeunes:AidesJeunesHarvester",
+    "aides-territoires": "harvesters.aides_territoires:AidesTerritoiresHarvester",
+    "dispositif-aide": "harvesters.dispositif_aide:DispositifAideHarvester",
+    "lheo": "harvesters.lheo:LheoHarvester",
     "frictionless": "harvesters.frictionless_package:FrictionlessHarvester",
     "dcat": "harvesters.dcat:DcatHarvester",
     "covoiturage": "harvesters.covoiturage:CovoiturageHarvester",
     "mobiville": "harvesters.mobiville:MobivilleHarvester",
     "mobilite-csv": "harvesters.mobilite_csv:MobiliteCsvHarvester",
+    "dora": "harvesters.dora:DoraHarvester",
 }
 
 

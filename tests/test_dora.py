@@ -1,0 +1,218 @@
+"""DORA API v2 (token, DRF paging) and older DORA payloads → structure / service (data·inclusion v1)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+
+import pytest
+import responses
+from responses import matchers
+from sqlalchemy import select
+
+import schemas
+from catalog.models import Record
+from harvesters.dora import THEMATIQUES_V0, DoraHarvester, _thematiques
+from harvesters.engine import harvest
+from tests.conftest import FIXTURES, corpus_path
+
+API = "https://api.dora.inclusion.beta.gouv.fr"
+RECORDED = FIXTURES / "dora"
+DECOUPAGE = FIXTURES / "mobilite" / "decoupage"
+
+
+def recorded(name: str) -> dict:
+    return json.loads((RECORDED / name).read_text(encoding="utf-8"))
+
+
+def records(engine) -> dict[str, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Record.id, Record.data)).all()
+    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
+
+
+@pytest.fixture
+def territories(engine):
+    from catalog.territories import clear_cache
+    from catalog.territories.loader import find_files, load_files
+
+    load_files(engine, find_files(DECOUPAGE))
+    yield
+    clear_cache()
+
+
+def serve(rsps, *, services=None):
+    rsps.get(f"{API}/api/v2/structures/", json=recorded("structures-page-1.json"),
+             match=[matchers.query_param_matcher({"page_size": "2"})])
+    rsps.get(f"{API}/api/v2/structures/", json=recorded("structures-page-2.json"),
+             match=[matchers.query_param_matcher({"page": "2", "page_size": "2"})])
+    if services is None:
+        rsps.get(f"{API}/api/v2/services/", json=recorded("services-page-1.json"),
+                 match=[matchers.query_param_matcher({"page_size": "2"})])
+    else:
+        rsps.get(f"{API}/api/v2/services/", **services)
+
+
+def test_the_api_is_paged_with_the_drf_token(settings, engine, territories):
+    with responses.RequestsMock() as rsps:
+        serve(rsps)
+        summary = harvest(DoraHarvester(API, options={"page_size": 2}, credentials="jeton-dora"), settings=settings)
+        assert all(call.request.headers["Authorization"] == "Token jeton-dora" for call in rsps.calls)
+        assert len(rsps.calls) == 3
+    assert summary.status == "done", summary.as_dict()
+    assert summary.kinds == ["structure", "service"]
+    # 3 structures, 3 services of which one is suspended since 2024 (DORA's API would not list it).
+    assert (summary.counts["read"], summary.counts["added"]) == (5, 5)
+    saved = records(engine)
+    assert set(saved) == {
+        "dora--5b7d1a3e-2f4c-4d8e-9a61-0c1f2e3d4b5a", "dora--8c2e4f6a-1b3d-4e5f-8a9b-7c6d5e4f3a2b",
+        "dora--0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f", "dora--a1b2c3d4-e5f6-4789-8abc-def012345678",
+        "dora--b2c3d4e5-f6a7-4890-9bcd-ef0123456789"}
+
+    ml = saved["dora--5b7d1a3e-2f4c-4d8e-9a61-0c1f2e3d4b5a"]
+    assert ml["source"] == "dora" and ml["date_maj"] == "2025-03-14"
+    assert ml["description"] == "Accompagnement des jeunes de 16 à 25 ans vers l'emploi et la formation."
+    assert ml["horaires_accueil"] == "Mo-Fr 09:00-12:30,13:30-17:30"
+    assert ml["accessibilite_lieu"].startswith("https://acceslibre")
+    assert ml["reseaux_porteurs"] == ["mission-locale", "points-justice"]  # labels, one renamed
+    wimoov = saved["dora--8c2e4f6a-1b3d-4e5f-8a9b-7c6d5e4f3a2b"]
+    assert wimoov["description"].startswith("Plateforme de mobilité : diagnostic")  # détail over résumé
+    assert wimoov["reseaux_porteurs"] == ["wimoov"]
+    assert saved["dora--0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f"]["reseaux_porteurs"] == ["ccas-cias"]  # typologie
+
+    modern = saved["dora--a1b2c3d4-e5f6-4789-8abc-def012345678"]  # v1 fields sent by DORA: taken as they are
+    assert modern["structure_id"] == "dora--8c2e4f6a-1b3d-4e5f-8a9b-7c6d5e4f3a2b"
+    assert modern["nom"] == "Diagnostic mobilité."
+    assert modern["description"] == "Bilan de vos besoins de déplacement et plan d'action vers l'emploi."
+    assert modern["type"] == "accompagnement" and modern["publics"] == ["demandeurs-emploi", "jeunes"]
+    assert modern["zone_eligibilite"] == ["200046977"]
+    assert modern["modes_mobilisation"] == ["utiliser-lien-mobilisation", "telephoner"]
+    assert modern["lien_mobilisation"] == "https://wimoov-lyon.example.fr/rdv"
+    assert "contact_nom_prenom" not in modern  # DORA says the contact is not public
+
+    legacy = saved["dora--b2c3d4e5-f6a7-4890-9bcd-ef0123456789"]  # v0 fields only: mapped
+    assert legacy["type"] == "aide-financiere"  # « financement » wins over « information »
+    assert legacy["thematiques"] == ["mobilite--preparer-un-permis"]  # `--autre` and unknown dropped
+    assert legacy["frais"] == "gratuit" and legacy["frais_precisions"] == "Gratuit pour les moins de 26 ans."
+    assert legacy["publics"] == ["jeunes", "demandeurs-emploi"]  # from free-text profils
+    assert legacy["conditions_acces"] == "Avoir 18 ans\nPièce d'identité"
+    assert legacy["zone_eligibilite"] == ["93"]  # région 11 → its départements (fixture: 93 only)
+    assert legacy["modes_mobilisation"] == ["se-presenter", "telephoner", "envoyer-un-courriel"]
+    assert legacy["mobilisable_par"] == ["usagers", "professionnels"]
+    assert legacy["mobilisation_precisions"] == "Réunion d'information le mardi."
+    assert (legacy["volume_horaire_hebdomadaire"], legacy["nombre_semaines"]) == (2.5, 12)
+    assert legacy["contact_nom_prenom"] == "Karim Benali"  # public by DORA's say-so
+
+
+def test_a_region_zone_without_territories_is_reported(settings, engine):
+    with responses.RequestsMock() as rsps:
+        serve(rsps)
+        summary = harvest(DoraHarvester(API, options={"page_size": 2}, credentials="t"), settings=settings)
+    assert summary.counts["invalid"] == 1
+    assert "région 11, dont les départements sont inconnus" in json.dumps(summary.as_dict(), ensure_ascii=False)
+
+
+def test_a_rejected_token_changes_nothing(settings, engine):
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v2/structures/", status=401, json=recorded("unauthorized.json"))
+        summary = harvest(DoraHarvester(API, credentials="mauvais"), settings=settings)
+    assert summary.status == "failed" and "401" in summary.message and "jeton" in summary.message
+    assert records(engine) == {}
+
+
+def test_no_token_no_call(settings):
+    summary = harvest(DoraHarvester(API, credentials=None), settings=settings)
+    assert summary.status == "failed" and "DORA_API_TOKEN" in summary.message
+
+
+@pytest.mark.parametrize("services, expected", [
+    ({"body": b'{"count": 3, "next": null, "results": [{"id": "a1b2'}, "JSON tronquée"),
+    ({"json": {"count": 1, "next": "https://ailleurs.example.org/api/v2/services/?page=2", "results": []}},
+     "autre hôte"),
+    ({"json": {"detail": "Page non valide."}}, "ni liste, ni page"),
+])
+def test_a_broken_page_midway_changes_nothing(settings, engine, territories, services, expected):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        serve(rsps, services=services)
+        summary = harvest(DoraHarvester(API, options={"page_size": 2}, credentials="t"), settings=settings)
+    assert summary.status == "failed" and expected in summary.message, summary.message
+    assert records(engine) == {}  # the structures read before are rolled back too
+
+
+def test_a_page_that_links_to_itself_stops(settings, engine):
+    loop = {"count": 1, "next": f"{API}/api/v2/structures/?page=2", "results": []}
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v2/structures/", json=loop)
+        summary = harvest(DoraHarvester(API, options={"kinds": ["structure"]}, credentials="t"), settings=settings)
+    assert summary.status == "failed" and "pagination en boucle" in summary.message
+
+
+def test_an_unpaged_flat_list_is_read_whole(settings, engine):
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v2/structures/", json=recorded("structures-page-2.json")["results"])
+        summary = harvest(DoraHarvester(API, options={"kinds": ["structure"]}, credentials="t"), settings=settings)
+    assert summary.counts["added"] == 1 and summary.kinds == ["structure"]
+
+
+def test_every_old_thematique_maps_into_the_v1_referential():
+    known = schemas.referential_values("thematiques")
+    assert set(THEMATIQUES_V0.values()) <= known
+    assert _thematiques(["emploi-trouver-emploi--repondre-a-des-offres-demploi", "handicap--autre"]) == [
+        "trouver-un-emploi--repondre-a-des-offres-demploi"]
+
+
+# -- the corpus ------------------------------------------------------------------------------------
+
+
+def _diff_explorer_dora_records() -> tuple[dict, dict]:
+    """DORA API v1 records (the state after each change), split into structures and services."""
+    structures, services = {}, {}
+    for name in ("subsetXdora14.json", "subset.json"):
+        for change in json.loads(corpus_path("datainclusion", "data.inclusion-diff-explorer", name).read_text()):
+            if change["Src Alias"] != "dora":
+                continue
+            record = json.loads(change["Après"])
+            (services if "structure" in record else structures)[record["id"]] = record
+    return structures, services
+
+
+@pytest.mark.corpus
+def test_corpus_dora_api_v1_records_harvest(settings, engine, tmp_path):
+    structures, services = _diff_explorer_dora_records()
+    assert (len(structures), len(services)) == (45, 30)  # counted independently
+    (tmp_path / "structures.json").write_text(json.dumps(list(structures.values())))
+    (tmp_path / "services.json").write_text(json.dumps(list(services.values())))
+    summary = harvest(DoraHarvester(str(tmp_path / "structures.json")), settings=settings)
+    assert (summary.counts["added"], summary.counts["invalid"]) == (45, 0), summary.as_dict()
+
+    today = datetime.now(UTC).date().isoformat()
+    live = [s for s in services.values() if not (s.get("suspensionDate") and s["suspensionDate"] < today)]
+    regional = [s for s in live if s["diffusionZoneType"] == "Région"]
+    summary = harvest(DoraHarvester(str(tmp_path / "services.json")), settings=settings)
+    # Without territory tables a regional zone cannot become départements: those are reported.
+    assert summary.counts["read"] == len(live)
+    assert (summary.counts["added"], summary.counts["invalid"]) == (len(live) - len(regional), len(regional))
+    saved = records(engine)
+    assert all(d["structure_id"].startswith("dora--") for d in saved.values() if "structure_id" in d)
+
+
+@pytest.mark.corpus
+def test_corpus_dora_reclassification_agrees_with_the_v1_referential():
+    """DORA's own v1 re-classification (Nov. 2025): every thématique it chose is in our referential,
+    and where its services also appear with their 2022 thématiques, our mapping adds nothing DORA's
+    people did not choose (they are broad `--autre`/parcours ones: we map them to nothing)."""
+    path = corpus_path("datainclusion", "dora", "back", "dora", "services", "migrations", "data",
+                       "assignation-thematiques.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        assigned = {row["service_id"]: [t.strip() for t in row["thematiques"].split("\n") if t.strip()]
+                    for row in csv.DictReader(handle)}
+    assert len(assigned) == 2329
+    used = {t for values in assigned.values() for t in values}
+    assert used <= schemas.referential_values("thematiques")
+    _, services = _diff_explorer_dora_records()
+    both = [s for s in services.values() if s["id"] in assigned]
+    assert len(both) == 2
+    for service in both:
+        ours = _thematiques([c["value"] for c in service["subcategories"]])
+        assert set(ours) <= set(assigned[service["id"]])
