@@ -1,0 +1,600 @@
+"""aides-jeunes (1jeune1solution « Mes aides ») benefit definitions → `aide`.
+
+Two ways in, same records:
+
+- the repository's YAML files (betagouv/aides-jeunes), given the repository or its `data/`
+  folder: `data/benefits/javascript/*.yml` (eligibility declared as data: `conditions_generales`
+  and `profils`), `data/benefits/openfisca/*.yml` (eligibility and amount computed by OpenFisca:
+  only the text conditions are declared), `data/institutions/*.yml` and
+  `data/institution_types/*.yml`. A benefit's id is its file name; its `institution` is an
+  institution's file name. The authoritative field list is the Decap CMS configuration
+  `contribuer/public/admin/config.yml`.
+- the public API (`https://mes-aides.1jeune1solution.beta.gouv.fr`): `GET /api/benefits`, one
+  JSON array of every benefit, its institution embedded (`{slug, label, type, code_insee,
+  code_siren, departments…}`) — the same data after the site's generator, plus benefits it
+  generates (aides vélo…) — and `GET /api/institutions`.
+
+Mapping, field by field:
+- `label` (written for the middle of a sentence) → `nom` with a capital; `description` (HTML) → safe text;
+- the institution → `institution_*`; its territory → `zone_eligibilite` (a commune its INSEE code,
+  an EPCI its SIREN, a département its code, a région its départements, a CAF or MSA the
+  départements it lists, national and European bodies `france`) unless the benefit's own
+  geographic conditions (`regions`, `departements`, `communes`, `epcis`) say where, which
+  aides-jeunes checks first (`lib/benefits/compute-javascript.ts`);
+- `conditions_generales` (all must hold) and `profils` (one must hold, each with its own
+  conditions) → `conditions` + `conditions_texte` (see `aides_conditions`); the free-text
+  `conditions` (unmodelled by the simulator) and `voluntary_conditions` → `conditions_texte`;
+- `montant` (the maximum), `unit`, `legend`, `periodicite` → `montant_*`;
+- `teleservice`, else `form`, else `instructions`, else `link` → `lien_demarche`; the benefit's
+  page on the site (`/aides/{id}`) → `lien_source`.
+
+Not harvested (reported): benefits marked `private` (hidden by aides-jeunes: tests, ended
+aids) unless the option `include_private` is set; files that are not readable YAML mappings;
+benefits without a label or whose institution is unknown.
+
+YAML is read with PyYAML's SafeLoader, made stricter (aliases refused, 1 MB per file at most)
+and told one thing js-yaml — the loader aides-jeunes uses — knows: a bare `=` is the string
+"=" (`operator: =`), which YAML 1.1 reserves for its "value" tag and `yaml.safe_load` refuses.
+
+`date_maj`: the option `date_maj`, else the file's modification date (YAML), else the API
+response's `Last-Modified` date, else the harvest date — the API carries no modification date.
+
+Options: `source` (default `aides-jeunes`), `date_maj`, `include_private`, `site` (the public
+site for `lien_source`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import orjson
+import yaml
+
+import schemas
+from catalog.clock import utcnow
+from catalog.errors import UnusableInput
+from catalog.records import qualified_id
+from catalog.validation import Problem
+from harvesters import aides_zones as zones
+from harvesters.aides_conditions import Eligibility, Profile, age_bounds
+from harvesters.aides_notes import AidNotes
+from harvesters.aides_text import http_url, safe_text, sentence_case
+from harvesters.base import Harvester, Item
+from harvesters.http import HttpClient, is_url
+
+SITE = "https://mes-aides.1jeune1solution.beta.gouv.fr"
+MAX_YAML_BYTES = 1 << 20
+
+# -- the vocabulary of contribuer/public/admin/config.yml ----------------------------------------
+
+# Profile types → (our `statuts` value, French label).
+PROFILES: dict[str, tuple[str, str]] = {
+    "collegien": ("collegien", "collégien ou collégienne"),
+    "lyceen": ("lyceen", "lycéen ou lycéenne"),
+    "enseignement_superieur": ("enseignement-superieur", "dans l’enseignement supérieur"),
+    "etudiant": ("etudiant", "scolarisé ou scolarisée"),
+    "stagiaire": ("stagiaire", "stagiaire"),
+    "apprenti": ("apprenti", "apprenti ou apprentie"),
+    "professionnalisation": ("contrat-professionnalisation", "en contrat de professionnalisation"),
+    "chomeur": ("demandeur-emploi", "en recherche d’emploi"),
+    "salarie": ("salarie", "salarié ou salariée"),
+    "independant": ("independant", "travailleur indépendant ou travailleuse indépendante"),
+    "service_civique": ("service-civique", "en service civique"),
+    "beneficiaire_rsa": ("beneficiaire-rsa", "bénéficiaire du RSA"),
+    "situation_handicap": ("situation-handicap", "en situation de handicap"),
+    "inactif": ("inactif", "inactif ou inactive"),
+    "parent": ("parent", "parent"),
+}
+GEOGRAPHIC_TYPES = ("communes", "epcis", "departements", "regions")  # most specific first
+ANNEES_ETUDE = {
+    "cap_1": "CAP - 1ère année", "cap_2": "CAP - 2ème année", "seconde": "Seconde", "premiere": "Première",
+    "terminale": "Terminale", "bts_1": "BTS", "but_1": "BUT", "cpge_1": "CPGE", "licence_1": "Licence - 1ère année",
+    "licence_2": "Licence - 2ème année", "licence_3": "Licence - 3ème année", "master_1": "Master - 1ère année",
+    "master_2": "Master - 2ème année", "doctorat_1": "Doctorat - 1ère année", "doctorat_2": "Doctorat - 2ème année",
+    "doctorat_3": "Doctorat - 3ème année", "autre": "Autre",
+}
+MENTIONS_BAC = {
+    "mention_assez_bien": "mention assez bien", "mention_bien": "mention bien", "mention_tres_bien": "mention très bien",
+    "mention_tres_bien_felicitations_jury": "mention très bien avec félicitations du jury", "non_renseignee": "autre",
+}
+REGIMES = {"regime_general": "régime général", "regime_agricole": "régime agricole", "autres_regimes": "autres régimes"}
+LOGEMENTS = {
+    "primo_accedant": "propriétaire primo-accédant", "proprietaire": "propriétaire", "locataire_vide": "locataire",
+    "locataire_meuble": "locataire de meublé ou d’hôtel", "loge_gratuitement": "logé gratuitement",
+    "locataire_foyer": "locataire d’un foyer", "sans_domicile": "sans domicile stable",
+}
+FLAG_SENTENCES = {
+    "formation_sanitaire_social": "être en formation dans le secteur sanitaire et social",
+    "difficultes_acces_ou_frais_logement": "avoir des difficultés importantes pour accéder à un logement ou pour payer "
+                                           "les frais liés à un logement",
+    "agence_travail_temporaire": "être intérimaire d’une agence de travail temporaire",
+}
+UNITS = {"€": ("euros", "€"), "%": ("pourcentage", "%"), "séances": ("seances", "séances")}
+PERIODICITES = {"ponctuelle", "mensuelle", "annuelle", "autre"}
+INSTITUTION_TYPES = {"national", "region", "departement", "epci", "commune", "caf", "msa", "europeen", "autre"}
+# Our `publics` from a situation (the aid is for people in one of them).
+STATUT_PUBLICS = {
+    "demandeur-emploi": "demandeurs-emploi", "beneficiaire-rsa": "beneficiaires-des-minimas-sociaux",
+    "situation-handicap": "personnes-en-situation-de-handicap", "parent": "familles", "etudiant": "etudiants",
+    "enseignement-superieur": "etudiants", "lyceen": "etudiants", "collegien": "etudiants", "salarie": "actifs",
+    "independant": "actifs", "apprenti": "actifs", "contrat-professionnalisation": "actifs",
+}
+INTEREST_THEMES = {
+    "_interetPermisDeConduire": "mobilite--preparer-un-permis",
+    "_interetAidesSanitaireSocial": "se-former--monter-son-dossier-de-formation",
+}
+
+
+class AidesJeunesHarvester(Harvester):
+    format: ClassVar[str] = "aides-jeunes"
+    kinds: ClassVar[tuple[str, ...]] = ("aide",)
+    default_source: ClassVar[str] = "aides-jeunes"
+
+    def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
+        super().__init__(location, options=options, credentials=credentials)
+        self.source = str(self.options.get("source") or self.default_source)
+        self.notes = AidNotes()
+        self._total: int | None = None
+
+    def items(self) -> Iterator[Item]:
+        benefits = self._api_benefits() if is_url(self.location) else self._yaml_benefits()
+        for reference, benefit_id, benefit, institution, date_maj in benefits:
+            self.notes.found += 1
+            yield self._item(reference, benefit_id, benefit, institution, date_maj)
+
+    def progress_total(self) -> int | None:
+        return self._total
+
+    def progress_done(self) -> int | None:
+        return self.notes.found
+
+    # -- the YAML files --------------------------------------------------------------------------
+
+    def _yaml_benefits(self) -> Iterator[tuple[str, str, Any, Any, date]]:
+        data = _data_dir(Path(self.location))
+        types = {p.stem for p in (data / "institution_types").glob("*.yml")} or INSTITUTION_TYPES
+        institutions: dict[str, Any] = {}
+        for path in sorted((data / "institutions").glob("*.yml")):
+            content, error = load_yaml(path)
+            institutions[path.stem] = content if error is None else _Unreadable(error)
+            if error is None and isinstance(content, dict) and content.get("type") not in types:
+                self.notes.remarks[f"type d'institution inconnu « {content.get('type')} »"] += 1
+        files = sorted(p for folder in ("javascript", "openfisca") for p in (data / "benefits" / folder).glob("*.yml"))
+        self._total = len(files)
+        fixed = self.options.get("date_maj")
+        for path in files:
+            reference = str(path.relative_to(data.parent))
+            content, error = load_yaml(path)
+            if error is not None:
+                yield reference, path.stem, _Unreadable(error), None, date.min
+                continue
+            slug = content.get("institution") if isinstance(content, dict) else None
+            institution = institutions.get(slug) if isinstance(slug, str) else None
+            if isinstance(institution, dict):
+                institution = {"slug": slug, **institution}
+            yield reference, path.stem, content, institution, _date(fixed) or _file_date(path)
+
+    # -- the API ---------------------------------------------------------------------------------
+
+    def _api_benefits(self) -> Iterator[tuple[str, str, Any, Any, date]]:
+        base = self.location.rstrip("/")
+        for suffix in ("/api/benefits", "/api"):
+            base = base.removesuffix(suffix)
+        client = HttpClient()
+        benefits, modified = _get_list(client, base + "/api/benefits")
+        institutions_list, _ = _get_list(client, base + "/api/institutions")
+        institutions = {i.get("slug"): i for i in institutions_list if isinstance(i, dict)}
+        self.options.setdefault("site", base)
+        self._total = len(benefits)
+        day = _date(self.options.get("date_maj")) or modified or utcnow().date()
+        for rank, benefit in enumerate(benefits, start=1):
+            benefit_id = str((benefit.get("id") or benefit.get("slug") or "") if isinstance(benefit, dict) else "")
+            reference = f"/api/benefits élément {rank}" + (f" ({benefit_id})" if benefit_id else "")
+            institution = benefit.get("institution") if isinstance(benefit, dict) else None
+            if isinstance(institution, str):
+                institution = institutions.get(institution)
+            elif isinstance(institution, dict) and institution.get("slug") in institutions:
+                institution = {**institutions[institution["slug"]], **institution}
+            yield reference, benefit_id, benefit, institution, day
+
+    # -- one benefit -----------------------------------------------------------------------------
+
+    def _item(self, reference: str, benefit_id: str, benefit: Any, institution: Any, date_maj: date) -> Item:
+        hint = qualified_id(self.source, benefit_id) if benefit_id else None
+        refusal = _unusable(benefit_id, benefit, institution, bool(self.options.get("include_private")))
+        if refusal:
+            code, reason = refusal
+            self.notes.reject(reference, reason)
+            return Item("aide", None, reference=reference, id_hint=hint, problems=[Problem(None, code, reason)])
+        row, eligibility, exact_zone = map_benefit(benefit_id, benefit, institution, source=self.source,
+                                                   date_maj=date_maj, site=str(self.options.get("site") or SITE))
+        self.notes.record(eligibility, row, exact_zone=exact_zone)
+        return Item("aide", row, reference=reference)
+
+
+class _Unreadable(str):
+    """A file that could not be read: the reason, in French."""
+
+
+def _unusable(benefit_id: str, benefit: Any, institution: Any, include_private: bool) -> tuple[str, str] | None:
+    """Why a benefit cannot be harvested: (report code, French reason), or None."""
+    if isinstance(benefit, _Unreadable):
+        return "yaml-illisible", str(benefit)
+    if not isinstance(benefit, dict):
+        return "yaml-illisible", "la définition de l'aide n'est pas un objet (clé: valeur)."
+    if not benefit_id:
+        return "sans-identifiant", "aide sans identifiant (id)."
+    if benefit.get("private") and not include_private:
+        return "non-publiee", "aide masquée par aides-jeunes (private: true), non publiée."
+    if not (benefit.get("label") or benefit.get("title")):
+        return "sans-nom", "aide sans nom (label)."
+    slug = benefit.get("institution")
+    if isinstance(institution, _Unreadable):
+        return "institution-illisible", f"institution « {slug} » illisible : {institution}"
+    if not isinstance(institution, dict):
+        return "institution-inconnue", f"institution inconnue « {slug if isinstance(slug, str) else '?'} »."
+    return None
+
+
+def map_benefit(benefit_id: str, benefit: dict, institution: dict, *, source: str, date_maj: date,
+                site: str = SITE) -> tuple[dict[str, Any], Eligibility, bool]:
+    """The `aide` row of one benefit, its eligibility, and whether its zone is exact."""
+    eligibility = Eligibility()
+    for condition in _list(benefit.get("conditions_generales")):
+        general_condition(eligibility, condition)
+    for profile in _list(benefit.get("profils")):
+        eligibility.profiles.append(profile_of(eligibility, profile))
+    zone, exact = zone_of(eligibility, _list(benefit.get("conditions_generales")), institution)
+    for text in _list(benefit.get("conditions")):
+        eligibility.source_text(safe_text(text))
+    voluntary = [safe_text(t) for t in _list(benefit.get("voluntary_conditions"))]
+    if any(voluntary):
+        eligibility.source_text("Conditions bénévoles : " + " ".join(t for t in voluntary if t))
+    conditions = eligibility.conditions()
+    row: dict[str, Any] = {
+        "source": source,
+        "id": benefit_id,
+        "nom": sentence_case(str(benefit.get("label") or benefit.get("title")).strip()),
+        "description": safe_text(benefit.get("description")),
+        "institution_nom": institution.get("name") or institution.get("label"),
+        "institution_type": institution.get("type") if institution.get("type") in INSTITUTION_TYPES else "autre",
+        "institution_code_insee": (str(institution["code_insee"]).strip() or None) if institution.get("code_insee") else None,
+        "institution_siren": zones.siren(institution.get("code_siren")),
+        "zone_eligibilite": zone or None,
+        "conditions": conditions,
+        "conditions_texte": eligibility.text(),
+        "lien_demarche": next(filter(None, (http_url(benefit.get(k)) for k in
+                                            ("teleservice", "form", "instructions", "link", "url"))), None),
+        "lien_source": f"{site.rstrip('/')}/aides/{quote(benefit_id)}",
+        "date_maj": date_maj,
+    }
+    row.update(amount_of(benefit))
+    row["publics"] = publics_of(eligibility) or None
+    row["thematiques"] = themes_of(benefit) or None
+    return {k: v for k, v in row.items() if v is not None}, eligibility, exact
+
+
+# -- conditions ----------------------------------------------------------------------------------
+
+def general_condition(eligibility: Eligibility, condition: Any) -> None:
+    """One of `conditions_generales` (all must hold). Geographic ones are read by `zone_of`."""
+    if not isinstance(condition, dict):
+        eligibility.other("illisible", {"valeur": condition}, f"condition illisible : {condition!r}", known=False)
+        return
+    type_ = condition.get("type")
+    params = {k: v for k, v in condition.items() if k != "type"}
+    if type_ in GEOGRAPHIC_TYPES or type_ == "attached_to_institution":
+        return
+    if type_ == "age":
+        try:
+            eligibility.require_age(*age_bounds(condition.get("operator"), condition.get("value")))
+        except (TypeError, ValueError) as exc:
+            eligibility.other("age", params, f"condition d'âge non interprétée ({exc})")
+    elif type_ == "quotient_familial" and condition.get("operator") in ("<", "<=") and _number(condition.get("value")):
+        period = "mois" if condition.get("period") == "month" else "an"
+        words = "inférieur à" if condition["operator"] == "<" else "inférieur ou égal à"
+        eligibility.ceiling(float(condition["value"]), period, "quotient-familial",
+                            f"avoir un quotient familial {'mensuel' if period == 'mois' else 'annuel'} {words} "
+                            f"{_amount_text(condition['value'])} €")
+    elif type_ == "beneficiaire_rsa":
+        eligibility.require_statut("beneficiaire-rsa", "être bénéficiaire du RSA")
+    elif type_ == "excluded_epcis":
+        codes = [c for c in (zones.siren(v) for v in _list(condition.get("values"))) if c]
+        if codes:
+            eligibility.exclude_territories(codes, "ne pas résider dans l’intercommunalité (SIREN) " + ", ".join(codes))
+    else:
+        eligibility.other(str(type_), params, describe(type_, condition), known=_known(type_))
+
+
+def _known(type_: Any) -> bool:
+    return type_ in FLAG_SENTENCES or type_ in ("regime_securite_sociale", "statut_occupation_logement", "not",
+                                                "quotient_familial", "codes_postaux", "boursier",
+                                                "mention_baccalaureat", "annee_etude", "taux_incapacite")
+
+
+def describe(type_: Any, condition: dict) -> str:
+    """French for a condition kept in `autres`."""
+    if type_ in FLAG_SENTENCES:
+        return FLAG_SENTENCES[type_]
+    if type_ in ("regime_securite_sociale", "statut_occupation_logement"):
+        regime = type_ == "regime_securite_sociale"
+        labels = REGIMES if regime else LOGEMENTS
+        includes = [labels.get(v, str(v)) for v in _list(condition.get("includes"))]
+        excludes = [labels.get(v, str(v)) for v in _list(condition.get("excludes"))]
+        if regime:
+            parts = (["relever du " + " ou du ".join(includes)] if includes else []) + \
+                    (["ne pas relever du " + " ni du ".join(excludes)] if excludes else [])
+            return " et ".join(parts) + " de la sécurité sociale" if parts else "régime de sécurité sociale (sans valeur)"
+        parts = ([" ou ".join(includes)] if includes else []) + (["sauf " + ", ".join(excludes)] if excludes else [])
+        return "statut d’occupation du logement : " + ", ".join(parts) if parts else "statut du logement (sans valeur)"
+    if type_ == "quotient_familial":
+        period = "par mois" if condition.get("period") == "month" else "par an"
+        op = condition.get("operator")
+        return f"quotient familial {_operator(op)} {_amount_text(condition.get('value'))} € {period}"
+    if type_ == "codes_postaux":
+        return "résider dans une commune de code postal " + ", ".join(map(str, _list(condition.get("values"))))
+    if type_ == "not" and isinstance(condition.get("value"), dict):
+        inner = condition["value"]
+        return "ne pas remplir la condition suivante : " + describe(inner.get("type"), inner)
+    if type_ == "age":
+        return f"âge {_operator(condition.get('operator'))} {condition.get('value')} ans"
+    details = ", ".join(f"{k} : {v}" for k, v in condition.items() if k != "type")
+    return f"condition « {type_} » non interprétée par Maillage" + (f" ({details})" if details else "")
+
+
+def profile_of(eligibility: Eligibility, profile: Any) -> Profile:
+    """One of `profils` (one must hold): a situation and the conditions that apply in it."""
+    type_ = str(profile.get("type") if isinstance(profile, dict) else profile)
+    statut, label = PROFILES.get(type_, (None, f"situation « {type_} »"))
+    if statut is None:
+        eligibility.unknown_types.append(f"profil:{type_}")
+    result = Profile(statut=statut, label=label, source_type=type_)
+    for condition in _list(profile.get("conditions") if isinstance(profile, dict) else None):
+        kind = condition.get("type") if isinstance(condition, dict) else None
+        try:
+            if kind == "age":
+                result.restrict_age(*age_bounds(condition.get("operator"), condition.get("value")))
+            elif kind == "boursier":
+                result.boursier = True
+                result.texts.append("boursier ou boursière")
+            elif kind == "taux_incapacite" and condition.get("operator") in (">=", ">") and _number(condition.get("value")):
+                rate = float(condition["value"])
+                result.taux_incapacite_min = round(rate * 100 if rate <= 1 else rate, 2)
+                result.texts.append(f"taux d’incapacité d’au moins {_amount_text(result.taux_incapacite_min)} %")
+            elif kind in ("annee_etude", "mention_baccalaureat"):
+                labels = ANNEES_ETUDE if kind == "annee_etude" else MENTIONS_BAC
+                values = [str(v) for v in _list(condition.get("values"))]
+                result.extra["annees_etude" if kind == "annee_etude" else "mentions_baccalaureat"] = values
+                words = ", ".join(labels.get(v, v) for v in values)
+                result.texts.append(("en " if kind == "annee_etude" else "bac obtenu avec ") + words)
+            elif kind == "formation_sanitaire_social":
+                result.extra["formation_sanitaire_social"] = True
+                result.texts.append("en formation sanitaire et sociale")
+            else:
+                raise ValueError("inconnue")
+        except (TypeError, ValueError):
+            params = {k: v for k, v in condition.items() if k != "type"} if isinstance(condition, dict) else {"valeur": condition}
+            result.extra.setdefault("autres", []).append({"type": str(kind), "parametres": params})
+            result.texts.append(describe(kind, condition if isinstance(condition, dict) else {}))
+            if not _known(kind) and kind != "age":
+                eligibility.unknown_types.append(f"{type_}:{kind}")
+    return result
+
+
+# -- territory -----------------------------------------------------------------------------------
+
+def zone_of(eligibility: Eligibility, conditions: list, institution: dict) -> tuple[list[str], bool]:
+    """`zone_eligibilite`, and whether it is exact (False when only a wider zone could be said)."""
+    geographic: dict[str, list] = {}
+    for condition in conditions:
+        if isinstance(condition, dict) and condition.get("type") in GEOGRAPHIC_TYPES + ("codes_postaux",):
+            values = _list(condition.get("values"))
+            if values:  # aides-jeunes: an empty list is no constraint
+                geographic.setdefault(condition["type"], []).extend(values)
+    attached = any(isinstance(c, dict) and c.get("type") == "attached_to_institution" for c in conditions)
+    for kind in GEOGRAPHIC_TYPES:  # the most specific level that is given
+        if kind in geographic:
+            codes, bad = _codes(kind, geographic[kind])
+            if bad:
+                eligibility.other(kind, {"values": bad}, f"territoire non reconnu ({kind}) : {', '.join(map(str, bad))}")
+            if codes:
+                eligibility.sentence(_where(kind, codes))
+                return zones.dedupe(codes), not bad
+    zone = institution_zone(institution)
+    if "codes_postaux" in geographic:
+        # No postal code table at harvest time: the institution's territory, which contains them.
+        eligibility.other("codes_postaux", {"values": geographic["codes_postaux"]},
+                          describe("codes_postaux", {"values": geographic["codes_postaux"]}))
+        return zone, False
+    if attached and zone:
+        eligibility.sentence(f"résider sur le territoire de l’institution ({institution.get('name') or institution.get('label')})")
+    return zone, bool(zone)
+
+
+def institution_zone(institution: dict) -> list[str]:
+    type_ = institution.get("type")
+    if type_ == "commune":
+        code = zones.commune_code(institution.get("code_insee"))
+        return [code] if code else []
+    if type_ == "epci":
+        code = zones.siren(institution.get("code_siren"))
+        return [code] if code else []
+    if type_ == "departement":
+        code = zones.departement_code(institution.get("code_insee"))
+        return [code] if code else []
+    if type_ == "region":
+        return list(zones.region_departements(str(institution.get("code_insee") or "")) or [])
+    departments = [c for c in (zones.departement_code(d) for d in _list(institution.get("departments"))) if c]
+    if departments:
+        return zones.dedupe(departments)
+    # National and European bodies, and any institution aides-jeunes does not tie to a territory.
+    return [zones.FRANCE]
+
+
+def _codes(kind: str, values: list) -> tuple[list[str], list]:
+    codes: list[str] = []
+    bad = []
+    for value in values:
+        if kind == "regions":
+            found = list(zones.region_departements(str(value)) or [])
+        else:
+            check = {"communes": zones.commune_code, "epcis": zones.siren, "departements": zones.departement_code}[kind]
+            code = check(value)
+            found = [code] if code else []
+        codes.extend(found) if found else bad.append(value)
+    return codes, bad
+
+
+def _where(kind: str, codes: list[str]) -> str:
+    if kind == "regions":
+        names = [name for code, (name, deps) in zones.REGIONS.items() if set(deps) <= set(codes)]
+        return "résider en région " + ", ".join(names) if names else "résider dans les départements " + ", ".join(codes)
+    words = {"communes": ("la commune", "l’une des communes", " (code INSEE)"),
+             "epcis": ("l’intercommunalité", "l’une des intercommunalités", " (SIREN)"),
+             "departements": ("le département", "l’un des départements", "")}[kind]
+    return f"résider dans {words[0] if len(codes) == 1 else words[1]}{words[2]} " + ", ".join(codes)
+
+
+# -- amounts, publics, thèmes --------------------------------------------------------------------
+
+def amount_of(benefit: dict) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    periodicite = benefit.get("periodicite")
+    if periodicite in PERIODICITES:
+        row["montant_periodicite"] = periodicite
+    amount = benefit.get("montant")
+    legend = str(benefit.get("legend")).strip() if isinstance(benefit.get("legend"), str) else ""
+    if _number(amount) and benefit.get("type") != "bool" and float(amount) >= 0:
+        unit, symbol = UNITS.get(benefit.get("unit") or "€", ("euros", "€"))
+        row["montant_max"] = float(amount)
+        row["montant_unite"] = unit
+        row["montant_texte"] = f"{_amount_text(amount)} {symbol} {legend}".strip()
+    elif isinstance(amount, str) and amount.strip():
+        row["montant_texte"] = f"{amount.strip()} {legend}".strip()
+    return row
+
+
+def publics_of(eligibility: Eligibility) -> list[str]:
+    data = eligibility.structured()
+    found = [STATUT_PUBLICS[s] for s in data.get("statuts", []) if s in STATUT_PUBLICS]
+    if data.get("age_max") is not None and data["age_max"] <= 30:
+        found.append("jeunes")
+    if data.get("age_min") is not None and data["age_min"] >= 60:
+        found.append("seniors")
+    allowed = schemas.referential_values("publics")
+    return [p for p in dict.fromkeys(found) if p in allowed]
+
+
+def themes_of(benefit: dict) -> list[str]:
+    """Only sure signals: the simulator's interest questions, and the words of the aid's name."""
+    found = []
+    if benefit.get("interestFlag") in INTEREST_THEMES:
+        found.append(INTEREST_THEMES[benefit["interestFlag"]])
+    label = str(benefit.get("label") or "").lower()
+    if "permis" in label and "conduire" in label or "code de la route" in label:
+        found.append("mobilite--preparer-un-permis")
+    if any(word in label for word in ("transport", "mobilit", "vélo", "velo", "covoiturage", "carburant")):
+        found.append("mobilite--financer-ma-mobilite")
+    allowed = schemas.referential_values("thematiques")
+    return [t for t in dict.fromkeys(found) if t in allowed]
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """SafeLoader without aliases (no expansion bombs), reading a bare `=` as js-yaml does."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "les alias YAML (*nom) ne sont pas acceptés", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+_StrictSafeLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
+def load_yaml(path: Path) -> tuple[Any, str | None]:
+    """The content of a YAML file, or None and the reason (French) it cannot be read."""
+    try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            return None, f"fichier trop volumineux ({path.stat().st_size} octets, 1 Mo au plus)."
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "fichier non encodé en UTF-8."
+    except OSError as exc:
+        return None, f"fichier illisible ({exc.strerror})."
+    try:
+        return yaml.load(text, Loader=_StrictSafeLoader), None  # a SafeLoader subclass (see _StrictSafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (ligne {mark.line + 1})" if mark else ""
+        return None, f"YAML illisible{where} : {getattr(exc, 'problem', None) or exc}."
+
+
+def _data_dir(root: Path) -> Path:
+    for candidate in (root / "data", root):
+        if (candidate / "benefits").is_dir() and (candidate / "institutions").is_dir():
+            return candidate
+    raise UnusableInput(f"{root} n'est pas un dossier aides-jeunes : les dossiers data/benefits/ et "
+                        "data/institutions/ (ou benefits/ et institutions/) sont attendus.")
+
+
+def _get_list(client: HttpClient, url: str) -> tuple[list, date | None]:
+    response = client.get(url)
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        raise UnusableInput(f"{url} : réponse JSON tronquée ou mal formée ({exc}).") from exc
+    if not isinstance(body, list):
+        raise UnusableInput(f"{url} : une liste JSON est attendue (réponse inattendue).")
+    modified = None
+    if response.headers.get("Last-Modified"):
+        try:
+            modified = parsedate_to_datetime(response.headers["Last-Modified"]).astimezone(UTC).date()
+        except (TypeError, ValueError):
+            modified = None
+    return body, modified
+
+
+def _file_date(path: Path) -> date:
+    day = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+    return min(day, utcnow().date())
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        raise UnusableInput(f"Option date_maj invalide « {value} » : une date AAAA-MM-JJ est attendue.") from None
+
+
+def _list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _amount_text(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(number)) if number.is_integer() else f"{number:.2f}".rstrip("0").replace(".", ",")
+
+
+def _operator(op: Any) -> str:
+    return {">": "supérieur à", ">=": "supérieur ou égal à", "=": "égal à", "<": "inférieur à",
+            "<=": "inférieur ou égal à"}.get(op, str(op))

@@ -1,0 +1,62 @@
+"""What an aid harvest could not say in the schema: counted per run, for the report and the tests.
+
+The engine reports items that cannot be mapped. An aid that maps, but with a condition the
+schema cannot hold yet (kept in `conditions_texte`), or an unknown condition type, is not an
+error: it is counted here so that nothing is lost silently (`summary()` reads in French).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from harvesters.aides_conditions import Eligibility
+
+
+@dataclass
+class AidNotes:
+    found: int = 0  # aids met in the source
+    mapped: int = 0  # aids turned into a record (before schema validation)
+    fully_mapped: int = 0  # nothing outside the schema, territory known
+    structured: int = 0  # with a non-empty `conditions`
+    without_zone: int = 0
+    outside_schema: Counter = field(default_factory=Counter)  # "profils", "autres:regime_securite_sociale"…
+    unknown_types: Counter = field(default_factory=Counter)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (reference, reason)
+    remarks: Counter = field(default_factory=Counter)  # other things worth knowing, in French
+
+    def record(self, eligibility: Eligibility | None, row: dict[str, Any], *, exact_zone: bool = True) -> None:
+        self.mapped += 1
+        outside = eligibility.outside_schema() if eligibility else {}
+        for key, value in outside.items():
+            if key == "autres":
+                for other in value:
+                    self.outside_schema[f"autres:{other['type']}"] += 1
+            else:
+                self.outside_schema[key] += 1
+        for type_ in dict.fromkeys(eligibility.unknown_types if eligibility else []):
+            self.unknown_types[type_] += 1
+        if row.get("conditions"):
+            self.structured += 1
+        if not row.get("zone_eligibilite"):
+            self.without_zone += 1
+        if not outside and row.get("zone_eligibilite") and exact_zone:
+            self.fully_mapped += 1
+
+    def reject(self, reference: str, reason: str) -> None:
+        self.rejected.append((reference, reason))
+
+    def summary(self) -> str:
+        lines = [(f"{self.found} aide(s) trouvée(s), {self.mapped} transformée(s), {self.fully_mapped} entièrement "
+                  f"dans le schéma, {self.structured} avec des conditions structurées, "
+                  f"{len(self.rejected)} écartée(s).")]
+        if self.outside_schema:
+            lines.append("Conditions gardées dans conditions_texte seulement (le schéma ne sait pas encore les "
+                         "structurer) : " + ", ".join(f"{k} ({n})" for k, n in self.outside_schema.most_common()))
+        if self.unknown_types:
+            lines.append("Types de condition inconnus : " + ", ".join(f"{k} ({n})" for k, n in self.unknown_types.most_common()))
+        if self.without_zone:
+            lines.append(f"{self.without_zone} aide(s) sans zone d'éligibilité connue.")
+        lines.extend(f"{remark} ({n})" for remark, n in self.remarks.most_common())
+        return "\n".join(lines)

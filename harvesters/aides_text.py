@@ -1,0 +1,104 @@
+"""Text, links and dates as aid sources write them, made safe for our schemas.
+
+Aid descriptions arrive as HTML (aides-jeunes, Aides-territoires), Markdown (some producers of
+dispositif-aide files) or plain text. Our `description` and `conditions_texte` are plain text:
+markup is turned into line breaks and list dashes, links keep their address in brackets, and
+nh3 (the Rust `ammonia` sanitizer) removes every tag — scripts and styles with their content —
+so that nothing a producer wrote can reach a page as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime
+
+import nh3
+from markdown_it import MarkdownIt
+
+_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+_MARKDOWN = re.compile(r"\[[^\]\n]+\]\([^)\s]+\)|\*\*[^*\n]+\*\*|^\s*[-*] \S|^#{1,6} \S", re.MULTILINE)
+_LINK = re.compile(r"<a\b[^>]*?\bhref\s*=\s*[\"']?(https?://[^\"'\s>]+)[\"']?[^>]*>(.*?)</a\s*>",
+                   re.IGNORECASE | re.DOTALL)
+_LINE_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*>", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_LOOSE_LIST = re.compile(r"^(- [^\n]*)\n\n(?=- )", re.MULTILINE)
+_MARKDOWN_RENDERER = MarkdownIt("commonmark", {"html": False})
+
+
+def safe_text(value: object) -> str | None:
+    """Plain text from HTML, Markdown or text; None when nothing is left."""
+    if value is None:
+        return None
+    text = str(value)
+    if not _TAG.search(text) and _MARKDOWN.search(text):
+        text = _MARKDOWN_RENDERER.render(text)
+    text = _LINK.sub(_link_as_text, text)
+    text = _LINE_BREAK.sub(lambda m: "\n" if m.group(0).lower().startswith("<br") else m.group(0) + "\n", text)
+    text = _LIST_ITEM.sub("\n- ", text)
+    # Every remaining tag goes; script/style/... go with their content (nh3's defaults). Escaped
+    # markup (`&lt;script&gt;`) becomes text that looks like a tag once unescaped: it goes too.
+    text = _TAG.sub("", html.unescape(nh3.clean(text, tags=set())))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _LOOSE_LIST.sub("\\1\n", text)
+    return text or None
+
+
+def _link_as_text(match: re.Match) -> str:
+    url, label = match.group(1), match.group(2)
+    label_text = html.unescape(nh3.clean(label, tags=set())).strip()
+    if not label_text or label_text.rstrip("/") == url.rstrip("/"):
+        return url
+    return f"{label} ({url})"
+
+
+def http_url(value: object) -> str | None:
+    """A web address with its scheme, or None (`www.x.fr` gains `https://`; anything else is refused)."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if url.lower().startswith("www."):
+        url = "https://" + url
+    if re.match(r"^https?://[^\s/?#]+\.[^\s/?#]+", url, re.IGNORECASE) and not re.search(r"\s", url):
+        return url
+    return None
+
+
+def to_date(value: object) -> date | None:
+    """A date from `AAAA-MM-JJ`, an ISO 8601 date-time (`2025-10-15T15:00:00Z`) or a date object."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        return None
+
+
+def sentence_case(text: str) -> str:
+    """aides-jeunes writes labels for the middle of a sentence (« aide au permis… »)."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+def slug_list(value: object, separator: str = "|") -> list[str]:
+    """Values of a `a|b|c` cell (dispositif-aide), trimmed, without empties or repeats."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(separator)
+    seen: dict[str, None] = {}
+    for item in items:
+        text = str(item).strip()
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)

@@ -1,0 +1,213 @@
+"""aides-jeunes benefit definitions (YAML files and the public JSON API) → `aide`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import date, datetime
+
+import pytest
+import responses
+from sqlalchemy import select
+
+from catalog.models import Record
+from harvesters import harvester_class
+from harvesters.aides_conditions import age_bounds
+from harvesters.aides_jeunes import AidesJeunesHarvester, load_yaml
+from harvesters.engine import harvest
+from harvesters.report import iter_lines
+from tests.conftest import FIXTURES
+
+YAML_DIR = FIXTURES / "aides" / "aides-jeunes"
+API_DIR = FIXTURES / "aides" / "aides-jeunes-api"
+API = "https://mes-aides.1jeune1solution.beta.gouv.fr"
+DAY = "2025-03-01"
+
+
+def records(engine) -> dict[str, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Record.id, Record.data).where(Record.kind == "aide")).all()
+    return {row.id: (row.data if isinstance(row.data, dict) else json.loads(row.data)) for row in rows}
+
+
+def report_messages(engine, job_id: int) -> dict[str, str]:
+    """reference → the French messages of its report line."""
+    with engine.connect() as conn:
+        return {line["reference"]: " ".join(e["message"] for e in line["errors"]) for line in iter_lines(conn, job_id)}
+
+
+def test_the_format_is_registered():
+    assert harvester_class("aides-jeunes") is AidesJeunesHarvester
+
+
+def test_yaml_directory_harvests_every_readable_benefit_and_reports_the_others(settings, engine):
+    harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY})
+    summary = harvest(harvester, settings=settings)
+    assert summary.status == "done-with-errors", summary.message
+    assert summary.counts["read"] == 12
+    assert summary.counts["added"] == 6 and summary.counts["invalid"] == 6
+    reported = {example for group in summary.groups for example in group.examples}
+    for name in ("aide-masquee", "aide-institution-inconnue", "aide-institution-cassee", "aide-yaml-casse",
+                 "aide-alias", "aide-objet-python"):
+        assert f"data/benefits/javascript/{name}.yml" in reported
+    groups = {group.code: group for group in summary.groups if group.code}
+    assert groups["non-publiee"].count == 1 and "private: true" in groups["non-publiee"].message
+    assert groups["institution-inconnue"].count == 1 and groups["institution-illisible"].count == 1
+    assert groups["yaml-illisible"].count == 3  # broken YAML, aliases, a python object tag
+    lines = report_messages(engine, summary.job_id)
+    assert "alias" in lines["data/benefits/javascript/aide-alias.yml"]
+    assert "python/object" in lines["data/benefits/javascript/aide-objet-python.yml"]  # refused, never built
+    assert set(records(engine)) == {f"aides-jeunes--{n}" for n in (
+        "montreuil-bourse-permis", "region-idf-aide-merite", "caf-93-aide-bafa", "lyon-tarification-solidaire",
+        "etat-discover", "rsa-jeunes-actifs")}
+    again = harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
+    assert again.counts["unchanged"] == 6 and again.counts["added"] == again.counts["updated"] == 0
+
+
+def test_a_commune_benefit_keeps_its_conditions_as_data_and_as_french(settings, engine):
+    harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
+    aide = records(engine)["aides-jeunes--montreuil-bourse-permis"]
+    assert aide["nom"] == "Bourse au permis de conduire"
+    assert aide["zone_eligibilite"] == ["93048"]
+    assert aide["conditions"] == {"age_min": 18, "age_max": 25, "statuts": ["demandeur-emploi", "etudiant"]}
+    assert aide["conditions_texte"].splitlines() == [
+        "- Avoir entre 18 et 25 ans.",
+        "- Résider dans la commune (code INSEE) 93048.",
+        "- Être dans l’une des situations suivantes : en recherche d’emploi ; scolarisé ou scolarisée.",
+        "- Effectuer 35 heures de bénévolat dans une association montreuilloise.",
+    ]
+    assert (aide["montant_max"], aide["montant_unite"], aide["montant_texte"]) == (800, "euros", "800 € maximum")
+    assert aide["lien_demarche"] == "https://demarches.montreuil.fr/bourse-permis"  # the teleservice first
+    assert aide["lien_source"] == f"{API}/aides/montreuil-bourse-permis"
+    assert aide["institution_type"] == "commune" and aide["institution_code_insee"] == "93048"
+    assert "mobilite--preparer-un-permis" in aide["thematiques"]
+    assert "<" not in aide["description"] and "(https://www.montreuil.fr/jeunesse)" in aide["description"]
+    assert aide["date_maj"] == DAY
+
+
+def test_a_region_becomes_its_departements_and_profiles_widen_the_flat_keys(settings, engine):
+    harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
+    aide = records(engine)["aides-jeunes--region-idf-aide-merite"]
+    assert aide["zone_eligibilite"] == ["75", "77", "78", "91", "92", "93", "94", "95"]
+    # lycéen ≤ 20 ans boursier OR supérieur < 26 ans: the flat keys never exclude either of them.
+    assert aide["conditions"] == {
+        "age_max": 25, "statuts": ["lyceen", "enseignement-superieur"],
+        "ressources_plafond": {"montant": 900, "periode": "mois", "nature": "quotient-familial"},
+    }
+    assert "boursier" not in aide["conditions"]
+    text = aide["conditions_texte"]
+    assert "lycéen ou lycéenne (20 ans au plus, boursier ou boursière)" in text
+    assert "bac obtenu avec mention très bien" in text and "Résider en région Île-de-France." in text
+    assert aide["lien_demarche"] == "https://www.iledefrance.fr/aide-merite/formulaire.pdf"
+
+
+def test_conditions_without_a_schema_key_are_kept_in_text_and_counted():
+    harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY})
+    rows = {item.row["id"]: item.row for item in harvester.items() if item.row}
+    caf = rows["caf-93-aide-bafa"]
+    assert caf["conditions"] == {"age_min": 17}
+    assert "Relever du régime général de la sécurité sociale." in caf["conditions_texte"]
+    lyon = rows["lyon-tarification-solidaire"]
+    assert lyon["conditions"]["territoires_exclus"] == ["200040715"]
+    assert "nouvelle_condition_inconnue" in lyon["conditions_texte"] and "seuil : 3" in lyon["conditions_texte"]
+    assert "taux d’incapacité d’au moins 80 %" in lyon["conditions_texte"]
+    notes = harvester.notes
+    assert notes.unknown_types == {"nouvelle_condition_inconnue": 1, "parent:enfants_eligibles": 1}
+    assert notes.outside_schema["autres:regime_securite_sociale"] == 1 and notes.outside_schema["profils"] == 2
+    assert (notes.found, notes.mapped, len(notes.rejected)) == (12, 6, 6)
+    assert "Types de condition inconnus" in notes.summary()
+
+
+def test_openfisca_benefits_keep_their_text_conditions_and_lose_their_scripts():
+    harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY})
+    rsa = next(item.row for item in harvester.items() if item.row and item.row["id"] == "rsa-jeunes-actifs")
+    assert rsa["description"] == "Le RSA assure un revenu minimum.\n\n- versé chaque mois\n- selon les ressources du foyer"
+    assert "conditions" not in rsa and rsa["zone_eligibilite"] == ["france"]
+    assert rsa["conditions_texte"].count("\n") == 1
+
+
+def test_an_equals_operator_written_bare_is_read_as_js_yaml_reads_it(tmp_path):
+    path = tmp_path / "aide.yml"
+    path.write_text("conditions_generales:\n  - type: age\n    operator: =\n    value: 18\n")
+    content, error = load_yaml(path)
+    assert error is None and content["conditions_generales"][0]["operator"] == "="
+
+
+def test_private_benefits_are_harvested_on_request():
+    harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY, "include_private": True})
+    ids = {item.row["id"] for item in harvester.items() if item.row}
+    assert "aide-masquee" in ids and len(ids) == 7
+
+
+def test_without_a_date_option_the_file_date_is_used(tmp_path):
+    copy = tmp_path / "aides"
+    shutil.copytree(YAML_DIR, copy)
+    stamp = datetime(2024, 6, 30, 12).timestamp()
+    for path in (copy / "data" / "benefits" / "javascript").glob("*.yml"):
+        os.utime(path, (stamp, stamp))
+    rows = [item.row for item in AidesJeunesHarvester(str(copy)).items() if item.row]
+    assert {row["date_maj"] for row in rows if row["id"] != "rsa-jeunes-actifs"} == {date(2024, 6, 30)}
+
+
+def test_a_folder_that_is_not_aides_jeunes_fails_without_changes(tmp_path, settings, engine):
+    summary = harvest(AidesJeunesHarvester(str(tmp_path)), settings=settings)
+    assert summary.status == "failed" and "data/benefits/" in summary.message
+    assert records(engine) == {}
+
+
+@pytest.mark.parametrize("operator,value,expected", [
+    (">=", 16, (16, None)), (">", 16, (17, None)), ("<=", 25, (None, 25)), ("<", 26, (None, 25)),
+    ("=", 18, (18, 18)), ("<", 25.5, (None, 25)), (">=", 17.5, (18, None)),
+])
+def test_age_operators_become_whole_year_bounds(operator, value, expected):
+    assert age_bounds(operator, value) == expected
+
+
+@pytest.mark.parametrize("operator,value", [("!=", 18), (">=", "dix-huit"), (">=", True), ("=", 17.5)])
+def test_unreadable_age_conditions_are_refused(operator, value):
+    with pytest.raises((TypeError, ValueError)):
+        age_bounds(operator, value)
+
+
+# -- the public API ------------------------------------------------------------------------------
+
+def serve_api(rsps, *, benefits: bytes | None = None, status: int = 200, last_modified: str | None = None):
+    headers = {"Last-Modified": last_modified} if last_modified else {}
+    body = benefits if benefits is not None else (API_DIR / "benefits.json").read_bytes()
+    rsps.get(f"{API}/api/benefits", body=body, status=status, headers=headers, content_type="application/json")
+    if status == 200:
+        rsps.get(f"{API}/api/institutions", body=(API_DIR / "institutions.json").read_bytes(),
+                 content_type="application/json")
+
+
+def test_the_api_gives_the_same_records_with_embedded_or_referenced_institutions(settings, engine):
+    with responses.RequestsMock() as rsps:
+        serve_api(rsps, last_modified="Tue, 04 Mar 2025 08:00:00 GMT")
+        summary = harvest(AidesJeunesHarvester(API), settings=settings)
+    assert summary.status == "done-with-errors", summary.message
+    assert (summary.counts["added"], summary.counts["invalid"]) == (3, 1)  # the private one is reported
+    aides = records(engine)
+    marseille = aides["aides-jeunes--marseille-aide-mobilite"]
+    assert marseille["zone_eligibilite"] == ["13055"]
+    assert marseille["conditions"] == {"age_min": 16, "age_max": 25, "statuts": ["demandeur-emploi", "apprenti"]}
+    assert marseille["date_maj"] == "2025-03-04"  # from Last-Modified
+    apl = aides["aides-jeunes--aide_logement"]  # institution given by its slug, found in /api/institutions
+    assert apl["institution_nom"] == "Caisse d’allocations familiales" and apl["zone_eligibilite"] == ["france"]
+    velo = aides["aides-jeunes--mel-velo"]  # a generated benefit: title and url instead of label and link
+    assert velo["nom"] == "Aide à l’achat d’un vélo à assistance électrique"
+    assert velo["zone_eligibilite"] == ["200093201"] and velo["lien_demarche"] == "https://www.lillemetropole.fr/velo"
+    assert velo["lien_source"] == f"{API}/aides/mel-velo"
+
+
+@pytest.mark.parametrize("body,status,expected", [
+    (b'[{"label": "aide', 200, "JSON"),
+    (b'{"error": "maintenance"}', 200, "liste JSON"),
+    (b"", 503, "503"),
+])
+def test_a_broken_api_fails_the_run_and_changes_nothing(settings, engine, body, status, expected):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        serve_api(rsps, benefits=body, status=status)
+        summary = harvest(AidesJeunesHarvester(API), settings=settings)
+    assert summary.status == "failed" and expected in summary.message
+    assert records(engine) == {}
