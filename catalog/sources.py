@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import orjson
@@ -95,3 +96,118 @@ def _spec(row) -> SourceSpec:
         archive_threshold=row["archive_threshold"], options=orjson.loads(row["options"] or "{}"),
         enabled=row["enabled"],
     )
+
+
+# -- schedules -------------------------------------------------------------------------------
+# When a source is due, judged from its last job: `maillage sources run --due`, called by cron
+# every few minutes, runs exactly the sources whose next scheduled time has come. A failed run
+# is retried at its next scheduled time, not at once (the engine kept the previous catalog).
+
+SCHEDULE_ALIASES = {
+    "hourly": "0 * * * *",  # every hour, on the hour
+    "daily": "0 3 * * *",  # every night at 03:00, when partners' servers are quiet
+    "weekly": "0 3 * * 1",  # Mondays at 03:00
+    "monthly": "0 3 1 * *",
+}
+_CRON_FIELDS = (("minute", 0, 59), ("heure", 0, 23), ("jour du mois", 1, 31), ("mois", 1, 12),
+                ("jour de la semaine", 0, 7))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A 5-field cron expression (numbers, `*`, `a-b`, `a,b`, `/n` steps), in local time."""
+
+    text: str
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days: frozenset[int]
+    months: frozenset[int]
+    weekdays: frozenset[int]  # 0 = Sunday … 6 = Saturday (7 is read as Sunday too)
+    days_restricted: bool
+    weekdays_restricted: bool
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first scheduled minute strictly after `moment` (aware), as an aware UTC datetime."""
+        zone = schedule_timezone()
+        local = moment.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0) + timedelta(minutes=1)
+        for _ in range(200_000):  # jumps by month, day, hour, minute: a year takes far fewer
+            if local.month not in self.months:
+                local = (local.replace(day=1) + timedelta(days=32)).replace(day=1, hour=0, minute=0)
+            elif not self._day_matches(local):
+                local = (local + timedelta(days=1)).replace(hour=0, minute=0)
+            elif local.hour not in self.hours:
+                local = (local + timedelta(hours=1)).replace(minute=0)
+            elif local.minute not in self.minutes:
+                local += timedelta(minutes=1)
+            else:
+                return local.replace(tzinfo=zone).astimezone(timezone.utc)
+        raise ValueError(f"La planification « {self.text} » ne tombe jamais.")
+
+    def _day_matches(self, local: datetime) -> bool:
+        day_ok = local.day in self.days
+        weekday_ok = (local.isoweekday() % 7) in self.weekdays
+        if self.days_restricted and self.weekdays_restricted:
+            return day_ok or weekday_ok  # cron's rule: either restriction is enough
+        return day_ok and weekday_ok
+
+
+def parse_schedule(text: str) -> Schedule:
+    """`hourly`, `daily`, `weekly`, `monthly` (or `@daily`…), or a 5-field cron expression."""
+    expression = SCHEDULE_ALIASES.get(text.strip().lower().lstrip("@"), text.strip())
+    parts = expression.split()
+    if len(parts) != 5:
+        raise ValueError(f"Planification « {text} » : attendu hourly, daily, weekly, monthly ou une expression cron à "
+                         "5 champs (minute heure jour mois jour-de-la-semaine), par exemple « 30 2 * * * ».")
+    values = [_cron_field(part, name, low, high, text) for part, (name, low, high) in zip(parts, _CRON_FIELDS)]
+    weekdays = frozenset(0 if day == 7 else day for day in values[4])
+    return Schedule(text.strip(), *map(frozenset, values[:4]), weekdays,
+                    days_restricted=parts[2] != "*", weekdays_restricted=parts[4] != "*")
+
+
+def _cron_field(part: str, name: str, low: int, high: int, text: str) -> set[int]:
+    found: set[int] = set()
+    for item in part.split(","):
+        base, _, step_text = item.partition("/")
+        try:
+            step = int(step_text) if step_text else 1
+            if base == "*":
+                start, end = low, high
+            elif "-" in base:
+                start, end = (int(v) for v in base.split("-", 1))
+            else:
+                start = int(base)
+                end = high if step_text else start
+        except ValueError:
+            raise ValueError(f"Planification « {text} » : « {item} » n'est pas une valeur de {name} comprise "
+                             "(nombres, *, a-b, a,b, /pas).") from None
+        if not (low <= start <= end <= high) or step < 1:
+            raise ValueError(f"Planification « {text} » : {name} « {item} » hors de {low}-{high}.")
+        found.update(range(start, end + 1, step))
+    return found
+
+
+def schedule_timezone() -> tzinfo:
+    """Schedules are read in local time (MAILLAGE_TIMEZONE, by default Europe/Paris)."""
+    import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(os.environ.get("MAILLAGE_TIMEZONE", "Europe/Paris"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
+
+
+def next_due(spec: SourceSpec, last_run_at: datetime | None) -> datetime | None:
+    """When the source should run next: None without schedule (or disabled); at once if never run."""
+    if not spec.schedule or not spec.enabled:
+        return None
+    if last_run_at is None:
+        return datetime.min.replace(tzinfo=timezone.utc)
+    if last_run_at.tzinfo is None:  # SQLite hands back naive datetimes; they are stored as UTC
+        last_run_at = last_run_at.replace(tzinfo=timezone.utc)
+    return parse_schedule(spec.schedule).next_after(last_run_at)
+
+
+def is_due(spec: SourceSpec, last_run_at: datetime | None, now: datetime) -> bool:
+    due = next_due(spec, last_run_at)
+    return due is not None and due <= now

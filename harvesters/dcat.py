@@ -121,6 +121,7 @@ class Decision:
     format: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
+    code: str = ""  # the reason's kind, so the report groups like with like
     group: str = ""  # distributions of a dataset with the same group carry the same data
 
 
@@ -262,7 +263,7 @@ class _CatalogRun:
         for decision in decisions:
             where = f"{reference}, distribution {decision.distribution.uri}"
             if decision.reason:
-                self._line(where, "ignored", "distribution", None, "not-harvestable", decision.reason)
+                self._line(where, "ignored", "distribution", None, decision.code, decision.reason)
                 continue
             name = source_name(self.prefix, dataset, decision, several=len(harvestable) > 1)
             seen.add(name)
@@ -544,13 +545,13 @@ def decide(dataset: Dataset, dist: Distribution) -> Decision:
     decision = Decision(dist)
     standards = dist.conforms_to or dataset.conforms_to
     if not dist.url:
-        decision.reason = "Non moissonnable : aucune adresse (dcat:downloadURL ni dcat:accessURL)."
+        decision.code, decision.reason = "no-url", "Non moissonnable : aucune adresse (dcat:downloadURL ni dcat:accessURL)."
         return decision
     if not is_url(dist.url):
-        decision.reason = f"Non moissonnable : adresse « {dist.url} » qui n'est pas en http(s)."
+        decision.code, decision.reason = "no-url", f"Non moissonnable : adresse « {dist.url} » qui n'est pas en http(s)."
         return decision
     if not standards:
-        decision.reason = "Non moissonnable : aucun schéma déclaré (dct:conformsTo)."
+        decision.code, decision.reason = "no-schema", "Non moissonnable : aucun schéma déclaré (dct:conformsTo)."
         return decision
     for standard in standards:
         kind = _kind_from_address(standard)
@@ -564,8 +565,10 @@ def decide(dataset: Dataset, dist: Distribution) -> Decision:
         if decision.format:
             break
     if decision.format is None:
+        decision.code = "unsupported-schema"
         decision.reason = f"Non moissonnable : schéma non pris en charge ({', '.join(standards[:3])})."
     elif decision.format not in FORMATS:
+        decision.code = "format-not-installed"
         decision.reason = (f"Non moissonnable ici : le format « {decision.format} » n'est pas installé dans cette "
                            "version de Maillage.")
     elif decision.format == "datainclusion":
@@ -588,6 +591,7 @@ def kept_distributions(dataset: Dataset) -> list[Decision]:
     for decision in decisions:
         if not decision.reason and best[decision.group] is not decision:
             kept = best[decision.group].distribution
+            decision.code = "duplicate-distribution"
             decision.reason = (f"Non enregistrée : mêmes données que la distribution {kept.uri} "
                                f"({kept.media_type or 'format non précisé'}), préférée.")
     return decisions

@@ -69,8 +69,9 @@ def test_turtle_catalog_registers_one_source_per_harvestable_distribution(settin
     assert structures.format == "datainclusion" and structures.location.endswith("structures.parquet")
     assert structures.title == "Référentiel de l'offre d'insertion (data·inclusion) — Structures"
     # Not harvestable, each with its reason in the report.
-    assert reasons(summary) == [("no-distribution", 1), ("not-harvestable", 3)]
-    messages = {g.message for g in summary.groups if g.code == "not-harvestable"}
+    assert reasons(summary) == [("duplicate-distribution", 1), ("format-not-installed", 1), ("no-distribution", 1),
+                                ("no-schema", 1)]
+    messages = {g.message for g in summary.groups if g.code == "no-schema"}
     with engine.connect() as conn:
         from harvesters.report import iter_lines
 
@@ -152,7 +153,7 @@ def test_rdf_xml_catalog(settings, engine):
     assert spec.format == "frictionless" and spec.options["kind"] == "structure"
     assert spec.location == "https://opendata.exemple-metropole.fr/fichiers/insertion/datapackage.json"
     assert spec.options["dcat"]["publisher"] == "Métropole Exemple"
-    [group] = [g for g in summary.groups if g.code == "not-harvestable"]
+    [group] = [g for g in summary.groups if g.code == "unsupported-schema"]
     assert "schéma non pris en charge" in group.message and "amenagements-cyclables" in group.message
 
 

@@ -1,0 +1,299 @@
+"""`maillage sources add|list|show|remove|run`: the registry of harvest sources, and their schedule.
+
+A source remembers what to read (format, location, options), the *name* of the environment
+variable holding its credential (never the secret), its schedule and how cautiously to apply
+it (grace period, archive threshold). `maillage sources run --due`, called by cron every few
+minutes, runs the sources whose schedule says they are due, judged from their last job:
+
+    */5 * * * *  cd /srv/maillage && .venv/bin/maillage sources run --due --json >> var/cron.log
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from harvesters import FORMATS
+from maillage.cli.harvest import EXIT_CODES, _parse_options
+from maillage.cli.output import echo_job_summary, echo_json
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@click.group("sources")
+def command() -> None:
+    """Sources de moissonnage : enregistrement, planification, exécution."""
+
+
+# -- add -------------------------------------------------------------------------------------
+
+@command.command("add")
+@click.argument("name")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(sorted(FORMATS)))
+@click.argument("location")
+@click.option("--title", default="", help="Intitulé lisible de la source.")
+@click.option("--token-env", help="NOM de la variable d'environnement qui contient le jeton (jamais le jeton).")
+@click.option("--schedule", help="hourly, daily (3 h), weekly (lundi 3 h), monthly, ou expression cron à 5 champs.")
+@click.option("--grace-days", type=click.IntRange(min=0), default=7, show_default=True,
+              help="Jours avant d'archiver un enregistrement disparu de la source.")
+@click.option("--archive-threshold", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              help="Part d'enregistrements disparus au-delà de laquelle le moissonnage est suspendu.")
+@click.option("--option", "options", multiple=True, metavar="CLÉ=VALEUR", help="Option du format (répétable).")
+@click.option("--disabled", is_flag=True, help="Enregistrer la source sans la planifier (désactivée).")
+@click.option("--json", "as_json", is_flag=True)
+def add_command(name, format_name, location, title, token_env, schedule, grace_days, archive_threshold, options,
+                disabled, as_json):
+    """Enregistre (ou met à jour) la source NAME : FORMAT, LOCATION (fichier ou URL)."""
+    from catalog.db import get_engine
+    from catalog.sources import SourceSpec, get_source, parse_schedule, register_source
+    from harvesters.http import is_url
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,99}", name):
+        raise click.BadParameter("minuscules, chiffres, « - », « _ » ou « . », 100 caractères au plus.",
+                                 param_hint="NAME")
+    if token_env and not _ENV_NAME.fullmatch(token_env):
+        raise click.BadParameter("le NOM d'une variable d'environnement (lettres, chiffres, _), jamais le jeton "
+                                 "lui-même.", param_hint="--token-env")
+    if schedule:
+        try:
+            parse_schedule(schedule)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--schedule") from None
+    parsed = _parse_options(options)
+    warnings = []
+    if not is_url(location):
+        path = Path(location).expanduser()
+        if not path.exists():
+            warnings.append(f"Attention : « {location} » est introuvable pour l'instant.")
+        location = str(path.resolve())  # cron runs from another directory
+    if "mapping" in parsed and not is_url(parsed["mapping"]) and Path(parsed["mapping"]).exists():
+        parsed["mapping"] = str(Path(parsed["mapping"]).resolve())
+    engine = get_engine()
+    existed = get_source(engine, name) is not None
+    spec = SourceSpec(name=name, format=format_name, location=location, title=title, credentials_ref=token_env,
+                      schedule=schedule or None, grace_days=grace_days, archive_threshold=archive_threshold,
+                      options=parsed, enabled=not disabled)
+    register_source(engine, spec)
+    if as_json:
+        echo_json(_describe(engine, spec) | {"created": not existed})
+        return
+    for warning in warnings:
+        click.secho(warning, fg="yellow", err=True)
+    click.echo(f"Source « {name} » {'mise à jour' if existed else 'enregistrée'} ({format_name}, {location}).")
+    if schedule:
+        click.echo(f"Planification : {_schedule_label(schedule)}.")
+
+
+# -- list / show / remove --------------------------------------------------------------------
+
+@command.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_command(as_json):
+    """Les sources enregistrées, leur planification et leur dernier moissonnage."""
+    from catalog.db import get_engine
+    from catalog.sources import list_sources
+
+    engine = get_engine()
+    described = [_describe(engine, spec) for spec in list_sources(engine)]
+    if as_json:
+        echo_json(described)
+        return
+    if not described:
+        click.echo("Aucune source enregistrée (voir « maillage sources add »).")
+    for source in described:
+        state = "" if source["enabled"] else "  [désactivée]"
+        click.echo(f"{source['name']}  ({source['format']}){state}")
+        click.echo(f"    {source['location']}")
+        click.echo(f"    planification : {_schedule_label(source['schedule'])} · dernier moissonnage : "
+                   f"{_last_job_label(source['last_job'])} · prochain : {_due_label(source)}")
+
+
+@command.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+def show_command(name, as_json):
+    """Tout ce que Maillage sait de la source NAME, et ses derniers moissonnages."""
+    from catalog.db import get_engine
+    from catalog.sources import get_source
+    from harvesters.jobs import list_jobs
+
+    engine = get_engine()
+    spec = get_source(engine, name)
+    if spec is None:
+        raise click.ClickException(f"Source inconnue : « {name} » (voir « maillage sources list »).")
+    described = _describe(engine, spec) | {"jobs": list_jobs(engine, source=name, limit=5)}
+    if as_json:
+        echo_json(described)
+        return
+    click.echo(f"Source « {spec.name} » — {spec.title or spec.name}")
+    click.echo(f"  format : {spec.format}")
+    click.echo(f"  emplacement : {spec.location}")
+    click.echo(f"  état : {'activée' if spec.enabled else 'désactivée'}")
+    if spec.credentials_ref:
+        defined = "définie" if os.environ.get(spec.credentials_ref) else "NON définie dans cet environnement"
+        click.echo(f"  jeton : variable d'environnement {spec.credentials_ref} ({defined})")
+    click.echo(f"  planification : {_schedule_label(spec.schedule)} · prochain passage : {_due_label(described)}")
+    click.echo(f"  délai de grâce : {spec.grace_days} jour(s) · seuil de suspension : "
+               f"{spec.archive_threshold * 100:.0f} %")
+    if spec.options:
+        click.echo("  options :")
+        for key, value in spec.options.items():
+            click.echo(f"    {key} = {value}")
+    jobs = described["jobs"]
+    click.echo("  derniers moissonnages :" if jobs else "  jamais moissonnée")
+    for job in jobs:
+        click.echo(f"    {_last_job_label(job)}")
+
+
+@command.command("remove")
+@click.argument("name")
+def remove_command(name):
+    """Retire la source NAME du registre (ses enregistrements restent au catalogue)."""
+    from catalog.db import get_engine
+    from catalog.sources import remove_source
+
+    if not remove_source(get_engine(), name):
+        raise click.ClickException(f"Source inconnue : « {name} ».")
+    click.echo(f"Source « {name} » retirée du registre. Ses enregistrements restent au catalogue ; elle ne sera "
+               "plus moissonnée.")
+
+
+# -- run -------------------------------------------------------------------------------------
+
+@command.command("run")
+@click.argument("names", nargs=-1)
+@click.option("--due", is_flag=True, help="Seulement les sources dont la planification dit qu'elles sont dues.")
+@click.option("--dry-run", is_flag=True, help="Essai à blanc : rapports sans rien enregistrer.")
+@click.option("--force", is_flag=True, help="Appliquer même si le disjoncteur d'archivage se déclenche.")
+@click.option("--json", "as_json", is_flag=True, help="Les résumés des travaux en JSON (cron, scripts).")
+def run_command(names, due, dry_run, force, as_json):
+    """Moissonne les sources NAMES (toutes les sources activées si aucune n'est nommée).
+
+    Codes de sortie : 0 tout s'est terminé, 1 au moins un échec, 3 au moins un moissonnage
+    suspendu par le disjoncteur (et aucun échec).
+    """
+    from catalog.clock import utcnow
+    from catalog.db import get_engine
+    from catalog.sources import get_source, is_due, list_sources
+    from harvesters.engine import harvest_source, reap_interrupted_jobs
+
+    engine = get_engine()
+    reap_interrupted_jobs(engine)  # a run killed earlier no longer blocks its source
+    if names:
+        specs = []
+        for name in names:
+            spec = get_source(engine, name)
+            if spec is None:
+                raise click.ClickException(f"Source inconnue : « {name} » (voir « maillage sources list »).")
+            specs.append(spec)
+    else:
+        specs = [spec for spec in list_sources(engine) if spec.enabled]
+    if due:
+        now = utcnow()
+        running = _running_sources(engine)
+        specs = [s for s in specs if s.name not in running and is_due(s, _last_run_at(engine, s.name), now)]
+    summaries: list[dict[str, Any]] = []
+    worst = 0
+    for spec in specs:
+        try:
+            summary = harvest_source(spec.name, dry_run=dry_run, force=force,
+                                     progress=not as_json and sys.stderr.isatty()).as_dict()
+        except Exception as exc:  # a bug in one harvester must not stop the others' runs
+            summary = {"source": spec.name, "format": spec.format, "status": "failed", "job": None,
+                       "message": f"Erreur interne ({type(exc).__name__}: {exc}).", "counts": {}, "kinds": [],
+                       "dry_run": dry_run, "errors": []}
+        summaries.append(summary)
+        code = EXIT_CODES.get(summary["status"], 1)
+        worst = 1 if 1 in (worst, code) else max(worst, code)
+        if not as_json:
+            if summary["job"] is None:
+                click.secho(f"Source « {spec.name} » : {summary['message']}", fg="red")
+            else:
+                echo_job_summary(summary)
+            click.echo()
+    if as_json:
+        echo_json(summaries)
+    elif not specs:
+        click.echo("Aucune source à moissonner maintenant." if due else "Aucune source activée.")
+    sys.exit(worst)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _last_run_at(engine, name: str):
+    """When the last real (not dry-run) job of the source started: its schedule counts from there."""
+    from sqlalchemy import select
+
+    from catalog.models import HarvestJob
+
+    jobs = HarvestJob.__table__
+    with engine.connect() as conn:
+        return conn.execute(select(jobs.c.created_at).where(jobs.c.source == name, jobs.c.dry_run.is_(False))
+                            .order_by(jobs.c.id.desc()).limit(1)).scalar()
+
+
+def _running_sources(engine) -> set[str]:
+    from sqlalchemy import select
+
+    from catalog.models import HarvestJob
+    from harvesters.engine import PENDING, RUNNING
+
+    jobs = HarvestJob.__table__
+    with engine.connect() as conn:
+        return set(conn.execute(select(jobs.c.source).where(jobs.c.status.in_([PENDING, RUNNING]))).scalars())
+
+
+def _describe(engine, spec) -> dict[str, Any]:
+    from catalog.sources import next_due
+    from harvesters.jobs import list_jobs
+
+    last = next(iter(list_jobs(engine, source=spec.name, limit=1)), None)
+    due = next_due(spec, _last_run_at(engine, spec.name))
+    return {
+        "name": spec.name, "title": spec.title, "format": spec.format, "location": spec.location,
+        "credentials_env": spec.credentials_ref, "schedule": spec.schedule, "grace_days": spec.grace_days,
+        "archive_threshold": spec.archive_threshold, "options": spec.options, "enabled": spec.enabled,
+        "last_job": last,
+        "next_due": None if due is None else ("maintenant" if due.year == 1 else due.isoformat()),
+    }
+
+
+def _schedule_label(schedule: str | None) -> str:
+    labels = {"hourly": "toutes les heures", "daily": "chaque jour à 3 h", "weekly": "chaque lundi à 3 h",
+              "monthly": "le 1er du mois à 3 h"}
+    if not schedule:
+        return "aucune (à la demande)"
+    return labels.get(schedule.strip().lower().lstrip("@"), f"cron « {schedule} »")
+
+
+def _last_job_label(job: dict | None) -> str:
+    from harvesters.engine import STATUS_LABELS
+
+    if not job:
+        return "jamais"
+    from datetime import datetime, timezone
+
+    from catalog.sources import schedule_timezone
+
+    dry = " (essai à blanc)" if job.get("dry_run") else ""
+    created = datetime.fromisoformat(job["created_at"])
+    local = (created if created.tzinfo else created.replace(tzinfo=timezone.utc)).astimezone(schedule_timezone())
+    return f"n°{job['job']} du {local:%d/%m/%Y %H:%M} — {STATUS_LABELS.get(job['status'], job['status'])}{dry}"
+
+
+def _due_label(source: dict) -> str:
+    from datetime import datetime
+
+    from catalog.sources import schedule_timezone
+
+    due = source.get("next_due")
+    if due is None:
+        return "non planifiée" if source.get("enabled") else "désactivée"
+    if due == "maintenant":
+        return "dès le prochain passage"
+    return datetime.fromisoformat(due).astimezone(schedule_timezone()).strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,191 @@
+"""`maillage sources …`: the registry, schedules judged from the last job, and runs for cron."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, text
+
+import catalog.clock
+from catalog.models import Record, Source
+from catalog.sources import SourceSpec, get_source, is_due, next_due, parse_schedule
+from maillage.cli import main
+from tests.factories import service, write_json
+
+RECORDS = Record.__table__
+
+
+def cli(*args):
+    return CliRunner().invoke(main, ["sources", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def services_file(tmp_path):
+    return write_json(tmp_path / "services.json", [service(i) for i in range(10)])
+
+
+def test_add_show_list_remove(tmp_path, settings, engine, services_file, monkeypatch):
+    monkeypatch.setenv("JETON_PARTENAIRE", "s3cret-valeur")
+    monkeypatch.chdir(tmp_path)
+    result = cli("add", "partenaire", "datainclusion", "services.json", "--title", "Partenaire de Saint-Denis",
+                 "--token-env", "JETON_PARTENAIRE", "--schedule", "daily", "--grace-days", "3",
+                 "--archive-threshold", "0.5", "--option", "kind=service")
+    assert result.exit_code == 0, result.output
+    assert "Source « partenaire » enregistrée" in result.output and "chaque jour à 3 h" in result.output
+    spec = get_source(engine, "partenaire")
+    assert spec.location == str(services_file)  # made absolute: cron runs from elsewhere
+    assert (spec.credentials_ref, spec.schedule, spec.grace_days, spec.archive_threshold) == (
+        "JETON_PARTENAIRE", "daily", 3, 0.5)
+    assert spec.options == {"kind": "service"}
+    with engine.connect() as conn:
+        row = conn.execute(select(Source.__table__)).mappings().one()
+    assert "s3cret-valeur" not in orjson.dumps(dict(row), default=str).decode()  # the name, never the secret
+    shown = cli("show", "partenaire")
+    assert "variable d'environnement JETON_PARTENAIRE (définie)" in shown.output
+    assert "s3cret-valeur" not in shown.output and "jamais moissonnée" in shown.output
+    listed = orjson.loads(cli("list", "--json").output)
+    assert [s["name"] for s in listed] == ["partenaire"] and listed[0]["next_due"] == "maintenant"
+    again = cli("add", "partenaire", "datainclusion", str(services_file))
+    assert "mise à jour" in again.output and get_source(engine, "partenaire").schedule is None
+    assert cli("remove", "partenaire").exit_code == 0 and get_source(engine, "partenaire") is None
+    missing = cli("remove", "partenaire")
+    assert missing.exit_code == 1 and "Source inconnue" in missing.output
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--schedule", "tous les jours"], "expression cron à 5 champs"),
+    (["--schedule", "61 * * * *"], "minute « 61 » hors de 0-59"),
+    (["--token-env", "ghp_AbC-123!"], "jamais le jeton"),
+    (["--archive-threshold", "1.5"], "1.5"),
+])
+def test_add_refuses_bad_settings(settings, engine, services_file, args, expected):
+    result = cli("add", "partenaire", "datainclusion", str(services_file), *args)
+    assert result.exit_code == 2 and expected in result.output
+    assert get_source(engine, "partenaire") is None
+
+
+def test_run_named_sources_and_json_for_scripts(settings, engine, services_file):
+    cli("add", "partenaire", "datainclusion", str(services_file))
+    result = cli("run", "partenaire")
+    assert result.exit_code == 0 and "10 ajoutés" in result.output and "Statut : terminé" in result.output
+    [summary] = orjson.loads(cli("run", "partenaire", "--json", "--dry-run").output)
+    assert summary["dry_run"] and summary["counts"]["unchanged"] == 10
+    unknown = CliRunner().invoke(main, ["sources", "run", "inconnue"])
+    assert unknown.exit_code == 1 and "Source inconnue : « inconnue »" in unknown.output
+
+
+def at(monkeypatch, moment: datetime) -> None:
+    """Move the clock of the `--due` judgement and of the jobs it starts."""
+    import harvesters.engine
+
+    monkeypatch.setattr(catalog.clock, "utcnow", lambda: moment)
+    monkeypatch.setattr(harvesters.engine, "utcnow", lambda: moment)
+
+
+BASE = datetime(2026, 1, 15, 10, 20, tzinfo=timezone.utc)  # 11:20 in Paris
+
+
+def job_count(engine, source):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM harvest_job WHERE source = :s AND dry_run = false"),
+                            {"s": source}).scalar_one()
+
+
+def test_due_runs_only_what_its_schedule_says(settings, engine, services_file, monkeypatch):
+    cli("add", "quotidienne", "datainclusion", str(services_file), "--schedule", "daily")
+    cli("add", "a-la-demande", "datainclusion", str(services_file), "--option", "kind=service")
+    at(monkeypatch, BASE)
+    first = orjson.loads(cli("run", "--due", "--json").output)
+    assert [s["source"] for s in first] == ["quotidienne"]  # never run: due at once; no schedule: never due
+    at(monkeypatch, BASE + timedelta(minutes=5))
+    assert orjson.loads(cli("run", "--due", "--json").output) == []
+    assert "Aucune source à moissonner maintenant." in cli("run", "--due").output
+    at(monkeypatch, datetime(2026, 1, 16, 1, 59, tzinfo=timezone.utc))  # 02:59 in Paris
+    assert orjson.loads(cli("run", "--due", "--json").output) == []
+    at(monkeypatch, datetime(2026, 1, 16, 2, 0, tzinfo=timezone.utc))  # 03:00 in Paris
+    second = orjson.loads(cli("run", "--due", "--json").output)
+    assert [(s["source"], s["counts"]["unchanged"]) for s in second] == [("quotidienne", 10)]
+    assert job_count(engine, "quotidienne") == 2 and job_count(engine, "a-la-demande") == 0
+
+
+def test_a_failed_scheduled_source_keeps_its_catalog_and_waits_for_its_next_time(
+        tmp_path, settings, engine, services_file, monkeypatch):
+    cli("add", "horaire", "datainclusion", str(services_file), "--schedule", "hourly")
+    at(monkeypatch, BASE)
+    assert cli("run", "--due").exit_code == 0
+    with engine.connect() as conn:
+        before = conn.execute(select(RECORDS.c.id, RECORDS.c.status, RECORDS.c.version)).all()
+    services_file.write_text('[{"source": "test", "id": "tronqu', encoding="utf-8")  # truncated feed
+    at(monkeypatch, datetime(2026, 1, 15, 11, 1, tzinfo=timezone.utc))  # past 11:00 (UTC), the next hour
+    failed = CliRunner().invoke(main, ["sources", "run", "--due", "--json"])
+    assert failed.exit_code == 1
+    [summary] = orjson.loads(failed.output)
+    assert summary["status"] == "failed" and "tronqué" in summary["message"]
+    with engine.connect() as conn:
+        assert conn.execute(select(RECORDS.c.id, RECORDS.c.status, RECORDS.c.version)).all() == before
+    # Not retried at every cron tick: at its next scheduled time.
+    at(monkeypatch, datetime(2026, 1, 15, 11, 59, tzinfo=timezone.utc))
+    assert orjson.loads(cli("run", "--due", "--json").output) == []
+    at(monkeypatch, datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc))
+    assert [s["status"] for s in orjson.loads(CliRunner().invoke(main, ["sources", "run", "--due", "--json"]).output)
+            ] == ["failed"]
+
+
+def test_held_run_exits_3(tmp_path, settings, engine, services_file):
+    cli("add", "partenaire", "datainclusion", str(services_file))
+    cli("run", "partenaire")
+    write_json(services_file, [service(i) for i in range(5)])  # half of them vanished
+    result = CliRunner().invoke(main, ["sources", "run", "partenaire"])
+    assert result.exit_code == 3 and "suspendu" in result.output
+
+
+# -- schedules ---------------------------------------------------------------------------------
+
+PARIS_WINTER = datetime(2026, 1, 15, 10, 20, tzinfo=timezone.utc)  # 11:20 in Paris
+
+
+@pytest.mark.parametrize("schedule, expected", [
+    ("hourly", datetime(2026, 1, 15, 11, 0)),
+    ("daily", datetime(2026, 1, 16, 2, 0)),  # 03:00 Paris (UTC+1)
+    ("weekly", datetime(2026, 1, 19, 2, 0)),  # Monday
+    ("@monthly", datetime(2026, 2, 1, 2, 0)),
+    ("*/15 * * * *", datetime(2026, 1, 15, 10, 30)),
+    ("0 8-18/5 * * *", datetime(2026, 1, 15, 12, 0)),  # 13:00 Paris
+    ("30 2 29 2 *", datetime(2028, 2, 29, 1, 30)),
+    ("0 9 1 * 1", datetime(2026, 1, 19, 8, 0)),  # the 1st OR a Monday (cron's rule), whichever first
+    ("0 9 * * 7", datetime(2026, 1, 18, 8, 0)),  # 7 is Sunday too
+])
+def test_next_scheduled_time(schedule, expected, monkeypatch):
+    monkeypatch.delenv("MAILLAGE_TIMEZONE", raising=False)
+    assert parse_schedule(schedule).next_after(PARIS_WINTER) == expected.replace(tzinfo=timezone.utc)
+
+
+def test_schedule_follows_paris_summer_time(monkeypatch):
+    monkeypatch.delenv("MAILLAGE_TIMEZONE", raising=False)
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
+    assert parse_schedule("daily").next_after(summer) == datetime(2026, 7, 2, 1, 0, tzinfo=timezone.utc)
+    monkeypatch.setenv("MAILLAGE_TIMEZONE", "UTC")
+    assert parse_schedule("daily").next_after(summer) == datetime(2026, 7, 2, 3, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("schedule", ["", "* * * *", "0 24 * * *", "0 3 0 * *", "0 3 * 13 *", "*/0 * * * *",
+                                      "lundi"])
+def test_bad_schedules(schedule):
+    with pytest.raises(ValueError):
+        parse_schedule(schedule)
+
+
+def test_due_judgement():
+    spec = SourceSpec(name="s", format="datainclusion", location="x", schedule="hourly")
+    last = datetime(2026, 1, 15, 10, 20, tzinfo=timezone.utc)
+    assert is_due(spec, None, last)
+    assert not is_due(spec, last, last + timedelta(minutes=30))
+    assert is_due(spec, last, last + timedelta(minutes=40))
+    assert next_due(spec, last.replace(tzinfo=None)) == datetime(2026, 1, 15, 11, 0, tzinfo=timezone.utc)
+    spec.enabled = False
+    assert not is_due(spec, None, last)
+    spec.enabled, spec.schedule = True, None
+    assert not is_due(spec, None, last)
