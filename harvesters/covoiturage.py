@@ -27,7 +27,8 @@ propre, whose SIREN *is* their COG code: `zone_eligibilite` is `[SIREN]`, and th
 from the territory tables (`maillage territories load`). Other AOMs (syndicat mixte, région,
 département, commune) have a SIREN that is no zone code: when the territory tables are loaded and
 the SIREN is not an EPCI's, the campaign is reported (not guessed) unless the source's options
-give its zone: `{"zones": {"253800825": ["38"]}}`. Without territory tables nothing can be checked,
+give its zone, and if wished its name: `{"zones": {"287500078": ["75", "77", …]},
+"noms": {"287500078": "Île-de-France Mobilités"}}`. Without territory tables nothing can be checked,
 so the SIREN is kept as an EPCI code and the name says « AOM (SIREN …) ».
 
 Dates. The aides-jeunes file carries no date: `date_maj` is then the option `date_maj`, else the
@@ -71,6 +72,7 @@ class CovoiturageHarvester(Harvester):
         super().__init__(location, options=options, credentials=credentials)
         self.source = str(self.options.get("source") or self.default_source)
         self.zones: dict[str, list[str]] = {str(k): list(v) for k, v in (self.options.get("zones") or {}).items()}
+        self.names: dict[str, str] = {str(k): str(v) for k, v in (self.options.get("noms") or {}).items()}
         self._total: int | None = None
         self._done = 0
 
@@ -158,7 +160,7 @@ class CovoiturageHarvester(Harvester):
 
     def _territory(self, siren: str, epcis: dict[str, str], problems: list[Problem]) -> tuple[list[str] | None, str | None]:
         """The campaign's zone and its AOM's name, from the SIREN (see the module's docstring)."""
-        name = epcis.get(siren)
+        name = self.names.get(siren) or epcis.get(siren)
         if siren in self.zones:
             return self.zones[siren], name
         if name is not None or not epcis:

@@ -150,6 +150,8 @@ THEMATIQUES_V0 = {
     "creation-activite--definir-son-projet-de-creation-dentreprise": "creer-une-entreprise--definir-son-projet-de-creation-dentreprise",
     "creation-activite--structurer-son-projet-de-creation-dentreprise": "creer-une-entreprise--structurer-son-projet-de-creation-dentreprise",
     "creation-activite--developper-son-entreprise": "creer-une-entreprise--developper-son-entreprise",
+    "emploi-preparer-sa-candidature--realiser-un-cv-etou-une-lettre-de-motivation":
+        "preparer-sa-candidature--realiser-un-cv-et-ou-une-lettre-de-motivation",
 }
 # The 2022 « emploi-… » categories are v1's with another prefix: same sub-thématique slugs.
 _V0_PREFIXES = {"emploi-choisir-metier--": "choisir-un-metier--",
@@ -504,10 +506,12 @@ def _thematiques(values: list[str]) -> list[str]:
     for value in values:
         if value.endswith("--autre"):
             continue
-        for old, new in _V0_PREFIXES.items():
-            if value.startswith(old):
-                value = new + value[len(old):]
-        mapped = value if value in known else THEMATIQUES_V0.get(value)
+        mapped = THEMATIQUES_V0.get(value)
+        if mapped is None:
+            for old, new in _V0_PREFIXES.items():
+                if value.startswith(old):
+                    value = new + value[len(old):]
+            mapped = value if value in known else None
         if mapped in known and mapped not in out:
             out.append(mapped)
     return out

@@ -72,13 +72,15 @@ def test_what_cannot_be_mapped_is_reported_precisely(settings, engine, territori
 
 
 def test_the_zone_of_a_non_epci_aom_comes_from_the_options(settings, engine, territories):
-    harvester = CovoiturageHarvester(str(HERE / "campagnes.json"), options={"zones": {"253800825": ["38"]}})
+    harvester = CovoiturageHarvester(str(HERE / "campagnes.json"), options={
+        "zones": {"253800825": ["38"]}, "noms": {"200093201": "MEL"}})
     summary = harvest(harvester, settings=settings)
     assert summary.counts["added"] == 3
     smmag = records(engine)["covoiturage-aom--253800825"]
     assert smmag["zone_eligibilite"] == ["38"]
     assert smmag["nom"] == "Incitation au covoiturage — AOM (SIREN 253800825)"
     assert (smmag["montant_min"], smmag["montant_max"]) == (2.0, 2.0)
+    assert records(engine)["covoiturage-aom--200093201"]["porteur_nom"] == "MEL"  # a name given wins
     assert "2\u00a0€ par passager et par trajet" in smmag["description"]
 
 

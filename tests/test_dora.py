@@ -162,6 +162,21 @@ def test_every_old_thematique_maps_into_the_v1_referential():
         "trouver-un-emploi--repondre-a-des-offres-demploi"]
 
 
+def test_the_dora_demo_files_harvest_cleanly(settings, engine):
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "demo" / "dora"
+    for spec in json.loads((demo / "sources.json").read_text(encoding="utf-8")):
+        summary = harvest(DoraHarvester(str(demo / spec["location"]), options=spec["options"]),
+                          source=spec["name"], settings=settings)
+        assert summary.status == "done" and summary.counts["invalid"] == 0, summary.as_dict()
+    saved = records(engine)
+    assert len(saved) == 10
+    cv = saved["dora--7a1b2c3d-0000-4a00-8b00-000000000002"]  # v0 fields in the demo too
+    assert cv["thematiques"] == ["preparer-sa-candidature--realiser-un-cv-et-ou-une-lettre-de-motivation"]
+    assert cv["zone_eligibilite"] == ["93"] and cv["publics"] == ["jeunes"]
+
+
 # -- the corpus ------------------------------------------------------------------------------------
 
 

@@ -94,3 +94,15 @@ def test_the_example_of_the_template_harvests_cleanly(settings, engine):
     categories = {d["categorie"] for d in records(engine).values()}
     assert {"garage-solidaire", "location-solidaire", "auto-ecole-sociale", "conseil-mobilite",
             "velo-solidaire", "transport-solidaire", "pret-vehicule", "plateforme-mobilite"} == categories
+
+
+def test_every_mobility_demo_source_harvests_cleanly(settings, engine):
+    from harvesters import harvester_class
+
+    counts = {}
+    for spec in json.loads((DEMO / "sources.json").read_text(encoding="utf-8")):
+        harvester = harvester_class(spec["format"])(str(DEMO / spec["location"]), options=spec.get("options"))
+        summary = harvest(harvester, source=spec["name"], settings=settings)
+        assert summary.status == "done", summary.as_dict()
+        counts[spec["format"]] = summary.counts["added"]
+    assert counts == {"covoiturage": 6, "mobiville": 6, "mobilite-csv": 8}
