@@ -1,0 +1,554 @@
+"""LHEO: training offers from the Carif-Oref network, Intercarif and Mon Compte Formation.
+
+LHEO (Langage Harmonisé d'Échange d'informations sur l'Offre de formation) describes an
+offer in three nested levels, with the organisation responsible for it:
+
+    lheo/offres/formation          what is taught: title, objectives, codes, certification
+        action                     where and how: place, public, price, funders, recruitment
+            session                when: period, registration address, recruitment state
+        organisme-formation-responsable
+
+Read here: LHEO 2.2 (`http://www.lheo.org/2.2`, Intercarif, ONISEP), LHEO 2.3
+(`http://lheo.gouv.fr/2.3`) and the EDOF import format of Mon Compte Formation
+(`https://www.of.moncompteformation.gouv.fr`, usually ISO-8859-1, price and contacts in
+`extras`). LHEO 1.x (`offre-formation/action-formation`) is refused with a clear message.
+Reading (safety, encodings, compression, streaming) is `lheo_xml.py`; value cleaning is
+`lheo_values.py`; publics and thématiques are `lheo_vocab.py`.
+
+One `formation` record per session (per action when an action has no session):
+
+| LHEO                                                    | formation field                         |
+| ------------------------------------------------------- | --------------------------------------- |
+| formation/@numero, action/@numero, session/@numero      | numero_formation/_action/_session, id   |
+| intitule-formation                                      | nom                                     |
+| objectif-formation + contenu-formation (HTML → texte)   | description                             |
+| resultats-attendus, certifiante                         | resultats_attendus, certifiante         |
+| domaine-formation/code-FORMACODE, code-ROME, code-NSF   | formacodes, codes_rome, codes_nsf       |
+| certification/code-RNCP, code-RS, code-CERTIFINFO       | code_rncp, code_rs, code_certifinfo     |
+| objectif-general-formation, code-niveau-entree/-sortie  | objectif_general, niveau_entree/_sortie |
+| action/code-public-vise, info-public-vise               | codes_public_vise, publics, publics_precisions |
+| conditions-specifiques                                  | conditions_acces                        |
+| modalites-enseignement (0 / 1 mixte / 2 distance)       | modalites_enseignement, modes_accueil   |
+| modalites-entrees-sorties, nombre-heures-total          | modalites_entrees_sorties, duree_heures |
+| lieu-de-formation/coordonnees/adresse (else adresse-inscription) | adresse, code_postal, commune, code_insee, latitude, longitude |
+| code-perimetre-recrutement + the place                  | zone_eligibilite                        |
+| prix-total-TTC, organisme-financeur, conventionnement   | prix_total_ttc, financeurs, frais, frais_precisions |
+| session/periode/debut, fin; etat-recrutement            | date_debut, date_fin, etat_recrutement  |
+| url-session, else url-action, else url-formation        | lien_inscription                        |
+| contacts: session, lieu, formation, organisme (in that order) | telephone, courriel               |
+| organisme-formation-responsable: raison-sociale, SIRET, numero-activite | organisme_nom, _siret, _numero_activite |
+| extras info="eligibilite-cpf" (Intercarif), code-CPF, EDOF | eligible_cpf                         |
+| most recent datemaj / horodatage-modification of the three levels | date_maj                     |
+
+Identifiers. A row's id is `{numero formation}/{numero action}/{numero session}`, each number
+being the element's `numero` attribute, else its `id` attribute. The three are needed: in
+ONISEP and EDOF exports one number is repeated at the three levels. Without a number, an action
+is `action-{rank in its formation}` and a session `session-{début}-{fin}` (its dates), which
+stay stable from one export to the next as long as the producer does not reorder its offer.
+A formation with no number at all cannot be identified: it is reported, not guessed.
+
+`date_maj` is required: when no level carries a modification date, the creation date is used,
+then the export date of the feed (`horodatage-export`, ONISEP's « DATE EXPORT » extra), then
+the source's `date_maj` option; a formation still without one is reported.
+
+Options: `source` (the producer's name in ids, default `lheo`), `encoding` (imposed when the
+declared one is wrong and cannot be guessed), `date_maj` (AAAA-MM-JJ, see above),
+`lien_source` (a URL template with `{formation}`, `{action}`, `{session}`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from lxml import etree
+
+import schemas
+from catalog.errors import UnusableInput
+from catalog.records import qualified_id
+from catalog.validation import Problem
+from harvesters import lheo_values as V
+from harvesters.base import Harvester, Item
+from harvesters.lheo_vocab import publics as publics_of
+from harvesters.lheo_vocab import thematiques as thematiques_of
+from harvesters.lheo_xml import NS_EDOF, detect_encoding, formations, local_file, sniff
+
+log = logging.getLogger(__name__)
+KIND = "formation"
+NAME_MAX, DESCRIPTION_MAX = 255, 20000
+# Funders whose places are free for the trainee (`dict-financeurs`): public bodies, not the
+# company (5), the trainee (10), an OPCO (16, employees' training), « autre » or obsolete codes.
+PUBLIC_FUNDERS = frozenset({"2", "3", "4", "6", "7", "8", "9", "11", "12", "13", "14", "15", "17", "18", "19", "20"})
+
+
+class LheoHarvester(Harvester):
+    format: ClassVar[str] = "lheo"
+    kinds: ClassVar[tuple[str, ...]] = (KIND,)
+    default_source: ClassVar[str] = "lheo"
+
+    def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
+        super().__init__(location, options=options, credentials=credentials)
+        self.source = str(self.options.get("source") or self.default_source)
+        self.default_date_maj = V.lheo_date(self.options.get("date_maj"))
+        self.link_template = self.options.get("lien_source")
+        self.counts: Counter[str] = Counter(formations=0, actions=0, sessions=0)
+        self.corrections = V.Corrections()
+        self.variant: str | None = None
+        self._complete = False
+        self._size: int | None = None
+        self._progress = [0]
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def items(self) -> Iterator[Item]:
+        with local_file(self.location) as path:
+            name = self.location if "://" in self.location else Path(self.location).name
+            self._size = path.stat().st_size
+            encoding = detect_encoding(path, name, self.options.get("encoding"))
+            feed = sniff(path, name, encoding)
+            self.variant = feed.variant
+            context = _Feed(edof=feed.namespace == NS_EDOF, export_date=V.lheo_date(feed.export_date))
+            for element in formations(feed, self._progress):
+                self.counts["formations"] += 1
+                yield from self._formation(element, context)
+            if not self.counts["formations"]:
+                raise UnusableInput(f"{name} ne contient aucune formation (élément « formation »).")
+        self._complete = True
+        if self.corrections:
+            log.info("LHEO %s : valeurs corrigées ou écartées : %s", self.location, dict(self.corrections))
+
+    def covered_kinds(self) -> tuple[str, ...]:
+        # Only a feed read to its end speaks for all the source's formations.
+        return self.kinds if self._complete else ()
+
+    def progress_total(self) -> int | None:
+        return self._size
+
+    def progress_done(self) -> int | None:
+        return self._progress[0]
+
+    # -- formation -----------------------------------------------------------------------------
+
+    def _formation(self, element: etree._Element, feed: _Feed) -> Iterator[Item]:
+        kids = _children(element)
+        actions = kids.get("action", [])
+        self.counts["actions"] += len(actions)
+        # Counted here, unmapped formations included, to compare with an independent count.
+        self.counts["sessions"] += sum(1 for action in actions for child in action
+                                       if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == "session")
+        numero = _identifier(element)
+        where = f"ligne {element.sourceline}"
+        if numero is None:
+            yield Item(KIND, None, f"formation sans numéro ({where})",
+                       [Problem("numero_formation", "lheo-identifiant",
+                                 "La formation n'a ni attribut « numero » ni attribut « id » : impossible de lui "
+                                 "donner un identifiant stable. Elle est ignorée.")])
+            return
+        reference = f"formation {numero} ({where})"
+        base = self._formation_fields(kids, numero, reference, feed)
+        problem = None
+        if not base.get("nom"):
+            problem = Problem("nom", "lheo-intitule", f"La formation {numero} n'a pas d'intitulé "
+                              "(« intitule-formation » absent ou vide).")
+        elif not actions:
+            problem = Problem(None, "lheo-sans-action", f"La formation {numero} ne décrit aucune action : "
+                              "aucune session à publier.")
+        seen_actions: set[str] = set()
+        for rank, action in enumerate(actions, start=1):
+            action_numero = _identifier(action) or f"action-{rank}"
+            action_reference = f"formation {numero}, action {action_numero} (ligne {action.sourceline})"
+            duplicate = action_numero in seen_actions
+            seen_actions.add(action_numero)
+            action_kids = _children(action)
+            sessions = action_kids.get("session", [])
+            keys = _session_keys(sessions)
+            if problem is not None or duplicate:
+                why = problem or Problem("numero_action", "lheo-action-en-double",
+                                         f"Numéro d'action « {action_numero} » en double dans la formation {numero} : "
+                                         "la seconde action est ignorée.")
+                for key in keys or [None]:
+                    id_ = _row_id(numero, action_numero, key)
+                    yield Item(KIND, None, action_reference if duplicate else reference, [why],
+                               qualified_id(self.source, id_))
+                continue
+            action_fields = self._action_fields(action_kids, base, action_reference)
+            if not sessions:
+                row = base | action_fields
+                row["numero_action"], row["id"] = action_numero, _row_id(numero, action_numero, None)
+                yield self._item(self._finish(row, base, {}), action_reference)
+                continue
+            for session, key in zip(sessions, keys):
+                session_kids = _children(session)
+                row = base | action_fields | self._session_fields(session, session_kids, action_fields, feed)
+                row["numero_action"], row["numero_session"] = action_numero, key
+                row["id"] = _row_id(numero, action_numero, key)
+                yield self._item(self._finish(row, base, action_fields),
+                                 f"formation {numero}, action {action_numero}, session {key} (ligne {session.sourceline})")
+        if problem is not None and not actions:
+            yield Item(KIND, None, reference, [problem])
+
+    def _item(self, row: dict[str, Any], reference: str) -> Item:
+        if row.get("date_maj") is None:
+            return Item(KIND, None, reference, [Problem(
+                "date_maj", "lheo-date-maj",
+                f"Aucune date de mise à jour pour la formation {row['numero_formation']} (ni datemaj, ni "
+                "horodatage-modification, ni date de création ou d'export) : renseignez l'option « date_maj » "
+                "de la source.")], qualified_id(self.source, row["id"]))
+        return Item(KIND, row, reference)
+
+    def _formation_fields(self, kids: dict, numero: str, reference: str, feed: _Feed) -> dict[str, Any]:
+        domaine = _children(_first(kids, "domaine-formation"))
+        certifications = [_children(c) for c in kids.get("certification", [])]
+        cpf_codes = [c for c in (_text(k, "code-CPF") for k in certifications + [_children(e) for e in
+                     kids.get("code-type-formation", [])]) if c]
+        organisme = _children(_first(kids, "organisme-formation-responsable"))
+        siret, defect = V.siret(_text(_children(_first(organisme, "SIRET-organisme-formation")), "SIRET"))
+        if defect:
+            self.corrections.note(defect, reference)
+        formacodes = V.unique(V.pattern_code(e.text, V.FORMACODE) for e in domaine.get("code-FORMACODE", []))
+        nom = V.line(_text(kids, "intitule-formation"))
+        extras = _extras(kids)
+        objective = _coded(_text(kids, "objectif-general-formation"), "lheo-objectifs-generaux")
+        description = V.paragraphs(V.text(_text(kids, "objectif-formation")),
+                                   V.text(_text(kids, "contenu-formation")) or V.text(extras.get("resume-contenu")),
+                                   max_length=DESCRIPTION_MAX)
+        href = V.url(kids.get("@href"))  # set by _children from the formation's own attribute
+        return {
+            "source": self.source,
+            "numero_formation": numero,
+            "nom": nom[: NAME_MAX - 1] + "…" if nom and len(nom) > NAME_MAX else nom,
+            "description": description,
+            "resultats_attendus": V.text(_text(kids, "resultats-attendus")),
+            "certifiante": V.boolean(_text(kids, "certifiante")),
+            "formacodes": formacodes or None,
+            "codes_rome": V.unique(V.rome(e.text) for e in domaine.get("code-ROME", [])) or None,
+            "codes_nsf": V.unique(V.nsf(e.text) for e in domaine.get("code-NSF", [])) or None,
+            "code_rncp": _first_code(certifications, "code-RNCP", "RNCP"),
+            "code_rs": _first_code(certifications, "code-RS", "RS"),
+            "code_certifinfo": _first_code(certifications, "code-CERTIFINFO", ""),
+            "objectif_general": objective,
+            "niveau_entree": _coded(_text(kids, "code-niveau-entree"), "lheo-niveaux"),
+            "niveau_sortie": _coded(_text(kids, "code-niveau-sortie"), "lheo-niveaux"),
+            "thematiques": thematiques_of(title=nom, objective=objective, cpf_codes=cpf_codes, formacodes=formacodes),
+            "eligible_cpf": True if feed.edof or cpf_codes or "eligibilite-cpf" in extras else None,
+            "organisme_nom": V.line(_text(organisme, "raison-sociale")) or V.line(_text(organisme, "nom-organisme")),
+            "organisme_siret": siret,
+            "organisme_numero_activite": V.numero_activite(_text(organisme, "numero-activite")),
+            "lien_inscription": _url(kids, "url-formation"),
+            "lien_source": href,
+            # Not schema fields: the levels' dates and contacts, resolved per row in _finish().
+            "_dates": (_dates(kids), V.lheo_date(extras.get("date-export")) or feed.export_date),
+            "_contacts": [_coordonnees(_inner(kids, "contact-formation")),
+                          _coordonnees(_inner(organisme, "contact-organisme")),
+                          _coordonnees(_inner(organisme, "coordonnees-organisme"))],
+        }
+
+    # -- action --------------------------------------------------------------------------------
+
+    def _action_fields(self, kids: dict, base: dict, reference: str) -> dict[str, Any]:
+        extras = _extras(kids)
+        public_codes = V.unique(V.pattern_code(e.text, V.FORMACODE) for e in kids.get("code-public-vise", []))
+        modalites = _coded(_text(kids, "modalites-enseignement"), "lheo-modalites-enseignement")
+        lieu = _first(kids, "lieu-de-formation")
+        lieu_coordonnees = _first(_children(lieu), "coordonnees")
+        place = self._place(_first(_children(lieu_coordonnees), "adresse"), reference)
+        price = V.decimal(_text(kids, "prix-total-TTC"))
+        if price is None:
+            price = V.decimal(extras.get("frais-ttc"))  # EDOF: action extras « frais-pedagogiques »
+        hours = V.decimal(_text(kids, "nombre-heures-total"))
+        if hours is None:
+            centre, entreprise = V.decimal(_text(kids, "nombre-heures-centre")), V.decimal(_text(kids, "nombre-heures-entreprise"))
+            hours = centre + (entreprise or 0) if centre is not None else None
+        funders = V.unique(_coded(_text(_children(f), "code-financeur"), "lheo-financeurs")
+                           for f in kids.get("organisme-financeur", []))
+        conventionnee = V.boolean(_text(kids, "conventionnement"))
+        frais, precisions = _fees(price, funders, conventionnee, [
+            V.text(_text(kids, "frais-restants")), V.text(_text(kids, "detail-conditions-prise-en-charge"))])
+        fields: dict[str, Any] = {
+            "codes_public_vise": public_codes or None,
+            "publics": publics_of(public_codes),
+            "publics_precisions": V.text(_text(kids, "info-public-vise")),
+            "conditions_acces": V.text(_text(kids, "conditions-specifiques")),
+            "modalites_enseignement": modalites,
+            "modes_accueil": {"0": ["en-presentiel"], "1": ["en-presentiel", "a-distance"],
+                              "2": ["a-distance"]}.get(modalites or ""),
+            "modalites_entrees_sorties": _coded(_text(kids, "modalites-entrees-sorties"), "lheo-modalites-entrees-sorties"),
+            "duree_heures": hours,
+            "prix_total_ttc": price,
+            "financeurs": funders or None,
+            "frais": frais,
+            "frais_precisions": precisions,
+            "_perimetre": V.code(_text(kids, "code-perimetre-recrutement")),
+            "_place": place,
+            "_dates": _dates(kids),
+            "_contacts": [_coordonnees(lieu_coordonnees), _coordonnees(_extra_coordonnees(kids, "contact-information"))],
+        }
+        if "eligibilite-cpf" in extras:
+            fields["eligible_cpf"] = True
+        if url := _url(kids, "url-action"):
+            fields["lien_inscription"] = url
+        return fields
+
+    # -- session -------------------------------------------------------------------------------
+
+    def _session_fields(self, session: etree._Element, kids: dict, action: dict, feed: _Feed) -> dict[str, Any]:
+        periode = _children(_first(kids, "periode"))
+        fields: dict[str, Any] = {
+            "date_debut": V.lheo_date(_text(periode, "debut")),
+            "date_fin": V.lheo_date(_text(periode, "fin"), end=True),
+            "etat_recrutement": _coded(_text(kids, "etat-recrutement"), "lheo-etat-recrutement"),
+            "_dates": _dates(kids),
+            "_contacts": [_coordonnees(_inner(kids, "contact-session")),
+                          _coordonnees(_extra_coordonnees(kids, "contact-inscription"))],
+        }
+        if action["_place"] is None:  # no place of training: the registration address
+            inscription = _first(_children(_first(kids, "adresse-inscription")), "adresse")
+            fields["_place"] = self._place(inscription, f"session (ligne {session.sourceline})")
+        if "eligibilite-cpf" in _extras(kids):
+            fields["eligible_cpf"] = True
+        if url := _url(kids, "url-session"):
+            fields["lien_inscription"] = url
+        return fields
+
+    # -- one row -------------------------------------------------------------------------------
+
+    def _finish(self, row: dict[str, Any], base: dict, action: dict) -> dict[str, Any]:
+        """Resolve what depends on all three levels; drop the private keys."""
+        session_dates = row.pop("_dates")  # the deepest level's, as merged last
+        formation_dates, export_date = base["_dates"]
+        levels = [session_dates, action.get("_dates") or ((), ()), formation_dates] if action else \
+                 [session_dates, formation_dates]
+        modified = [d for level in levels for d in level[0]]
+        created = [d for level in levels for d in level[1]]
+        row["date_maj"] = max(modified) if modified else max(created) if created else (
+            export_date or self.default_date_maj)
+        contacts = row.pop("_contacts") + (action.get("_contacts", []) if action else []) + base["_contacts"]
+        row["telephone"] = next((c["telephone"] for c in contacts if c and c.get("telephone")), None)
+        row["courriel"] = next((c["courriel"] for c in contacts if c and c.get("courriel")), None)
+        place = dict(row.pop("_place", None) or {})
+        departement = place.pop("_departement", None)
+        row.update(place)
+        row["zone_eligibilite"] = _zone(row.pop("_perimetre", None), row.get("code_insee"), departement)
+        if self.link_template:
+            row["lien_source"] = V.url(self.link_template.format(
+                formation=quote(row["numero_formation"], safe=""), action=quote(row.get("numero_action") or "", safe=""),
+                session=quote(row.get("numero_session") or "", safe="")))
+        for name in ("date_maj", "date_debut", "date_fin"):
+            if row.get(name) is not None:
+                row[name] = row[name].isoformat()
+        return {k: v for k, v in row.items() if v is not None}
+
+    def _place(self, adresse: etree._Element | None, reference: str) -> dict[str, Any] | None:
+        if adresse is None:
+            return None
+        kids = _children(adresse)
+        extras = _extras(kids)
+        lines = [v for v in (V.line(e.text) for e in kids.get("ligne", [])) if v]
+        street = " ".join(v for v in (V.line(extras.get(k)) for k in ("numero-voie", "indice-repetition",
+                                                                       "code-nature-voie", "libelle-voie")) if v)
+        if street:  # EDOF: the street is in extras, the lines name the place
+            adresse_line, complement = street, lines
+        else:
+            street_lines = [v for v in lines if any(c.isdigit() for c in v)] or lines[:1]
+            adresse_line = street_lines[0] if street_lines else None
+            complement = [v for v in lines if v != adresse_line]
+        postal = V.postal_code(_text(kids, "codepostal"))
+        commune = V.line(_text(kids, "ville"))
+        insee, repair = V.insee_code(_text(kids, "code-INSEE-commune"), postal=postal, commune=commune)
+        if repair:
+            self.corrections.note(repair, reference)
+        geo = _children(_first(kids, "geolocalisation"))
+        latitude, longitude = V.coordinate(_text(geo, "latitude"), 90), V.coordinate(_text(geo, "longitude"), 180)
+        if latitude is None or longitude is None or (latitude == 0 and longitude == 0):
+            latitude = longitude = None
+        elif -5.5 <= latitude <= 10 and 41 <= longitude <= 51.5:  # metropolitan France, swapped
+            latitude, longitude = longitude, latitude
+            self.corrections.note("coordonnees-inversees", reference)
+        departement = V.line(_text(kids, "departement"))
+        if insee:
+            departement = V.departement_of(insee)
+        elif departement is None and postal and not postal.startswith("20"):
+            departement = postal[:3] if postal.startswith("97") else postal[:2]
+        return {
+            "adresse": adresse_line, "complement_adresse": ", ".join(complement) or None,
+            "code_postal": postal, "commune": commune, "code_insee": insee,
+            "latitude": latitude, "longitude": longitude, "_departement": departement,
+        }
+
+
+# -- small readers ---------------------------------------------------------------------------
+
+class _Feed:
+    __slots__ = ("edof", "export_date")
+
+    def __init__(self, *, edof: bool, export_date: date | None) -> None:
+        self.edof = edof
+        self.export_date = export_date
+
+
+def _children(element: etree._Element | None) -> dict[str, Any]:
+    """Children by local name (namespaces differ between 2.2, 2.3 and EDOF), in order."""
+    found: dict[str, Any] = {}
+    if element is None:
+        return found
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str):  # comments and processing instructions are not elements
+            found.setdefault(tag[tag.find("}") + 1:], []).append(child)
+    found["@href"] = element.get("href") or element.get("uri")
+    found["@element"] = element
+    return found
+
+
+def _first(kids: dict, name: str) -> etree._Element | None:
+    found = kids.get(name)
+    return found[0] if found else None
+
+
+def _inner(kids: dict, name: str) -> etree._Element | None:
+    """The `coordonnees` inside a contact element (`contact-formation/coordonnees`)."""
+    return _first(_children(_first(kids, name)), "coordonnees")
+
+
+def _text(kids: dict, name: str) -> str | None:
+    element = _first(kids, name)
+    if element is None:
+        return None
+    if len(element):  # markup written as XML instead of escaped text
+        return "".join(element.itertext())
+    return element.text
+
+
+def _identifier(element: etree._Element) -> str | None:
+    for attribute in ("numero", "id"):
+        value = (element.get(attribute) or "").strip()
+        if value and not V.is_placeholder(value):
+            return value
+    return None
+
+
+def _session_keys(sessions: list[etree._Element]) -> list[str]:
+    keys: list[str] = []
+    for session in sessions:
+        key = _identifier(session)
+        if key is None:
+            periode = _children(_first(_children(session), "periode"))
+            key = f"session-{(_text(periode, 'debut') or '').strip()}-{(_text(periode, 'fin') or '').strip()}"
+            base, n = key, 2
+            while key in keys:
+                key, n = f"{base}-{n}", n + 1
+        keys.append(key)
+    return keys
+
+
+def _row_id(formation: str, action: str, session: str | None) -> str:
+    return f"{formation}/{action}" + (f"/{session}" if session else "")
+
+
+def _coded(raw: str | None, referentiel: str) -> str | None:
+    value = V.code(raw)
+    return value if value is not None and value in schemas.referential_values(referentiel) else None
+
+
+def _first_code(certifications: list[dict], name: str, prefix: str) -> str | None:
+    for kids in certifications:
+        value = V.pattern_code(_text(kids, name), V.CERTIF_NUMBER, prefix=prefix)
+        if value:
+            return value
+    return None
+
+
+def _url(kids: dict, name: str) -> str | None:
+    for element in _children(_first(kids, name)).get("urlweb", []):
+        if value := V.url(element.text):
+            return value
+    return None
+
+
+def _dates(kids: dict) -> tuple[list[date], list[date]]:
+    """(modification dates, creation dates) of an element: Intercarif's `datemaj`/`datecrea`
+    attributes (AAAAMMJJ) and LHEO 2.3's ISO `horodatage-modification`/`-creation`."""
+    element = kids["@element"]
+    modified = [d for d in (V.lheo_date(element.get("datemaj")), V.lheo_date(element.get("horodatage-modification"))) if d]
+    created = [d for d in (V.lheo_date(element.get("datecrea")), V.lheo_date(element.get("horodatage-creation"))) if d]
+    return modified, created
+
+
+def _extras(kids: dict) -> dict[str, str]:
+    """`extras/extra` values by their `info` (the first of each), and each `extras` `info` as a
+    key too; nested extras (EDOF) included. An export date is kept under `date-export`."""
+    found: dict[str, str] = {}
+    for extras in kids.get("extras", []):
+        for extra in extras.iter("{*}extra", "{*}extras"):
+            info = extra.get("info") or ""
+            folded = V.fold(info)
+            if "date" in folded and "export" in folded:
+                info = "date-export"
+            value = extra.text if not len(extra) else None
+            if not found.get(info):
+                found[info] = value or ""
+    return found
+
+
+def _extra_coordonnees(kids: dict, info: str) -> etree._Element | None:
+    """EDOF's contacts: `extras/extra[@info=...]/coordonnees`."""
+    for extras in kids.get("extras", []):
+        for extra in extras.iter("{*}extra"):
+            if extra.get("info") == info:
+                return _first(_children(extra), "coordonnees")
+    return None
+
+
+def _coordonnees(element: etree._Element | None) -> dict[str, str | None] | None:
+    if element is None:
+        return None
+    kids = _children(element)
+    phones = [n.text for kind in ("telfixe", "portable") for holder in kids.get(kind, [])
+              for n in _children(holder).get("numtel", [])]
+    return {"telephone": next((p for p in map(V.telephone, phones) if p), None),
+            "courriel": V.email(_text(kids, "courriel"))}
+
+
+def _fees(price: float | None, funders: list[str], conventionnee: bool | None,
+          notes: list[str | None]) -> tuple[str | None, str | None]:
+    """`frais` for the trainee, and the facts behind it, in French."""
+    labels = schemas.referential_labels("lheo-financeurs")
+    public = [f for f in funders if f in PUBLIC_FUNDERS]
+    parts: list[str] = []
+    if price is not None:
+        parts.append(f"Prix total : {_euros(price)} TTC.")
+    if public and conventionnee:
+        parts.append("Places financées par : " + ", ".join(labels.get(f, f) for f in public) + ".")
+    parts += [n for n in notes if n]
+    if price == 0 or (public and conventionnee):
+        frais: str | None = "gratuit"
+    elif price:
+        frais = "payant"
+    else:
+        frais = None
+    return frais, " ".join(parts) or None
+
+
+def _euros(amount: float) -> str:
+    text = f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
+    return text.removesuffix(",00") + " €"
+
+
+def _zone(perimetre: str | None, code_insee: str | None, departement: str | None) -> list[str] | None:
+    """`code-perimetre-recrutement` (dict-perimetre-recrutement) read around the place:
+    1 commune, 2 département, 3 région (its départements), 5 pays; 0 autres, 4 interrégion
+    and 6 international say no precise zone."""
+    if perimetre == "5":
+        return ["france"]
+    if perimetre == "1" and code_insee:
+        return [code_insee]
+    if perimetre == "2" and departement:
+        return [departement]
+    if perimetre == "3" and departement in V.REGION_OF_DEPARTEMENT:
+        return list(V.REGION_DEPARTEMENTS[V.REGION_OF_DEPARTEMENT[departement]])
+    return None

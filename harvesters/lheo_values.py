@@ -1,0 +1,392 @@
+"""LHEO values as producers really write them, made clean (`harvesters/lheo.py` uses these).
+
+Every function takes the raw text of one element (or None) and returns a clean value or None.
+None means "absent": a placeholder, an unknown date, a malformed code. An optional value that
+would fail validation is dropped here rather than passed on, so that one bad telephone number
+does not cost a whole training session; `Corrections` counts what was dropped or repaired,
+for the harvest's log.
+
+The defects handled come from real feeds (Intercarif, ONISEP, EDOF exports): `00000000` and
+`AAAAMM00` dates, comma decimals and currency signs, HTML escaped or in CDATA, `-` and
+`Non renseigné` placeholders, URLs without a scheme, 15-character SIRETs, 4-digit postal
+codes whose leading zero was lost, a postal code written where the INSEE code belongs.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import math
+import re
+import unicodedata
+from collections import Counter
+from datetime import date
+
+import nh3
+from stdnum.fr import siret as stdnum_siret
+
+from catalog.validation.rules import is_email, is_http_url
+
+# -- text ------------------------------------------------------------------------------------
+
+# What producers write when they have nothing to say (compared folded: lower case, no accents).
+PLACEHOLDERS = frozenset({
+    "", "-", "--", "---", ".", "..", "...", "?", "/", "x", "xx", "xxx", "nc", "n.c", "n.c.", "n/c",
+    "na", "n/a", "nr", "null", "none", "nil", "sans objet", "non renseigne", "non renseignee",
+    "non communique", "non communiquee", "non precise", "non precisee", "a completer", "a renseigner",
+    "inconnu", "inconnue", "neant",
+})
+
+# Block-level tags after which a line ends, so that paragraphs and list items stay apart.
+_BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/\s*(?:p|div|h[1-6]|tr|ul|ol|table|blockquote))\s*>", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"<\s*li(?:\s[^>]*)?>", re.IGNORECASE)
+_LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def fold(value: str) -> str:
+    """Lower case without accents, for comparisons ("Non renseigné" → "non renseigne")."""
+    if value.isascii():
+        return value.lower()
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def is_placeholder(value: str) -> bool:
+    if len(value) > 24:
+        return False
+    lowered = value.lower()
+    if lowered in PLACEHOLDERS:
+        return True
+    folded = fold(lowered).strip()
+    return folded in PLACEHOLDERS or folded.strip(" .") in PLACEHOLDERS
+
+
+def text(raw: str | None, *, max_length: int | None = None) -> str | None:
+    """Plain text from a text element: HTML (escaped or CDATA) reduced to safe text, lines kept.
+
+    lxml already turned `&lt;p&gt;` and `<![CDATA[<p>]]>` into the same `<p>`; a text that was
+    escaped twice (`&amp;lt;p&amp;gt;`) shows tags again after one pass, hence a second one.
+    """
+    if raw is None:
+        return None
+    value = raw
+    for _ in range(2):
+        if "<" not in value and "&" not in value:
+            break
+        if not _LOOKS_LIKE_HTML.search(value):
+            break
+        value = _LIST_ITEM.sub("\n- ", value)
+        value = _BLOCK_END.sub("\n", value)
+        # nh3 (ammonia) parses like a browser and keeps no tag at all; its output is escaped
+        # HTML text, which `html.unescape` turns back into the plain text we store.
+        value = html.unescape(nh3.clean(value, tags=set(), strip_comments=True))
+    value = _normalize_space(value)
+    if not value or is_placeholder(value):
+        return None
+    if max_length and len(value) > max_length:
+        value = value[: max_length - 1].rstrip() + "…"
+    return value
+
+
+def _normalize_space(value: str) -> str:
+    # str.split() splits on every Unicode space (no-break ones included) and drops the ends.
+    if "\n" not in value and "\r" not in value:
+        return " ".join(value.split())
+    lines = [" ".join(line.split()) for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    joined = "\n".join(lines).strip("\n")
+    return _BLANK_LINES.sub("\n\n", joined)
+
+
+def line(raw: str | None) -> str | None:
+    """A one-line text (a name, a town, an address line): no HTML, no line breaks."""
+    value = text(raw)
+    return " ".join(value.split()) if value else None
+
+
+def paragraphs(*values: str | None, max_length: int | None = None) -> str | None:
+    """Several texts as paragraphs, repeated ones once (objectif and contenu often coincide)."""
+    kept: list[str] = []
+    for value in values:
+        if value and value not in kept:
+            kept.append(value)
+    if not kept:
+        return None
+    joined = "\n\n".join(kept)
+    if max_length and len(joined) > max_length:
+        joined = joined[: max_length - 1].rstrip() + "…"
+    return joined
+
+
+# -- codes and flags -------------------------------------------------------------------------
+
+def code(raw: str | None) -> str | None:
+    """A dictionary key (`dict-niveaux`, `dict-financeurs`...): digits, leading zeros dropped."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if not value.isdigit():
+        return None
+    return str(int(value))
+
+
+def boolean(raw: str | None) -> bool | None:
+    """`dict-boolean`: 0 = non, 1 = oui (some producers write oui/non, true/false)."""
+    if raw is None:
+        return None
+    value = fold(raw.strip())
+    if value in ("1", "oui", "true", "o", "vrai"):
+        return True
+    if value in ("0", "non", "false", "n", "faux"):
+        return False
+    return None
+
+
+def pattern_code(raw: str | None, regex: re.Pattern[str], *, prefix: str = "") -> str | None:
+    """A code of a nomenclature (FORMACODE, ROME, NSF, RNCP...), its prefix removed when present."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if prefix and value.upper().startswith(prefix):
+        value = value[len(prefix):].strip()
+    return value if regex.fullmatch(value) else None
+
+
+FORMACODE = re.compile(r"\d{5}")
+ROME = re.compile(r"[A-N]\d{4}")
+NSF = re.compile(r"\d{3}[a-z]?")
+CERTIF_NUMBER = re.compile(r"\d{1,6}")
+
+
+def rome(raw: str | None) -> str | None:
+    return pattern_code(raw.upper() if raw else raw, ROME)
+
+
+def nsf(raw: str | None) -> str | None:
+    return pattern_code(raw.lower() if raw else raw, NSF)
+
+
+def unique(values) -> list:
+    """Values in order, each once, None dropped (the schema's `unique-items` check)."""
+    seen: list = []
+    for value in values:
+        if value is not None and value not in seen:
+            seen.append(value)
+    return seen
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+
+
+def lheo_date(raw: str | None, *, end: bool = False) -> date | None:
+    """A LHEO date, `AAAAMMJJ` (or ISO `AAAA-MM-JJ`, or an ISO timestamp).
+
+    `00000000` (unknown start) and `99999999` (unknown end) are absent; `AAAAMM00` names a month
+    and `AAAA0000` a year (the LHEO rule), taken as their first day — or last day for an end.
+    """
+    if raw is None:
+        return None
+    match = _DATE.match(raw.strip())
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if year == 0 or year == 9999:
+        return None
+    if month == 0:
+        month, day = (12, 31) if end else (1, 1)
+    if day == 0:
+        day = calendar.monthrange(year, month)[1] if end and 1 <= month <= 12 else 1
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+# -- numbers ---------------------------------------------------------------------------------
+
+_NUMBER_NOISE = re.compile(r"[\s\u00a0\u202f€$]|eur(?:os?)?|ttc|ht", re.IGNORECASE)
+
+
+def decimal(raw: str | None) -> float | None:
+    """A French decimal: `1 234,50 €` → 1234.5. Negative or unreadable numbers are absent."""
+    if raw is None:
+        return None
+    value = _NUMBER_NOISE.sub("", raw)
+    if not value:
+        return None
+    if "," in value:
+        # "1.234,50": the dot groups thousands; "1234,50": the comma is the decimal mark.
+        value = value.replace(".", "").replace(",", ".") if "." in value else value.replace(",", ".")
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if not math.isfinite(number) or number < 0:
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def coordinate(raw: str | None, limit: float) -> float | None:
+    """A WGS 84 degree (comma decimals accepted), within ±limit."""
+    if raw is None:
+        return None
+    try:
+        value = float(raw.strip().replace(",", "."))
+    except ValueError:
+        return None
+    if not math.isfinite(value) or abs(value) > limit:
+        return None
+    return value
+
+
+# -- web, mail, telephone --------------------------------------------------------------------
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def url(raw: str | None) -> str | None:
+    """A web address; `www.exemple.fr` (no scheme, as producers often write) gets `https://`."""
+    value = line(raw)
+    if not value or " " in value:
+        return None
+    if not _SCHEME.match(value):
+        if value.startswith("//"):
+            value = "https:" + value
+        elif "." in value.split("/")[0] and "@" not in value.split("/")[0]:
+            value = "https://" + value
+        else:
+            return None
+    return value if is_http_url(value) else None
+
+
+def email(raw: str | None) -> str | None:
+    value = line(raw)
+    if not value:
+        return None
+    value = value.removeprefix("mailto:").strip()
+    return value if is_email(value) else None
+
+
+_PHONE_NOISE = re.compile(r"[\s.\-/()\u00a0]")
+
+
+def telephone(raw: str | None) -> str | None:
+    """One French telephone number in E.164 (`01 23 45 67 89` → `+33123456789`)."""
+    value = line(raw)
+    if not value:
+        return None
+    digits = _PHONE_NOISE.sub("", value)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if re.fullmatch(r"0[1-9]\d{8}", digits):
+        return "+33" + digits[1:]
+    if re.fullmatch(r"\+33[1-9]\d{8}", digits):
+        return digits
+    if re.fullmatch(r"\+(?:262|269|590|594|596|687|689)\d{6,9}", digits) or re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        return digits
+    return None
+
+
+# -- organisations ---------------------------------------------------------------------------
+
+def siret(raw: str | None) -> tuple[str | None, str | None]:
+    """A SIRET as a 14-digit string, and what was wrong with the raw value (None: nothing).
+
+    Kept as text: leading zeros are part of the number. A 15-character value with a leading
+    zero (a known export defect) is read without that zero when the rest is a valid SIRET.
+    Anything that is not a valid SIRET (length, INSEE check digit, all zeros) is dropped:
+    a wrong SIRET would attach the offer to another organisation.
+    """
+    if raw is None:
+        return None, None
+    value = re.sub(r"[\s.\-\u00a0]", "", raw)
+    if not value or is_placeholder(value):
+        return None, None
+    if len(value) == 15 and value.startswith("0") and stdnum_siret.is_valid(value[1:]):
+        return value[1:], "siret-15"
+    if len(value) != 14 or not value.isdigit():
+        return None, "siret-format"
+    if set(value) == {"0"} or not stdnum_siret.is_valid(value):
+        return None, "siret-invalide"
+    return value, None
+
+
+def numero_activite(raw: str | None) -> str | None:
+    """The 11-character declaration number; all-same-digit fillers (`99999999999`) are absent."""
+    value = re.sub(r"\s", "", raw or "")
+    if re.fullmatch(r"\w{11}", value) is None or len(set(value)) == 1:
+        return None
+    return value
+
+
+# -- places ----------------------------------------------------------------------------------
+
+def postal_code(raw: str | None) -> str | None:
+    value = re.sub(r"\s", "", raw or "")
+    if re.fullmatch(r"\d{4}", value):  # the leading zero of 01000-09999 lost in a spreadsheet
+        value = "0" + value
+    return value if re.fullmatch(r"\d{5}", value) else None
+
+
+def insee_code(raw: str | None, *, postal: str | None, commune: str | None) -> tuple[str | None, str | None]:
+    """A commune's COG code, and the repair made (None: none).
+
+    Arrondissement codes (Paris 751xx, Lyon 6938x, Marseille 132xx) are kept: the search maps
+    them to their commune. A postal code written in place of the INSEE code is repaired where it
+    is recognisable without a table: Paris's 750xx never is a commune code, and for Lyon and
+    Marseille the town's name tells the arrondissement from Affoux (69001) or Aix (13001).
+    """
+    value = re.sub(r"\s", "", raw or "").upper()
+    if re.fullmatch(r"\d{4}", value):
+        value = "0" + value
+    if re.fullmatch(r"\d{5}|2[AB]\d{3}", value) is None:
+        return None, None
+    if re.fullmatch(r"750(?:0[1-9]|1\d|20)", value):
+        return "751" + value[3:], "insee-arrondissement"
+    town = fold(commune or "")
+    if value == postal and "lyon" in town and re.fullmatch(r"6900[1-9]", value):
+        return "6938" + value[4], "insee-arrondissement"
+    if value == postal and "marseille" in town and re.fullmatch(r"130(?:0[1-9]|1[0-6])", value):
+        return "132" + value[3:], "insee-arrondissement"
+    return value, None
+
+
+def departement_of(code_commune: str) -> str:
+    """The département of a commune code (overseas: 3 digits; Corsica: 2A/2B)."""
+    return code_commune[:3] if code_commune.startswith("97") else code_commune[:2]
+
+
+# Régions (COG since 2016) and their départements: a région's zone is its départements' list.
+REGION_DEPARTEMENTS: dict[str, tuple[str, ...]] = {
+    "01": ("971",), "02": ("972",), "03": ("973",), "04": ("974",), "06": ("976",),
+    "11": ("75", "77", "78", "91", "92", "93", "94", "95"),
+    "24": ("18", "28", "36", "37", "41", "45"),
+    "27": ("21", "25", "39", "58", "70", "71", "89", "90"),
+    "28": ("14", "27", "50", "61", "76"),
+    "32": ("02", "59", "60", "62", "80"),
+    "44": ("08", "10", "51", "52", "54", "55", "57", "67", "68", "88"),
+    "52": ("44", "49", "53", "72", "85"),
+    "53": ("22", "29", "35", "56"),
+    "75": ("16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"),
+    "76": ("09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"),
+    "84": ("01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"),
+    "93": ("04", "05", "06", "13", "83", "84"),
+    "94": ("2A", "2B"),
+}
+REGION_OF_DEPARTEMENT = {dep: region for region, deps in REGION_DEPARTEMENTS.items() for dep in deps}
+
+
+class Corrections(Counter):
+    """How many values of each kind were repaired or dropped, with the first few places."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.examples: dict[str, list[str]] = {}
+
+    def note(self, what: str, where: str) -> None:
+        self[what] += 1
+        examples = self.examples.setdefault(what, [])
+        if len(examples) < 5:
+            examples.append(where)

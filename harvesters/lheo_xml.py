@@ -1,0 +1,289 @@
+"""Reading an LHEO feed safely, in constant memory, whatever its size.
+
+1. `local_file`: an URL is downloaded to a temporary file first (`HttpClient.download`), so
+   that a broken connection fails before anything is read, and the file can be read twice.
+2. `byte_stream`: gzip and zip (one XML member) are recognised by their first bytes.
+3. `detect_encoding`: the bytes are checked against the declared encoding (one fast pass):
+   a feed declared UTF-8 but written in Windows-1252/ISO-8859-1 (or the reverse, frequent in
+   EDOF exports) is read in its real encoding; a feed mixing both is refused.
+4. `sniff`: the prolog is parsed up to the root element with the same safe parser. Any entity
+   declaration (XXE, « billion laughs ») and any external DTD other than LHEO's own `lheo.dtd`
+   is refused before a single record is read; so are roots that are not LHEO 2.x (1.3.0
+   `offre-formation`, `lheo-leger` indexes, HTML error pages).
+5. `formations`: lxml `iterparse` on `formation` end events; each formation is handed over
+   whole (its organisme comes after its actions), then cleared and unlinked with its
+   preceding siblings, so memory holds one formation at a time.
+
+The parser never resolves entities, never loads a DTD, never touches the network, and keeps
+libxml2's limits (`huge_tree=False`). A syntax error anywhere — a truncated download
+included — raises `UnusableInput`; the engine then rolls the whole run back.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import gzip
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+from catalog.errors import UnusableInput
+from harvesters.http import HttpClient, is_url
+
+PARSER_OPTIONS: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+
+NS_22 = "http://www.lheo.org/2.2"
+NS_23 = "http://lheo.gouv.fr/2.3"
+NS_EDOF = "https://www.of.moncompteformation.gouv.fr"
+VARIANTS = {NS_22: "LHEO 2.2", NS_23: "LHEO 2.3", NS_EDOF: "EDOF (Mon Compte Formation)", "": "LHEO sans espace de noms"}
+LEGACY_NAMESPACES = ("http://www.lheo.org/1.", "http://lheo.org/1.")
+ROOTS = ("lheo", "lheo-plus")
+
+SNIFF_LIMIT = 1 << 20  # the prolog of an LHEO feed is a few hundred bytes
+CHUNK = 1 << 20
+_DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_SINGLE_BYTE = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "iso-8859-15", "iso8859-15", "latin-9",
+                "windows-1252", "cp1252"}
+
+
+@dataclass
+class Feed:
+    path: Path
+    name: str  # for messages: the file name or URL
+    namespace: str
+    variant: str
+    encoding: str | None  # None: the parser follows the declaration
+    export_date: str | None  # `horodatage-export` of the root, when the producer gives it
+
+
+# -- 1. a local file -------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def local_file(location: str) -> Iterator[Path]:
+    if is_url(location):
+        suffix = "".join(Path(location.split("?")[0]).suffixes[-2:])
+        path = HttpClient(headers={"Accept": "application/xml, application/gzip, */*"}).download(location, suffix=suffix)
+        try:
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+        return
+    path = Path(location)
+    if not path.is_file():
+        raise UnusableInput(f"Fichier introuvable : {location}.")
+    yield path
+
+
+# -- 2. bytes --------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def byte_stream(path: Path, name: str) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
+    """(decompressed stream, raw file): the raw file's position tells the progress."""
+    raw = path.open("rb")
+    try:
+        magic = raw.read(4)
+        raw.seek(0)
+        if magic[:2] == b"\x1f\x8b":
+            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                yield stream, raw
+        elif magic == b"PK\x03\x04":
+            with zipfile.ZipFile(raw) as archive, archive.open(_zip_member(archive, name)) as stream:
+                yield stream, raw
+        else:
+            yield raw, raw
+    except (EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as exc:
+        raise UnusableInput(f"{name} : archive compressée tronquée ou corrompue ({exc}).") from exc
+    finally:
+        raw.close()
+
+
+def _zip_member(archive: zipfile.ZipFile, name: str) -> str:
+    members = [m for m in archive.namelist() if m.lower().endswith(".xml") and not m.endswith("/")]
+    if len(members) != 1:
+        raise UnusableInput(f"{name} : l'archive zip doit contenir exactement un fichier XML ({len(members)} trouvés).")
+    return members[0]
+
+
+# -- 3. encoding -----------------------------------------------------------------------------
+
+def detect_encoding(path: Path, name: str, forced: str | None = None) -> str | None:
+    """The encoding to impose on the parser, or None to follow the XML declaration."""
+    if forced:
+        try:
+            codecs.lookup(forced)
+        except LookupError:
+            raise UnusableInput(f"Encodage inconnu dans les options de la source : « {forced} ».") from None
+        return forced
+    with byte_stream(path, name) as (stream, _):
+        head = stream.read(256)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")):
+            return None  # UTF-16/32: announced by its byte order mark, libxml2 reads it
+        if head.startswith(codecs.BOM_UTF8):
+            head = head[3:]
+        match = _DECLARATION.match(head)
+        declared = match.group(1).decode("ascii").lower() if match else "utf-8"
+        if declared not in _SINGLE_BYTE and declared not in ("utf-8", "utf8"):
+            return None
+        valid, multibyte, offset = _scan_utf8(head, stream)
+    if declared in ("utf-8", "utf8"):
+        if valid:
+            return None
+        if multibyte:
+            raise UnusableInput(
+                f"{name} mélange deux encodages : UTF-8 et un encodage sur un octet (octet invalide en UTF-8 "
+                f"à la position {offset}). Corrigez le fichier à la source, ou imposez l'encodage avec l'option "
+                "« encoding »."
+            )
+        return "windows-1252"  # declared UTF-8, written in Windows-1252 / ISO-8859-1
+    if valid and multibyte:
+        return "utf-8"  # declared ISO-8859-1, written in UTF-8 (accents would turn into « Ã© »)
+    return None
+
+
+def _scan_utf8(head: bytes, stream: IO[bytes]) -> tuple[bool, bool, int | None]:
+    """(all bytes are UTF-8, some non-ASCII UTF-8 sequence was seen, offset of the first invalid byte)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    valid, multibyte, offset, position = True, False, None, 0
+    chunk = head
+    while chunk:
+        if not chunk.isascii():
+            if valid:
+                try:
+                    decoder.decode(chunk)
+                    multibyte = True
+                except UnicodeDecodeError as exc:
+                    valid, offset = False, position + exc.start
+                    multibyte = multibyte or _UTF8_MULTIBYTE.search(chunk) is not None
+            elif not multibyte:
+                multibyte = _UTF8_MULTIBYTE.search(chunk) is not None
+            if not valid and multibyte:
+                break
+        elif valid:
+            decoder.decode(chunk)
+        position += len(chunk)
+        chunk = stream.read(CHUNK)
+    if valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid, offset = False, position
+    return valid, multibyte, offset
+
+
+# -- 4. the prolog and the root --------------------------------------------------------------
+
+def sniff(path: Path, name: str, encoding: str | None) -> Feed:
+    parser = etree.XMLPullParser(events=("start",), encoding=encoding, **PARSER_OPTIONS)
+    root = None
+    read = 0
+    with byte_stream(path, name) as (stream, _):
+        while root is None:
+            chunk = stream.read(1 << 14)
+            if not chunk:
+                break
+            read += len(chunk)
+            try:
+                parser.feed(chunk)
+            except etree.XMLSyntaxError as exc:
+                raise unusable(exc, name) from None
+            for _, element in parser.read_events():
+                root = element
+                break
+            if root is None and read > SNIFF_LIMIT:
+                raise UnusableInput(f"{name} : aucun élément racine dans le premier Mo du fichier (prologue anormal).")
+    if root is None:
+        raise UnusableInput(f"{name} est vide ou n'est pas un document XML." if read < 200 else
+                            f"{name} : document XML sans élément racine.")
+    _refuse_hostile_doctype(root.getroottree().docinfo, name)
+    qname = etree.QName(root)
+    namespace = qname.namespace or ""
+    if namespace.startswith(LEGACY_NAMESPACES) or qname.localname == "lheo-leger":
+        raise UnusableInput(
+            f"{name} est au format LHEO 1.x (« {namespace or qname.localname} », structure offre-formation/"
+            "action-formation), abandonné depuis LHEO 2.0 : demandez au producteur un export LHEO 2.2 ou 2.3."
+        )
+    if qname.localname not in ROOTS:
+        raise UnusableInput(f"{name} n'est pas un flux LHEO : l'élément racine est « {qname.localname} » "
+                            "(attendu : « lheo »).")
+    if namespace not in VARIANTS:
+        raise UnusableInput(f"{name} : espace de noms LHEO inconnu « {namespace} » (connus : "
+                            f"{', '.join(n for n in VARIANTS if n)}).")
+    return Feed(path, name, namespace, VARIANTS[namespace], encoding, root.get("horodatage-export"))
+
+
+def _refuse_hostile_doctype(docinfo: Any, name: str) -> None:
+    dtd = docinfo.internalDTD
+    entities = list(dtd.entities()) if dtd is not None else []
+    if entities:
+        external = [e.name for e in entities if e.system_url]
+        what = ("des entités externes (XXE : lecture de fichiers ou requêtes réseau) : " + ", ".join(external)
+                if external else f"{len(entities)} entité(s) (risque d'expansion exponentielle)")
+        raise UnusableInput(f"{name} refusé : son DOCTYPE déclare {what}. Un flux LHEO n'en déclare jamais.")
+    system_url = docinfo.system_url
+    if system_url and Path(system_url.split("?")[0]).name.lower() != "lheo.dtd":
+        raise UnusableInput(f"{name} refusé : il fait référence à une DTD externe « {system_url} », "
+                            "qui n'est pas celle de LHEO (elle n'est jamais chargée).")
+
+
+# -- 5. the formations, one at a time --------------------------------------------------------
+
+def formations(feed: Feed, progress: list[int] | None = None) -> Iterator[etree._Element]:
+    """Each `formation` element, complete; freed as soon as the caller asks for the next one.
+
+    `progress`, when given, receives the raw file's position (bytes read) after each formation.
+    """
+    with byte_stream(feed.path, feed.name) as (stream, raw):
+        events = etree.iterparse(stream, events=("end",), tag="{*}formation", encoding=feed.encoding,
+                                 **PARSER_OPTIONS)
+        try:
+            for _, element in events:
+                yield element
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+                if progress is not None:
+                    progress[0] = raw.tell()
+        except etree.XMLSyntaxError as exc:
+            raise unusable(exc, feed.name, at_end=_error_on_last_line(feed, exc)) from None
+
+
+def _error_on_last_line(feed: Feed, exc: etree.XMLSyntaxError) -> bool:
+    """Whether the parser failed on the file's last line: the feed stops short (truncated).
+
+    Only on the error path, so counting the lines of a large file costs nothing otherwise.
+    """
+    line = exc.position[0] if getattr(exc, "position", None) else exc.lineno
+    with byte_stream(feed.path, feed.name) as (stream, _):
+        lines = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(CHUNK), b""))
+    return line >= lines
+
+
+def unusable(exc: etree.XMLSyntaxError, name: str, *, at_end: bool = False) -> UnusableInput:
+    """A French message for libxml2's error: where, and what it means for the producer."""
+    message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+    line, column = (exc.position if getattr(exc, "position", None) else (exc.lineno, None))
+    where = f"ligne {line}" + (f", colonne {column}" if column else "")
+    lower = message.lower()
+    if "amplification" in lower or "entity" in lower and ("loop" in lower or "huge" in lower):
+        return UnusableInput(f"{name} refusé : expansion d'entités excessive ({where}), une attaque « billion "
+                             "laughs ». Rien n'a été lu.")
+    if "entity" in lower and "not defined" in lower:
+        return UnusableInput(f"{name} : entité non déclarée ({where}) ; un flux LHEO n'utilise que les entités "
+                             f"prédéfinies de XML ({message}).")
+    if at_end or "premature end" in lower or "end of data" in lower:
+        return UnusableInput(f"{name} est tronqué : le document XML s'arrête avant sa fin ({where}). "
+                             "Le téléchargement ou l'export a probablement été interrompu.")
+    if "encoding" in lower or "utf-8" in lower or "bytes" in lower:
+        return UnusableInput(f"{name} : octets invalides pour l'encodage du fichier ({where}) ; précisez le bon "
+                             f"encodage avec l'option « encoding » ({message}).")
+    return UnusableInput(f"{name} n'est pas un XML bien formé ({where}) : {message}.")

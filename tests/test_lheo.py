@@ -1,0 +1,383 @@
+"""The LHEO harvester on hand-written feeds: 2.2 (Intercarif), 2.3, EDOF, defects, hostile XML."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import orjson
+import pytest
+import responses
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from catalog.errors import UnusableInput
+from catalog.models import Record, Revision
+from harvesters import harvester_class
+from harvesters.engine import harvest
+from harvesters.lheo import LheoHarvester
+from tests.conftest import FIXTURES
+
+LHEO = FIXTURES / "lheo"
+RECORDS = Record.__table__
+REVISIONS = Revision.__table__
+
+
+def rows(path, **options) -> dict[str, dict]:
+    """The mapped rows of a feed, by id (unmapped items left out)."""
+    return {item.row["id"]: item.row for item in LheoHarvester(str(path), options=options).items() if item.row}
+
+
+def items(path, **options):
+    return list(LheoHarvester(str(path), options=options).items())
+
+
+def run(path, settings, source="carif", **kwargs):
+    options = kwargs.pop("options", {"source": source})
+    return harvest(LheoHarvester(str(path), options=options), source=source, settings=settings, **kwargs)
+
+
+def snapshot(engine):
+    with engine.connect() as conn:
+        records = conn.execute(select(RECORDS).order_by(RECORDS.c.id)).all()
+        revisions = conn.execute(select(func.count()).select_from(REVISIONS)).scalar_one()
+    return [tuple(r) for r in records], revisions
+
+
+def stored(engine, id_: str) -> dict:
+    with engine.connect() as conn:
+        return orjson.loads(conn.execute(select(RECORDS.c.data).where(RECORDS.c.id == id_)).scalar_one())
+
+
+# -- registration ----------------------------------------------------------------------------
+
+def test_format_is_registered():
+    assert harvester_class("lheo") is LheoHarvester
+
+
+# -- LHEO 2.3 --------------------------------------------------------------------------------
+
+def test_lheo_23_one_row_per_session_with_formation_action_and_organisme():
+    found = rows(LHEO / "lheo-2.3.xml")
+    assert sorted(found) == ["FOR-59-0042/AF-59-0042/SE-59-0042-1", "FOR-93-0001/AF-93-0001/SE-93-0001",
+                             "FOR-93-0001/AF-93-0001/SE-93-0002"]
+    caces = found["FOR-93-0001/AF-93-0001/SE-93-0001"]
+    assert caces["nom"] == "CACES R489 chariots de manutention catégories 1A, 3 et 5"
+    assert caces["formacodes"] == ["31811"] and caces["codes_rome"] == ["N1101"] and caces["codes_nsf"] == ["311"]
+    assert caces["code_rs"] == "5629" and caces["certifiante"] is True
+    assert caces["objectif_general"] == "7" and caces["niveau_entree"] == "1" and caces["niveau_sortie"] == "13"
+    assert caces["publics"] == ["demandeurs-emploi"] and caces["codes_public_vise"] == ["80006"]
+    assert caces["publics_precisions"] == "Demandeurs d'emploi inscrits à France Travail."
+    # The place of training: address lines told apart, coordinates, INSEE code, département zone.
+    assert caces["adresse"] == "21 rue de la Commune de Paris"
+    assert caces["complement_adresse"] == "Zone d'activités des Vignes"
+    assert (caces["code_postal"], caces["commune"], caces["code_insee"]) == ("93000", "Bobigny", "93008")
+    assert (caces["latitude"], caces["longitude"]) == (48.9077, 2.4397)
+    assert caces["zone_eligibilite"] == ["93"]
+    assert (caces["date_debut"], caces["date_fin"], caces["etat_recrutement"]) == ("2025-04-07", "2025-04-11", "1")
+    # The deepest level says most: the session's URL and contact, then the action's, the formation's.
+    assert caces["lien_inscription"] == "https://www.afpm-bobigny.fr/sessions/SE-93-0001"
+    assert caces["telephone"] == "+33148300001" and caces["courriel"] == "formation@afpm-bobigny.fr"
+    assert caces["date_maj"] == "2025-02-15"  # the most recent horodatage-modification of the three levels
+    assert caces["prix_total_ttc"] == 1190 and caces["financeurs"] == ["2"] and caces["frais"] == "gratuit"
+    assert "Conseil régional" in caces["frais_precisions"] and "1\u202f190 €" in caces["frais_precisions"]
+    assert caces["organisme_siret"] == "13002801200016" and caces["organisme_numero_activite"] == "11930765432"
+    assert caces["organisme_nom"] == "Association pour la formation aux métiers de la manutention"
+    assert caces["thematiques"] == ["se-former--trouver-sa-formation"]
+    second = found["FOR-93-0001/AF-93-0001/SE-93-0002"]
+    assert second["lien_inscription"] == "https://www.afpm-bobigny.fr/caces-r489"  # url-action
+    assert second["telephone"] == "+33148300000" and second["date_maj"] == "2025-02-12"
+
+
+def test_lheo_23_fle_region_zone_hours_and_fees():
+    fle = rows(LHEO / "lheo-2.3.xml")["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert fle["thematiques"] == ["se-former--trouver-sa-formation", "lecture-ecriture-calcul--maitriser-le-francais"]
+    assert fle["publics"] == ["personnes-exilees"]
+    assert fle["modes_accueil"] == ["en-presentiel", "a-distance"] and fle["modalites_enseignement"] == "1"
+    assert fle["zone_eligibilite"] == ["02", "59", "60", "62", "80"]  # Hauts-de-France, from Lille
+    assert fle["duree_heures"] == 435  # no total: hours in centre + in company
+    assert fle["frais"] == "gratuit" and "Frais d'inscription : 20 €." in fle["frais_precisions"]
+    assert fle["date_maj"] == "2024-11-04"  # no modification date anywhere: the creation date
+
+
+# -- LHEO 2.2 (Intercarif) and its defects --------------------------------------------------
+
+def test_intercarif_defects_are_repaired_or_dropped_not_fatal():
+    found = rows(LHEO / "intercarif-defauts.xml")
+    first = found["FOR_001/AF_001/SE_001"]
+    # HTML, escaped and in CDATA, becomes text with its lines; the script is gone.
+    assert first["description"] == ("Former des agents capables de réaliser l'entretien des locaux.\n\n"
+                                    "- Entretien courant\n- Remise en état\n\n"
+                                    "Module 1 : techniques de nettoyage\nModule 2 :\nmachines & produits")
+    assert "alert" not in first["description"] and "<" not in first["description"]
+    assert "resultats_attendus" not in first and "conditions_acces" not in first  # "-", "Non renseigné"
+    assert first["formacodes"] == ["42052"] and first["codes_rome"] == ["K2204"] and first["codes_nsf"] == ["343t"]
+    assert first["code_rncp"] == "34849" and first["code_certifinfo"] == "108546"  # "RNCP" prefix removed
+    assert first["lien_inscription"] == "https://www.exemple-of.fr/formations/FOR_001"  # no scheme → https
+    assert first["lien_source"] == "https://www.intercariforef.org/formations/FOR_001.html"
+    assert (first["latitude"], first["longitude"]) == (48.9362, 2.3574)  # comma decimals
+    assert first["prix_total_ttc"] == 4500.5 and first["financeurs"] == ["2", "4"]  # "04" read, "99" dropped
+    assert first["organisme_siret"] == "00301234100016"  # leading zeros kept
+    assert first["eligible_cpf"] is True  # extras info="eligibilite-cpf" on the session
+    assert first["telephone"] == "+33149330000"  # the place's; "11 11" is no number
+    assert first["courriel"] == "contact@exemple-of.fr"  # "pas-une-adresse" dropped
+    assert first["publics"] == ["demandeurs-emploi", "jeunes"]
+    assert first["date_maj"] == "2025-02-01"
+    undated = found["FOR_001/AF_001/SE_002"]
+    assert "date_debut" not in undated and "date_fin" not in undated  # 00000000 and 99999999
+    assert "eligible_cpf" not in undated and undated["date_maj"] == "2025-01-20"
+
+
+def test_intercarif_places_arrondissements_and_swapped_coordinates():
+    found = rows(LHEO / "intercarif-defauts.xml")
+    paris = found["FOR_004/AF_040"]  # an action without session is one row
+    assert paris["code_insee"] == "75111"  # postal code 75011 written as INSEE code: the arrondissement
+    assert (paris["latitude"], paris["longitude"]) == (48.861, 2.3715)  # swapped in the feed
+    assert paris["zone_eligibilite"] == ["75111"]
+    assert paris["organisme_siret"] == "77567227200157"  # 15 characters with a leading zero
+    assert paris["publics"] == ["tous-publics"] and paris["frais"] == "gratuit"
+    assert "mobilite--preparer-un-permis" in paris["thematiques"]
+    lyon = found["FOR_005/AF_050/session-20260300-20260600"]
+    assert lyon["code_insee"] == "69382" and lyon["zone_eligibilite"][:3] == ["01", "03", "07"]
+    assert (lyon["date_debut"], lyon["date_fin"]) == ("2026-03-01", "2026-06-30")  # AAAAMM00
+    assert lyon["modes_accueil"] == ["a-distance"] and lyon["date_maj"] == "2024-01-05"  # datecrea only
+    assert "organisme_siret" not in lyon  # fails the INSEE check digit: dropped
+    assert set(lyon["thematiques"]) >= {"lecture-ecriture-calcul--maitriser-le-francais",
+                                        "lecture-ecriture-calcul--maitriser-le-calcul"}
+    assert "FOR_005/AF_050/session-20260300-20260600-2" in found  # same dates, no number: told apart
+    marseille = found["FOR_005/AF_051/SE_052"]
+    assert marseille["code_insee"] == "13202" and marseille["date_debut"] == "2026-09-01"  # kept as is
+
+
+def test_unmappable_formations_are_reported_with_their_numero_and_the_rest_flows():
+    harvester = LheoHarvester(str(LHEO / "intercarif-defauts.xml"))
+    unmapped = [item for item in harvester.items() if item.row is None]
+    by_code = {}
+    for item in unmapped:
+        by_code.setdefault(item.problems[0].code, []).append(item)
+    assert sorted(by_code) == ["lheo-action-en-double", "lheo-date-maj", "lheo-identifiant", "lheo-intitule"]
+    duplicate = by_code["lheo-action-en-double"][0]
+    assert "AF_001" in duplicate.problems[0].message and "FOR_001" in duplicate.problems[0].message
+    assert duplicate.id_hint == "lheo--FOR_001/AF_001/SE_003"
+    assert [i.id_hint for i in by_code["lheo-intitule"]] == ["lheo--FOR_003/AF_010/SE_010", "lheo--FOR_003/AF_010/SE_011"]
+    assert "FOR_003" in by_code["lheo-intitule"][0].reference
+    assert by_code["lheo-identifiant"][0].id_hint is None and "ligne" in by_code["lheo-identifiant"][0].reference
+    assert "FOR_006" in by_code["lheo-date-maj"][0].problems[0].message
+    assert dict(harvester.counts) == {"formations": 6, "actions": 8, "sessions": 10}
+    assert harvester.corrections["siret-15"] == 1 and harvester.corrections["siret-invalide"] == 1
+    assert harvester.corrections["insee-arrondissement"] == 2 and harvester.corrections["coordonnees-inversees"] == 1
+
+
+def test_date_maj_option_completes_a_feed_without_dates():
+    found = rows(LHEO / "intercarif-defauts.xml", date_maj="2025-03-02")
+    assert found["FOR_006/AF_060/SE_060"]["date_maj"] == "2025-03-02"
+
+
+def test_source_option_and_link_template():
+    found = rows(LHEO / "lheo-2.3.xml", source="carif-idf",
+                 lien_source="https://www.defi-metiers.fr/formations/{formation}/{session}")
+    row = found["FOR-93-0001/AF-93-0001/SE-93-0001"]
+    assert row["source"] == "carif-idf"
+    assert row["lien_source"] == "https://www.defi-metiers.fr/formations/FOR-93-0001/SE-93-0001"
+
+
+# -- EDOF (Mon Compte Formation), ISO-8859-1 ------------------------------------------------
+
+def test_edof_latin1_catalogue():
+    assert (LHEO / "edof-latin1.xml").read_bytes().count(b"\xe9") > 3  # really ISO-8859-1 on disk
+    harvester = LheoHarvester(str(LHEO / "edof-latin1.xml"))
+    [row] = [item.row for item in harvester.items()]
+    assert harvester.variant == "EDOF (Mon Compte Formation)"
+    assert row["nom"] == "Titre professionnel Assistant(e) de vie aux familles"
+    assert row["description"].startswith("- Entretenir le logement et le linge d'un particulier\n- Accompagner")
+    assert "accompagnement éducatif & relationnel" in row["description"]  # &eacute; inside CDATA
+    assert row["code_rncp"] == "35760" and row["eligible_cpf"] is True
+    assert row["prix_total_ttc"] == 6300 and row["frais"] == "payant"  # extras « frais-ttc »
+    assert row["adresse"] == "7 AV du Président Wilson" and row["complement_adresse"] == "Centre Élan Formation"
+    assert row["telephone"] == "+33148700001" and row["courriel"] == "inscriptions@elan-formation.fr"
+    assert row["conditions_acces"] == "Entretien de motivation ; être à l'aise à l'écrit."
+    assert row["zone_eligibilite"] == ["france"] and row["duree_heures"] == 945
+    assert row["date_maj"] == "2025-05-12"
+
+
+# -- encodings, compression, download --------------------------------------------------------
+
+def test_declared_utf8_written_in_windows_1252(tmp_path):
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8").replace("Réglementation", "L’essentiel : réglementation")
+    path = tmp_path / "cp1252.xml"
+    path.write_bytes(text.encode("cp1252"))  # the declaration still says UTF-8
+    row = rows(path)["FOR-93-0001/AF-93-0001/SE-93-0001"]
+    assert row["nom"] == "CACES R489 chariots de manutention catégories 1A, 3 et 5"
+    assert "L’essentiel : réglementation" in row["description"]
+
+
+def test_declared_latin1_written_in_utf8(tmp_path):
+    text = (LHEO / "edof-latin1.xml").read_bytes().decode("latin-1")
+    path = tmp_path / "utf8.xml"
+    path.write_bytes(text.encode("utf-8"))  # the declaration still says ISO-8859-1
+    [row] = rows(path).values()
+    assert row["complement_adresse"] == "Centre Élan Formation"  # not « Centre Ã‰lan Formation »
+
+
+def test_mixed_encodings_are_refused(tmp_path):
+    path = tmp_path / "mixed.xml"
+    data = (LHEO / "lheo-2.3.xml").read_bytes()
+    path.write_bytes(data.replace("Réglementation".encode(), "Réglementation".encode("latin-1")))
+    with pytest.raises(UnusableInput, match="mélange deux encodages"):
+        items(path)
+    assert rows(path, encoding="windows-1252")  # the operator can impose one
+
+
+def test_unknown_encoding_option_is_refused():
+    with pytest.raises(UnusableInput, match="Encodage inconnu"):
+        items(LHEO / "lheo-2.3.xml", encoding="klingon-8")
+
+
+def test_gzip_and_zip_feeds(tmp_path):
+    expected = rows(LHEO / "lheo-2.3.xml")
+    gz = tmp_path / "offres.xml.gz"
+    gz.write_bytes(gzip.compress((LHEO / "lheo-2.3.xml").read_bytes()))
+    assert rows(gz) == expected
+    archive = tmp_path / "offres.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(LHEO / "lheo-2.3.xml", "export/offres.xml")
+    assert rows(archive) == expected
+
+
+def test_feed_by_url_is_downloaded_then_streamed():
+    url = "https://flux.exemple-carif.fr/lheo/offres.xml.gz"
+    body = gzip.compress((LHEO / "lheo-2.3.xml").read_bytes())
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, body=body, content_type="application/gzip")
+        assert rows(url) == rows(LHEO / "lheo-2.3.xml")
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, status=404)
+        with pytest.raises(UnusableInput, match="HTTP 404"):
+            items(url)
+
+
+# -- refused input ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("hostile-xxe.xml", "entités externes (XXE"),
+    ("hostile-billion-laughs.xml", "expansion d'entités"),
+    ("hostile-quadratic.xml", "déclare 1 entité"),
+    ("hostile-external-dtd.xml", "DTD externe « http://attaquant.example/exfiltration.dtd »"),
+    ("legacy-1.3.xml", "LHEO 1.x"),
+])
+def test_hostile_and_legacy_feeds_are_refused_before_any_record(name, reason):
+    harvester = LheoHarvester(str(LHEO / name))
+    stream = harvester.items()
+    with pytest.raises(UnusableInput, match=reason.replace("(", r"\(")):
+        next(stream)
+    assert harvester.counts["formations"] == 0
+
+
+def test_lheo_own_dtd_reference_is_accepted():
+    # A DOCTYPE naming LHEO's published DTD declares nothing and is never loaded.
+    assert list(rows(LHEO / "doctype-lheo-dtd.xml")) == ["F1/A1/S1"]
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "vide"),
+    (b"<html><body>502 Bad Gateway</body></html>", "n'est pas un flux LHEO"),
+    (b'<?xml version="1.0"?><lheo xmlns="http://lheo.gouv.fr/2.3"><offres></offres></lheo>', "aucune formation"),
+    (b'<lheo xmlns="http://exemple.fr/lheo"><offres/></lheo>', "espace de noms LHEO inconnu"),
+])
+def test_files_that_are_not_lheo_feeds(tmp_path, content, reason):
+    path = tmp_path / "flux.xml"
+    path.write_bytes(content)
+    with pytest.raises(UnusableInput, match=reason):
+        items(path)
+
+
+def test_billion_laughs_costs_neither_memory_nor_time(tmp_path):
+    """A far larger expansion (10^12 characters) under a 1 GB address-space limit: refused, not expanded."""
+    levels = "".join(f'<!ENTITY e{n} "{"".join(f"&e{n - 1};" for _ in range(10))}">' for n in range(1, 12))
+    path = tmp_path / "bomb.xml"
+    path.write_text(f'<?xml version="1.0"?><!DOCTYPE lheo [<!ENTITY e0 "rire">{levels}]>'
+                    '<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation numero="F">'
+                    '<intitule-formation>&e11;</intitule-formation></formation></offres></lheo>')
+    script = textwrap.dedent(f"""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+        from catalog.errors import UnusableInput
+        from harvesters.lheo import LheoHarvester
+        try:
+            list(LheoHarvester({str(path)!r}).items())
+        except UnusableInput as exc:
+            print("REFUSÉ", exc)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "REFUSÉ" in result.stdout and "entité" in result.stdout
+
+
+# -- through the engine ----------------------------------------------------------------------
+
+def test_harvest_writes_valid_records_and_reports_the_unmappable(settings, engine):
+    summary = run(LHEO / "intercarif-defauts.xml", settings)
+    assert summary.status == "done-with-errors" and summary.kinds == ["formation"]
+    assert summary.counts["read"] == 11 and summary.counts["added"] == 6 and summary.counts["invalid"] == 5
+    codes = {group.code for group in summary.groups if group.code}
+    assert codes == {"lheo-action-en-double", "lheo-date-maj", "lheo-identifiant", "lheo-intitule"}
+    record = stored(engine, "carif--FOR_001/AF_001/SE_001")
+    assert record["nom"] == "Titre professionnel Agent de propreté et d'hygiène"
+    assert record["organisme_siret"] == "00301234100016"
+
+
+def test_every_fixture_row_is_valid_against_the_schema(settings):
+    for name in ("lheo-2.3.xml", "edof-latin1.xml", "doctype-lheo-dtd.xml"):
+        summary = run(LHEO / name, settings, source=name.split(".")[0])
+        assert summary.status == "done", (name, summary.as_dict())
+        assert summary.counts["invalid"] == 0 and summary.counts["added"] > 0
+
+
+def test_ids_are_stable_a_second_run_writes_nothing(settings, engine):
+    first = run(LHEO / "lheo-2.3.xml", settings)
+    assert first.counts["added"] == 3
+    before = snapshot(engine)
+    again = run(LHEO / "lheo-2.3.xml", settings)
+    assert again.counts["unchanged"] == 3 and again.counts["added"] == again.counts["updated"] == 0
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("breakage", ["truncated", "truncated-gzip", "hostile"])
+def test_a_broken_feed_changes_nothing(tmp_path, settings, engine, breakage):
+    run(LHEO / "lheo-2.3.xml", settings)
+    before = snapshot(engine)
+    data = (LHEO / "lheo-2.3.xml").read_bytes()
+    path = tmp_path / "flux.xml"
+    if breakage == "truncated":  # cut inside the second formation: the first was already read
+        path.write_bytes(data[: int(len(data) * 0.8)])
+    elif breakage == "truncated-gzip":
+        path = tmp_path / "flux.xml.gz"
+        path.write_bytes(gzip.compress(data)[:-40])
+    else:
+        path.write_bytes((LHEO / "hostile-xxe.xml").read_bytes())
+    summary = run(path, settings)
+    assert summary.status == "failed" and summary.counts["archived"] == 0
+    assert {"truncated": "tronqué", "truncated-gzip": "tronquée", "hostile": "XXE"}[breakage] in summary.message
+    assert "Le catalogue n'a pas été modifié" in summary.message
+    assert snapshot(engine) == before
+
+
+def test_truncated_feed_is_refused_even_on_a_first_harvest(tmp_path, settings, engine):
+    path = tmp_path / "flux.xml"
+    path.write_bytes((LHEO / "intercarif-defauts.xml").read_bytes()[:-300])
+    summary = run(path, settings)
+    assert summary.status == "failed" and "tronqué" in summary.message
+    assert snapshot(engine) == ([], 0)
+
+
+def test_cli_harvest_lheo(settings):
+    result = CliRunner().invoke(__import__("maillage.cli", fromlist=["main"]).main,
+                                ["harvest", "lheo", str(LHEO / "lheo-2.3.xml"), "--source", "carif-cli",
+                                 "--option", "source=carif-cli", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["format"] == "lheo" and summary["status"] == "done" and summary["counts"]["added"] == 3
