@@ -36,7 +36,7 @@ def safe_text(value: object) -> str | None:
     if not _TAG.search(text) and _MARKDOWN.search(text):
         text = _MARKDOWN_RENDERER.render(text)
     text = _LINK.sub(_link_as_text, text)
-    text = _LINE_BREAK.sub(lambda m: "\n" if m.group(0).lower().startswith("<br") else m.group(0) + "\n", text)
+    text = _LINE_BREAK.sub(_line_break, text)
     text = _LIST_ITEM.sub("\n- ", text)
     # Every remaining tag goes; script/style/... go with their content (nh3's defaults). Escaped
     # markup (`&lt;script&gt;`) becomes text that looks like a tag once unescaped: it goes too.
@@ -45,6 +45,14 @@ def safe_text(value: object) -> str | None:
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     text = _LOOSE_LIST.sub("\\1\n", text)
     return text or None
+
+
+def _line_break(match: re.Match) -> str:
+    tag = match.group(0).lower()
+    if tag.startswith("<br"):
+        return "\n"
+    # A paragraph ends with a blank line, a list or a table row with a line break.
+    return tag + ("\n" if tag[2:4] in ("ul", "ol", "tr") else "\n\n")
 
 
 def _link_as_text(match: re.Match) -> str:

@@ -52,11 +52,11 @@ from harvesters.http import HttpClient, is_url
 
 # types_aides values (the schema's Grist list) → our `type_aide`, by precedence.
 AID_TYPES = [
-    ("pret", "pret"), ("prêt", "pret"), ("avance", "avance-remboursable"), ("subvention", "subvention"),
+    ("materiel", "aide-materielle"), ("matériel", "aide-materielle"), ("pret", "pret"), ("prêt", "pret"), ("avance", "avance-remboursable"), ("subvention", "subvention"),
     ("exoneration", "exoneration"), ("exonération", "exoneration"), ("fiscal", "exoneration"),
     ("financement", "subvention"), ("accompagnement", "accompagnement"), ("conseil", "accompagnement"),
     ("information", "accompagnement"), ("ingenierie", "accompagnement"), ("ingénierie", "accompagnement"),
-    ("formation", "accompagnement"), ("materiel", "aide-materielle"), ("matériel", "aide-materielle"),
+    ("formation", "accompagnement"),
 ]
 SIZE_CATEGORIES = {"MIC": "microentreprise", "PME": "PME", "ETI": "ETI", "GE": "grande entreprise"}
 # The professionnels extension: column → (French sentence template, kind of value).
@@ -182,7 +182,7 @@ def _package_resources(path: Path) -> list[tuple[str, str]] | None:
         schema_name = schema.get("name", "") if isinstance(schema, dict) else str(schema or "")
         location = resource.get("path") if isinstance(resource, dict) else None
         if "dispositif-aide" not in schema_name or not isinstance(location, str):
-            continue
+            continue  # another kind of resource (logos, documentation…): not ours to read
         if not is_url(location):
             if Path(location).is_absolute() or ".." in Path(location).parts:
                 raise UnusableInput(f"{path.name}, ressource {name} : chemin « {location} » refusé "

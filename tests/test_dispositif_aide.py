@@ -1,0 +1,124 @@
+"""Files in the schema.data.gouv.fr `dispositif-aide` schema → `aide`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from catalog.models import Record
+from harvesters import harvester_class
+from harvesters.dispositif_aide import DispositifAideHarvester, parse_js_literal
+from harvesters.engine import harvest
+from tests.conftest import FIXTURES
+
+FILES = FIXTURES / "aides" / "dispositif-aide"
+
+
+def aides(engine) -> dict[str, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Record.id, Record.data).where(Record.kind == "aide")).all()
+    return {r.id: (r.data if isinstance(r.data, dict) else json.loads(r.data)) for r in rows}
+
+
+def run(name: str, settings, **options):
+    # Each file is its own harvest source (a run speaks for its source's records only).
+    return harvest(DispositifAideHarvester(str(FILES / name), options=options), source=f"test-{name}",
+                   settings=settings)
+
+
+def test_the_format_is_registered():
+    assert harvester_class("dispositif-aide") is DispositifAideHarvester
+
+
+def test_a_valid_file_gives_territories_exclusions_and_porteurs(settings, engine):
+    summary = run("valide.csv", settings, source="idf-aides")
+    assert summary.status == "done", summary.message
+    assert summary.counts["added"] == 3
+    records = aides(engine)
+    permis = records["idf-aides--3f1c2a8e-5d7b-4c1e-9a2f-0b6d8e4c7a11"]
+    assert permis["zone_eligibilite"] == ["75", "77", "78", "91", "92", "93", "94", "95"]
+    assert (permis["institution_nom"], permis["institution_siren"]) == ("Région Île-de-France", "237500079")
+    assert permis["conditions_texte"].splitlines() == [
+        "- Territoire couvert : région Île-de-France.",
+        "- Avoir entre 17 et 25 ans",
+        "- Être suivi par une mission locale francilienne",
+    ]
+    assert (permis["date_debut"], permis["date_fin"], permis["date_maj"]) == ("2025-01-01", "2026-12-31", "2025-02-14")
+    assert permis["type_aide"] == "subvention" and permis["lien_source"] == "https://www.iledefrance.fr/aide-permis"
+    assert "Programmes : Plan régional pour l'emploi." in permis["description"]
+    faj = records["idf-aides--7b9e0c44-21aa-4f0e-8c55-3d2f6a9b1e02"]  # porteurs as JSON text
+    assert faj["zone_eligibilite"] == ["93"] and faj["conditions"] == {"territoires_exclus": ["93066"]}
+    assert "Sauf : commune 93066." in faj["conditions_texte"]
+    assert faj["institution_nom"] == "Département de la Seine-Saint-Denis"
+    velo = records["idf-aides--c2d4e6f8-0a1b-4c3d-8e5f-6a7b8c9d0e1f"]  # HTML cells, a commune and an EPCI
+    assert velo["zone_eligibilite"] == ["13055", "200054807"] and velo["type_aide"] == "aide-materielle"
+    assert "<" not in velo["description"] and "- Habiter Marseille" in velo["conditions_texte"]
+
+
+def test_invalid_rows_are_reported_by_line_and_the_rest_flows(settings, engine):
+    harvester = DispositifAideHarvester(str(FILES / "lignes-invalides.csv"))
+    summary = harvest(harvester, settings=settings)
+    assert summary.status == "done-with-errors"
+    assert (summary.counts["read"], summary.counts["added"], summary.counts["invalid"]) == (6, 2, 4)
+    by_code = {(g.field, g.code): g for g in summary.groups if g.code}
+    assert by_code[("id", "required")].examples == ["ligne 2"]
+    assert by_code[("zone_eligibilite", "cog")].examples == ["ligne 3"]
+    assert "QUARTIER" in by_code[("zone_eligibilite", "cog")].message
+    assert by_code[("date_maj", "required")].examples == ["ligne 4", "ligne 6"]
+    assert by_code[(None, "missing-cells")].examples == ["ligne 6"]
+    assert set(aides(engine)) == {"dispositif-aide--a3333333-3333-4333-8333-333333333333",
+                                  "dispositif-aide--a5555555-5555-4555-8555-555555555555"}
+    assert harvester.notes.remarks == {"porteurs illisibles (liste d'objets attendue)": 1}
+
+
+def test_a_file_in_another_encoding_is_refused_unless_told(settings, engine):
+    summary = run("latin1.csv", settings)
+    assert summary.status == "failed" and "UTF-8" in summary.message and aides(engine) == {}
+    summary = run("latin1.csv", settings, encoding="latin-1")
+    assert summary.status == "done"
+    (aide,) = aides(engine).values()
+    assert aide["nom"] == "Aide à la mobilité" and "Être demandeur d'emploi." in aide["conditions_texte"]
+    assert len(aide["zone_eligibilite"]) == 12  # Auvergne-Rhône-Alpes
+
+
+def test_json_files_and_data_packages_are_read_too(settings, engine):
+    assert run("dispositifs.json", settings).counts["added"] == 1
+    summary = run("paquet/datapackage.json", settings, source="mel")
+    assert summary.status == "done" and summary.counts["added"] == 1
+    records = aides(engine)
+    assert records["dispositif-aide--d1111111-1111-4111-8111-111111111111"]["zone_eligibilite"] == ["200046977"]
+    prime = records["mel--e1111111-1111-4111-8111-111111111111"]
+    assert "Compter au plus 10 salarié(s)." in prime["conditions_texte"]
+    assert "microentreprise, PME" in prime["conditions_texte"]
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("schema.json", "schéma Table Schema"),
+    ("paquet-piege.json", "« ../../../etc/passwd » refusé"),
+])
+def test_files_that_are_not_aid_data_are_refused_with_the_reason(settings, name, expected):
+    summary = run(name, settings)
+    assert summary.status == "failed" and expected in summary.message
+
+
+def test_a_csv_of_another_schema_is_refused(tmp_path, settings):
+    path = tmp_path / "services.csv"
+    path.write_text("nom,commune\nAtelier CV,Lyon\n", encoding="utf-8")
+    summary = harvest(DispositifAideHarvester(str(path)), settings=settings)
+    assert summary.status == "failed" and "colonne(s) id, titre absente(s)" in summary.message
+
+
+def test_the_javascript_literals_of_the_schema_example_are_read_without_evaluation():
+    assert parse_js_literal("[{ nom: 'ADEME', siren: '385290309', roles: [ 'instructeur' ]}]") == [
+        {"nom": "ADEME", "siren": "385290309", "roles": ["instructeur"]}]
+    assert parse_js_literal('{"a": [1, 2.5, true, null], b: "l\\"x"}') == {"a": [1, 2.5, True, None], "b": 'l"x'}
+
+
+@pytest.mark.parametrize("text", [
+    "[{ nom: __import__('os') }]", "[{ nom: 'a' }", "[" * 50 + "]" * 50, "{ nom 'a' }", "'a' 'b'", "x" * 200_001,
+])
+def test_anything_else_is_refused(text):
+    with pytest.raises(ValueError):
+        parse_js_literal(text)
