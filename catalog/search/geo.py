@@ -12,7 +12,7 @@ import math
 
 EARTH_RADIUS_KM = 6371.0088
 # (token prefix, cell size in degrees); a query uses the finest level that needs few cells.
-LEVELS = (("ga", 0.1), ("gb", 0.5), ("gc", 2.0))
+LEVELS = (("ga_", 0.1), ("gb_", 0.5), ("gc_", 2.0))  # "_": never in a stem
 MAX_CELLS = 36
 
 

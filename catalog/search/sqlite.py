@@ -3,12 +3,15 @@
 Layout (generation `g`, see `rebuild`):
 - `doc_g`: one narrow row per document (position, remote flag, quality, duplicate group, facet
   values as JSON) — what filtering, sorting and facet counting read.
-- `content_g`: the analysed text and the record JSON, and the external content of `fts_g`.
-- `fts_g`: FTS5 over three columns: analysed `nom`, analysed text, and `tags`, the filter tokens
-  (kind, thématiques, publics, zone codes, location codes, grid cells...). One MATCH thus
-  intersects words, filters, eligibility and the spatial pre-cut with FTS5's skipping iterators;
-  SQL then checks the exact distance and sorts.
-Text is analysed in Python (`analysis.py`): FTS5 sees only stems, so its plain tokenizer suffices.
+- `content_g`: the analysed text and the record JSON; external content of both FTS tables.
+- `fts_g` (detail=none): analysed name and text plus `tags`, the filter tokens (kind,
+  thématiques, publics, zone codes, location codes, grid cells...). One MATCH intersects words,
+  filters, eligibility and the spatial pre-cut with FTS5's skipping iterators, and computes no
+  score, so it stays cheap however many filter tokens a query ORs.
+- `ftx_g` (detail=full): the text alone, to score (bm25) only the rows that passed, on the
+  query's words only, and to check multi-word phrases exactly.
+SQL then checks the exact distance and sorts. Text is analysed in Python (`analysis.py`): FTS5
+sees only stems, so its plain tokenizer suffices.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from catalog.search.plan import NO_ZONE, Plan, make_plan
 
 SCHEMA_VERSION = "1"
 # bm25 weights per FTS column: the name counts most; tags never score.
-BM25 = "bm25(fts_{g}, 4.0, 1.0, 0.0)"
+BM25 = "bm25(ftx_{g}, 4.0, 1.0)"
 _SLUG = re.compile(r"[a-z0-9-]+")
 FACET_SEP = "\x1f"
 NO_DISTANCE = 1e18  # sorts records without a distance last
@@ -81,13 +84,23 @@ def _any(tokens: Iterable[str]) -> str:
     return tokens[0] if len(tokens) == 1 else "(" + " OR ".join(tokens) + ")"
 
 
+def text_expression(plan: Plan) -> str:
+    """The words of the query for the scoring table (phrases kept)."""
+    return " AND ".join(_any(_quote(" ".join(phrase)) for phrase in group) for group in plan.groups)
+
+
 def match_expression(plan: Plan) -> str | None:
-    """The FTS5 MATCH string for a plan, or None when nothing needs matching."""
+    """The filtering MATCH string for a plan, or None when nothing needs matching.
+
+    The filtering table has no positions: a phrase is matched as all its words here, and
+    exactly by `text_expression` on the scoring table.
+    """
     q = plan.query
     parts = []
     for group in plan.groups:
-        alternatives = [_quote(" ".join(phrase)) for phrase in group]
-        parts.append("{a_nom a_body} : " + _any(alternatives))
+        alternatives = [_quote(p[0]) if len(p) == 1 else "(" + " AND ".join(map(_quote, p)) + ")"
+                        for p in group]
+        parts.append(_any(alternatives))
     filters: list[str] = []
     for prefix, values in (("ki", q.kinds), ("so", q.sources), ("th", q.thematiques),
                            ("pu", q.publics), ("fr", q.frais), ("ma", q.modes_accueil),
@@ -111,7 +124,8 @@ def match_expression(plan: Plan) -> str | None:
         if cells is not None:
             filters.append(_any(placed + [_quote(c) for c in cells]))
     if filters:
-        parts.append("a_tags : (" + " AND ".join(filters) + ")")
+        # No column filter (detail=none has none): tags hold a "_" that no stem has.
+        parts.extend(filters)
     return " AND ".join(parts) if parts else None
 
 
@@ -185,7 +199,10 @@ class SqliteBackend:
         c.execute(f"""CREATE TABLE IF NOT EXISTS content_{g}(
             docid INTEGER PRIMARY KEY, a_nom TEXT, a_body TEXT, a_tags TEXT, data TEXT)""")
         c.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS fts_{g} USING fts5(
-            a_nom, a_body, a_tags, content='content_{g}', content_rowid='docid',
+            a_nom, a_body, a_tags, content='content_{g}', content_rowid='docid', detail=none,
+            tokenize="unicode61 remove_diacritics 0 tokenchars '_'")""")
+        c.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS ftx_{g} USING fts5(
+            a_nom, a_body, content='content_{g}', content_rowid='docid',
             tokenize="unicode61 remove_diacritics 0 tokenchars '_'")""")
 
     def _territories_view(self):
@@ -237,6 +254,8 @@ class SqliteBackend:
                       "VALUES (?,?,?,?,?)", (docid, *content))
             c.execute(f"INSERT INTO fts_{g}(rowid, a_nom, a_body, a_tags) VALUES (?,?,?,?)",
                       (docid, *content[:3]))
+            c.execute(f"INSERT INTO ftx_{g}(rowid, a_nom, a_body) VALUES (?,?,?)",
+                      (docid, *content[:2]))
             n += 1
         return n
 
@@ -250,6 +269,8 @@ class SqliteBackend:
         # External-content FTS5 forgets a row only when told its exact indexed values.
         c.execute(f"INSERT INTO fts_{g}(fts_{g}, rowid, a_nom, a_body, a_tags) "
                   "VALUES ('delete', ?, ?, ?, ?)", row)
+        c.execute(f"INSERT INTO ftx_{g}(ftx_{g}, rowid, a_nom, a_body) "
+                  "VALUES ('delete', ?, ?, ?)", row[:3])
         c.execute(f"DELETE FROM content_{g} WHERE docid = ?", (row[0],))
         c.execute(f"DELETE FROM doc_{g} WHERE docid = ?", (row[0],))
         return True
@@ -286,7 +307,7 @@ class SqliteBackend:
         old = self._generation(create=True)
         new = old + 1
         with self._transaction():
-            for table in (f"fts_{new}", f"content_{new}", f"doc_{new}"):
+            for table in (f"fts_{new}", f"ftx_{new}", f"content_{new}", f"doc_{new}"):
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
             self._create_tables(new)
         n = 0
@@ -306,9 +327,10 @@ class SqliteBackend:
         # Merge FTS5 segments into one b-tree: fewer segments to walk per query.
         with self._transaction():
             self.conn.execute(f"INSERT INTO fts_{new}(fts_{new}) VALUES ('optimize')")
+            self.conn.execute(f"INSERT INTO ftx_{new}(ftx_{new}) VALUES ('optimize')")
         with self._transaction():
             self._set_meta("generation", str(new))
-            for table in (f"fts_{old}", f"content_{old}", f"doc_{old}"):
+            for table in (f"fts_{old}", f"ftx_{old}", f"content_{old}", f"doc_{old}"):
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
         return n
 
@@ -347,18 +369,24 @@ class SqliteBackend:
         if q.score_qualite_minimum is not None:
             where.append("d.score >= :smin")
             params["smin"] = float(q.score_qualite_minimum)
-        rank = BM25.format(g=g) if plan.has_text else "0.0"
+        rank = "NULL" if plan.has_text else "0.0"  # scored below, on the text alone
         if match:
             params["match"] = match
             source = f"fts_{g} JOIN doc_{g} d ON d.docid = fts_{g}.rowid"
             where.insert(0, f"fts_{g} MATCH :match")
         else:
-            source, rank = f"doc_{g} d", "0.0"
+            source = f"doc_{g} d"
         sql = (f"INSERT INTO temp.hits(docid, sd, dist, rank, key) SELECT d.docid, "
                f"coalesce({dist}, {NO_DISTANCE}), {dist}, {rank}, d.key FROM {source}")
         if where:
             sql += " WHERE " + " AND ".join(where)
         c.execute(sql, params)
+        if plan.has_text:
+            c.execute(f"""UPDATE temp.hits SET rank = r.rank FROM (
+                SELECT rowid AS docid, {BM25.format(g=g)} AS rank FROM ftx_{g}
+                WHERE ftx_{g} MATCH :text AND rowid IN (SELECT docid FROM temp.hits)) r
+                WHERE r.docid = hits.docid""", {"text": text_expression(plan)})
+            c.execute("DELETE FROM temp.hits WHERE rank IS NULL")  # a phrase did not hold
         if q.exclure_doublons:
             # Keep the best record of each duplicate group (quality, then key) among the hits.
             c.execute(f"""DELETE FROM temp.hits WHERE docid IN (
