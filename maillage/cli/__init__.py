@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "maillage.cli.harvest",
     "maillage.cli.jobs",
     "maillage.cli.sources",
+    "maillage.cli.demo",
     "maillage.cli.search",
     "maillage.cli.index",
     "maillage.cli.territories",
