@@ -42,6 +42,7 @@ _BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/\s*(?:p|div|h[1-6]|tr|ul|ol|table|bloc
 _LIST_ITEM = re.compile(r"<\s*li(?:\s[^>]*)?>", re.IGNORECASE)
 _LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_LIST_AFTER_PARAGRAPH = re.compile(r"\n\n- ")
 
 
 def fold(value: str) -> str:
@@ -82,6 +83,8 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
         # HTML text, which `html.unescape` turns back into the plain text we store.
         value = html.unescape(nh3.clean(value, tags=set(), strip_comments=True))
     value = _normalize_space(value)
+    if "\n\n- " in value:  # a list right after its paragraph: no blank line between them
+        value = _LIST_AFTER_PARAGRAPH.sub("\n- ", value)
     if not value or is_placeholder(value):
         return None
     if max_length and len(value) > max_length:

@@ -68,7 +68,8 @@ BY_FORMACODE = {"15043": (FRANCAIS,), "15235": (FRANCAIS,)}
 _TITLE_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
     (re.compile(pattern), themes) for pattern, themes in (
         # "permis B", "permis C1E", not "permis d'exploitation" (licence to run a bar).
-        (r"\bpermis (?:de conduire|poids lourds?|(?:[abcd][1e]?e?|be|am)(?![\w'’]))|code de la route|\bauto-?ecole",
+        ((r"\bpermis (?:de conduire|poids lourds?|(?:am|a[12]?|b|be|b96|c1?e?|d1?|d1e)(?![\w'’]))|"
+          r"code de la route|\bauto-?ecole"),
          (PERMIS,)),
         ((r"francais langue etrangere|\bfle\b|alphabetisation|illettrisme|savoirs? de base|"
           r"competences (?:cles|de base)|\bfrancais\b"), (FRANCAIS,)),

@@ -110,7 +110,7 @@ def test_intercarif_defects_are_repaired_or_dropped_not_fatal():
     found = rows(LHEO / "intercarif-defauts.xml")
     first = found["FOR_001/AF_001/SE_001"]
     # HTML, escaped and in CDATA, becomes text with its lines; the script is gone.
-    assert first["description"] == ("Former des agents capables de réaliser l'entretien des locaux.\n\n"
+    assert first["description"] == ("Former des agents capables de réaliser l'entretien des locaux.\n"
                                     "- Entretien courant\n- Remise en état\n\n"
                                     "Module 1 : techniques de nettoyage\nModule 2 :\nmachines & produits")
     assert "alert" not in first["description"] and "<" not in first["description"]

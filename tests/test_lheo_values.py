@@ -1,0 +1,152 @@
+"""LHEO value cleaning (`harvesters/lheo_values.py`) and vocabularies (`lheo_vocab.py`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from harvesters import lheo_values as V
+from harvesters.lheo_vocab import publics, thematiques
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("20250115", date(2025, 1, 15)),
+    ("2025-01-15", date(2025, 1, 15)),
+    ("2025-01-15T09:30:00+01:00", date(2025, 1, 15)),
+    ("00000000", None),
+    ("99999999", None),
+    ("20250200", date(2025, 2, 1)),
+    ("20250000", date(2025, 1, 1)),
+    ("20250231", None),
+    ("31/12/2025", None),
+    ("", None),
+    (None, None),
+])
+def test_dates(raw, expected):
+    assert V.lheo_date(raw) == expected
+
+
+def test_month_and_year_dates_end_on_their_last_day():
+    assert V.lheo_date("20240200", end=True) == date(2024, 2, 29)
+    assert V.lheo_date("20250000", end=True) == date(2025, 12, 31)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("4500", 4500), ("4 500,50", 4500.5), ("4\u202f500,50 €", 4500.5), ("1.234,5", 1234.5),
+    ("12.5", 12.5), ("0", 0), ("-3", None), ("NaN", None), ("inf", None), ("gratuit", None), ("", None),
+])
+def test_decimals(raw, expected):
+    assert V.decimal(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("-", None), ("  Non renseigné ", None), ("NC", None), ("n.c.", None), ("N/C", None), ("...", None),
+    ("Néant", None), ("Aucune", "Aucune"), ("Temps plein", "Temps plein"),
+    ("&lt;p&gt;Un&lt;/p&gt;&lt;p&gt;Deux&lt;/p&gt;", "Un\nDeux"),
+])
+def test_text_placeholders_and_escaped_html(raw, expected):
+    assert V.text(raw) == expected
+
+
+def test_text_from_html():
+    html = "<p>Objectif&nbsp;:</p><ul><li>lire</li><li>écrire</li></ul><p>Fin <b>du</b> texte</p><style>p{}</style>"
+    assert V.text(html) == "Objectif :\n- lire\n- écrire\nFin du texte"
+    assert V.text("<script>alert('x')</script>Titre") == "Titre"
+    assert V.text("a < b et c > d") == "a < b et c > d"  # not markup: left alone
+    assert V.text("Ligne 1\r\n\r\n\r\n\r\nLigne 2") == "Ligne 1\n\nLigne 2"
+    assert V.text("x" * 50, max_length=10) == "xxxxxxxxx…"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("www.exemple.fr", "https://www.exemple.fr"),
+    ("exemple.fr/formations?id=3", "https://exemple.fr/formations?id=3"),
+    ("http://exemple.fr", "http://exemple.fr"),
+    ("//cdn.exemple.fr/x", "https://cdn.exemple.fr/x"),
+    ("-", None), ("ftp://exemple.fr", None), ("contact@exemple.fr", None), ("pas une url", None),
+])
+def test_urls(raw, expected):
+    assert V.url(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("01 23 45 67 89", "+33123456789"), ("01.23.45.67.89", "+33123456789"), ("+33 1 23 45 67 89", "+33123456789"),
+    ("0033123456789", "+33123456789"), ("11 11", None), ("1111", None), ("-", None),
+])
+def test_telephones(raw, expected):
+    assert V.telephone(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("00301234100016", ("00301234100016", None)),  # leading zeros are part of the number
+    ("003 012 341 00016", ("00301234100016", None)),
+    ("077567227200157", ("77567227200157", "siret-15")),
+    ("011111111111111", (None, "siret-format")),
+    ("12345678901234", (None, "siret-invalide")),
+    ("00000000000000", (None, "siret-invalide")),
+    ("-", (None, None)),
+    (None, (None, None)),
+])
+def test_sirets(raw, expected):
+    assert V.siret(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "postal", "commune", "expected"), [
+    ("93066", "93200", "Saint-Denis", ("93066", None)),
+    ("75111", "75011", "Paris", ("75111", None)),  # arrondissement codes are kept
+    ("75011", "75011", "Paris", ("75111", "insee-arrondissement")),
+    ("69003", "69003", "Lyon", ("69383", "insee-arrondissement")),
+    ("69001", "69790", "Affoux", ("69001", None)),  # a real commune, not Lyon 1er
+    ("13001", "13100", "Aix-en-Provence", ("13001", None)),
+    ("13005", "13005", "MARSEILLE", ("13205", "insee-arrondissement")),
+    ("2A004", "20000", "Ajaccio", ("2A004", None)),
+    ("1053", "01000", "Bourg-en-Bresse", ("01053", None)),
+    ("-", None, None, (None, None)),
+])
+def test_insee_codes(raw, postal, commune, expected):
+    assert V.insee_code(raw, postal=postal, commune=commune) == expected
+
+
+def test_postal_codes_and_declaration_numbers():
+    assert V.postal_code("1000") == "01000" and V.postal_code("93 200") == "93200" and V.postal_code("9320") == "09320"
+    assert V.postal_code("ABCDE") is None
+    assert V.numero_activite("11930123456") == "11930123456"
+    assert V.numero_activite("99999999999") is None and V.numero_activite("123") is None
+
+
+def test_codes():
+    assert V.code("04") == "4" and V.code(" 2 ") == "2" and V.code("x") is None
+    assert V.rome("k2204") == "K2204" and V.rome("21131") is None  # ROME v1 codes are not ROME v3
+    assert V.nsf("343T") == "343t"
+    assert V.pattern_code("RNCP34849", V.CERTIF_NUMBER, prefix="RNCP") == "34849"
+    assert V.pattern_code("RS5063", V.CERTIF_NUMBER, prefix="RS") == "5063"
+    assert V.boolean("1") is True and V.boolean("non") is False and V.boolean("peut-être") is None
+
+
+def test_publics():
+    assert publics(["80006", "81024"]) == ["demandeurs-emploi", "jeunes"]
+    assert publics(["80009", "80006"]) == ["demandeurs-emploi", "jeunes"]
+    assert publics(["83056", "80006"]) == ["tous-publics"]  # never combined with others
+    assert publics(["99999"]) is None
+
+
+@pytest.mark.parametrize(("title", "objective", "cpf", "formacodes", "expected"), [
+    ("Préparation au permis B", None, [], [], "mobilite--preparer-un-permis"),
+    ("Permis C1E poids lourd", None, [], [], "mobilite--preparer-un-permis"),
+    ("Code de la route", None, [], [], "mobilite--preparer-un-permis"),
+    ("Français langue étrangère A1", None, [], [], "lecture-ecriture-calcul--maitriser-le-francais"),
+    ("Atelier d'écriture", None, [], ["15043"], "lecture-ecriture-calcul--maitriser-le-francais"),
+    ("Remise à niveau", "5", [], [], "lecture-ecriture-calcul--maitriser-le-calcul"),
+    ("Initiation à l'informatique", None, [], [], "numerique--maitriser-les-fondamentaux-du-numerique"),
+    ("Accompagnement", None, ["CPF202"], [], "choisir-un-metier--identifier-ses-points-forts-et-ses-competences"),
+    ("Accompagnement VAE", None, [], [], "preparer-sa-candidature--valoriser-ses-competences"),
+    ("Parcours", "4", [], [], "creer-une-entreprise--definir-son-projet-de-creation-dentreprise"),
+])
+def test_thematiques(title, objective, cpf, formacodes, expected):
+    found = thematiques(title=title, objective=objective, cpf_codes=cpf, formacodes=formacodes)
+    assert found[0] == "se-former--trouver-sa-formation" and expected in found
+
+
+@pytest.mark.parametrize("title", ["Permis d'exploitation (débit de boissons)", "CACES R489", "Permis de construire"])
+def test_no_driving_licence_where_there_is_none(title):
+    assert "mobilite--preparer-un-permis" not in thematiques(title=title, objective=None, cpf_codes=[], formacodes=[])
