@@ -525,8 +525,12 @@ def _fees(price: float | None, funders: list[str], conventionnee: bool | None,
     if public and conventionnee:
         parts.append("Places financées par : " + ", ".join(labels.get(f, f) for f in public) + ".")
     parts += [n for n in notes if n]
-    if price == 0 or (public and conventionnee):
+    if price == 0:
         frais: str | None = "gratuit"
+    elif "10" in funders:  # « bénéficiaire de l'action »: the trainee pays a part
+        frais = "payant"
+    elif public and conventionnee:
+        frais = "gratuit"
     elif price:
         frais = "payant"
     else:

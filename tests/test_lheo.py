@@ -381,3 +381,20 @@ def test_cli_harvest_lheo(settings):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["format"] == "lheo" and summary["status"] == "done" and summary["counts"]["added"] == 3
+
+
+def test_demo_feed_harvests_completely(settings):
+    demo = FIXTURES.parents[1] / "demo" / "formations"
+    [source] = json.loads((demo / "sources.json").read_text(encoding="utf-8"))
+    assert source["format"] == "lheo"
+    harvester = LheoHarvester(str(demo / source["location"]), options=source["options"])
+    summary = harvest(harvester, source=source["name"], settings=settings)
+    assert summary.status == "done" and summary.counts["added"] == 31 and summary.counts["invalid"] == 0
+    assert dict(harvester.counts) == {"formations": 16, "actions": 16, "sessions": 31}
+
+
+def test_fees_when_the_trainee_pays_a_part():
+    permis = rows(FIXTURES.parents[1] / "demo" / "formations" / "offres-formation.xml")[
+        "IDF-2026-0104/IDF-2026-0104-A1/IDF-2026-0104-S1"]
+    assert permis["financeurs"] == ["8", "10"] and permis["frais"] == "payant"
+    assert "Reste à charge : 50 €" in permis["frais_precisions"]
