@@ -32,7 +32,7 @@ def _helpers():
 def search():
     args = request.args.copy()
     where = (args.get("ou") or "").strip()
-    place, place_error = _resolve_place(where) if where else (None, None)
+    place, place_error, homonyms = _resolve_place(where) if where else (None, None, [])
     if place:
         args["code_commune"] = place.code
     args.setlist("facets", list(FACET_TITLES))
@@ -56,7 +56,7 @@ def search():
         next_args["after"] = result.next
     return render_template(
         "search.html", args=request.args, place=place, result=result, hits=hits, error=error,
-        searched=searched, next_args=next_args, facet_titles=FACET_TITLES,
+        searched=searched, next_args=next_args, facet_titles=FACET_TITLES, homonyms=homonyms,
         thematiques=thematique_choices(), kinds=LABELS,
         publics=schemas.referential("publics"), frais=schemas.referential("frais"),
     )
@@ -73,19 +73,28 @@ def record(slug: str, record_id: str):
 
 
 def _resolve_place(text: str):
-    """A commune from what a person typed: INSEE code, postal code or name."""
+    """(commune, error, homonyms) from what a person typed: INSEE code, postal code or name.
+
+    Several communes share a name (Saint-Denis in Seine-Saint-Denis and at La Réunion): the
+    search then proposes them all instead of silently picking the most populous one.
+    """
+    from catalog.search.analysis import fold
     from catalog.territories import get_territories
 
     territories = get_territories(context.engine())
-    if text.isdigit() or (len(text) == 5 and text[:2] in ("2A", "2B")):
+    text = text.strip()
+    if text.isdigit() or (len(text) == 5 and text[:2].upper() in ("2A", "2B")):
         commune = territories.commune(text.upper())
         if commune:
-            return commune, None
+            return commune, None, []
         candidates = territories.communes_for_postal_code(text)
         if candidates:
-            return candidates[0], None
+            return candidates[0], None, candidates[1:]
     else:
-        candidates = territories.search_communes(text, limit=1)
+        candidates = territories.search_communes(text, limit=10)
+        same_name = [c for c in candidates if fold(c.nom) == fold(text)]
+        if same_name:
+            return same_name[0], None, same_name[1:]
         if candidates:
-            return candidates[0], None
-    return None, f"Commune introuvable : « {text} ». Saisissez un nom de commune, un code postal ou un code INSEE."
+            return candidates[0], None, []
+    return None, f"Commune introuvable : « {text} ». Saisissez un nom de commune, un code postal ou un code INSEE.", []
