@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import orjson
@@ -140,7 +140,7 @@ class Schedule:
             elif local.minute not in self.minutes:
                 local += timedelta(minutes=1)
             else:
-                return local.replace(tzinfo=zone).astimezone(timezone.utc)
+                return local.replace(tzinfo=zone).astimezone(UTC)
         raise ValueError(f"La planification « {self.text} » ne tombe jamais.")
 
     def _day_matches(self, local: datetime) -> bool:
@@ -194,7 +194,7 @@ def schedule_timezone() -> tzinfo:
     try:
         return ZoneInfo(os.environ.get("MAILLAGE_TIMEZONE", "Europe/Paris"))
     except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
+        return UTC
 
 
 def next_due(spec: SourceSpec, last_run_at: datetime | None) -> datetime | None:
@@ -202,9 +202,9 @@ def next_due(spec: SourceSpec, last_run_at: datetime | None) -> datetime | None:
     if not spec.schedule or not spec.enabled:
         return None
     if last_run_at is None:
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)
     if last_run_at.tzinfo is None:  # SQLite hands back naive datetimes; they are stored as UTC
-        last_run_at = last_run_at.replace(tzinfo=timezone.utc)
+        last_run_at = last_run_at.replace(tzinfo=UTC)
     return parse_schedule(spec.schedule).next_after(last_run_at)
 
 

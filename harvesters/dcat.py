@@ -66,7 +66,15 @@ from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
 from harvesters import FORMATS
 from harvesters.base import Harvester
 from harvesters.engine import (
-    DONE, DONE_WITH_ERRORS, FAILED, HELD, RUNNING, JobSummary, _create_job, _update_job, reap_interrupted_jobs,
+    DONE,
+    DONE_WITH_ERRORS,
+    FAILED,
+    HELD,
+    RUNNING,
+    JobSummary,
+    _create_job,
+    _update_job,
+    reap_interrupted_jobs,
     source_policy,
 )
 from harvesters.http import HttpClient, is_url
@@ -84,9 +92,9 @@ EXTENSIONS = {".ttl": "turtle", ".rdf": "xml", ".xml": "xml", ".owl": "xml", ".j
               ".json": "json-ld", ".nt": "nt"}
 # Schemas told by their address (dct:conformsTo), in this order: → the Maillage format reading them.
 SCHEMA_FORMATS = (
-    (re.compile(r"data[-.]?inclusion", re.I), "datainclusion"),
-    (re.compile(r"lheo", re.I), "lheo"),
-    (re.compile(r"dispositif[-_]aide", re.I), "dispositif-aide"),
+    (re.compile(r"data[-.]?inclusion", re.IGNORECASE), "datainclusion"),
+    (re.compile(r"lheo", re.IGNORECASE), "lheo"),
+    (re.compile(r"dispositif[-_]aide", re.IGNORECASE), "dispositif-aide"),
 )
 # Of several distributions of the same data, the one whose media type comes first is kept.
 MEDIA_PREFERENCE = ("json", "ndjson", "parquet", "csv", "xml", "zip")
@@ -374,7 +382,7 @@ _FORMAT_LABELS = {"turtle": "Turtle", "xml": "RDF/XML", "json-ld": "JSON-LD", "n
 
 def _check_xml(data: bytes, location: str) -> None:
     # Refused before any parser runs (lxml would otherwise still build internal entities).
-    if re.search(rb"<!DOCTYPE", data[:1 << 16].replace(b"\x00", b""), re.I):
+    if re.search(rb"<!DOCTYPE", data[:1 << 16].replace(b"\x00", b""), re.IGNORECASE):
         raise UnusableInput(f"{location} : RDF/XML avec une déclaration DOCTYPE (entités) refusé par sécurité.")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              dtd_validation=False)
@@ -464,7 +472,7 @@ def extract_datasets(graph: Graph) -> Iterator[Dataset]:
         for dist in sorted(set(graph.objects(uri, DCAT.distribution)), key=str):
             urls = [str(u) for u in graph.objects(dist, DCAT.downloadURL)] or \
                    [str(u) for u in graph.objects(dist, DCAT.accessURL)]
-            url = sorted(urls)[0] if urls else None
+            url = min(urls) if urls else None
             dataset.distributions.append(Distribution(
                 # A blank node's name changes at every parse: name it after its dataset and URL instead.
                 uri=str(dist) if isinstance(dist, URIRef) else f"{dataset.uri}#distribution:{url or 'sans-adresse'}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import orjson
 import pytest
@@ -198,9 +199,9 @@ def test_hydra_paging_that_loops_fails_and_registers_nothing(settings, engine):
 
 
 class _Counter(BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self):  # noqa: N802 (http.server's naming)
+    def do_GET(self):
         _Counter.hits.append(self.path)
         body = b'{"@context": {"dcat": "http://www.w3.org/ns/dcat#"}}'
         self.send_response(200)

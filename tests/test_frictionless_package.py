@@ -64,7 +64,7 @@ def test_mapping_file_turns_their_columns_into_ours(settings, engine):
                   mapping=str(HERE / "mapped" / "correspondance.yml"))
     assert summary.status == "done", summary.groups
     assert summary.kinds == ["service"] and summary.counts["added"] == 3
-    kind, data, _ = stored(engine)["annuaire-lyon--LY-001"]
+    _, data, _ = stored(engine)["annuaire-lyon--LY-001"]
     assert data["source"] == "annuaire-lyon" and data["structure_id"] == "lyon-mde"
     assert data["thematiques"] == ["trouver-un-emploi--repondre-a-des-offres-demploi",
                                    "trouver-un-emploi--faire-des-candidatures-spontanees"]
@@ -250,3 +250,22 @@ def test_corpus_dispositif_aide_package_points_to_its_own_format(settings, engin
 def test_corpus_covoiturage_csv_without_mapping_is_refused(settings, engine):
     summary = run(corpus_path("schemas-examples", "lieux-covoiturage", "exemple-valide.csv"), settings)
     assert summary.status == "failed" and "impossible de savoir quel schéma" in summary.message
+
+
+def test_the_declared_encoding_is_used_and_a_wrong_one_fails_cleanly(tmp_path, settings, engine):
+    folder = tmp_path / "paquet"
+    folder.mkdir()
+    text = (HERE / "declared" / "structures.csv").read_text(encoding="utf-8")
+    (folder / "structures.csv").write_bytes(text.encode("iso-8859-1"))
+    descriptor = {"name": "p", "resources": [{"name": "structures", "path": "structures.csv",
+                                              "schema": "schemas/structure/schema.json"}]}
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    summary = run(folder / "datapackage.json", settings)
+    assert summary.status == "failed" and "n'est pas encodé en UTF-8" in summary.message
+    assert record_count(engine) == 0
+    descriptor["resources"][0]["encoding"] = "iso-8859-1"
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    summary = run(folder / "datapackage.json", settings)
+    assert summary.status == "done" and summary.counts["added"] == 3
+    assert stored(engine)["plaine-commune--pc-ccas-aub"][1]["nom"] == "CCAS d'Aubervilliers"
+    assert stored(engine)["plaine-commune--pc-ml"][1]["adresse"] == "12 rue Gabriel Péri"

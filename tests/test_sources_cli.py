@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -85,7 +85,7 @@ def at(monkeypatch, moment: datetime) -> None:
     monkeypatch.setattr(harvesters.engine, "utcnow", lambda: moment)
 
 
-BASE = datetime(2026, 1, 15, 10, 20, tzinfo=timezone.utc)  # 11:20 in Paris
+BASE = datetime(2026, 1, 15, 10, 20, tzinfo=UTC)  # 11:20 in Paris
 
 
 def job_count(engine, source):
@@ -103,9 +103,9 @@ def test_due_runs_only_what_its_schedule_says(settings, engine, services_file, m
     at(monkeypatch, BASE + timedelta(minutes=5))
     assert orjson.loads(cli("run", "--due", "--json").output) == []
     assert "Aucune source à moissonner maintenant." in cli("run", "--due").output
-    at(monkeypatch, datetime(2026, 1, 16, 1, 59, tzinfo=timezone.utc))  # 02:59 in Paris
+    at(monkeypatch, datetime(2026, 1, 16, 1, 59, tzinfo=UTC))  # 02:59 in Paris
     assert orjson.loads(cli("run", "--due", "--json").output) == []
-    at(monkeypatch, datetime(2026, 1, 16, 2, 0, tzinfo=timezone.utc))  # 03:00 in Paris
+    at(monkeypatch, datetime(2026, 1, 16, 2, 0, tzinfo=UTC))  # 03:00 in Paris
     second = orjson.loads(cli("run", "--due", "--json").output)
     assert [(s["source"], s["counts"]["unchanged"]) for s in second] == [("quotidienne", 10)]
     assert job_count(engine, "quotidienne") == 2 and job_count(engine, "a-la-demande") == 0
@@ -119,7 +119,7 @@ def test_a_failed_scheduled_source_keeps_its_catalog_and_waits_for_its_next_time
     with engine.connect() as conn:
         before = conn.execute(select(RECORDS.c.id, RECORDS.c.status, RECORDS.c.version)).all()
     services_file.write_text('[{"source": "test", "id": "tronqu', encoding="utf-8")  # truncated feed
-    at(monkeypatch, datetime(2026, 1, 15, 11, 1, tzinfo=timezone.utc))  # past 11:00 (UTC), the next hour
+    at(monkeypatch, datetime(2026, 1, 15, 11, 1, tzinfo=UTC))  # past 11:00 (UTC), the next hour
     failed = CliRunner().invoke(main, ["sources", "run", "--due", "--json"])
     assert failed.exit_code == 1
     [summary] = orjson.loads(failed.output)
@@ -127,9 +127,9 @@ def test_a_failed_scheduled_source_keeps_its_catalog_and_waits_for_its_next_time
     with engine.connect() as conn:
         assert conn.execute(select(RECORDS.c.id, RECORDS.c.status, RECORDS.c.version)).all() == before
     # Not retried at every cron tick: at its next scheduled time.
-    at(monkeypatch, datetime(2026, 1, 15, 11, 59, tzinfo=timezone.utc))
+    at(monkeypatch, datetime(2026, 1, 15, 11, 59, tzinfo=UTC))
     assert orjson.loads(cli("run", "--due", "--json").output) == []
-    at(monkeypatch, datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc))
+    at(monkeypatch, datetime(2026, 1, 15, 12, 0, tzinfo=UTC))
     assert [s["status"] for s in orjson.loads(CliRunner().invoke(main, ["sources", "run", "--due", "--json"]).output)
             ] == ["failed"]
 
@@ -144,7 +144,7 @@ def test_held_run_exits_3(tmp_path, settings, engine, services_file):
 
 # -- schedules ---------------------------------------------------------------------------------
 
-PARIS_WINTER = datetime(2026, 1, 15, 10, 20, tzinfo=timezone.utc)  # 11:20 in Paris
+PARIS_WINTER = datetime(2026, 1, 15, 10, 20, tzinfo=UTC)  # 11:20 in Paris
 
 
 @pytest.mark.parametrize("schedule, expected", [
@@ -160,15 +160,15 @@ PARIS_WINTER = datetime(2026, 1, 15, 10, 20, tzinfo=timezone.utc)  # 11:20 in Pa
 ])
 def test_next_scheduled_time(schedule, expected, monkeypatch):
     monkeypatch.delenv("MAILLAGE_TIMEZONE", raising=False)
-    assert parse_schedule(schedule).next_after(PARIS_WINTER) == expected.replace(tzinfo=timezone.utc)
+    assert parse_schedule(schedule).next_after(PARIS_WINTER) == expected.replace(tzinfo=UTC)
 
 
 def test_schedule_follows_paris_summer_time(monkeypatch):
     monkeypatch.delenv("MAILLAGE_TIMEZONE", raising=False)
-    summer = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
-    assert parse_schedule("daily").next_after(summer) == datetime(2026, 7, 2, 1, 0, tzinfo=timezone.utc)
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert parse_schedule("daily").next_after(summer) == datetime(2026, 7, 2, 1, 0, tzinfo=UTC)
     monkeypatch.setenv("MAILLAGE_TIMEZONE", "UTC")
-    assert parse_schedule("daily").next_after(summer) == datetime(2026, 7, 2, 3, 0, tzinfo=timezone.utc)
+    assert parse_schedule("daily").next_after(summer) == datetime(2026, 7, 2, 3, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("schedule", ["", "* * * *", "0 24 * * *", "0 3 0 * *", "0 3 * 13 *", "*/0 * * * *",
@@ -180,11 +180,11 @@ def test_bad_schedules(schedule):
 
 def test_due_judgement():
     spec = SourceSpec(name="s", format="datainclusion", location="x", schedule="hourly")
-    last = datetime(2026, 1, 15, 10, 20, tzinfo=timezone.utc)
+    last = datetime(2026, 1, 15, 10, 20, tzinfo=UTC)
     assert is_due(spec, None, last)
     assert not is_due(spec, last, last + timedelta(minutes=30))
     assert is_due(spec, last, last + timedelta(minutes=40))
-    assert next_due(spec, last.replace(tzinfo=None)) == datetime(2026, 1, 15, 11, 0, tzinfo=timezone.utc)
+    assert next_due(spec, last.replace(tzinfo=None)) == datetime(2026, 1, 15, 11, 0, tzinfo=UTC)
     spec.enabled = False
     assert not is_due(spec, None, last)
     spec.enabled, spec.schedule = True, None

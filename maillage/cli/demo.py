@@ -81,7 +81,7 @@ def read_sources(path: Path):
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"{path} : JSON mal formé ({exc}).") from exc
     if not isinstance(entries, list):
-        raise ValueError(f"{path} : une liste de sources est attendue.")
+        raise ValueError(f"{path} : une liste de sources est attendue.")  # noqa: TRY004 (reported as unusable)
     specs = []
     for n, entry in enumerate(entries, start=1):
         where = f"{path}, source n°{n}"

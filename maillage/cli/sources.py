@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,7 @@ def run_command(names, due, dry_run, force, as_json):
         try:
             summary = harvest_source(spec.name, dry_run=dry_run, force=force,
                                      progress=not as_json and sys.stderr.isatty()).as_dict()
-        except Exception as exc:  # a bug in one harvester must not stop the others' runs
+        except Exception as exc:  # noqa: BLE001 (a bug in one harvester must not stop the others' runs)
             summary = {"source": spec.name, "format": spec.format, "status": "failed", "job": None,
                        "message": f"Erreur interne ({type(exc).__name__}: {exc}).", "counts": {}, "kinds": [],
                        "dry_run": dry_run, "errors": []}
@@ -276,13 +277,13 @@ def _last_job_label(job: dict | None) -> str:
 
     if not job:
         return "jamais"
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from catalog.sources import schedule_timezone
 
     dry = " (essai à blanc)" if job.get("dry_run") else ""
     created = datetime.fromisoformat(job["created_at"])
-    local = (created if created.tzinfo else created.replace(tzinfo=timezone.utc)).astimezone(schedule_timezone())
+    local = (created if created.tzinfo else created.replace(tzinfo=UTC)).astimezone(schedule_timezone())
     return f"n°{job['job']} du {local:%d/%m/%Y %H:%M} — {STATUS_LABELS.get(job['status'], job['status'])}{dry}"
 
 
