@@ -20,6 +20,7 @@ FORMATS: dict[str, str] = {
     "mobiville": "harvesters.mobiville:MobivilleHarvester",
     "mobilite-csv": "harvesters.mobilite_csv:MobiliteCsvHarvester",
     "dora": "harvesters.dora:DoraHarvester",
+    "aides-velo": "harvesters.aides_velo:AidesVeloHarvester",
 }
 
 

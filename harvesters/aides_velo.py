@@ -1,0 +1,318 @@
+"""Bike-purchase aids from betagouv/publicodes-aides-velo (`src/rules/aides.publicodes`).
+
+The source is a publicodes rules file: YAML, one rule per aid, named `aides . <nom>`. An aid is a
+rule with a `titre`; the other rules (`aides . montant`, `plafond état`…) are computations.
+
+| rule key | meaning | ours |
+| --- | --- | --- |
+| rule name (`aides . ile de france`) | stable identifier | `id` (slug: `ile-de-france`) |
+| `titre` | name of the aid (often the collectivité's) | `nom` |
+| `description` | French text (markdown-ish) | `description` (safe text) |
+| `lien` | the aid's page | `lien_source` |
+| `remplace` | level: commune, intercommunalité, département, région, état | `porteur_nom` when a name is known |
+| `applicable si` | a condition tree (`toutes ces conditions`, `une de ces conditions`) over `localisation . code insee / epci / département / région / pays`, `revenu fiscal de référence par part`, `demandeur . âge`, `vélo . …` | `zone_eligibilite`, `conditions`, `conditions_texte` |
+| `valeur`, `plafond` | amount: `200 €`, `50% * vélo . prix`, or variations | `montant_min/max` when plain, else `montant_texte` |
+| `dernière mise à jour`, `date de fin` | `JJ/MM/AAAA` | `date_maj`, `date_fin` |
+
+Territory. `code insee` is a commune code, `département` a département code, `pays` a country
+(Luxembourg, Monaco → COG `99xxx`), no localisation at all means France. An `epci` is given by its
+*name* (« CA du Pays de l'Or »), which the COG territory tables turn into its SIREN; a `région` becomes
+its départements the same way. Without the territory tables loaded (`maillage territories load`)
+those aids are reported, not guessed. Localisations under `une de ces conditions` are alternatives:
+all of them go into the zone.
+
+Conditions kept as data only when they apply to everyone (directly under the tree's `toutes ces
+conditions`): an age bound (`demandeur . âge . majeur`, `>= 16 an`, `de 18 à 25 ans`) and a ceiling on
+the revenu fiscal de référence par part. Every condition is also written out in French.
+
+Safety: the file is parsed with a YAML loader that refuses aliases (no entity-expansion blow-up)
+and custom tags, and a file over 20 MB is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+
+from catalog.errors import UnusableInput
+from catalog.records import qualified_id
+from catalog.search.analysis import fold
+from catalog.validation import Problem
+from harvesters.base import Harvester, Item
+from harvesters.http import HttpClient, is_url
+from harvesters.mobiville import safe_text
+
+KIND = "solution-mobilite"
+MAX_BYTES = 20 * 1024 * 1024
+COUNTRIES = {"france": "france", "luxembourg": "99137", "monaco": "99138"}
+LOCALISATION = re.compile(r"""localisation\s*\.\s*(code insee|epci|département|région|pays)\s*=\s*['"](.+)['"]\s*$""")
+AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*€\s*$")
+PERCENT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*%\s*\*\s*vélo\s*\.\s*prix\s*$")
+INCOME = re.compile(r"revenu fiscal de référence par part\s*(<=|<)\s*(\d+(?:[.,]\d+)?)\s*€\s*/\s*(an|mois)")
+AGE_MIN = re.compile(r"demandeur\s*\.\s*âge\s*>=\s*(\d+)\s*an")
+AGE_RANGE = re.compile(r"demandeur\s*\.\s*âge\s*\.\s*de (\d+) à (\d+) ans")
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors/aliases: a rules file needs none, a YAML bomb needs them."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.YAMLError(f"alias YAML refusé ({event.start_mark})")
+        return super().compose_node(parent, index)
+
+
+class AidesVeloHarvester(Harvester):
+    format: ClassVar[str] = "aides-velo"
+    kinds: ClassVar[tuple[str, ...]] = (KIND,)
+    default_source: ClassVar[str] = "aides-velo"
+
+    def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
+        super().__init__(location, options=options, credentials=credentials)
+        self.source = str(self.options.get("source") or self.default_source)
+        self._done = 0
+        self._territories: dict[str, dict] | None = None
+
+    def items(self) -> Iterator[Item]:
+        rules, modified = self._rules()
+        for name, rule in rules.items():
+            if not (isinstance(name, str) and name.startswith("aides . ") and isinstance(rule, dict)
+                    and rule.get("titre")):
+                continue  # computations, not aids
+            self._done += 1
+            yield self._item(name, rule, modified)
+
+    def progress_done(self) -> int | None:
+        return self._done
+
+    def _rules(self) -> tuple[dict, date]:
+        today = datetime.now(UTC).date()
+        if is_url(self.location):
+            content, modified = HttpClient().get(self.location).content, today
+        else:
+            path = Path(self.location)
+            if not path.is_file():
+                raise UnusableInput(f"Fichier introuvable : {self.location}")
+            if path.stat().st_size > MAX_BYTES:
+                raise UnusableInput(f"{path.name} dépasse {MAX_BYTES // 2**20} Mo : ce n'est pas un fichier de règles.")
+            content = path.read_bytes()
+            modified = min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), today)
+        if len(content) > MAX_BYTES:
+            raise UnusableInput(f"{self.location} dépasse {MAX_BYTES // 2**20} Mo.")
+        try:
+            rules = yaml.load(content.decode("utf-8"), Loader=_NoAliasLoader)
+        except UnicodeDecodeError as exc:
+            raise UnusableInput(f"{self.location} n'est pas encodé en UTF-8.") from exc
+        except yaml.YAMLError as exc:
+            raise UnusableInput(f"{self.location} : YAML illisible ou refusé ({exc}).") from exc
+        if not isinstance(rules, dict):
+            raise UnusableInput(f"{self.location} : un ensemble de règles publicodes (objet YAML) est attendu.")
+        if self.options.get("date_maj"):
+            modified = date.fromisoformat(str(self.options["date_maj"]))
+        return rules, modified
+
+    def _item(self, name: str, rule: dict, file_date: date) -> Item:
+        key = _slug(name.removeprefix("aides . "))
+        reference = f"règle « {name} »"
+        problems: list[Problem] = []
+        condition = rule.get("applicable si")
+        places = list(_localisations(condition))
+        zone: list[str] = []
+        porteur = None
+        for kind, value in places:
+            codes, label = self._zone(kind, value, problems)
+            zone += [c for c in codes if c not in zone]
+            porteur = porteur or label
+        dates = {}
+        for field, source_key in (("date_maj", "dernière mise à jour"), ("date_fin", "date de fin")):
+            raw = rule.get(source_key)
+            if raw:
+                try:
+                    dates[field] = datetime.strptime(str(raw).strip(), "%d/%m/%Y").date()
+                except ValueError:
+                    problems.append(Problem(field, "date-illisible", f"{source_key} : « {raw} » n'est pas une date JJ/MM/AAAA."))
+        if problems:
+            return Item(KIND, None, reference, problems, qualified_id(self.source, key))
+        low, high, text = _amounts(rule.get("valeur"), rule.get("plafond"))
+        described = safe_text(rule.get("description"))
+        row = {
+            "source": self.source,
+            "id": key,
+            "nom": safe_text(rule["titre"]),
+            "categorie": "aide-financiere",
+            "description": described or None,
+            "modes_transport": ["velo", "velo-assistance-electrique"] if "électrique" in _flat(condition) + described
+            else ["velo"],
+            "porteur_nom": porteur,
+            "zone_eligibilite": zone or ["france"],
+            "montant_min": low,
+            "montant_max": high,
+            "montant_unite": "euros" if high is not None else None,
+            "montant_periodicite": "ponctuelle",
+            "montant_texte": text,
+            "conditions": _structured(condition) or None,
+            "conditions_texte": "\n".join(_french(condition) + (
+                ["Non applicable si :", *_french(rule["non applicable si"], 1)] if rule.get("non applicable si") else []
+            )) or None,
+            "thematiques": ["mobilite--financer-ma-mobilite", "mobilite--mobilite-douce-partagee-collective"],
+            "modes_accueil": ["a-distance"],
+            "lien_source": str(rule.get("lien") or "").strip() or None,
+            "date_fin": dates.get("date_fin"),
+            "date_maj": dates.get("date_maj") or file_date,
+        }
+        return Item(KIND, row, reference, id_hint=qualified_id(self.source, key))
+
+    def _zone(self, kind: str, value: str, problems: list[Problem]) -> tuple[list[str], str | None]:
+        if kind == "code insee":
+            return [value], None
+        if kind == "département":
+            return [value], None
+        if kind == "pays":
+            code = COUNTRIES.get(fold(value))
+            if code is None:
+                problems.append(Problem("zone_eligibilite", "pays-inconnu", f"Pays « {value} » sans code COG connu."))
+            return ([code] if code else []), None
+        if self._territories is None:
+            self._territories = _territories()
+        territories = self._territories
+        if kind == "epci":
+            siren = territories["epci"].get(_name_key(value))
+            if siren is None:
+                problems.append(Problem("zone_eligibilite", "epci-inconnu", (
+                    f"EPCI « {value} » introuvable dans le référentiel territorial (chargé ? nom à jour ?).")))
+                return [], None
+            return [siren], value
+        departements = territories["regions"].get(value, [])
+        if not departements:
+            problems.append(Problem("zone_eligibilite", "region-inconnue", (
+                f"Région {value} : ses départements sont inconnus (chargez le référentiel territorial).")))
+        return departements, None
+
+
+# -- the condition tree ------------------------------------------------------------------------------
+
+
+def _walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(connectors from the root, leaf): each leaf condition with the connectors above it."""
+    if isinstance(node, dict):
+        for connector, children in node.items():
+            for child in children if isinstance(children, list) else [children]:
+                yield from _walk(child, (*path, str(connector)))
+    elif isinstance(node, list):
+        for child in node:
+            yield from _walk(child, path)
+    elif node is not None:
+        yield path, node
+
+
+def _localisations(node: Any) -> Iterator[tuple[str, str]]:
+    for _, leaf in _walk(node):
+        match = LOCALISATION.match(str(leaf).strip())
+        if match:
+            yield match.group(1), match.group(2).strip()
+
+
+def _flat(node: Any) -> str:
+    return " ".join(str(leaf) for _, leaf in _walk(node))
+
+
+def _structured(node: Any) -> dict:
+    """Conditions that bind everyone: leaves reached through `toutes ces conditions` only."""
+    out: dict[str, Any] = {}
+    for path, leaf in _walk(node):
+        if any(connector != "toutes ces conditions" for connector in path):
+            continue
+        text = str(leaf)
+        if "demandeur . âge . majeur" in text:
+            out["age_min"] = max(out.get("age_min", 0), 18)
+        if match := AGE_MIN.search(text):
+            out["age_min"] = max(out.get("age_min", 0), int(match.group(1)))
+        if match := AGE_RANGE.search(text):
+            out["age_min"], out["age_max"] = int(match.group(1)), int(match.group(2))
+        if match := INCOME.search(text):
+            amount = float(match.group(2).replace(",", "."))
+            if match.group(1) == "<" and amount.is_integer():
+                amount -= 1  # « < 1600 €/mois »: 1 599 is the last amount allowed
+            out["ressources_plafond"] = {"montant": amount, "periode": match.group(3),
+                                         "nature": "revenu-fiscal-reference"}
+    return out
+
+
+def _french(node: Any, depth: int = 0) -> list[str]:
+    """The condition tree written out, one condition a line, alternatives indented."""
+    lines: list[str] = []
+    if isinstance(node, dict):
+        for connector, children in node.items():
+            lines.append("  " * depth + ("Toutes ces conditions :" if connector == "toutes ces conditions"
+                                         else "L'une de ces conditions :" if connector == "une de ces conditions"
+                                         else f"{connector} :"))
+            for child in children if isinstance(children, list) else [children]:
+                lines += _french(child, depth + 1)
+    elif isinstance(node, list):
+        for child in node:
+            lines += _french(child, depth)
+    elif node is not None and not LOCALISATION.match(str(node).strip()):  # the zone says where
+        text = re.sub(r"\s*\.\s*", " ", str(node)).replace("demandeur ", "")
+        lines.append("  " * depth + "- " + " ".join(text.split()))
+    return lines
+
+
+# -- amounts ---------------------------------------------------------------------------------------
+
+
+def _amounts(value: Any, ceiling: Any) -> tuple[float | None, float | None, str | None]:
+    number = _euros(value)
+    cap = _euros(ceiling)
+    if number is not None:
+        return number, number, None
+    percent = PERCENT.match(str(value)) if isinstance(value, str) else None
+    if percent:
+        text = f"{percent.group(1).replace('.', ',')} % du prix du vélo"
+        if cap is not None:
+            return None, cap, text + f", dans la limite de {cap:g} €"
+        return None, None, text
+    if cap is not None:
+        return None, cap, f"Jusqu'à {cap:g} €, selon le vélo et la situation"
+    return None, None, "Montant selon le vélo et la situation (voir le lien)"
+
+
+def _euros(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    match = AMOUNT.match(str(value)) if isinstance(value, str) else None
+    return float(match.group(1).replace(",", ".")) if match else None
+
+
+# -- names and territories -------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", fold(name.replace("’", "'"))).strip()
+
+
+def _territories() -> dict[str, dict]:
+    """EPCI name → SIREN and région → départements, from the catalog's territory tables."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from catalog.config import load_settings
+    from catalog.db import get_engine
+    from catalog.territories import get_territories
+
+    try:
+        t = get_territories(get_engine(load_settings()))
+    except SQLAlchemyError:
+        return {"epci": {}, "regions": {}}
+    regions: dict[str, list[str]] = {}
+    for code, (_, region) in sorted(t.departements.items()):
+        regions.setdefault(region, []).append(code)
+    return {"epci": {_name_key(nom): code for code, nom in t.epcis.items()}, "regions": regions}

@@ -1,0 +1,94 @@
+"""publicodes-aides-velo rules (YAML) → solution-mobilite (bike-purchase aids)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from catalog.models import Record
+from harvesters.aides_velo import AidesVeloHarvester
+from harvesters.engine import harvest
+from tests.conftest import FIXTURES, corpus_path
+
+HERE = FIXTURES / "mobilite" / "aides-velo"
+DECOUPAGE = FIXTURES / "mobilite" / "decoupage"
+
+
+@pytest.fixture
+def territories(engine):
+    from catalog.territories import clear_cache
+    from catalog.territories.loader import find_files, load_files
+
+    load_files(engine, find_files(DECOUPAGE))
+    yield
+    clear_cache()
+
+
+def records(engine) -> dict[str, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Record.id, Record.data)).all()
+    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
+
+
+def test_rules_map_to_aids_with_zones_amounts_and_conditions(settings, engine, territories):
+    harvester = AidesVeloHarvester(str(HERE / "aides.publicodes"), options={"date_maj": "2025-03-01"})
+    summary = harvest(harvester, settings=settings)
+    # 6 aids (the computation rules are not aids): 4 mapped, 2 reported.
+    assert (summary.counts["read"], summary.counts["added"], summary.counts["invalid"]) == (6, 4, 2)
+    saved = records(engine)
+    montreuil = saved["aides-velo--montreuil"]
+    assert montreuil["nom"] == "Ville de Montreuil" and montreuil["categorie"] == "aide-financiere"
+    assert montreuil["zone_eligibilite"] == ["93048"]
+    assert (montreuil.get("montant_min"), montreuil["montant_max"]) == (None, 300.0)
+    assert montreuil["montant_texte"] == "25 % du prix du vélo, dans la limite de 300 €"
+    assert montreuil["conditions"] == {"age_min": 18, "ressources_plafond": {
+        "montant": 1599.0, "periode": "mois", "nature": "revenu-fiscal-reference"}}
+    assert montreuil["modes_transport"] == ["velo", "velo-assistance-electrique"]
+    assert montreuil["date_maj"] == "2025-02-12"
+    lyon = saved["aides-velo--lyon-metropole"]
+    assert lyon["zone_eligibilite"] == ["200046977"] and lyon["porteur_nom"] == "Métropole de Lyon"
+    # The age bound under « une de ces conditions » is an alternative, not a rule for everyone.
+    assert lyon["conditions"] == {"age_min": 18, "age_max": 25}
+    assert "L'une de ces conditions :" in lyon["conditions_texte"] and "epci" not in lyon["conditions_texte"]
+    assert (lyon["montant_min"], lyon["montant_max"], lyon["date_fin"]) == (100.0, 100.0, "2025-12-31")
+    assert lyon["date_maj"] == "2025-03-01"  # no date in the rule: the option's
+    assert saved["aides-velo--ile-de-france"]["zone_eligibilite"] == ["93"]  # région 11 in the fixture COG
+    assert saved["aides-velo--luxembourg"]["zone_eligibilite"] == ["99137"]
+    text = json.dumps(summary.as_dict()["errors"], ensure_ascii=False)
+    assert "EPCI « CC des Nuages » introuvable" in text
+    assert "« 31/02/2025 » n'est pas une date" in text
+
+
+def test_without_territories_epci_and_region_aids_are_reported(settings, engine):
+    summary = harvest(AidesVeloHarvester(str(HERE / "aides.publicodes")), settings=settings)
+    assert (summary.counts["added"], summary.counts["invalid"]) == (2, 4)
+    assert set(records(engine)) == {"aides-velo--montreuil", "aides-velo--luxembourg"}
+
+
+@pytest.mark.parametrize("name, expected", [("bombe.publicodes", "alias YAML refusé"),
+                                            ("casse.publicodes", "YAML illisible")])
+def test_hostile_or_broken_yaml_is_refused(settings, engine, name, expected):
+    summary = harvest(AidesVeloHarvester(str(HERE / name)), settings=settings)
+    assert summary.status == "failed" and expected in summary.message
+    assert records(engine) == {}
+
+
+@pytest.mark.corpus
+def test_corpus_aides_velo_rules(settings, engine):
+    path = corpus_path("mobilite", "publicodes-aides-velo", "aides.publicodes")
+    rules = yaml.safe_load(path.read_text(encoding="utf-8"))
+    aids = {k: v for k, v in rules.items() if k.startswith("aides . ") and isinstance(v, dict) and v.get("titre")}
+    assert len(aids) == 330  # counted independently
+    # EPCI names and régions need the territory tables, which this test does not load.
+    needs_cog = [k for k, v in aids.items()
+                 if re.search(r"localisation \. (epci|région) =", yaml.safe_dump(v.get("applicable si"),
+                                                                               allow_unicode=True))]
+    summary = harvest(AidesVeloHarvester(str(path), options={"date_maj": "2026-04-24"}), settings=settings)
+    assert summary.status == "done-with-errors"
+    assert summary.counts["read"] == 330
+    assert (summary.counts["added"], summary.counts["invalid"]) == (330 - len(needs_cog), len(needs_cog))
+    assert len(needs_cog) == 185  # 179 rules name an EPCI, 7 a région (one both)
