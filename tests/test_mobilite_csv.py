@@ -105,4 +105,4 @@ def test_every_mobility_demo_source_harvests_cleanly(settings, engine):
         summary = harvest(harvester, source=spec["name"], settings=settings)
         assert summary.status == "done", summary.as_dict()
         counts[spec["format"]] = summary.counts["added"]
-    assert counts == {"covoiturage": 6, "mobiville": 6, "mobilite-csv": 8}
+    assert counts == {"covoiturage": 6, "mobiville": 6, "mobilite-csv": 8, "aides-velo": 4}
