@@ -45,7 +45,6 @@ site for `lien_source`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -62,59 +61,23 @@ from catalog.errors import UnusableInput
 from catalog.records import qualified_id
 from catalog.validation import Problem
 from harvesters import aides_zones as zones
-from harvesters.aides_conditions import Eligibility, Profile, age_bounds
+from harvesters.aides_conditions import Eligibility
+from harvesters.aides_jeunes_conditions import (
+    amount_text,
+    as_list,
+    general_condition,
+    is_number,
+    profile_of,
+    zone_of,
+)
 from harvesters.aides_notes import AidNotes
-from harvesters.aides_text import http_url, safe_text, sentence_case
+from harvesters.aides_text import http_url, option_flag, safe_text, sentence_case
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, is_url
 
 SITE = "https://mes-aides.1jeune1solution.beta.gouv.fr"
 MAX_YAML_BYTES = 1 << 20
 
-# -- the vocabulary of contribuer/public/admin/config.yml ----------------------------------------
-
-# Profile types → (our `statuts` value, French label).
-PROFILES: dict[str, tuple[str, str]] = {
-    "collegien": ("collegien", "collégien ou collégienne"),
-    "lyceen": ("lyceen", "lycéen ou lycéenne"),
-    "enseignement_superieur": ("enseignement-superieur", "dans l’enseignement supérieur"),
-    "etudiant": ("etudiant", "scolarisé ou scolarisée"),
-    "stagiaire": ("stagiaire", "stagiaire"),
-    "apprenti": ("apprenti", "apprenti ou apprentie"),
-    "professionnalisation": ("contrat-professionnalisation", "en contrat de professionnalisation"),
-    "chomeur": ("demandeur-emploi", "en recherche d’emploi"),
-    "salarie": ("salarie", "salarié ou salariée"),
-    "independant": ("independant", "travailleur indépendant ou travailleuse indépendante"),
-    "service_civique": ("service-civique", "en service civique"),
-    "beneficiaire_rsa": ("beneficiaire-rsa", "bénéficiaire du RSA"),
-    "situation_handicap": ("situation-handicap", "en situation de handicap"),
-    "inactif": ("inactif", "inactif ou inactive"),
-    "parent": ("parent", "parent"),
-}
-GEOGRAPHIC_TYPES = ("communes", "epcis", "departements", "regions")  # most specific first
-ANNEES_ETUDE = {
-    "cap_1": "CAP - 1ère année", "cap_2": "CAP - 2ème année", "seconde": "Seconde", "premiere": "Première",
-    "terminale": "Terminale", "bts_1": "BTS", "but_1": "BUT", "cpge_1": "CPGE", "licence_1": "Licence - 1ère année",
-    "licence_2": "Licence - 2ème année", "licence_3": "Licence - 3ème année", "master_1": "Master - 1ère année",
-    "master_2": "Master - 2ème année", "doctorat_1": "Doctorat - 1ère année", "doctorat_2": "Doctorat - 2ème année",
-    "doctorat_3": "Doctorat - 3ème année", "autre": "Autre",
-}
-MENTIONS_BAC = {
-    "mention_assez_bien": "mention assez bien", "mention_bien": "mention bien", "mention_tres_bien": "mention très bien",
-    "mention_tres_bien_felicitations_jury": "mention très bien avec félicitations du jury", "non_renseignee": "autre",
-}
-REGIMES = {"regime_general": "régime général", "regime_agricole": "régime agricole", "autres_regimes": "autres régimes"}
-LOGEMENTS = {
-    "primo_accedant": "propriétaire primo-accédant", "proprietaire": "propriétaire", "locataire_vide": "locataire",
-    "locataire_meuble": "locataire de meublé ou d’hôtel", "loge_gratuitement": "logé gratuitement",
-    "locataire_foyer": "locataire d’un foyer", "sans_domicile": "sans domicile stable",
-}
-FLAG_SENTENCES = {
-    "formation_sanitaire_social": "être en formation dans le secteur sanitaire et social",
-    "difficultes_acces_ou_frais_logement": "avoir des difficultés importantes pour accéder à un logement ou pour payer "
-                                           "les frais liés à un logement",
-    "agence_travail_temporaire": "être intérimaire d’une agence de travail temporaire",
-}
 UNITS = {"€": ("euros", "€"), "%": ("pourcentage", "%"), "séances": ("seances", "séances")}
 PERIODICITES = {"ponctuelle", "mensuelle", "annuelle", "autre"}
 INSTITUTION_TYPES = {"national", "region", "departement", "epci", "commune", "caf", "msa", "europeen", "autre"}
@@ -139,10 +102,15 @@ class AidesJeunesHarvester(Harvester):
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
         self.source = str(self.options.get("source") or self.default_source)
+        self.site = str(self.options.get("site") or "")
         self.notes = AidNotes()
         self._total: int | None = None
 
     def items(self) -> Iterator[Item]:
+        try:
+            self.include_private = option_flag(self.options.get("include_private"))
+        except ValueError as exc:
+            raise UnusableInput(f"Option include_private : {exc}.") from None
         benefits = self._api_benefits() if is_url(self.location) else self._yaml_benefits()
         for reference, benefit_id, benefit, institution, date_maj in benefits:
             self.notes.found += 1
@@ -190,7 +158,7 @@ class AidesJeunesHarvester(Harvester):
         benefits, modified = _get_list(client, base + "/api/benefits")
         institutions_list, _ = _get_list(client, base + "/api/institutions")
         institutions = {i.get("slug"): i for i in institutions_list if isinstance(i, dict)}
-        self.options.setdefault("site", base)
+        self.site = self.site or base
         self._total = len(benefits)
         day = _date(self.options.get("date_maj")) or modified or utcnow().date()
         for rank, benefit in enumerate(benefits, start=1):
@@ -207,13 +175,13 @@ class AidesJeunesHarvester(Harvester):
 
     def _item(self, reference: str, benefit_id: str, benefit: Any, institution: Any, date_maj: date) -> Item:
         hint = qualified_id(self.source, benefit_id) if benefit_id else None
-        refusal = _unusable(benefit_id, benefit, institution, bool(self.options.get("include_private")))
+        refusal = _unusable(benefit_id, benefit, institution, self.include_private)
         if refusal:
             code, reason = refusal
             self.notes.reject(reference, reason)
             return Item("aide", None, reference=reference, id_hint=hint, problems=[Problem(None, code, reason)])
         row, eligibility, exact_zone = map_benefit(benefit_id, benefit, institution, source=self.source,
-                                                   date_maj=date_maj, site=str(self.options.get("site") or SITE))
+                                                   date_maj=date_maj, site=self.site or SITE)
         self.notes.record(eligibility, row, exact_zone=exact_zone)
         return Item("aide", row, reference=reference)
 
@@ -246,14 +214,14 @@ def map_benefit(benefit_id: str, benefit: dict, institution: dict, *, source: st
                 site: str = SITE) -> tuple[dict[str, Any], Eligibility, bool]:
     """The `aide` row of one benefit, its eligibility, and whether its zone is exact."""
     eligibility = Eligibility()
-    for condition in _list(benefit.get("conditions_generales")):
+    for condition in as_list(benefit.get("conditions_generales")):
         general_condition(eligibility, condition)
-    for profile in _list(benefit.get("profils")):
+    for profile in as_list(benefit.get("profils")):
         eligibility.profiles.append(profile_of(eligibility, profile))
-    zone, exact = zone_of(eligibility, _list(benefit.get("conditions_generales")), institution)
-    for text in _list(benefit.get("conditions")):
+    zone, exact = zone_of(eligibility, as_list(benefit.get("conditions_generales")), institution)
+    for text in as_list(benefit.get("conditions")):
         eligibility.source_text(safe_text(text))
-    voluntary = [safe_text(t) for t in _list(benefit.get("voluntary_conditions"))]
+    voluntary = [safe_text(t) for t in as_list(benefit.get("voluntary_conditions"))]
     if any(voluntary):
         eligibility.source_text("Conditions bénévoles : " + " ".join(t for t in voluntary if t))
     conditions = eligibility.conditions()
@@ -280,187 +248,6 @@ def map_benefit(benefit_id: str, benefit: dict, institution: dict, *, source: st
     return {k: v for k, v in row.items() if v is not None}, eligibility, exact
 
 
-# -- conditions ----------------------------------------------------------------------------------
-
-def general_condition(eligibility: Eligibility, condition: Any) -> None:
-    """One of `conditions_generales` (all must hold). Geographic ones are read by `zone_of`."""
-    if not isinstance(condition, dict):
-        eligibility.other("illisible", {"valeur": condition}, f"condition illisible : {condition!r}", known=False)
-        return
-    type_ = condition.get("type")
-    params = {k: v for k, v in condition.items() if k != "type"}
-    if type_ in GEOGRAPHIC_TYPES or type_ == "attached_to_institution":
-        return
-    if type_ == "age":
-        try:
-            eligibility.require_age(*age_bounds(condition.get("operator"), condition.get("value")))
-        except (TypeError, ValueError) as exc:
-            eligibility.other("age", params, f"condition d'âge non interprétée ({exc})")
-    elif type_ == "quotient_familial" and condition.get("operator") in ("<", "<=") and _number(condition.get("value")):
-        period = "mois" if condition.get("period") == "month" else "an"
-        words = "inférieur à" if condition["operator"] == "<" else "inférieur ou égal à"
-        eligibility.ceiling(float(condition["value"]), period, "quotient-familial",
-                            f"avoir un quotient familial {'mensuel' if period == 'mois' else 'annuel'} {words} "
-                            f"{_amount_text(condition['value'])} €")
-    elif type_ == "beneficiaire_rsa":
-        eligibility.require_statut("beneficiaire-rsa", "être bénéficiaire du RSA")
-    elif type_ == "excluded_epcis":
-        codes = [c for c in (zones.siren(v) for v in _list(condition.get("values"))) if c]
-        if codes:
-            eligibility.exclude_territories(codes, "ne pas résider dans l’intercommunalité (SIREN) " + ", ".join(codes))
-    else:
-        eligibility.other(str(type_), params, describe(type_, condition), known=_known(type_))
-
-
-def _known(type_: Any) -> bool:
-    return type_ in FLAG_SENTENCES or type_ in ("regime_securite_sociale", "statut_occupation_logement", "not",
-                                                "quotient_familial", "codes_postaux", "boursier",
-                                                "mention_baccalaureat", "annee_etude", "taux_incapacite")
-
-
-def describe(type_: Any, condition: dict) -> str:
-    """French for a condition kept in `autres`."""
-    if type_ in FLAG_SENTENCES:
-        return FLAG_SENTENCES[type_]
-    if type_ in ("regime_securite_sociale", "statut_occupation_logement"):
-        regime = type_ == "regime_securite_sociale"
-        labels = REGIMES if regime else LOGEMENTS
-        includes = [labels.get(v, str(v)) for v in _list(condition.get("includes"))]
-        excludes = [labels.get(v, str(v)) for v in _list(condition.get("excludes"))]
-        if regime:
-            parts = (["relever du " + " ou du ".join(includes)] if includes else []) + \
-                    (["ne pas relever du " + " ni du ".join(excludes)] if excludes else [])
-            return " et ".join(parts) + " de la sécurité sociale" if parts else "régime de sécurité sociale (sans valeur)"
-        parts = ([" ou ".join(includes)] if includes else []) + (["sauf " + ", ".join(excludes)] if excludes else [])
-        return "statut d’occupation du logement : " + ", ".join(parts) if parts else "statut du logement (sans valeur)"
-    if type_ == "quotient_familial":
-        period = "par mois" if condition.get("period") == "month" else "par an"
-        op = condition.get("operator")
-        return f"quotient familial {_operator(op)} {_amount_text(condition.get('value'))} € {period}"
-    if type_ == "codes_postaux":
-        return "résider dans une commune de code postal " + ", ".join(map(str, _list(condition.get("values"))))
-    if type_ == "not" and isinstance(condition.get("value"), dict):
-        inner = condition["value"]
-        return "ne pas remplir la condition suivante : " + describe(inner.get("type"), inner)
-    if type_ == "age":
-        return f"âge {_operator(condition.get('operator'))} {condition.get('value')} ans"
-    details = ", ".join(f"{k} : {v}" for k, v in condition.items() if k != "type")
-    return f"condition « {type_} » non interprétée par Maillage" + (f" ({details})" if details else "")
-
-
-def profile_of(eligibility: Eligibility, profile: Any) -> Profile:
-    """One of `profils` (one must hold): a situation and the conditions that apply in it."""
-    type_ = str(profile.get("type") if isinstance(profile, dict) else profile)
-    statut, label = PROFILES.get(type_, (None, f"situation « {type_} »"))
-    if statut is None:
-        eligibility.unknown_types.append(f"profil:{type_}")
-    result = Profile(statut=statut, label=label, source_type=type_)
-    for condition in _list(profile.get("conditions") if isinstance(profile, dict) else None):
-        kind = condition.get("type") if isinstance(condition, dict) else None
-        try:
-            if kind == "age":
-                result.restrict_age(*age_bounds(condition.get("operator"), condition.get("value")))
-            elif kind == "boursier":
-                result.boursier = True
-                result.texts.append("boursier ou boursière")
-            elif kind == "taux_incapacite" and condition.get("operator") in (">=", ">") and _number(condition.get("value")):
-                rate = float(condition["value"])
-                result.taux_incapacite_min = round(rate * 100 if rate <= 1 else rate, 2)
-                result.texts.append(f"taux d’incapacité d’au moins {_amount_text(result.taux_incapacite_min)} %")
-            elif kind in ("annee_etude", "mention_baccalaureat"):
-                labels = ANNEES_ETUDE if kind == "annee_etude" else MENTIONS_BAC
-                values = [str(v) for v in _list(condition.get("values"))]
-                result.extra["annees_etude" if kind == "annee_etude" else "mentions_baccalaureat"] = values
-                words = ", ".join(labels.get(v, v) for v in values)
-                result.texts.append(("en " if kind == "annee_etude" else "bac obtenu avec ") + words)
-            elif kind == "formation_sanitaire_social":
-                result.extra["formation_sanitaire_social"] = True
-                result.texts.append("en formation sanitaire et sociale")
-            else:
-                raise ValueError("inconnue")
-        except (TypeError, ValueError):
-            params = {k: v for k, v in condition.items() if k != "type"} if isinstance(condition, dict) else {"valeur": condition}
-            result.extra.setdefault("autres", []).append({"type": str(kind), "parametres": params})
-            result.texts.append(describe(kind, condition if isinstance(condition, dict) else {}))
-            if not _known(kind) and kind != "age":
-                eligibility.unknown_types.append(f"{type_}:{kind}")
-    return result
-
-
-# -- territory -----------------------------------------------------------------------------------
-
-def zone_of(eligibility: Eligibility, conditions: list, institution: dict) -> tuple[list[str], bool]:
-    """`zone_eligibilite`, and whether it is exact (False when only a wider zone could be said)."""
-    geographic: dict[str, list] = {}
-    for condition in conditions:
-        if isinstance(condition, dict) and condition.get("type") in GEOGRAPHIC_TYPES + ("codes_postaux",):
-            values = _list(condition.get("values"))
-            if values:  # aides-jeunes: an empty list is no constraint
-                geographic.setdefault(condition["type"], []).extend(values)
-    attached = any(isinstance(c, dict) and c.get("type") == "attached_to_institution" for c in conditions)
-    for kind in GEOGRAPHIC_TYPES:  # the most specific level that is given
-        if kind in geographic:
-            codes, bad = _codes(kind, geographic[kind])
-            if bad:
-                eligibility.other(kind, {"values": bad}, f"territoire non reconnu ({kind}) : {', '.join(map(str, bad))}")
-            if codes:
-                eligibility.sentence(_where(kind, codes))
-                return zones.dedupe(codes), not bad
-    zone = institution_zone(institution)
-    if "codes_postaux" in geographic:
-        # No postal code table at harvest time: the institution's territory, which contains them.
-        eligibility.other("codes_postaux", {"values": geographic["codes_postaux"]},
-                          describe("codes_postaux", {"values": geographic["codes_postaux"]}))
-        return zone, False
-    if attached and zone:
-        eligibility.sentence(f"résider sur le territoire de l’institution ({institution.get('name') or institution.get('label')})")
-    return zone, bool(zone)
-
-
-def institution_zone(institution: dict) -> list[str]:
-    type_ = institution.get("type")
-    if type_ == "commune":
-        code = zones.commune_code(institution.get("code_insee"))
-        return [code] if code else []
-    if type_ == "epci":
-        code = zones.siren(institution.get("code_siren"))
-        return [code] if code else []
-    if type_ == "departement":
-        code = zones.departement_code(institution.get("code_insee"))
-        return [code] if code else []
-    if type_ == "region":
-        return list(zones.region_departements(str(institution.get("code_insee") or "")) or [])
-    departments = [c for c in (zones.departement_code(d) for d in _list(institution.get("departments"))) if c]
-    if departments:
-        return zones.dedupe(departments)
-    # National and European bodies, and any institution aides-jeunes does not tie to a territory.
-    return [zones.FRANCE]
-
-
-def _codes(kind: str, values: list) -> tuple[list[str], list]:
-    codes: list[str] = []
-    bad = []
-    for value in values:
-        if kind == "regions":
-            found = list(zones.region_departements(str(value)) or [])
-        else:
-            check = {"communes": zones.commune_code, "epcis": zones.siren, "departements": zones.departement_code}[kind]
-            code = check(value)
-            found = [code] if code else []
-        codes.extend(found) if found else bad.append(value)
-    return codes, bad
-
-
-def _where(kind: str, codes: list[str]) -> str:
-    if kind == "regions":
-        names = [name for code, (name, deps) in zones.REGIONS.items() if set(deps) <= set(codes)]
-        return "résider en région " + ", ".join(names) if names else "résider dans les départements " + ", ".join(codes)
-    words = {"communes": ("la commune", "l’une des communes", " (code INSEE)"),
-             "epcis": ("l’intercommunalité", "l’une des intercommunalités", " (SIREN)"),
-             "departements": ("le département", "l’un des départements", "")}[kind]
-    return f"résider dans {words[0] if len(codes) == 1 else words[1]}{words[2]} " + ", ".join(codes)
-
-
 # -- amounts, publics, thèmes --------------------------------------------------------------------
 
 def amount_of(benefit: dict) -> dict[str, Any]:
@@ -470,11 +257,11 @@ def amount_of(benefit: dict) -> dict[str, Any]:
         row["montant_periodicite"] = periodicite
     amount = benefit.get("montant")
     legend = str(benefit.get("legend")).strip() if isinstance(benefit.get("legend"), str) else ""
-    if _number(amount) and benefit.get("type") != "bool" and float(amount) >= 0:
+    if is_number(amount) and benefit.get("type") != "bool" and float(amount) >= 0:
         unit, symbol = UNITS.get(benefit.get("unit") or "€", ("euros", "€"))
         row["montant_max"] = float(amount)
         row["montant_unite"] = unit
-        row["montant_texte"] = f"{_amount_text(amount)} {symbol} {legend}".strip()
+        row["montant_texte"] = f"{amount_text(amount)} {symbol} {legend}".strip()
     elif isinstance(amount, str) and amount.strip():
         row["montant_texte"] = f"{amount.strip()} {legend}".strip()
     return row
@@ -575,26 +362,3 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(str(value)) if value else None
     except ValueError:
         raise UnusableInput(f"Option date_maj invalide « {value} » : une date AAAA-MM-JJ est attendue.") from None
-
-
-def _list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _amount_text(value: Any) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return str(int(number)) if number.is_integer() else f"{number:.2f}".rstrip("0").replace(".", ",")
-
-
-def _operator(op: Any) -> str:
-    return {">": "supérieur à", ">=": "supérieur ou égal à", "=": "égal à", "<": "inférieur à",
-            "<=": "inférieur ou égal à"}.get(op, str(op))

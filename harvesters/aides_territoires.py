@@ -60,7 +60,7 @@ from catalog.validation import Problem
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
 from harvesters.aides_notes import AidNotes
-from harvesters.aides_text import http_url, safe_text, to_date
+from harvesters.aides_text import http_url, option_flag, safe_text, to_date
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient
 
@@ -109,8 +109,7 @@ class AidesTerritoiresHarvester(Harvester):
         client = HttpClient()
         self._authenticate(client, base)
         self.client, self.base = client, base
-        size = min(int(self.options.get("page_size", MAX_PAGE_SIZE)), MAX_PAGE_SIZE)
-        filters = self.options.get("filtres", DEFAULT_FILTERS)
+        size, filters = self._paging_options()
         url: str | None = f"{base}/api/aids/"
         params: dict[str, Any] | None = {**filters, "itemsPerPage": size}
         visited: set[str] = set()
@@ -136,6 +135,19 @@ class AidesTerritoiresHarvester(Harvester):
         else:
             self.notes.remarks[f"{len(seen)} aides lues sur {self._count} annoncées : pages décalées pendant la "
                                "lecture ? Aucune aide n'est archivée après cette exécution"] += 1
+
+    def _paging_options(self) -> tuple[int, dict[str, Any]]:
+        """`page_size` and `filtres`, from sources.json (numbers, objects) or the CLI (text, JSON text)."""
+        try:
+            size = max(1, min(int(self.options.get("page_size", MAX_PAGE_SIZE)), MAX_PAGE_SIZE))
+            filters = self.options.get("filtres", DEFAULT_FILTERS)
+            filters = orjson.loads(filters) if isinstance(filters, str) else filters
+            self.resolve_perimeters = option_flag(self.options.get("resolve_perimeters"), default=True)
+        except (TypeError, ValueError) as exc:
+            raise UnusableInput(f"Options de la source illisibles ({exc}).") from None
+        if not isinstance(filters, dict):
+            raise UnusableInput("Option filtres : un objet JSON de paramètres de requête est attendu.")
+        return size, filters
 
     def _authenticate(self, client: HttpClient, base: str) -> None:
         if not self.credentials:
@@ -214,7 +226,7 @@ class AidesTerritoiresHarvester(Harvester):
             return ([zones.FRANCE], False) if name.lower() == "europe" else ([], False)
         if slug in ("mainland", "overseas"):
             return list(zones.departements_of("métropole" if slug == "mainland" else "outre-mer")), True
-        if slug not in ("commune", "epci", "department", "region") or not self.options.get("resolve_perimeters", True):
+        if slug not in ("commune", "epci", "department", "region") or not self.resolve_perimeters:
             return [], False
         body = self.client.get_json(f"{self.base}/api/perimeters/", {"q": name, "scale": slug, "itemsPerPage": 100})
         results = body.get("results") if isinstance(body, dict) else None

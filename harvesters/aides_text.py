@@ -110,3 +110,17 @@ def slug_list(value: object, separator: str = "|") -> list[str]:
         if text:
             seen.setdefault(text, None)
     return list(seen)
+
+
+def option_flag(value: object, default: bool = False) -> bool:
+    """A yes/no option, given as a boolean (sources.json) or as text (`--option include_private=oui`)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "vrai", "oui", "yes", "on"):
+        return True
+    if text in ("0", "false", "faux", "non", "no", "off"):
+        return False
+    raise ValueError(f"valeur oui/non attendue, « {value} » reçu")

@@ -16,6 +16,7 @@ import yaml
 
 from catalog.errors import UnusableInput
 from harvesters import aides_jeunes as aj
+from harvesters import aides_jeunes_conditions as ajc
 from harvesters import aides_zones as zones
 from harvesters.aides_jeunes import AidesJeunesHarvester
 from harvesters.dispositif_aide import DispositifAideHarvester
@@ -75,21 +76,21 @@ def _options(field: dict) -> dict[str, str]:
 def test_the_aides_jeunes_vocabulary_matches_its_cms_configuration():
     fields = _config()["fields"]
     general = _names(fields["field_general_conditions"]["types"])
-    handled = set(aj.GEOGRAPHIC_TYPES) | {"attached_to_institution", "age", "quotient_familial", "beneficiaire_rsa",
+    handled = set(ajc.GEOGRAPHIC_TYPES) | {"attached_to_institution", "age", "quotient_familial", "beneficiaire_rsa",
                                           "excluded_epcis", "codes_postaux", "not", "regime_securite_sociale",
-                                          "statut_occupation_logement"} | set(aj.FLAG_SENTENCES)
+                                          "statut_occupation_logement"} | set(ajc.FLAG_SENTENCES)
     assert general == handled
     profiles = fields["field_eligibility_profile"]["types"]
-    assert _names(profiles) == set(aj.PROFILES)
+    assert _names(profiles) == set(ajc.PROFILES)
     profile_conditions = {c["name"] for p in profiles for c in p["fields"][0]["types"]}
     assert profile_conditions == {"age", "boursier", "taux_incapacite", "annee_etude", "mention_baccalaureat",
                                   "formation_sanitaire_social"}
     years = {v for p in profiles for c in p["fields"][0]["types"] if c["name"] == "annee_etude"
              for v in _options(c["fields"][0])}
-    assert years == set(aj.ANNEES_ETUDE)
-    assert set(_options(fields["field_mention_baccalaureat"]["fields"][0])) == set(aj.MENTIONS_BAC)
-    assert set(_options(fields["field_select_regime_securite_sociale"])) == set(aj.REGIMES)
-    assert set(_options(fields["field_select_statut_occupation_logement"])) == set(aj.LOGEMENTS)
+    assert years == set(ajc.ANNEES_ETUDE)
+    assert set(_options(fields["field_mention_baccalaureat"]["fields"][0])) == set(ajc.MENTIONS_BAC)
+    assert set(_options(fields["field_select_regime_securite_sociale"])) == set(ajc.REGIMES)
+    assert set(_options(fields["field_select_statut_occupation_logement"])) == set(ajc.LOGEMENTS)
     assert set(_options(fields["field_benefit_amount_periodicity"])) == aj.PERIODICITES
     assert set(_options(fields["field_result_unit"])) == set(aj.UNITS)
     # The région table of `aides_zones`: same codes and names as the CMS offers.

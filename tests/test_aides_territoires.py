@@ -104,6 +104,16 @@ def test_aids_are_mapped_without_personal_contacts(settings, engine):
     assert records["aides-territoires--104"]["type_aide"] == "autre"
 
 
+def test_options_given_as_text_on_the_command_line(settings, engine):
+    with responses.RequestsMock() as rsps:
+        serve(rsps, perimeters=False)
+        harvester, summary = run(settings, filtres='{"targeted_audiences": "private_person"}',
+                                 resolve_perimeters="non", page_size="2")
+        assert not any("/api/perimeters/" in call.request.url for call in rsps.calls)
+    assert summary.status == "done" and summary.counts["added"] == 4
+    assert harvester.notes.without_zone == 4
+
+
 def test_a_refused_token_fails_the_run(settings, engine):
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/api/connexion/", status=401, json={"message": "User not found"})
