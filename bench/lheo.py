@@ -266,7 +266,9 @@ def main() -> None:
     if args.child:
         kind, *rest = args.child
         result = child_harvest(rest[0]) if kind == "harvest" else child_xmlschema(rest[0], rest[1])
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["peak_rss_mb"] = usage.ru_maxrss / 1024
+        result["cpu_seconds"] = usage.ru_utime + usage.ru_stime  # the machine may be shared: CPU time too
         print(json.dumps(result))
         return
     xsd = CORPUS_XSD
@@ -283,12 +285,14 @@ def main() -> None:
               f"{expected['sessions']} sessions (généré en {time.perf_counter() - start:.1f} s)")
         ours = run_child(["harvest", str(path)])
         ok = ours["found"] == expected and ours["counts"]["added"] == expected["sessions"] - ours["counts"]["invalid"]
-        print(f"maillage harvest lheo : {mb / ours['seconds']:6.1f} Mo/s  {ours['seconds']:7.1f} s  "
+        print(f"maillage harvest lheo : {mb / ours['seconds']:6.1f} Mo/s  {ours['seconds']:7.1f} s "
+              f"(CPU {ours['cpu_seconds']:.1f} s)  "
               f"pic RSS {ours['peak_rss_mb']:6.0f} Mo  statut {ours['status']}  ajoutés {ours['counts']['added']}  "
               f"invalides {ours['counts']['invalid']}  comptes {'OK' if ok else 'DIFFÉRENTS ' + str(ours['found'])}")
         if not args.no_xmlschema:
             theirs = run_child(["xmlschema", str(path), str(xsd)])
-            print(f"xmlschema.iter_decode : {mb / theirs['seconds']:6.1f} Mo/s  {theirs['seconds']:7.1f} s  "
+            print(f"xmlschema.iter_decode : {mb / theirs['seconds']:6.1f} Mo/s  {theirs['seconds']:7.1f} s "
+                  f"(CPU {theirs['cpu_seconds']:.1f} s)  "
                   f"pic RSS {theirs['peak_rss_mb']:6.0f} Mo  formations {theirs['formations']}  "
                   f"erreurs {theirs['errors']}  (XSD : {xsd.name})")
         if not args.keep:

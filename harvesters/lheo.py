@@ -150,6 +150,7 @@ class LheoHarvester(Harvester):
                                  "donner un identifiant stable. Elle est ignorée.")])
             return
         reference = f"formation {numero} ({where})"
+        self._contact_cache: dict[etree._Element, tuple[str | None, str | None]] = {}
         base = self._formation_fields(kids, numero, reference, feed)
         problem = None
         if not base.get("nom"):
@@ -217,7 +218,8 @@ class LheoHarvester(Harvester):
         description = V.paragraphs(V.text(_text(kids, "objectif-formation")),
                                    V.text(_text(kids, "contenu-formation")) or V.text(extras.get("resume-contenu")),
                                    max_length=DESCRIPTION_MAX)
-        href = V.url(kids.get("@href"))  # set by _children from the formation's own attribute
+        formation = kids["@element"]
+        href = V.url(formation.get("href") or formation.get("uri"))
         return {
             "source": self.source,
             "numero_formation": numero,
@@ -243,9 +245,8 @@ class LheoHarvester(Harvester):
             "lien_source": href,
             # Not schema fields: the levels' dates and contacts, resolved per row in _finish().
             "_dates": (_dates(kids), V.lheo_date(extras.get("date-export")) or feed.export_date),
-            "_contacts": [_coordonnees(_inner(kids, "contact-formation")),
-                          _coordonnees(_inner(organisme, "contact-organisme")),
-                          _coordonnees(_inner(organisme, "coordonnees-organisme"))],
+            "_contacts": [_inner(kids, "contact-formation"), _inner(organisme, "contact-organisme"),
+                          _inner(organisme, "coordonnees-organisme")],
         }
 
     # -- action --------------------------------------------------------------------------------
@@ -286,7 +287,7 @@ class LheoHarvester(Harvester):
             "_perimetre": V.code(_text(kids, "code-perimetre-recrutement")),
             "_place": place,
             "_dates": _dates(kids),
-            "_contacts": [_coordonnees(lieu_coordonnees), _coordonnees(_extra_coordonnees(kids, "contact-information"))],
+            "_contacts": [lieu_coordonnees, _extra_coordonnees(kids, "contact-information")],
         }
         if "eligibilite-cpf" in extras:
             fields["eligible_cpf"] = True
@@ -303,8 +304,7 @@ class LheoHarvester(Harvester):
             "date_fin": V.lheo_date(_text(periode, "fin"), end=True),
             "etat_recrutement": _coded(_text(kids, "etat-recrutement"), "lheo-etat-recrutement"),
             "_dates": _dates(kids),
-            "_contacts": [_coordonnees(_inner(kids, "contact-session")),
-                          _coordonnees(_extra_coordonnees(kids, "contact-inscription"))],
+            "_contacts": [_inner(kids, "contact-session"), _extra_coordonnees(kids, "contact-inscription")],
         }
         if action["_place"] is None:  # no place of training: the registration address
             inscription = _first(_children(_first(kids, "adresse-inscription")), "adresse")
@@ -327,9 +327,20 @@ class LheoHarvester(Harvester):
         created = [d for level in levels for d in level[1]]
         row["date_maj"] = max(modified) if modified else max(created) if created else (
             export_date or self.default_date_maj)
+        # Contacts from the deepest level up; each `coordonnees` read once per formation, if needed.
         contacts = row.pop("_contacts") + (action.get("_contacts", []) if action else []) + base["_contacts"]
-        row["telephone"] = next((c["telephone"] for c in contacts if c and c.get("telephone")), None)
-        row["courriel"] = next((c["courriel"] for c in contacts if c and c.get("courriel")), None)
+        telephone = courriel = None
+        for element in contacts:
+            if element is None:
+                continue
+            found = self._contact_cache.get(element)
+            if found is None:
+                found = self._contact_cache[element] = _coordonnees(element)
+            telephone = telephone or found[0]
+            courriel = courriel or found[1]
+            if telephone and courriel:
+                break
+        row["telephone"], row["courriel"] = telephone, courriel
         place = dict(row.pop("_place", None) or {})
         departement = place.pop("_departement", None)
         row.update(place)
@@ -391,17 +402,30 @@ class _Feed:
         self.export_date = export_date
 
 
+_LOCAL_NAMES: dict[Any, str | None] = {}
+
+
+def _local_name(tag: Any) -> str | None:
+    """`{namespace}name` → `name`; None for comments and processing instructions (whose tag is
+    a function). Memoised: a feed uses a few hundred distinct tags."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None and tag not in _LOCAL_NAMES:
+        name = _LOCAL_NAMES[tag] = tag[tag.find("}") + 1:] if isinstance(tag, str) else None
+    return name
+
+
 def _children(element: etree._Element | None) -> dict[str, Any]:
     """Children by local name (namespaces differ between 2.2, 2.3 and EDOF), in order."""
-    found: dict[str, Any] = {}
+    found: dict[str, Any] = {"@element": element}
     if element is None:
         return found
     for child in element:
-        tag = child.tag
-        if isinstance(tag, str):  # comments and processing instructions are not elements
-            found.setdefault(tag[tag.find("}") + 1:], []).append(child)
-    found["@href"] = element.get("href") or element.get("uri")
-    found["@element"] = element
+        name = _LOCAL_NAMES.get(child.tag) or _local_name(child.tag)
+        if name is not None:
+            if name in found:
+                found[name].append(child)
+            else:
+                found[name] = [child]
     return found
 
 
@@ -474,6 +498,8 @@ def _dates(kids: dict) -> tuple[list[date], list[date]]:
     """(modification dates, creation dates) of an element: Intercarif's `datemaj`/`datecrea`
     attributes (AAAAMMJJ) and LHEO 2.3's ISO `horodatage-modification`/`-creation`."""
     element = kids["@element"]
+    if element is None:
+        return [], []
     modified = [d for d in (V.lheo_date(element.get("datemaj")), V.lheo_date(element.get("horodatage-modification"))) if d]
     created = [d for d in (V.lheo_date(element.get("datecrea")), V.lheo_date(element.get("horodatage-creation"))) if d]
     return modified, created
@@ -486,8 +512,8 @@ def _extras(kids: dict) -> dict[str, str]:
     for extras in kids.get("extras", []):
         for extra in extras.iter("{*}extra", "{*}extras"):
             info = extra.get("info") or ""
-            folded = V.fold(info)
-            if "date" in folded and "export" in folded:
+            lowered = info.lower()
+            if "date" in lowered and "export" in lowered:
                 info = "date-export"
             value = extra.text if not len(extra) else None
             if not found.get(info):
@@ -504,14 +530,12 @@ def _extra_coordonnees(kids: dict, info: str) -> etree._Element | None:
     return None
 
 
-def _coordonnees(element: etree._Element | None) -> dict[str, str | None] | None:
-    if element is None:
-        return None
+def _coordonnees(element: etree._Element) -> tuple[str | None, str | None]:
+    """(telephone, courriel) of a `coordonnees`: the first valid fixed or mobile number."""
     kids = _children(element)
     phones = [n.text for kind in ("telfixe", "portable") for holder in kids.get(kind, [])
               for n in _children(holder).get("numtel", [])]
-    return {"telephone": next((p for p in map(V.telephone, phones) if p), None),
-            "courriel": V.email(_text(kids, "courriel"))}
+    return next((p for p in map(V.telephone, phones) if p), None), V.email(_text(kids, "courriel"))
 
 
 def _fees(price: float | None, funders: list[str], conventionnee: bool | None,

@@ -45,12 +45,14 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _LIST_AFTER_PARAGRAPH = re.compile(r"\n\n- ")
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f]+")  # the accents NFKD splits off French letters
+
+
 def fold(value: str) -> str:
     """Lower case without accents, for comparisons ("Non renseigné" → "non renseigne")."""
     if value.isascii():
         return value.lower()
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", value.casefold()))
 
 
 def is_placeholder(value: str) -> bool:
