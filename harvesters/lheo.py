@@ -345,10 +345,12 @@ class LheoHarvester(Harvester):
         departement = place.pop("_departement", None)
         row.update(place)
         row["zone_eligibilite"] = _zone(row.pop("_perimetre", None), row.get("code_insee"), departement)
-        if self.link_template:
-            row["lien_source"] = V.url(self.link_template.format(
-                formation=quote(row["numero_formation"], safe=""), action=quote(row.get("numero_action") or "", safe=""),
-                session=quote(row.get("numero_session") or "", safe="")))
+        if self.link_template:  # plain replacement, not str.format: the template is configuration
+            link = self.link_template
+            for name, value in (("formation", row["numero_formation"]), ("action", row.get("numero_action")),
+                                ("session", row.get("numero_session"))):
+                link = link.replace("{" + name + "}", quote(value or "", safe=""))
+            row["lien_source"] = V.url(link)
         for name in ("date_maj", "date_debut", "date_fin"):
             if row.get(name) is not None:
                 row[name] = row[name].isoformat()
@@ -410,7 +412,9 @@ def _local_name(tag: Any) -> str | None:
     a function). Memoised: a feed uses a few hundred distinct tags."""
     name = _LOCAL_NAMES.get(tag)
     if name is None and tag not in _LOCAL_NAMES:
-        name = _LOCAL_NAMES[tag] = tag[tag.find("}") + 1:] if isinstance(tag, str) else None
+        name = tag[tag.find("}") + 1:] if isinstance(tag, str) else None
+        if len(_LOCAL_NAMES) < 10_000:  # a hostile feed could invent millions of names
+            _LOCAL_NAMES[tag] = name
     return name
 
 

@@ -332,7 +332,7 @@ def postal_code(raw: str | None) -> str | None:
     value = re.sub(r"\s", "", raw or "")
     if re.fullmatch(r"\d{4}", value):  # the leading zero of 01000-09999 lost in a spreadsheet
         value = "0" + value
-    return value if re.fullmatch(r"\d{5}", value) else None
+    return value if re.fullmatch(r"\d{5}", value) and value != "00000" else None
 
 
 def insee_code(raw: str | None, *, postal: str | None, commune: str | None) -> tuple[str | None, str | None]:
@@ -346,7 +346,7 @@ def insee_code(raw: str | None, *, postal: str | None, commune: str | None) -> t
     value = re.sub(r"\s", "", raw or "").upper()
     if re.fullmatch(r"\d{4}", value):
         value = "0" + value
-    if re.fullmatch(r"\d{5}|2[AB]\d{3}", value) is None:
+    if re.fullmatch(r"\d{5}|2[AB]\d{3}", value) is None or value.startswith("00"):
         return None, None
     if re.fullmatch(r"750(?:0[1-9]|1\d|20)", value):
         return "751" + value[3:], "insee-arrondissement"

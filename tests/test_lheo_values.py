@@ -102,6 +102,7 @@ def test_sirets(raw, expected):
     ("2A004", "20000", "Ajaccio", ("2A004", None)),
     ("1053", "01000", "Bourg-en-Bresse", ("01053", None)),
     ("-", None, None, (None, None)),
+    ("00000", "00000", "Inconnue", (None, None)),
 ])
 def test_insee_codes(raw, postal, commune, expected):
     assert V.insee_code(raw, postal=postal, commune=commune) == expected
@@ -109,7 +110,7 @@ def test_insee_codes(raw, postal, commune, expected):
 
 def test_postal_codes_and_declaration_numbers():
     assert V.postal_code("1000") == "01000" and V.postal_code("93 200") == "93200" and V.postal_code("9320") == "09320"
-    assert V.postal_code("ABCDE") is None
+    assert V.postal_code("ABCDE") is None and V.postal_code("00000") is None
     assert V.numero_activite("11930123456") == "11930123456"
     assert V.numero_activite("99999999999") is None and V.numero_activite("123") is None
 
