@@ -201,11 +201,12 @@ def next_due(spec: SourceSpec, last_run_at: datetime | None) -> datetime | None:
     """When the source should run next: None without schedule (or disabled); at once if never run."""
     if not spec.schedule or not spec.enabled:
         return None
+    schedule = parse_schedule(spec.schedule)  # a schedule that does not parse is never silently "due"
     if last_run_at is None:
         return datetime.min.replace(tzinfo=UTC)
     if last_run_at.tzinfo is None:  # SQLite hands back naive datetimes; they are stored as UTC
         last_run_at = last_run_at.replace(tzinfo=UTC)
-    return parse_schedule(spec.schedule).next_after(last_run_at)
+    return schedule.next_after(last_run_at)
 
 
 def is_due(spec: SourceSpec, last_run_at: datetime | None, now: datetime) -> bool:

@@ -459,7 +459,9 @@ def _next_page(graph: Graph, location: str) -> str | None:
 # -- reading datasets ------------------------------------------------------------------------
 
 def extract_datasets(graph: Graph) -> Iterator[Dataset]:
-    for uri in sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str):
+    # Typed datasets, and those a catalog lists without typing them (a common shortcut).
+    found = set(graph.subjects(RDF.type, DCAT.Dataset)) | set(graph.objects(None, DCAT.dataset))
+    for uri in sorted(found, key=str):
         dataset = Dataset(
             uri=str(uri) if isinstance(uri, URIRef) else f"jeu-de-donnees:{_literal(graph, uri, DCTERMS.identifier) or _literal(graph, uri, DCTERMS.title)}",
             key=_literal(graph, uri, DCTERMS.identifier) or _last_segment(uri if isinstance(uri, URIRef) else

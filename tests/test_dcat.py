@@ -296,3 +296,15 @@ def test_corpus_dcat_ap_examples_are_read_and_recorded_as_not_harvestable(settin
     assert summary.counts["read"] == expected and expected in (1, 3)
     assert summary.counts["added"] == 0
     assert reasons(summary) == [("no-distribution", expected)]  # these snippets carry no distribution
+
+
+def test_datasets_listed_by_the_catalog_without_a_type_are_read(tmp_path, settings, engine):
+    path = tmp_path / "catalogue.ttl"
+    path.write_text(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n"
+        "<https://c.exemple.fr/cat> a dcat:Catalog ; dcat:dataset <https://c.exemple.fr/jdd/sans-type> .\n"
+        '<https://c.exemple.fr/jdd/sans-type> dct:title "Services sans type"@fr ; dcat:distribution '
+        f"[ dcat:downloadURL <https://c.exemple.fr/f/s.csv> ; dct:conformsTo <{OUR_SERVICE}> ] .\n",
+        encoding="utf-8")
+    summary = run(path, settings, source="c")
+    assert summary.counts["read"] == 1 and get_source(engine, "c-sans-type").format == "frictionless"

@@ -189,3 +189,15 @@ def test_due_judgement():
     assert not is_due(spec, None, last)
     spec.enabled, spec.schedule = True, None
     assert not is_due(spec, None, last)
+
+
+def test_a_schedule_that_does_not_parse_is_reported_not_fatal(settings, engine, services_file):
+    from catalog.sources import register_source
+
+    register_source(engine, SourceSpec(name="bizarre", format="datainclusion", location=str(services_file),
+                                       schedule="toutes les lunes"))
+    cli("add", "normale", "datainclusion", str(services_file), "--schedule", "hourly")
+    result = CliRunner().invoke(main, ["sources", "run", "--due", "--json"])
+    assert [s["source"] for s in orjson.loads(result.stdout)] == ["normale"]
+    assert "Source « bizarre » ignorée" in result.stderr
+    assert cli("list").exit_code == 0

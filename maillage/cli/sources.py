@@ -180,7 +180,7 @@ def run_command(names, due, dry_run, force, as_json):
     """
     from catalog.clock import utcnow
     from catalog.db import get_engine
-    from catalog.sources import get_source, is_due, list_sources
+    from catalog.sources import get_source, list_sources
     from harvesters.engine import harvest_source, reap_interrupted_jobs
 
     engine = get_engine()
@@ -197,7 +197,7 @@ def run_command(names, due, dry_run, force, as_json):
     if due:
         now = utcnow()
         running = _running_sources(engine)
-        specs = [s for s in specs if s.name not in running and is_due(s, _last_run_at(engine, s.name), now)]
+        specs = [s for s in specs if s.name not in running and _due(s, _last_run_at(engine, s.name), now)]
     summaries: list[dict[str, Any]] = []
     worst = 0
     for spec in specs:
@@ -238,6 +238,16 @@ def _last_run_at(engine, name: str):
                             .order_by(jobs.c.id.desc()).limit(1)).scalar()
 
 
+def _due(spec, last_run_at, now) -> bool:
+    from catalog.sources import is_due
+
+    try:
+        return is_due(spec, last_run_at, now)
+    except ValueError as exc:  # a schedule written elsewhere (API, database) that does not parse
+        click.secho(f"Source « {spec.name} » ignorée : {exc}", fg="red", err=True)
+        return False
+
+
 def _running_sources(engine) -> set[str]:
     from sqlalchemy import select
 
@@ -254,7 +264,10 @@ def _describe(engine, spec) -> dict[str, Any]:
     from harvesters.jobs import list_jobs
 
     last = next(iter(list_jobs(engine, source=spec.name, limit=1)), None)
-    due = next_due(spec, _last_run_at(engine, spec.name))
+    try:
+        due = next_due(spec, _last_run_at(engine, spec.name))
+    except ValueError:
+        due = None  # shown as not scheduled; `sources run --due` says why
     return {
         "name": spec.name, "title": spec.title, "format": spec.format, "location": spec.location,
         "credentials_env": spec.credentials_ref, "schedule": spec.schedule, "grace_days": spec.grace_days,
