@@ -269,3 +269,16 @@ def test_the_declared_encoding_is_used_and_a_wrong_one_fails_cleanly(tmp_path, s
     assert summary.status == "done" and summary.counts["added"] == 3
     assert stored(engine)["plaine-commune--pc-ccas-aub"][1]["nom"] == "CCAS d'Aubervilliers"
     assert stored(engine)["plaine-commune--pc-ml"][1]["adresse"] == "12 rue Gabriel Péri"
+
+
+def test_cli_harvest_frictionless_with_a_mapping_option(settings, engine):
+    from click.testing import CliRunner
+
+    from maillage.cli import main
+
+    result = CliRunner().invoke(main, [
+        "harvest", "frictionless", str(HERE / "mapped" / "annuaire-lyon.csv"),
+        "--option", f"mapping={HERE / 'mapped' / 'correspondance.yml'}", "--source", "lyon", "--json"])
+    assert result.exit_code == 0, result.output
+    body = orjson.loads(result.output)
+    assert (body["source"], body["status"], body["counts"]["added"]) == ("lyon", "done", 3)
