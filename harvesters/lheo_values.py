@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 
 import nh3
 from stdnum.fr import siret as stdnum_siret
@@ -248,6 +249,8 @@ def coordinate(raw: str | None, limit: float) -> float | None:
 
 # -- web, mail, telephone --------------------------------------------------------------------
 
+_NDA = re.compile(r"\w{11}")
+_COMMUNE = re.compile(r"\d{5}|2[AB]\d{3}")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -275,6 +278,8 @@ def email(raw: str | None) -> str | None:
 
 
 _PHONE_NOISE = re.compile(r"[\s.\-/()\u00a0]")
+_FRENCH_PHONE = re.compile(r"0[1-9]\d{8}")
+_E164 = re.compile(r"\+[1-9]\d{7,14}")
 
 
 def telephone(raw: str | None) -> str | None:
@@ -285,11 +290,9 @@ def telephone(raw: str | None) -> str | None:
     digits = _PHONE_NOISE.sub("", value)
     if digits.startswith("00"):
         digits = "+" + digits[2:]
-    if re.fullmatch(r"0[1-9]\d{8}", digits):
+    if _FRENCH_PHONE.fullmatch(digits):
         return "+33" + digits[1:]
-    if re.fullmatch(r"\+33[1-9]\d{8}", digits):
-        return digits
-    if re.fullmatch(r"\+(?:262|269|590|594|596|687|689)\d{6,9}", digits) or re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+    if _E164.fullmatch(digits) and (not digits.startswith("+33") or len(digits) == 12):
         return digits
     return None
 
@@ -306,22 +309,27 @@ def siret(raw: str | None) -> tuple[str | None, str | None]:
     """
     if raw is None:
         return None, None
-    value = re.sub(r"[\s.\-\u00a0]", "", raw)
+    value = "".join(raw.split()).replace(".", "").replace("-", "")
     if not value or is_placeholder(value):
         return None, None
-    if len(value) == 15 and value.startswith("0") and stdnum_siret.is_valid(value[1:]):
+    if len(value) == 15 and value.startswith("0") and _valid_siret(value[1:]):
         return value[1:], "siret-15"
     if len(value) != 14 or not value.isdigit():
         return None, "siret-format"
-    if set(value) == {"0"} or not stdnum_siret.is_valid(value):
+    if not _valid_siret(value):
         return None, "siret-invalide"
     return value, None
 
 
+@lru_cache(maxsize=4096)  # organisations recur across a feed's formations
+def _valid_siret(value: str) -> bool:
+    return value.strip("0") != "" and stdnum_siret.is_valid(value)
+
+
 def numero_activite(raw: str | None) -> str | None:
     """The 11-character declaration number; all-same-digit fillers (`99999999999`) are absent."""
-    value = re.sub(r"\s", "", raw or "")
-    if re.fullmatch(r"\w{11}", value) is None or len(set(value)) == 1:
+    value = "".join((raw or "").split())
+    if _NDA.fullmatch(value) is None or len(set(value)) == 1:
         return None
     return value
 
@@ -329,10 +337,10 @@ def numero_activite(raw: str | None) -> str | None:
 # -- places ----------------------------------------------------------------------------------
 
 def postal_code(raw: str | None) -> str | None:
-    value = re.sub(r"\s", "", raw or "")
-    if re.fullmatch(r"\d{4}", value):  # the leading zero of 01000-09999 lost in a spreadsheet
+    value = "".join((raw or "").split())
+    if len(value) == 4 and value.isdigit():  # the leading zero of 01000-09999 lost in a spreadsheet
         value = "0" + value
-    return value if re.fullmatch(r"\d{5}", value) and value != "00000" else None
+    return value if len(value) == 5 and value.isdigit() and value != "00000" else None
 
 
 def insee_code(raw: str | None, *, postal: str | None, commune: str | None) -> tuple[str | None, str | None]:
@@ -343,10 +351,10 @@ def insee_code(raw: str | None, *, postal: str | None, commune: str | None) -> t
     is recognisable without a table: Paris's 750xx never is a commune code, and for Lyon and
     Marseille the town's name tells the arrondissement from Affoux (69001) or Aix (13001).
     """
-    value = re.sub(r"\s", "", raw or "").upper()
-    if re.fullmatch(r"\d{4}", value):
+    value = "".join((raw or "").split()).upper()
+    if len(value) == 4 and value.isdigit():
         value = "0" + value
-    if re.fullmatch(r"\d{5}|2[AB]\d{3}", value) is None or value.startswith("00"):
+    if _COMMUNE.fullmatch(value) is None or value.startswith("00"):
         return None, None
     if re.fullmatch(r"750(?:0[1-9]|1\d|20)", value):
         return "751" + value[3:], "insee-arrondissement"
