@@ -398,3 +398,25 @@ def test_fees_when_the_trainee_pays_a_part():
         "IDF-2026-0104/IDF-2026-0104-A1/IDF-2026-0104-S1"]
     assert permis["financeurs"] == ["8", "10"] and permis["frais"] == "payant"
     assert "Reste à charge : 50 €" in permis["frais_precisions"]
+
+
+def test_formations_are_freed_as_the_feed_is_read(tmp_path):
+    """Memory does not grow with the feed: once handed over, a formation is emptied and unlinked."""
+    from harvesters.lheo_xml import formations, sniff
+
+    one = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8")
+    head, _, rest = one.partition("<offres>")
+    body, _, tail = rest.partition("</offres>")
+    path = tmp_path / "long.xml"
+    path.write_text(head + "<offres>" + body * 200 + "</offres>" + tail, encoding="utf-8")
+    seen = []
+    previous = None
+    for element in formations(sniff(path, path.name, None)):
+        assert len(element) > 0  # complete when handed over
+        if previous is not None:
+            assert len(previous) == 0 and previous.text is None  # the one before was emptied
+        # Nothing read before stays linked but the emptied previous one (the parser may be ahead).
+        assert len(list(element.itersiblings(preceding=True))) <= 1
+        seen.append(element.get("numero"))
+        previous = element
+    assert len(seen) == 400
