@@ -162,36 +162,44 @@ class LheoHarvester(Harvester):
         seen_actions: set[str] = set()
         for rank, action in enumerate(actions, start=1):
             action_numero = _identifier(action) or f"action-{rank}"
-            action_reference = f"formation {numero}, action {action_numero} (ligne {action.sourceline})"
-            duplicate = action_numero in seen_actions
+            if action_numero in seen_actions and problem is None:
+                yield from self._unmapped_action(action, numero, action_numero, Problem(
+                    "numero_action", "lheo-action-en-double", f"Numéro d'action « {action_numero} » en double "
+                    f"dans la formation {numero} : la seconde action est ignorée."))
+            elif problem is not None:
+                yield from self._unmapped_action(action, numero, action_numero, problem, reference)
+            else:
+                yield from self._action_items(action, numero, action_numero, base, feed)
             seen_actions.add(action_numero)
-            action_kids = _children(action)
-            sessions = action_kids.get("session", [])
-            keys = _session_keys(sessions)
-            if problem is not None or duplicate:
-                why = problem or Problem("numero_action", "lheo-action-en-double",
-                                         f"Numéro d'action « {action_numero} » en double dans la formation {numero} : "
-                                         "la seconde action est ignorée.")
-                for key in keys or [None]:
-                    id_ = _row_id(numero, action_numero, key)
-                    yield Item(KIND, None, action_reference if duplicate else reference, [why],
-                               qualified_id(self.source, id_))
-                continue
-            action_fields = self._action_fields(action_kids, base, action_reference)
-            if not sessions:
-                row = base | action_fields
-                row["numero_action"], row["id"] = action_numero, _row_id(numero, action_numero, None)
-                yield self._item(self._finish(row, base, {}), action_reference)
-                continue
-            for session, key in zip(sessions, keys):
-                session_kids = _children(session)
-                row = base | action_fields | self._session_fields(session, session_kids, action_fields, feed)
-                row["numero_action"], row["numero_session"] = action_numero, key
-                row["id"] = _row_id(numero, action_numero, key)
-                yield self._item(self._finish(row, base, action_fields),
-                                 f"formation {numero}, action {action_numero}, session {key} (ligne {session.sourceline})")
         if problem is not None and not actions:
             yield Item(KIND, None, reference, [problem])
+
+    def _action_items(self, action: etree._Element, numero: str, action_numero: str, base: dict,
+                      feed: _Feed) -> Iterator[Item]:
+        """One item per session of the action (one for the action itself when it has none)."""
+        reference = f"formation {numero}, action {action_numero} (ligne {action.sourceline})"
+        kids = _children(action)
+        sessions = kids.get("session", [])
+        action_fields = self._action_fields(kids, base, reference)
+        if not sessions:
+            row = base | action_fields
+            row["numero_action"], row["id"] = action_numero, _row_id(numero, action_numero, None)
+            yield self._item(self._finish(row, base, {}), reference)
+            return
+        for session, key in zip(sessions, _session_keys(sessions)):
+            row = base | action_fields | self._session_fields(session, _children(session), action_fields, feed)
+            row["numero_action"], row["numero_session"] = action_numero, key
+            row["id"] = _row_id(numero, action_numero, key)
+            yield self._item(self._finish(row, base, action_fields),
+                             f"formation {numero}, action {action_numero}, session {key} (ligne {session.sourceline})")
+
+    def _unmapped_action(self, action: etree._Element, numero: str, action_numero: str, problem: Problem,
+                         reference: str | None = None) -> Iterator[Item]:
+        """The action's sessions reported, each with its catalog id (so it is not archived for a defect)."""
+        reference = reference or f"formation {numero}, action {action_numero} (ligne {action.sourceline})"
+        sessions = _children(action).get("session", [])
+        for key in _session_keys(sessions) or [None]:
+            yield Item(KIND, None, reference, [problem], qualified_id(self.source, _row_id(numero, action_numero, key)))
 
     def _item(self, row: dict[str, Any], reference: str) -> Item:
         if row.get("date_maj") is None:
