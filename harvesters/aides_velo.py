@@ -42,6 +42,7 @@ import yaml
 from catalog.errors import UnusableInput
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
+from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, is_url
@@ -179,7 +180,7 @@ class AidesVeloHarvester(Harvester):
                 problems.append(Problem("zone_eligibilite", "pays-inconnu", f"Pays « {value} » sans code COG connu."))
             return ([code] if code else []), None
         if self._territories is None:
-            self._territories = _territories()
+            self._territories = _territory_lookups(self.territories())
         territories = self._territories
         if kind == "epci":
             siren = territories["epci"].get(_name_key(value))
@@ -300,18 +301,8 @@ def _name_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", fold(name.replace("’", "'"))).strip()
 
 
-def _territories() -> dict[str, dict]:
+def _territory_lookups(t: Territories) -> dict[str, dict]:
     """EPCI name → SIREN and région → départements, from the catalog's territory tables."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from catalog.config import load_settings
-    from catalog.db import get_engine
-    from catalog.territories import get_territories
-
-    try:
-        t = get_territories(get_engine(load_settings()))
-    except SQLAlchemyError:
-        return {"epci": {}, "regions": {}}
     regions: dict[str, list[str]] = {}
     for code, (_, region) in sorted(t.departements.items()):
         regions.setdefault(region, []).append(code)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from catalog.config import Settings
+from catalog.territories import Territories
 from catalog.validation import Problem
 
 
@@ -39,6 +41,24 @@ class Harvester:
         self.location = location
         self.options = options or {}
         self.credentials = credentials
+        # Set by the engine before `items()`: the registered source this run is for, and the
+        # settings of the catalog it writes to.
+        self.source_name: str | None = None
+        self.settings: Settings | None = None
+
+    def territories(self) -> Territories:
+        """The catalog's territory tables (empty when they are not loaded), for mappings that
+        resolve codes or names (EPCI SIREN, région → départements...)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from catalog.config import load_settings
+        from catalog.db import get_engine
+        from catalog.territories import get_territories
+
+        try:
+            return get_territories(get_engine(self.settings or load_settings()))
+        except SQLAlchemyError:
+            return Territories()
 
     def items(self) -> Iterator[Item]:
         raise NotImplementedError

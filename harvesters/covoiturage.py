@@ -84,7 +84,7 @@ class CovoiturageHarvester(Harvester):
             file_date = _date(self.options.get("date_maj")) or modified
         except ValueError as exc:
             raise UnusableInput(f"Option date_maj illisible (« {exc} ») : AAAA-MM-JJ attendu.") from exc
-        epcis = _epci_names()
+        epcis = dict(self.territories().epcis)  # SIREN → name (empty when not loaded)
         for rank, (siren_key, campaign) in enumerate(campaigns, start=1):
             self._done += 1
             yield self._item(rank, siren_key, campaign, file_date, epcis)
@@ -214,20 +214,6 @@ def _campaigns(content: bytes, location: str) -> list[tuple[str | None, Any]]:
         return [(str(key), campaign) for key, campaign in data.items()]
     raise UnusableInput(f"{name} : une liste de campagnes, ou un objet dont les clés sont des SIREN d'AOM, "
                         "est attendu.")
-
-
-def _epci_names() -> dict[str, str]:
-    """EPCI SIREN → name, from the catalog's territory tables (empty when they are not loaded)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from catalog.config import load_settings
-    from catalog.db import get_engine
-    from catalog.territories import get_territories
-
-    try:
-        return dict(get_territories(get_engine(load_settings())).epcis)
-    except SQLAlchemyError:
-        return {}
 
 
 # -- values ----------------------------------------------------------------------------------------

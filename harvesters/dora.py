@@ -342,7 +342,7 @@ class DoraHarvester(Harvester):
     def _departements_of(self, region: str) -> list[str]:
         if self._departements is None:
             self._departements = {}
-            for dep, (_, reg) in _territory_departements().items():
+            for dep, (_, reg) in self.territories().departements.items():
                 self._departements.setdefault(reg, []).append(dep)
         return sorted(self._departements.get(region, []))
 
@@ -567,18 +567,3 @@ def _reseaux(r: dict) -> list[str]:
     if value in known and value not in out:
         out.append(value)
     return out
-
-
-def _territory_departements() -> dict[str, tuple[str, str]]:
-    """Département code → (name, région), from the catalog's territory tables (empty if not loaded)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from catalog.config import load_settings
-    from catalog.db import get_engine
-    from catalog.territories import get_territories
-
-    try:
-        return dict(get_territories(get_engine(load_settings())).departements)
-    except SQLAlchemyError:
-        return {}
-

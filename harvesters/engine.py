@@ -120,6 +120,7 @@ def harvest(
     settings = settings or load_settings()
     engine = get_engine(settings)
     policy = source_policy(engine, source or harvester.default_source, settings)
+    harvester.source_name, harvester.settings = policy.name, settings
     reap_interrupted_jobs(engine)
     job_id = _create_job(engine, harvester, policy.name, dry_run, force)
     run = _Run(engine, harvester, policy, job_id, dry_run=dry_run, force=force, batch_size=batch_size)
