@@ -20,7 +20,8 @@ Mapping, field by field:
   an EPCI its SIREN, a département its code, a région its départements, a CAF or MSA the
   départements it lists, national and European bodies `france`) unless the benefit's own
   geographic conditions (`regions`, `departements`, `communes`, `epcis`) say where, which
-  aides-jeunes checks first (`lib/benefits/compute-javascript.ts`);
+  aides-jeunes checks first (`lib/benefits/compute-javascript.ts`); `codes_postaux` give their
+  communes when the catalog's territory tables are loaded (`maillage territories load`);
 - `conditions_generales` (all must hold) and `profils` (one must hold, each with its own
   conditions) → `conditions` + `conditions_texte` (see `aides_conditions`); the free-text
   `conditions` (unmodelled by the simulator) and `voluntary_conditions` → `conditions_texte`;
@@ -45,7 +46,7 @@ site for `lien_source`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -59,6 +60,7 @@ import schemas
 from catalog.clock import utcnow
 from catalog.errors import UnusableInput
 from catalog.records import qualified_id
+from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
@@ -105,6 +107,7 @@ class AidesJeunesHarvester(Harvester):
         self.site = str(self.options.get("site") or "")
         self.notes = AidNotes()
         self._total: int | None = None
+        self._territories: Territories | None = None
 
     def items(self) -> Iterator[Item]:
         try:
@@ -181,9 +184,17 @@ class AidesJeunesHarvester(Harvester):
             self.notes.reject(reference, reason)
             return Item("aide", None, reference=reference, id_hint=hint, problems=[Problem(None, code, reason)])
         row, eligibility, exact_zone = map_benefit(benefit_id, benefit, institution, source=self.source,
-                                                   date_maj=date_maj, site=self.site or SITE)
+                                                   date_maj=date_maj, site=self.site or SITE,
+                                                   postal_communes=self._postal_communes)
         self.notes.record(eligibility, row, exact_zone=exact_zone)
         return Item("aide", row, reference=reference)
+
+
+    def _postal_communes(self, code_postal: str) -> list[str]:
+        """Communes of a postal code, from the catalog's territory tables (read once, when needed)."""
+        if self._territories is None:
+            self._territories = self.territories()
+        return [c.code for c in self._territories.communes_for_postal_code(code_postal)]
 
 
 class _Unreadable(str):
@@ -211,14 +222,15 @@ def _unusable(benefit_id: str, benefit: Any, institution: Any, include_private: 
 
 
 def map_benefit(benefit_id: str, benefit: dict, institution: dict, *, source: str, date_maj: date,
-                site: str = SITE) -> tuple[dict[str, Any], Eligibility, bool]:
+                site: str = SITE, postal_communes: Callable[[str], list[str]] | None = None,
+                ) -> tuple[dict[str, Any], Eligibility, bool]:
     """The `aide` row of one benefit, its eligibility, and whether its zone is exact."""
     eligibility = Eligibility()
     for condition in as_list(benefit.get("conditions_generales")):
         general_condition(eligibility, condition)
     for profile in as_list(benefit.get("profils")):
         eligibility.profiles.append(profile_of(eligibility, profile))
-    zone, exact = zone_of(eligibility, as_list(benefit.get("conditions_generales")), institution)
+    zone, exact = zone_of(eligibility, as_list(benefit.get("conditions_generales")), institution, postal_communes)
     for text in as_list(benefit.get("conditions")):
         eligibility.source_text(safe_text(text))
     voluntary = [safe_text(t) for t in as_list(benefit.get("voluntary_conditions"))]

@@ -10,6 +10,7 @@ vocabulary (`aides_conditions.Eligibility`) and French, and reads where the bene
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from harvesters import aides_zones as zones
@@ -70,7 +71,7 @@ def general_condition(eligibility: Eligibility, condition: Any) -> None:
         return
     type_ = condition.get("type")
     params = {k: v for k, v in condition.items() if k != "type"}
-    if type_ in GEOGRAPHIC_TYPES or type_ == "attached_to_institution":
+    if type_ in GEOGRAPHIC_TYPES or type_ in ("attached_to_institution", "codes_postaux"):
         return
     if type_ == "age":
         try:
@@ -170,8 +171,12 @@ def profile_of(eligibility: Eligibility, profile: Any) -> Profile:
 
 # -- territory -----------------------------------------------------------------------------------
 
-def zone_of(eligibility: Eligibility, conditions: list, institution: dict) -> tuple[list[str], bool]:
-    """`zone_eligibilite`, and whether it is exact (False when only a wider zone could be said)."""
+def zone_of(eligibility: Eligibility, conditions: list, institution: dict,
+            postal_communes: Callable[[str], list[str]] | None = None) -> tuple[list[str], bool]:
+    """`zone_eligibilite`, and whether it is exact (False when only a wider zone could be said).
+
+    `postal_communes` gives the communes of a postal code (the catalog's territory tables).
+    """
     geographic: dict[str, list] = {}
     for condition in conditions:
         if isinstance(condition, dict) and condition.get("type") in GEOGRAPHIC_TYPES + ("codes_postaux",):
@@ -189,10 +194,13 @@ def zone_of(eligibility: Eligibility, conditions: list, institution: dict) -> tu
                 return zones.dedupe(codes), not bad
     zone = institution_zone(institution)
     if "codes_postaux" in geographic:
-        # No postal code table at harvest time: the institution's territory, which contains them.
-        eligibility.other("codes_postaux", {"values": geographic["codes_postaux"]},
-                          describe("codes_postaux", {"values": geographic["codes_postaux"]}))
-        return zone, False
+        # A postal code may cover part of a commune: the condition stays (in `autres`), and the
+        # zone is the communes it belongs to — or, without postal code tables, the institution's
+        # territory, which contains them.
+        postal = [str(v).strip() for v in geographic["codes_postaux"]]
+        eligibility.other("codes_postaux", {"values": postal}, describe("codes_postaux", {"values": postal}))
+        communes = [c for code in postal for c in (postal_communes(code) if postal_communes else [])]
+        return (zones.dedupe(communes) if communes else zone), False
     if attached and zone:
         eligibility.sentence(f"résider sur le territoire de l’institution ({institution.get('name') or institution.get('label')})")
     return zone, bool(zone)

@@ -25,8 +25,9 @@ not in the COG formalism, is reported with its line and the rest flows. A file t
 this schema (no `id` and `titre` columns), not UTF-8 (the option `encoding` says otherwise) or
 malformed is refused as a whole.
 
-Options: `source` (default `dispositif-aide`: name the producer, e.g. `ademe`, when registering
-its file), `encoding`, `format` (`csv`/`json`, else told by the file).
+Options: `source` (the producer, e.g. `ademe`; by default the name the source is registered
+under, `dispositif-aide` for a bare `maillage harvest dispositif-aide FILE`), `encoding`,
+`format` (`csv`/`json`, else told by the file).
 """
 
 from __future__ import annotations
@@ -80,13 +81,14 @@ class DispositifAideHarvester(Harvester):
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
-        self.source = str(self.options.get("source") or self.default_source)
         self.notes = AidNotes()
 
     def progress_done(self) -> int | None:
         return self.notes.found
 
     def items(self) -> Iterator[Item]:
+        # The producer: the `source` option, else the name the file's source is registered under.
+        self.source = str(self.options.get("source") or self.source_name or self.default_source)
         path, downloaded = _local_path(self.location)
         try:
             resources = _package_resources(path)

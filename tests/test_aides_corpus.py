@@ -44,7 +44,7 @@ def test_every_aides_jeunes_benefit_is_harvested_or_reported(settings, engine):
     assert dict(notes.outside_schema) == {
         "profils": 26, "autres:formation_sanitaire_social": 24, "autres:regime_securite_sociale": 13,
         "autres:difficultes_acces_ou_frais_logement": 6, "autres:agence_travail_temporaire": 2,
-        "autres:codes_postaux": 2, "autres:statut_occupation_logement": 1, "autres:quotient_familial": 1,
+        "autres:codes_postaux": 1, "autres:statut_occupation_logement": 1, "autres:quotient_familial": 1,
     }
     again = harvest(AidesJeunesHarvester(str(root), options={"date_maj": "2026-08-19"}), settings=settings)
     assert again.counts["unchanged"] == 489 and again.counts["added"] == again.counts["updated"] == 0

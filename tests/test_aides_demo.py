@@ -35,7 +35,7 @@ def test_each_format_has_its_cli_name_and_text_options(settings, monkeypatch):
     jeunes = invoke("harvest", "aides-jeunes", FIXTURES / "aides" / "aides-jeunes", "--option", "include_private=oui",
                     "--option", "date_maj=2025-03-01", "--dry-run", "--json")
     summary = json.loads(jeunes.output)
-    assert summary["format"] == "aides-jeunes" and summary["counts"]["added"] == 7  # the private one too
+    assert summary["format"] == "aides-jeunes" and summary["counts"]["added"] == 8  # the private one too
     refused = invoke("harvest", "aides-jeunes", FIXTURES / "aides" / "aides-jeunes", "--option",
                      "include_private=peut-être", "--json")
     assert refused.exit_code == 1 and "oui/non" in json.loads(refused.output)["message"]

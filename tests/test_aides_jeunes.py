@@ -45,8 +45,8 @@ def test_yaml_directory_harvests_every_readable_benefit_and_reports_the_others(s
     harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY})
     summary = harvest(harvester, settings=settings)
     assert summary.status == "done-with-errors", summary.message
-    assert summary.counts["read"] == 12
-    assert summary.counts["added"] == 6 and summary.counts["invalid"] == 6
+    assert summary.counts["read"] == 13
+    assert summary.counts["added"] == 7 and summary.counts["invalid"] == 6
     reported = {example for group in summary.groups for example in group.examples}
     for name in ("aide-masquee", "aide-institution-inconnue", "aide-institution-cassee", "aide-yaml-casse",
                  "aide-alias", "aide-objet-python"):
@@ -60,9 +60,9 @@ def test_yaml_directory_harvests_every_readable_benefit_and_reports_the_others(s
     assert "python/object" in lines["data/benefits/javascript/aide-objet-python.yml"]  # refused, never built
     assert set(records(engine)) == {f"aides-jeunes--{n}" for n in (
         "montreuil-bourse-permis", "region-idf-aide-merite", "caf-93-aide-bafa", "lyon-tarification-solidaire",
-        "etat-discover", "rsa-jeunes-actifs")}
+        "etat-discover", "rsa-jeunes-actifs", "caf-93-permanence-saint-denis")}
     again = harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
-    assert again.counts["unchanged"] == 6 and again.counts["added"] == again.counts["updated"] == 0
+    assert again.counts["unchanged"] == 7 and again.counts["added"] == again.counts["updated"] == 0
 
 
 def test_a_commune_benefit_keeps_its_conditions_as_data_and_as_french(settings, engine):
@@ -115,7 +115,8 @@ def test_conditions_without_a_schema_key_are_kept_in_text_and_counted():
     notes = harvester.notes
     assert notes.unknown_types == {"nouvelle_condition_inconnue": 1, "parent:enfants_eligibles": 1}
     assert notes.outside_schema["autres:regime_securite_sociale"] == 1 and notes.outside_schema["profils"] == 2
-    assert (notes.found, notes.mapped, len(notes.rejected)) == (12, 6, 6)
+    assert (notes.found, notes.mapped, len(notes.rejected)) == (13, 7, 6)
+    assert notes.outside_schema["autres:codes_postaux"] == 1
     assert "Types de condition inconnus" in notes.summary()
 
 
@@ -125,6 +126,27 @@ def test_openfisca_benefits_keep_their_text_conditions_and_lose_their_scripts():
     assert rsa["description"] == "Le RSA assure un revenu minimum.\n\n- versé chaque mois\n- selon les ressources du foyer"
     assert "conditions" not in rsa and rsa["zone_eligibilite"] == ["france"]
     assert rsa["conditions_texte"].count("\n") == 1
+
+
+def test_postal_codes_give_their_communes_when_the_territory_tables_are_loaded(settings, engine):
+    from catalog.territories import clear_cache
+    from catalog.territories.loader import find_files, load_files
+
+    def permanence() -> dict:
+        harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY})
+        harvester.settings = settings
+        return next(i.row for i in harvester.items() if i.row and i.row["id"] == "caf-93-permanence-saint-denis")
+
+    # Without the tables, the CAF's département, which contains them; the condition stays in the text.
+    before = permanence()
+    assert before["zone_eligibilite"] == ["93"]
+    assert "Résider dans une commune de code postal 93200, 93210." in before["conditions_texte"]
+    load_files(engine, find_files(FIXTURES / "territories"))
+    clear_cache()
+    try:
+        assert permanence()["zone_eligibilite"] == ["93066"]  # both codes are Saint-Denis's
+    finally:
+        clear_cache()
 
 
 def test_an_equals_operator_written_bare_is_read_as_js_yaml_reads_it(tmp_path):
@@ -137,7 +159,7 @@ def test_an_equals_operator_written_bare_is_read_as_js_yaml_reads_it(tmp_path):
 def test_private_benefits_are_harvested_on_request():
     harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY, "include_private": True})
     ids = {item.row["id"] for item in harvester.items() if item.row}
-    assert "aide-masquee" in ids and len(ids) == 7
+    assert "aide-masquee" in ids and len(ids) == 8
 
 
 def test_without_a_date_option_the_file_date_is_used(tmp_path):

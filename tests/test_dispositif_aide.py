@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -24,8 +25,8 @@ def aides(engine) -> dict[str, dict]:
 
 def run(name: str, settings, **options):
     # Each file is its own harvest source (a run speaks for its source's records only).
-    return harvest(DispositifAideHarvester(str(FILES / name), options=options), source=f"test-{name}",
-                   settings=settings)
+    return harvest(DispositifAideHarvester(str(FILES / name), options=options),
+                   source=f"test-{Path(name).stem}", settings=settings)
 
 
 def test_the_format_is_registered():
@@ -88,7 +89,8 @@ def test_json_files_and_data_packages_are_read_too(settings, engine):
     summary = run("paquet/datapackage.json", settings, source="mel")
     assert summary.status == "done" and summary.counts["added"] == 1
     records = aides(engine)
-    assert records["dispositif-aide--d1111111-1111-4111-8111-111111111111"]["zone_eligibilite"] == ["200046977"]
+    # Without a `source` option, the producer is the source the file is registered under.
+    assert records["test-dispositifs--d1111111-1111-4111-8111-111111111111"]["zone_eligibilite"] == ["200046977"]
     prime = records["mel--e1111111-1111-4111-8111-111111111111"]
     assert "Compter au plus 10 salarié(s)." in prime["conditions_texte"]
     assert "microentreprise, PME" in prime["conditions_texte"]
