@@ -36,7 +36,7 @@ from catalog.search import (
 )
 from catalog.search.analysis import analyze
 from catalog.search.geo import EARTH_RADIUS_KM, cell_tokens, covering_cells
-from catalog.search.plan import NO_ZONE, Plan, make_plan
+from catalog.search.plan import Plan, make_plan
 
 SCHEMA_VERSION = "1"
 # bm25 weights per FTS column: the name counts most; tags never score.
@@ -63,7 +63,6 @@ def document_tags(doc: SearchDocument) -> list[str]:
     tags += [tag("fr", v) for v in doc.frais]
     tags += [tag("ma", v) for v in doc.modes_accueil]
     tags += [tag("ty", v) for v in doc.types]
-    tags += [tag("zo", v) for v in doc.zone_eligibilite] or [tag("zo", NO_ZONE)]
     for prefix, value in (("co", doc.code_commune), ("ep", doc.code_epci),
                           ("dp", doc.code_departement), ("rg", doc.code_region)):
         if value:
@@ -73,6 +72,11 @@ def document_tags(doc: SearchDocument) -> list[str]:
     elif doc.zoned:
         tags.append(ZONED)
     return tags
+
+
+def zones_text(zones: list[str]) -> str:
+    """Zone codes as "|93|11|" ("" when unrestricted), for a cheap per-row check in SQL."""
+    return "|" + "|".join(zones) + "|" if zones else ""
 
 
 def _quote(token: str) -> str:
@@ -110,9 +114,6 @@ def match_expression(plan: Plan) -> str | None:
     for prefix, value in (("ep", q.code_epci), ("dp", q.code_departement), ("rg", q.code_region)):
         if value:
             filters.append(_quote(tag(prefix, value.strip())))
-    if plan.eligible_zones is not None:
-        zones = sorted(plan.eligible_zones) + [NO_ZONE]
-        filters.append(_any(_quote(tag("zo", z)) for z in zones))
     # Kept whatever the distance: remote records, and (for a commune) zone-only records.
     placed = [_quote(tag("ma", "a-distance"))]
     if plan.eligible_zones is not None:
@@ -195,7 +196,7 @@ class SqliteBackend:
         c.execute(f"""CREATE TABLE IF NOT EXISTS doc_{g}(
             docid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
             id TEXT NOT NULL, source TEXT, nom TEXT, lat REAL, lon REAL,
-            remote INTEGER NOT NULL, zoned INTEGER NOT NULL, score REAL, groupe TEXT NOT NULL, facets TEXT NOT NULL)""")
+            remote INTEGER NOT NULL, zoned INTEGER NOT NULL, zones TEXT NOT NULL, score REAL, groupe TEXT NOT NULL, facets TEXT NOT NULL)""")
         c.execute(f"""CREATE TABLE IF NOT EXISTS content_{g}(
             docid INTEGER PRIMARY KEY, a_nom TEXT, a_body TEXT, a_tags TEXT, data TEXT)""")
         c.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS fts_{g} USING fts5(
@@ -232,7 +233,8 @@ class SqliteBackend:
         facets = [f"{name}{FACET_SEP}{v}" for name, values in doc.facet_values().items()
                   for v in values]
         meta = (doc.key, doc.kind, doc.id, doc.source, doc.nom, doc.latitude, doc.longitude,
-                int(doc.remote), int(doc.zoned), doc.score_qualite, doc.groupe_doublons or doc.key,
+                int(doc.remote), int(doc.zoned), zones_text(doc.zone_eligibilite),
+                doc.score_qualite, doc.groupe_doublons or doc.key,
                 json.dumps(facets, ensure_ascii=False))
         content = (" ".join(analyze(doc.nom)), " ".join(analyze(doc.text)),
                    " ".join(document_tags(doc)),
@@ -247,8 +249,8 @@ class SqliteBackend:
             if replace:
                 self._remove(g, doc.key)
             cur = c.execute(
-                f"INSERT INTO doc_{g}(key, kind, id, source, nom, lat, lon, remote, zoned, score,"
-                " groupe, facets) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", meta)
+                f"INSERT INTO doc_{g}(key, kind, id, source, nom, lat, lon, remote, zoned, zones,"
+                " score, groupe, facets) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", meta)
             docid = cur.lastrowid
             c.execute(f"INSERT INTO content_{g}(docid, a_nom, a_body, a_tags, data) "
                       "VALUES (?,?,?,?,?)", (docid, *content))
@@ -366,13 +368,23 @@ class SqliteBackend:
             where.append(f"(d.remote = 1 OR {zoned}{dist} <= :radius)")
         else:
             dist = "NULL"
+        if plan.eligible_zones is not None:
+            # Eligibility is checked on the rows the FTS cut left: its zone lists would be long
+            # OR branches there (most records are unrestricted or national).
+            checks = ["d.zones = ''"]
+            for i, zone in enumerate(sorted(plan.eligible_zones)):
+                params[f"z{i}"] = f"|{zone}|"
+                checks.append(f"instr(d.zones, :z{i}) > 0")
+            where.append("(" + " OR ".join(checks) + ")")
         if q.score_qualite_minimum is not None:
             where.append("d.score >= :smin")
             params["smin"] = float(q.score_qualite_minimum)
         rank = "NULL" if plan.has_text else "0.0"  # scored below, on the text alone
         if match:
             params["match"] = match
-            source = f"fts_{g} JOIN doc_{g} d ON d.docid = fts_{g}.rowid"
+            # CROSS JOIN pins FTS5 as the outer loop: the planner may otherwise probe the FTS
+            # table once per document row, re-opening every term's doclist each time.
+            source = f"fts_{g} CROSS JOIN doc_{g} d ON d.docid = fts_{g}.rowid"
             where.insert(0, f"fts_{g} MATCH :match")
         else:
             source = f"doc_{g} d"
@@ -382,10 +394,16 @@ class SqliteBackend:
             sql += " WHERE " + " AND ".join(where)
         c.execute(sql, params)
         if plan.has_text:
-            c.execute(f"""UPDATE temp.hits SET rank = r.rank FROM (
-                SELECT rowid AS docid, {BM25.format(g=g)} AS rank FROM ftx_{g}
-                WHERE ftx_{g} MATCH :text AND rowid IN (SELECT docid FROM temp.hits)) r
-                WHERE r.docid = hits.docid""", {"text": text_expression(plan)})
+            # Scores land in their own keyed table first: an UPDATE ... FROM a virtual-table
+            # subquery may rescan the subquery for every row.
+            c.execute("CREATE TEMP TABLE IF NOT EXISTS ranks(docid INTEGER PRIMARY KEY, rank REAL)")
+            c.execute("DELETE FROM temp.ranks")
+            c.execute(f"""INSERT INTO temp.ranks(docid, rank)
+                SELECT h.docid, {BM25.format(g=g)} FROM ftx_{g}
+                CROSS JOIN temp.hits h ON h.docid = ftx_{g}.rowid WHERE ftx_{g} MATCH :text""",
+                      {"text": text_expression(plan)})
+            c.execute("UPDATE temp.hits SET rank = (SELECT r.rank FROM temp.ranks r "
+                      "WHERE r.docid = hits.docid)")
             c.execute("DELETE FROM temp.hits WHERE rank IS NULL")  # a phrase did not hold
         if q.exclure_doublons:
             # Keep the best record of each duplicate group (quality, then key) among the hits.
