@@ -157,8 +157,11 @@ def search_body(plan: Plan) -> dict[str, Any]:
     boolean: dict[str, Any] = {"filter": filters(plan)}
     if plan.has_text:
         boolean["must"] = [{"match": {"all": {"query": q.text, "operator": "and"}}}]
-        boolean["should"] = [{"match": {"nom": {"query": q.text, "boost": NAME_BOOST}}},
-                             {"match": {"text": {"query": q.text}}}]
+        # Scoring clauses use the index analyzer (no synonyms): the words actually typed weigh
+        # more than their synonyms, as in the embedded backend.
+        boolean["should"] = [
+            {"match": {"nom": {"query": q.text, "boost": 2 * NAME_BOOST, "analyzer": "fr_index"}}},
+            {"match": {"text": {"query": q.text, "boost": 2.0, "analyzer": "fr_index"}}}]
     body: dict[str, Any] = {
         "query": {"bool": boolean},
         "sort": sort_clause(plan),

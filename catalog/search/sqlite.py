@@ -21,6 +21,7 @@ import json
 import re
 import sqlite3
 import threading
+from dataclasses import replace
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
@@ -35,12 +36,14 @@ from catalog.search import (
     encode_cursor,
 )
 from catalog.search.analysis import analyze
+from catalog.search.typos import correct_typos
 from catalog.search.geo import EARTH_RADIUS_KM, cell_tokens, covering_cells
 from catalog.search.plan import Plan, make_plan
 
 SCHEMA_VERSION = "1"
 # bm25 weights per FTS column: the name counts most; tags never score.
 BM25 = "bm25(ftx_{g}, 4.0, 1.0)"
+EXACT_WEIGHT = 2.0  # how much more the typed words count than their synonyms
 _SLUG = re.compile(r"[a-z0-9-]+")
 FACET_SEP = "\x1f"
 NO_DISTANCE = 1e18  # sorts records without a distance last
@@ -338,16 +341,33 @@ class SqliteBackend:
 
     # -- searching ------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
-        plan = make_plan(query, self._territories_view())
+        make_plan(query, self._territories_view())  # validates before touching the index
         g = self._generation()
         if g is None:
             return SearchResult(hits=[], total=0, facets={f: {} for f in query.facets})
         c = self.conn
         c.execute("BEGIN")  # one snapshot for the whole search, even if a writer commits
         try:
-            return self._search(g, plan)
+            if query.text:
+                query = replace(query, text=correct_typos(query.text, self._known_terms(g)))
+            return self._search(g, make_plan(query, self._territories_view()))
         finally:
             c.execute("COMMIT")
+
+    def _known_terms(self, g: int):
+        self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab_{g} "
+                          f"USING fts5vocab(main, ftx_{g}, row)")
+
+        def known(terms: list[str]) -> dict[str, int]:
+            found: dict[str, int] = {}
+            for i in range(0, len(terms), 500):
+                chunk = terms[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(self.conn.execute(
+                    f"SELECT term, doc FROM temp.vocab_{g} WHERE term IN ({marks})", chunk))
+            return found
+
+        return known
 
     def _search(self, g: int, plan: Plan) -> SearchResult:
         q = plan.query
@@ -404,6 +424,17 @@ class SqliteBackend:
                       {"text": text_expression(plan)})
             c.execute("UPDATE temp.hits SET rank = (SELECT r.rank FROM temp.ranks r "
                       "WHERE r.docid = hits.docid)")
+            exact = " AND ".join(_quote(t) for t in analyze(q.text))
+            if exact and exact != text_expression(plan):
+                # Synonyms widen the net; the words actually typed weigh extra, so "code de la
+                # route" ranks the code course above the permis ones it also finds.
+                c.execute("DELETE FROM temp.ranks")
+                c.execute(f"""INSERT INTO temp.ranks(docid, rank)
+                    SELECT h.docid, {BM25.format(g=g)} FROM ftx_{g}
+                    CROSS JOIN temp.hits h ON h.docid = ftx_{g}.rowid
+                    WHERE ftx_{g} MATCH :text""", {"text": exact})
+                c.execute(f"UPDATE temp.hits SET rank = rank + {EXACT_WEIGHT} * (SELECT r.rank FROM temp.ranks r "
+                          "WHERE r.docid = hits.docid) WHERE docid IN (SELECT docid FROM temp.ranks)")
             c.execute("DELETE FROM temp.hits WHERE rank IS NULL")  # a phrase did not hold
         if q.exclure_doublons:
             # Keep the best record of each duplicate group (quality, then key) among the hits.
