@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from catalog.db import reserve_sequence
@@ -61,7 +61,6 @@ class _Existing:
     content_hash: str
     status: str
     version: int
-    data: str
     missing_since: datetime | None
 
 
@@ -82,6 +81,9 @@ class RecordWriter:
         self.author = author
         self.now = now
         self.job_id = job_id
+        # `now` as the driver stores it (the column type's own conversion, done once per writer).
+        to_driver = RECORDS.c.updated_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        self._now = to_driver(now) if to_driver else now
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -131,7 +133,6 @@ class RecordWriter:
                     RECORDS.c.content_hash,
                     RECORDS.c.status,
                     RECORDS.c.version,
-                    RECORDS.c.data,
                     RECORDS.c.missing_since,
                 ).where(RECORDS.c.kind == kind, RECORDS.c.id.in_(ids))
             )
@@ -146,32 +147,38 @@ class RecordWriter:
                 "kind": c.kind,
                 "id": c.id,
                 "harvest_source": self.harvest_source,
-                "created_at": self.now,
+                "created_at": self._now,
             })
-            revisions.append(self._revision_row(c.kind, c.id, 1, "created", field_changes(None, c.data)))
-        self.conn.execute(insert(RECORDS), rows)
-        self.conn.execute(insert(REVISIONS), revisions)
+            # A creation's changes are every field, from nothing: no need to diff.
+            changes = orjson.dumps({k: [None, v] for k, v in c.data.items()}, option=orjson.OPT_SORT_KEYS)
+            revisions.append(self._revision_row(c.kind, c.id, 1, "created", changes))
+        self._executemany(_insert_sql(self.conn, RECORDS, rows[0]), rows)
+        self._executemany(_insert_sql(self.conn, REVISIONS, revisions[0]), revisions)
 
     def _update(self, updates: list[tuple[Candidate, _Existing, str]], sequence) -> None:
+        previous = self._load_data([(c.kind, c.id) for c, _, _ in updates])
         rows, revisions = [], []
         for c, current, status in updates:
             version = current.version + 1
-            rows.append(self._record_row(c, version=version, seq=next(sequence)) | {
-                "b_kind": c.kind,
-                "b_id": c.id,
-            })
-            changes = field_changes(orjson.loads(current.data), c.data)
+            rows.append(self._record_row(c, version=version, seq=next(sequence)) | {"b_kind": c.kind, "b_id": c.id})
+            changes = orjson.dumps(field_changes(previous[(c.kind, c.id)], c.data))
             action = "restored" if status == RESTORED else "updated"
             revisions.append(self._revision_row(c.kind, c.id, version, action, changes))
-        # Executemany UPDATE: the SET clause is every column key of the rows; the b_* keys bind
-        # the WHERE clause (SQLAlchemy reserves column names for SET).
-        self.conn.execute(
-            update(RECORDS).where(
-                and_(RECORDS.c.kind == bindparam("b_kind"), RECORDS.c.id == bindparam("b_id"))
-            ),
-            rows,
-        )
-        self.conn.execute(insert(REVISIONS), revisions)
+        self._executemany(_update_sql(self.conn, RECORDS, rows[0]), rows)
+        self._executemany(_insert_sql(self.conn, REVISIONS, revisions[0]), revisions)
+
+    def _load_data(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        found = {}
+        for kind in {k for k, _ in keys}:
+            ids = [i for k, i in keys if k == kind]
+            rows = self.conn.execute(select(RECORDS.c.id, RECORDS.c.data).where(RECORDS.c.kind == kind, RECORDS.c.id.in_(ids)))
+            found.update({(kind, row.id): orjson.loads(row.data) for row in rows})
+        return found
+
+    def _executemany(self, sql: str, rows: list[dict]) -> None:
+        # Straight to the driver: SQLAlchemy's per-row parameter processing costs more than the
+        # insert itself at harvest volumes. Values are already in their database form.
+        self.conn.exec_driver_sql(sql, rows)
 
     def _record_row(self, c: Candidate, *, version: int, seq: int) -> dict[str, Any]:
         return {
@@ -182,15 +189,15 @@ class RecordWriter:
             "version": version,
             "seq": seq,
             "job_id": self.job_id,
-            "fetched_at": self.now,
+            "fetched_at": self._now,
             "lien_source": c.data.get("lien_source"),
             "date_maj": c.data.get("date_maj"),
-            "updated_at": self.now,
+            "updated_at": self._now,
             "missing_since": None,
             "archived_at": None,
         }
 
-    def _revision_row(self, kind: str, id_: str, version: int, action: str, changes: dict) -> dict:
+    def _revision_row(self, kind: str, id_: str, version: int, action: str, changes: bytes) -> dict:
         return {
             "kind": kind,
             "record_id": id_,
@@ -198,8 +205,8 @@ class RecordWriter:
             "action": action,
             "author": self.author,
             "job_id": self.job_id,
-            "at": self.now,
-            "changes": orjson.dumps(changes).decode(),
+            "at": self._now,
+            "changes": changes.decode(),
         }
 
     def _clear_missing(self, c: Candidate) -> None:
@@ -229,18 +236,32 @@ class RecordWriter:
                 RECORDS.c.kind == kind, RECORDS.c.id.in_(ids), RECORDS.c.status == RECORD_ACTIVE
             )
         ).all()
+        if not rows:
+            return
         sequence = iter(reserve_sequence(self.conn, len(rows)))
-        self.conn.execute(
-            update(RECORDS)
-            .where(and_(RECORDS.c.kind == kind, RECORDS.c.id == bindparam("b_id")))
-            .values(status=RECORD_ARCHIVED, archived_at=self.now, updated_at=self.now, job_id=self.job_id),
-            [{"b_id": r.id, "version": r.version + 1, "seq": next(sequence)} for r in rows],
-        )
-        self.conn.execute(
-            insert(REVISIONS),
-            [
-                self._revision_row(kind, r.id, r.version + 1, "archived", {"status": [RECORD_ACTIVE, RECORD_ARCHIVED]})
-                for r in rows
-            ],
-        )
+        updates = [
+            {"status": RECORD_ARCHIVED, "archived_at": self._now, "updated_at": self._now, "job_id": self.job_id,
+             "version": r.version + 1, "seq": next(sequence), "b_kind": kind, "b_id": r.id}
+            for r in rows
+        ]
+        revisions = [self._revision_row(kind, r.id, r.version + 1, "archived", _ARCHIVED_CHANGE) for r in rows]
+        self._executemany(_update_sql(self.conn, RECORDS, updates[0]), updates)
+        self._executemany(_insert_sql(self.conn, REVISIONS, revisions[0]), revisions)
 
+
+_ARCHIVED_CHANGE = orjson.dumps({"status": [RECORD_ACTIVE, RECORD_ARCHIVED]})
+
+
+def _mark(conn: Connection, name: str) -> str:
+    """A named parameter in the driver's own style (sqlite3 `:name`, psycopg `%(name)s`)."""
+    return f":{name}" if conn.dialect.paramstyle in ("qmark", "named") else f"%({name})s"
+
+
+def _insert_sql(conn: Connection, table, row: dict) -> str:
+    values = ", ".join(_mark(conn, name) for name in row)
+    return f"INSERT INTO {table.name} ({', '.join(row)}) VALUES ({values})"
+
+
+def _update_sql(conn: Connection, table, row: dict) -> str:
+    assignments = ", ".join(f"{name} = {_mark(conn, name)}" for name in row if not name.startswith("b_"))
+    return f"UPDATE {table.name} SET {assignments} WHERE kind = {_mark(conn, 'b_kind')} AND id = {_mark(conn, 'b_id')}"

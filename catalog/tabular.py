@@ -9,7 +9,6 @@ Anything that makes the file unreadable raises `UnusableInput` with a French exp
 
 from __future__ import annotations
 
-import codecs
 import csv
 import sys
 from collections.abc import Iterator
@@ -78,35 +77,23 @@ def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8")
         raise UnusableInput(f"Format inconnu « {fmt} » (formats lus : {', '.join(FORMATS)}).")
 
 
-def _utf8_lines(path: Path, encoding: str) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line_no = 1
-    with open(path, "rb") as f:
-        pending = ""
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            try:
-                text = decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                raise UnusableInput(
-                    f"{path.name} n'est pas encodé en {encoding.upper()} (octet invalide vers la ligne "
-                    f"{line_no + pending.count(chr(10))}). Réencodez le fichier en UTF-8 ou "
-                    "indiquez son encodage."
-                ) from exc
-            text = pending + text
-            lines = text.split("\n")
-            pending = lines.pop()
-            for line in lines:
-                line_no += 1
-                yield line + "\n"
-        pending += decoder.decode(b"", final=True)
-        if pending:
-            yield pending
+def _text_lines(path: Path, encoding: str) -> Iterator[str]:
+    """Decoded lines; a byte that is not `encoding` is a French error naming the line."""
+    with open(path, encoding=encoding, errors="strict", newline="") as f:
+        line_no = 0
+        try:
+            for line_no, line in enumerate(f, start=1):  # noqa: B007 - read in the except clause
+                yield line
+        except UnicodeDecodeError as exc:
+            raise UnusableInput(
+                f"{path.name} n'est pas encodé en {encoding.upper()} (octet invalide vers la ligne "
+                f"{line_no + 1}). Réencodez le fichier en UTF-8 ou indiquez son encodage."
+            ) from exc
 
 
 def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
-    lines = _utf8_lines(path, encoding)
-    first = next(lines, "")
-    first = first.lstrip("\ufeff")
+    lines = _text_lines(path, encoding)
+    first = next(lines, "").lstrip("\ufeff")
     delimiter = max((",", ";", "\t", "|"), key=first.count)
     reader = csv.reader(_chain([first], lines), delimiter=delimiter, strict=True)
     try:
@@ -174,7 +161,7 @@ def _items_prefix(head: bytes) -> str:
 
 def _iter_ndjson(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
     position = 0
-    for line in _utf8_lines(path, encoding):
+    for line in _text_lines(path, encoding):
         line = line.strip()
         if not line:
             continue

@@ -372,20 +372,18 @@ def _already_seen(conn: Connection, keys) -> set[tuple[str, str]]:
     by_kind: dict[str, list[str]] = {}
     for kind, id_ in keys:
         by_kind.setdefault(kind, []).append(id_)
+    mark = "?" if conn.dialect.paramstyle in ("qmark", "named") else "%s"
     for kind, ids in by_kind.items():
         for chunk in _chunks(ids, 900):
-            params = {f"i{n}": v for n, v in enumerate(chunk)}
-            placeholders = ", ".join(f":i{n}" for n in range(len(chunk)))
-            rows = conn.execute(text(f"SELECT id FROM harvest_seen WHERE kind = :kind AND id IN ({placeholders})"),
-                                {"kind": kind, **params})
-            found.update((kind, r[0]) for r in rows)
+            sql = f"SELECT id FROM harvest_seen WHERE kind = {mark} AND id IN ({', '.join([mark] * len(chunk))})"
+            found.update((kind, row[0]) for row in conn.exec_driver_sql(sql, (kind, *chunk)))
     return found
 
 
 def _remember_seen(conn: Connection, keys: list[tuple[str, str]]) -> None:
     if keys:
-        conn.execute(text("INSERT INTO harvest_seen (kind, id) VALUES (:kind, :id)"),
-                     [{"kind": kind, "id": id_} for kind, id_ in keys])
+        mark = "?" if conn.dialect.paramstyle in ("qmark", "named") else "%s"
+        conn.exec_driver_sql(f"INSERT INTO harvest_seen (kind, id) VALUES ({mark}, {mark})", keys)
 
 
 def _count_active(conn: Connection, source: str, kind: str) -> int:
