@@ -1,0 +1,73 @@
+"""`maillage search` and `maillage index`: flags mirror the query model; French output or JSON."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from catalog.search import SearchQuery, get_backend, rebuild_index, sync_index
+from maillage.cli.index import command as index_command
+from maillage.cli.search import command as search_command
+from tests.test_search_support import corpus, load_territories, write_records
+
+
+def setup(engine) -> None:
+    load_territories(engine)
+    write_records(engine, corpus())
+
+
+def test_index_rebuild_then_search_in_french(settings, engine):
+    setup(engine)
+    runner = CliRunner()
+    result = runner.invoke(index_command, ["rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "50 fiches indexées (sqlite)" in result.output
+    out = runner.invoke(search_command, ["permis", "--code-commune", "93066", "--facet", "kinds"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0] == "4 résultats"
+    assert "Aide au financement du permis de conduire [service] 93200 Saint-Denis — 0.3 km" in lines[1]
+    assert "à distance" in out.output  # the remote course says so
+    assert "kinds : service (3), aide (1)" in out.output
+
+
+def test_json_output_and_filters(settings, engine):
+    setup(engine)
+    sync_index(settings, engine)
+    runner = CliRunner()
+    out = runner.invoke(search_command, ["--code-commune", "93066", "--kind", "formation",
+                                         "--thematique", "se-former", "--json", "--size", "1"])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output)
+    assert payload["total"] == 3  # CACES, aide-soignant (région), développeur web (remote)
+    assert payload["hits"][0]["id"] == "carif--caces" and payload["next"]
+    nxt = runner.invoke(search_command, ["--code-commune", "93066", "--kind", "formation",
+                                         "--thematique", "se-former", "--json", "--size", "1",
+                                         "--after", payload["next"]])
+    assert json.loads(nxt.output)["hits"][0]["id"] == "carif--aide-soignant"
+
+
+def test_bad_input_exits_2_with_a_french_message(settings, engine):
+    setup(engine)
+    out = CliRunner().invoke(search_command, ["--code-commune", "00000"])
+    assert out.exit_code == 2 and "Commune inconnue" in out.output
+    out = CliRunner().invoke(search_command, ["--sort", "distance"])
+    assert out.exit_code == 2 and "tri par distance" in out.output
+
+
+def test_watermark_rebuild_and_sync(settings, engine):
+    setup(engine)
+    backend = get_backend(settings)
+    assert backend.get_watermark() == 0
+    assert rebuild_index(settings, engine, backend) == 50
+    mark = backend.get_watermark()
+    assert mark > 0 and sync_index(settings, engine, backend) == 0
+    kind, data = corpus()[0]
+    write_records(engine, [(kind, {**data, "nom": "Aide au permis pour les apprentis"})])
+    assert sync_index(settings, engine, backend) == 1
+    assert backend.get_watermark() > mark
+    hit = backend.search(SearchQuery(text="apprentis")).hits[0]
+    assert hit.id == data["id"] and hit.data["nom"] == "Aide au permis pour les apprentis"
+    # A rebuild replaces the whole generation; the old one is dropped, the count is intact.
+    assert rebuild_index(settings, engine, backend) == 50 and backend.count() == 50
