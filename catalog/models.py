@@ -63,6 +63,7 @@ class HarvestJob(SQLModel, table=True):
     archived: int = 0
     missing: int = 0  # vanished from the source, still within the grace period
     restored: int = 0
+    warnings: int = 0  # items written, with something a person should know (see the report)
     message: str | None = Field(default=None, sa_column=Column(Text))
 
 

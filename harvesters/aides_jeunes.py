@@ -72,7 +72,7 @@ from harvesters.aides_jeunes_conditions import (
     profile_of,
     zone_of,
 )
-from harvesters.aides_notes import AidNotes
+from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import http_url, option_flag, safe_text, sentence_case
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, is_url
@@ -187,7 +187,7 @@ class AidesJeunesHarvester(Harvester):
                                                    date_maj=date_maj, site=self.site or SITE,
                                                    postal_communes=self._postal_communes)
         self.notes.record(eligibility, row, exact_zone=exact_zone)
-        return Item("aide", row, reference=reference)
+        return Item("aide", row, reference=reference, warnings=eligibility_warnings(eligibility))
 
 
     def _postal_communes(self, code_postal: str) -> list[str]:

@@ -11,7 +11,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.validation import Problem
 from harvesters.aides_conditions import Eligibility
+
+
+def eligibility_warnings(eligibility: Eligibility | None) -> list[Problem]:
+    """What of an aid's eligibility stays outside the structured `conditions`, for the job report."""
+    if eligibility is None:
+        return []
+    warnings = []
+    for key, value in eligibility.outside_schema().items():
+        kinds = [other["type"] for other in value] if key == "autres" else [key]
+        for kind in kinds:
+            warnings.append(Problem("conditions", "hors-schema",
+                                    f"Condition « {kind} » gardée dans conditions_texte seulement : le schéma ne "
+                                    "sait pas encore la structurer."))
+    for kind in dict.fromkeys(eligibility.unknown_types):
+        warnings.append(Problem("conditions", "type-inconnu", f"Type de condition inconnu « {kind} » (gardé tel quel)."))
+    return warnings
 
 
 @dataclass

@@ -59,7 +59,7 @@ from catalog.records import qualified_id
 from catalog.validation import Problem
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
-from harvesters.aides_notes import AidNotes
+from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import http_url, option_flag, safe_text, to_date
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient
@@ -205,7 +205,7 @@ class AidesTerritoiresHarvester(Harvester):
         zone, exact = self._zone(aid)
         row, eligibility = map_aid(aid, source=self.source, site=self.base, zone=zone)
         self.notes.record(eligibility, row, exact_zone=exact)
-        return Item("aide", row, reference=reference)
+        return Item("aide", row, reference=reference, warnings=eligibility_warnings(eligibility))
 
     def _zone(self, aid: dict) -> tuple[list[str], bool]:
         name, scale = str(aid.get("perimeter") or "").strip(), str(aid.get("perimeter_scale") or "").strip()

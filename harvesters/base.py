@@ -26,6 +26,9 @@ class Item:
     # The catalog id (`qualified_id(...)`) of an item that could not be mapped, so that a record
     # already in the catalog still counts as present in the source (never archived for a defect).
     id_hint: str | None = None
+    # What a person should know about an item that maps (e.g. a condition kept as text only
+    # because the schema cannot hold it): reported as a warning, the record is written.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 class Harvester:

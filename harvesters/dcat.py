@@ -72,8 +72,8 @@ from harvesters.engine import (
     HELD,
     RUNNING,
     JobSummary,
-    _create_job,
-    _update_job,
+    create_job,
+    update_job,
     reap_interrupted_jobs,
     source_policy,
 )
@@ -198,9 +198,9 @@ class DcatHarvester(Harvester):
         engine = get_engine(settings)
         policy = source_policy(engine, source or self.default_source, settings)
         reap_interrupted_jobs(engine)
-        job_id = _create_job(engine, self, policy.name, dry_run, force)
+        job_id = create_job(engine, self, policy.name, dry_run, force)
         run = _CatalogRun(self, policy.name, policy.archive_threshold, force=force)
-        _update_job(engine, job_id, status=RUNNING, started_at=run.now, pid=os.getpid(), host=socket.gethostname())
+        update_job(engine, job_id, status=RUNNING, started_at=run.now, pid=os.getpid(), host=socket.gethostname())
         conn = writer_connection(engine)
         transaction = conn.begin()
         try:

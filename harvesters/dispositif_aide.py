@@ -46,7 +46,7 @@ from catalog.tabular import detect_format, iter_rows
 from catalog.validation import Problem
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
-from harvesters.aides_notes import AidNotes
+from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import http_url, safe_text, slug_list, to_date
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, is_url
@@ -148,7 +148,7 @@ class DispositifAideHarvester(Harvester):
             return Item("aide", None, reference=reference, problems=problems, id_hint=hint)
         row, eligibility = map_dispositif(raw, source=self.source, zone=zone, excluded=excluded, notes=self.notes)
         self.notes.record(eligibility, row)
-        return Item("aide", row, reference=reference)
+        return Item("aide", row, reference=reference, warnings=eligibility_warnings(eligibility))
 
 
 def _local_path(location: str) -> tuple[Path, bool]:

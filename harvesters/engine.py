@@ -51,7 +51,7 @@ STATUS_LABELS = {
     FAILED: "échoué",
     HELD: "suspendu (à vérifier)",
 }
-COUNT_NAMES = ("read", "added", "updated", "unchanged", "invalid", "archived", "missing", "restored")
+COUNT_NAMES = ("read", "added", "updated", "unchanged", "invalid", "archived", "missing", "restored", "warnings")
 # A job still "running" after this long, whatever its host, is considered dead.
 STALE_AFTER = timedelta(hours=24)
 
@@ -122,7 +122,7 @@ def harvest(
     policy = source_policy(engine, source or harvester.default_source, settings)
     harvester.source_name, harvester.settings = policy.name, settings
     reap_interrupted_jobs(engine)
-    job_id = _create_job(engine, harvester, policy.name, dry_run, force)
+    job_id = create_job(engine, harvester, policy.name, dry_run, force)
     run = _Run(engine, harvester, policy, job_id, dry_run=dry_run, force=force, batch_size=batch_size)
     try:
         run.execute(progress)
@@ -155,7 +155,7 @@ class _Run:
     # -- the run -------------------------------------------------------------------------------
 
     def execute(self, progress: bool) -> None:
-        _update_job(self.engine, self.job_id, status=RUNNING, started_at=self.now,
+        update_job(self.engine, self.job_id, status=RUNNING, started_at=self.now,
                     pid=os.getpid(), host=socket.gethostname())
         conn = writer_connection(self.engine)
         transaction = conn.begin()
@@ -221,6 +221,10 @@ class _Run:
                                 reference=item.reference, status="invalid", problems=problems)
             else:
                 to_write.append((position, item, candidate))
+                if item.warnings:
+                    self.counts["warnings"] += 1
+                    self.report.add(position=position, kind=item.kind, record_id=key[1], reference=item.reference,
+                                    status="warning", problems=item.warnings)
         outcomes = writer.write([candidate for _, _, candidate in to_write])
         for (position, item, _), outcome in zip(to_write, outcomes):
             if outcome.status == UNCHANGED:
@@ -301,7 +305,7 @@ class _Run:
 
 # -- helpers ---------------------------------------------------------------------------------
 
-def _create_job(engine: Engine, harvester: Harvester, source: str, dry_run: bool, force: bool) -> int:
+def create_job(engine: Engine, harvester: Harvester, source: str, dry_run: bool, force: bool) -> int:
     with engine.begin() as conn:
         result = conn.execute(JOBS.insert().values(
             source=source, format=harvester.format, location=harvester.location, status=PENDING,
@@ -311,7 +315,7 @@ def _create_job(engine: Engine, harvester: Harvester, source: str, dry_run: bool
         return result.inserted_primary_key[0]
 
 
-def _update_job(engine: Engine, job_id: int, **values: Any) -> None:
+def update_job(engine: Engine, job_id: int, **values: Any) -> None:
     with engine.begin() as conn:
         conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(**values))
 
@@ -462,7 +466,7 @@ def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
     except Exception as exc:  # the catalog is committed; the index catches up at the next sync
         note = f"Index de recherche non mis à jour ({exc}) : lancez « maillage index rebuild »."
         run.message = f"{run.message} {note}" if run.message else note
-        _update_job(engine, run.job_id, message=run.message)
+        update_job(engine, run.job_id, message=run.message)
 
 
 def harvest_source(name: str, *, settings: Settings | None = None, dry_run: bool = False, force: bool = False,

@@ -32,6 +32,7 @@ STATUS_LABELS = {
     "conflict": "conflit",
     "missing": "absent de la source (délai de grâce)",
     "archived": "archivé",
+    "warning": "avertissement",
 }
 
 

@@ -255,3 +255,22 @@ def test_report_exports_as_csv(tmp_path, settings, engine):
         report_csv(iter_lines(conn, summary.job_id, ["invalid"]), out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [(r["identifiant"], r["statut"], r["champ"]) for r in rows] == [("test--v1", "invalid", "publics")]
+
+
+def test_warnings_are_reported_and_the_record_is_written(tmp_path, settings, engine):
+    from catalog.validation import Problem
+
+    class Warned(DataInclusionHarvester):
+        def items(self):
+            for item in super().items():
+                if item.row["id"] == "test--v1":
+                    item.warnings = [Problem("conditions", "hors-schema", "Condition gardée en texte seulement.")]
+                yield item
+
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(3)])
+    for _ in range(2):  # the source still says it on the second run: still reported
+        summary = harvest(Warned(str(path)), source="di", settings=settings)
+        assert summary.status == "done" and summary.counts["warnings"] == 1
+        warning = next(g for g in summary.groups if g.status == "warning")
+        assert warning.field == "conditions" and warning.examples == ["élément 2"]
+    assert statuses(engine) == {"active": 3}

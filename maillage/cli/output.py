@@ -17,6 +17,7 @@ COUNT_LABELS = {
     "restored": "restaurés",
     "missing": "absents (délai de grâce)",
     "archived": "archivés",
+    "warnings": "avec avertissement",
 }
 
 
