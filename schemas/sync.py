@@ -3,7 +3,8 @@
 - the data·inclusion v1 referentiels, from the official `data-inclusion-schema` package enums;
 - every `enum` of a schema field (or JSON Schema node) that names a `referentiel`, from that
   referentiel's CSV, so a schema never drifts from its referentiels;
-- each kind's `README.md`, from its `schema.json` (docs must match the contract).
+- each kind's `README.md`, from its `schema.json` (docs must match the contract);
+- `datapackage.json`, the published dataset: one table per kind, with its schema.
 
     python -m schemas.sync          # rewrite the generated files
     python -m schemas.sync --check  # list stale files, exit 1 if any
@@ -93,15 +94,58 @@ def synced_schema(descriptor: dict, read_csv: dict[str, str] | None = None) -> d
     return descriptor
 
 
+# File name of each kind's table in the published dataset.
+PUBLISHED_TABLES = {
+    "structure": "structures",
+    "service": "services",
+    "formation": "formations",
+    "aide": "aides",
+    "solution-mobilite": "solutions-mobilite",
+}
+
+
+def datapackage(descriptors: dict[str, dict]) -> dict:
+    """The published dataset: one CSV table per kind, described by the kind's schema."""
+    return {
+        "profile": "tabular-data-package",
+        "name": "maillage",
+        "title": "Maillage — solutions locales d’emploi et d’insertion",
+        "description": (
+            "Le commun ouvert des solutions locales d’emploi et d’insertion : structures et services "
+            "d’insertion (équivalents au schéma data·inclusion v1), formations, aides et solutions de "
+            "mobilité, moissonnés auprès des partenaires et validés par ces schémas."
+        ),
+        "version": "1.0.0",
+        "licenses": descriptors["service"]["licenses"],
+        "keywords": ["insertion", "emploi", "formation", "aide", "mobilité", "data·inclusion"],
+        "resources": [
+            {
+                "name": PUBLISHED_TABLES[kind],
+                "title": descriptors[kind]["title"],
+                "description": descriptors[kind]["description"],
+                "profile": "tabular-data-resource",
+                "path": f"{PUBLISHED_TABLES[kind]}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": f"{kind}/schema.json",
+            }
+            for kind in schemas.KINDS
+        ],
+    }
+
+
 def expected_files() -> dict[Path, str]:
     files: dict[Path, str] = {}
     csvs = {name: data_inclusion_referentiel(name) for name in DATA_INCLUSION_REFERENTIELS}
     for name, text in csvs.items():
         files[schemas.referential_path(name)] = text
+    descriptors = {}
     for kind in schemas.KINDS:
-        descriptor = synced_schema(schemas.load_schema(kind), csvs)
+        descriptor = descriptors[kind] = synced_schema(schemas.load_schema(kind), csvs)
         files[schemas.schema_path(kind)] = schema_json(descriptor)
         files[schemas.schema_path(kind).parent / "README.md"] = docs.render_readme(kind, descriptor)
+    files[schemas.datapackage_path()] = schema_json(datapackage(descriptors))
     return files
 
 
