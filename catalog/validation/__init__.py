@@ -9,5 +9,10 @@
 
 from catalog.validation.compiled import RecordValidator, guess_kind, validator_for
 from catalog.validation.problems import Problem
+from catalog.validation.reference import frictionless_validate, report_problems
+from catalog.validation.report import Summary, format_report
 
-__all__ = ["Problem", "RecordValidator", "guess_kind", "validator_for"]
+__all__ = [
+    "Problem", "RecordValidator", "Summary", "format_report", "frictionless_validate", "guess_kind",
+    "report_problems", "validator_for",
+]
