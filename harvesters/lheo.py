@@ -83,6 +83,17 @@ KIND = "formation"
 NAME_MAX, DESCRIPTION_MAX = 255, 20000
 # Funders whose places are free for the trainee (`dict-financeurs`): public bodies, not the
 # company (5), the trainee (10), an OPCO (16, employees' training), « autre » or obsolete codes.
+# What was repaired or dropped, reported as the item's warnings (the record is written).
+WARNINGS: dict[str, tuple[str, str]] = {
+    "siret-15": ("organisme_siret", "SIRET de 15 caractères « {raw} » lu sans son zéro initial : {value}."),
+    "siret-format": ("organisme_siret", "SIRET « {raw} » illisible (14 chiffres attendus) : écarté."),
+    "siret-invalide": ("organisme_siret", "SIRET « {raw} » invalide (clé de contrôle INSEE) : écarté."),
+    "insee-arrondissement": ("code_insee", ("Code postal « {raw} » écrit à la place du code INSEE : lu comme "
+                                            "l'arrondissement {value}.")),
+    "coordonnees-inversees": ("latitude", "Latitude et longitude inversées ({raw}) : remises dans l'ordre."),
+    "courriel-ecarte": ("courriel", "Adresse électronique illisible « {raw} » : écartée."),
+    "url-ecartee": ("lien_inscription", "Adresse web illisible « {raw} » : écartée."),
+}
 PUBLIC_FUNDERS = frozenset({"2", "3", "4", "6", "7", "8", "9", "11", "12", "13", "14", "15", "17", "18", "19", "20"})
 
 
@@ -93,7 +104,7 @@ class LheoHarvester(Harvester):
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
-        self.source = str(self.options.get("source") or self.default_source)
+        self.source = str(self.options.get("source") or self.default_source)  # until the engine names it
         self.default_date_maj = V.lheo_date(self.options.get("date_maj"))
         self.link_template = self.options.get("lien_source")
         self.counts: Counter[str] = Counter(formations=0, actions=0, sessions=0)
@@ -106,6 +117,8 @@ class LheoHarvester(Harvester):
     # -- the run -------------------------------------------------------------------------------
 
     def items(self) -> Iterator[Item]:
+        # The producer's name in ids: the `source` option, else the registered source of this run.
+        self.source = str(self.options.get("source") or self.source_name or self.default_source)
         with local_file(self.location) as path:
             name = self.location if "://" in self.location else Path(self.location).name
             self._size = path.stat().st_size
@@ -201,14 +214,15 @@ class LheoHarvester(Harvester):
         for key in _session_keys(sessions) or [None]:
             yield Item(KIND, None, reference, [problem], qualified_id(self.source, _row_id(numero, action_numero, key)))
 
-    def _item(self, row: dict[str, Any], reference: str) -> Item:
+    def _item(self, finished: tuple[dict[str, Any], list[Problem]], reference: str) -> Item:
+        row, warnings = finished
         if row.get("date_maj") is None:
             return Item(KIND, None, reference, [Problem(
                 "date_maj", "lheo-date-maj",
                 f"Aucune date de mise à jour pour la formation {row['numero_formation']} (ni datemaj, ni "
                 "horodatage-modification, ni date de création ou d'export) : renseignez l'option « date_maj » "
                 "de la source.")], qualified_id(self.source, row["id"]))
-        return Item(KIND, row, reference)
+        return Item(KIND, row, reference, warnings=warnings)
 
     def _formation_fields(self, kids: dict, numero: str, reference: str, feed: _Feed) -> dict[str, Any]:
         domaine = _children(_first(kids, "domaine-formation"))
@@ -216,9 +230,14 @@ class LheoHarvester(Harvester):
         cpf_codes = [c for c in (_text(k, "code-CPF") for k in certifications + [_children(e) for e in
                      kids.get("code-type-formation", [])]) if c]
         organisme = _children(_first(kids, "organisme-formation-responsable"))
-        siret, defect = V.siret(_text(_children(_first(organisme, "SIRET-organisme-formation")), "SIRET"))
+        warnings: list[Problem] = []
+        raw_siret = _text(_children(_first(organisme, "SIRET-organisme-formation")), "SIRET")
+        siret, defect = V.siret(raw_siret)
         if defect:
-            self.corrections.note(defect, reference)
+            self._warn(warnings, defect, reference, raw=raw_siret.strip(), value=siret)
+        lien, bad_url = _url(kids, "url-formation")
+        if bad_url:
+            self._warn(warnings, "url-ecartee", reference, raw=bad_url)
         formacodes = V.unique(V.pattern_code(e.text, V.FORMACODE) for e in domaine.get("code-FORMACODE", []))
         nom = V.line(_text(kids, "intitule-formation"))
         extras = _extras(kids)
@@ -249,10 +268,11 @@ class LheoHarvester(Harvester):
             "organisme_nom": V.line(_text(organisme, "raison-sociale")) or V.line(_text(organisme, "nom-organisme")),
             "organisme_siret": siret,
             "organisme_numero_activite": V.numero_activite(_text(organisme, "numero-activite")),
-            "lien_inscription": _url(kids, "url-formation"),
+            "lien_inscription": lien,
             "lien_source": href,
             # Not schema fields: the levels' dates and contacts, resolved per row in _finish().
             "_dates": (_dates(kids), V.lheo_date(extras.get("date-export")) or feed.export_date),
+            "_warnings": warnings,
             "_contacts": [_inner(kids, "contact-formation"), _inner(organisme, "contact-organisme"),
                           _inner(organisme, "coordonnees-organisme")],
         }
@@ -265,7 +285,8 @@ class LheoHarvester(Harvester):
         modalites = _coded(_text(kids, "modalites-enseignement"), "lheo-modalites-enseignement")
         lieu = _first(kids, "lieu-de-formation")
         lieu_coordonnees = _first(_children(lieu), "coordonnees")
-        place = self._place(_first(_children(lieu_coordonnees), "adresse"), reference)
+        warnings: list[Problem] = []
+        place = self._place(_first(_children(lieu_coordonnees), "adresse"), reference, warnings)
         price = V.decimal(_text(kids, "prix-total-TTC"))
         if price is None:
             price = V.decimal(extras.get("frais-ttc"))  # EDOF: action extras « frais-pedagogiques »
@@ -296,37 +317,49 @@ class LheoHarvester(Harvester):
             "_place": place,
             "_dates": _dates(kids),
             "_contacts": [lieu_coordonnees, _extra_coordonnees(kids, "contact-information")],
+            "_warnings": warnings,
         }
         if "eligibilite-cpf" in extras:
             fields["eligible_cpf"] = True
-        if url := _url(kids, "url-action"):
+        url, bad_url = _url(kids, "url-action")
+        if url:
             fields["lien_inscription"] = url
+        if bad_url:
+            self._warn(warnings, "url-ecartee", reference, raw=bad_url)
         return fields
 
     # -- session -------------------------------------------------------------------------------
 
     def _session_fields(self, session: etree._Element, kids: dict, action: dict, feed: _Feed) -> dict[str, Any]:
         periode = _children(_first(kids, "periode"))
+        warnings: list[Problem] = []
+        reference = f"session (ligne {session.sourceline})"
         fields: dict[str, Any] = {
             "date_debut": V.lheo_date(_text(periode, "debut")),
             "date_fin": V.lheo_date(_text(periode, "fin"), end=True),
             "etat_recrutement": _coded(_text(kids, "etat-recrutement"), "lheo-etat-recrutement"),
             "_dates": _dates(kids),
             "_contacts": [_inner(kids, "contact-session"), _extra_coordonnees(kids, "contact-inscription")],
+            "_warnings": warnings,
         }
         if action["_place"] is None:  # no place of training: the registration address
             inscription = _first(_children(_first(kids, "adresse-inscription")), "adresse")
-            fields["_place"] = self._place(inscription, f"session (ligne {session.sourceline})")
+            fields["_place"] = self._place(inscription, reference, warnings)
         if "eligibilite-cpf" in _extras(kids):
             fields["eligible_cpf"] = True
-        if url := _url(kids, "url-session"):
+        url, bad_url = _url(kids, "url-session")
+        if url:
             fields["lien_inscription"] = url
+        if bad_url:
+            self._warn(warnings, "url-ecartee", reference, raw=bad_url)
         return fields
 
     # -- one row -------------------------------------------------------------------------------
 
-    def _finish(self, row: dict[str, Any], base: dict, action: dict) -> dict[str, Any]:
-        """Resolve what depends on all three levels; drop the private keys."""
+    def _finish(self, row: dict[str, Any], base: dict, action: dict) -> tuple[dict[str, Any], list[Problem]]:
+        """Resolve what depends on all three levels; drop the private keys. Returns the row and
+        what was repaired or dropped on the way (the item's warnings)."""
+        warnings = row.pop("_warnings") + (action.get("_warnings", []) if action else []) + base["_warnings"]
         session_dates = row.pop("_dates")  # the deepest level's, as merged last
         formation_dates, export_date = base["_dates"]
         levels = [session_dates, action.get("_dates") or ((), ()), formation_dates] if action else \
@@ -345,6 +378,8 @@ class LheoHarvester(Harvester):
             if found is None:
                 found = self._contact_cache[element] = _coordonnees(element)
             telephone = telephone or found[0]
+            if courriel is None and found[2]:  # the e-mail this row would have shown is unreadable
+                self._warn(warnings, "courriel-ecarte", row["id"], raw=found[2])
             courriel = courriel or found[1]
             if telephone and courriel:
                 break
@@ -362,9 +397,14 @@ class LheoHarvester(Harvester):
         for name in ("date_maj", "date_debut", "date_fin"):
             if row.get(name) is not None:
                 row[name] = row[name].isoformat()
-        return {k: v for k, v in row.items() if v is not None}
+        return {k: v for k, v in row.items() if v is not None}, warnings
 
-    def _place(self, adresse: etree._Element | None, reference: str) -> dict[str, Any] | None:
+    def _warn(self, warnings: list[Problem], code: str, where: str, **values: Any) -> None:
+        field, message = WARNINGS[code]
+        self.corrections.note(code, where)
+        warnings.append(Problem(field, f"lheo-{code}", message.format(**values)))
+
+    def _place(self, adresse: etree._Element | None, reference: str, warnings: list[Problem]) -> dict[str, Any] | None:
         if adresse is None:
             return None
         kids = _children(adresse)
@@ -380,16 +420,17 @@ class LheoHarvester(Harvester):
             complement = [v for v in lines if v != adresse_line]
         postal = V.postal_code(_text(kids, "codepostal"))
         commune = V.line(_text(kids, "ville"))
-        insee, repair = V.insee_code(_text(kids, "code-INSEE-commune"), postal=postal, commune=commune)
+        raw_insee = _text(kids, "code-INSEE-commune")
+        insee, repair = V.insee_code(raw_insee, postal=postal, commune=commune)
         if repair:
-            self.corrections.note(repair, reference)
+            self._warn(warnings, repair, reference, raw=raw_insee.strip(), value=insee)
         geo = _children(_first(kids, "geolocalisation"))
         latitude, longitude = V.coordinate(_text(geo, "latitude"), 90), V.coordinate(_text(geo, "longitude"), 180)
         if latitude is None or longitude is None or (latitude == 0 and longitude == 0):
             latitude = longitude = None
         elif -5.5 <= latitude <= 10 and 41 <= longitude <= 51.5:  # metropolitan France, swapped
+            self._warn(warnings, "coordonnees-inversees", reference, raw=f"{latitude}, {longitude}")
             latitude, longitude = longitude, latitude
-            self.corrections.note("coordonnees-inversees", reference)
         departement = V.line(_text(kids, "departement"))
         if insee:
             departement = V.departement_of(insee)
@@ -499,11 +540,14 @@ def _first_code(certifications: list[dict], name: str, prefix: str) -> str | Non
     return None
 
 
-def _url(kids: dict, name: str) -> str | None:
+def _url(kids: dict, name: str) -> tuple[str | None, str | None]:
+    """The first readable address of a `url-*` element, and the unreadable one when none is."""
+    unreadable = None
     for element in _children(_first(kids, name)).get("urlweb", []):
         if value := V.url(element.text):
-            return value
-    return None
+            return value, None
+        unreadable = unreadable or V.line(element.text)
+    return None, unreadable
 
 
 def _dates(kids: dict) -> tuple[list[date], list[date]]:
@@ -542,12 +586,16 @@ def _extra_coordonnees(kids: dict, info: str) -> etree._Element | None:
     return None
 
 
-def _coordonnees(element: etree._Element) -> tuple[str | None, str | None]:
-    """(telephone, courriel) of a `coordonnees`: the first valid fixed or mobile number."""
+def _coordonnees(element: etree._Element) -> tuple[str | None, str | None, str | None]:
+    """(telephone, courriel, unreadable courriel) of a `coordonnees`; the telephone is the first
+    valid fixed or mobile number."""
     kids = _children(element)
     phones = [n.text for kind in ("telfixe", "portable") for holder in kids.get(kind, [])
               for n in _children(holder).get("numtel", [])]
-    return next((p for p in map(V.telephone, phones) if p), None), V.email(_text(kids, "courriel"))
+    raw_email = _text(kids, "courriel")
+    email = V.email(raw_email)
+    return (next((p for p in map(V.telephone, phones) if p), None), email,
+            None if email else V.line(raw_email))
 
 
 def _fees(price: float | None, funders: list[str], conventionnee: bool | None,

@@ -177,6 +177,15 @@ def test_date_maj_option_completes_a_feed_without_dates():
     assert found["FOR_006/AF_060/SE_060"]["date_maj"] == "2025-03-02"
 
 
+def test_source_is_the_registered_source_unless_an_option_names_the_producer(settings):
+    harvester = LheoHarvester(str(LHEO / "lheo-2.3.xml"))
+    summary = harvest(harvester, source="carif-oref-idf", settings=settings)
+    assert summary.counts["added"] == 3 and harvester.source == "carif-oref-idf"
+    named = LheoHarvester(str(LHEO / "lheo-2.3.xml"), options={"source": "intercarif"})
+    named.source_name = "carif-oref-idf"
+    assert {item.row["source"] for item in named.items()} == {"intercarif"}
+
+
 def test_source_option_and_link_template():
     found = rows(LHEO / "lheo-2.3.xml", source="carif-idf",
                  lien_source="https://www.defi-metiers.fr/formations/{formation}/{session}")
@@ -323,8 +332,16 @@ def test_harvest_writes_valid_records_and_reports_the_unmappable(settings, engin
     summary = run(LHEO / "intercarif-defauts.xml", settings)
     assert summary.status == "done-with-errors" and summary.kinds == ["formation"]
     assert summary.counts["read"] == 11 and summary.counts["added"] == 6 and summary.counts["invalid"] == 5
-    codes = {group.code for group in summary.groups if group.code}
-    assert codes == {"lheo-action-en-double", "lheo-date-maj", "lheo-identifiant", "lheo-intitule"}
+    invalid = {group.code for group in summary.groups if group.status == "invalid"}
+    assert invalid == {"lheo-action-en-double", "lheo-date-maj", "lheo-identifiant", "lheo-intitule"}
+    # Repaired or dropped values: the records are written, and the report says what was changed.
+    warned = {group.code: group for group in summary.groups if group.status == "warning"}
+    assert sorted(warned) == ["lheo-coordonnees-inversees", "lheo-courriel-ecarte", "lheo-insee-arrondissement",
+                              "lheo-siret-15", "lheo-siret-invalide"]
+    assert summary.counts["warnings"] == 6  # every written row here has something to know
+    assert warned["lheo-courriel-ecarte"].count == 2 and "pas-une-adresse" in warned["lheo-courriel-ecarte"].message
+    assert warned["lheo-insee-arrondissement"].count == 3  # Paris 11e, and Lyon 2e on two sessions
+    assert "077567227200157" in warned["lheo-siret-15"].message and warned["lheo-siret-15"].field == "organisme_siret"
     record = stored(engine, "carif--FOR_001/AF_001/SE_001")
     assert record["nom"] == "Titre professionnel Agent de propreté et d'hygiène"
     assert record["organisme_siret"] == "00301234100016"
@@ -374,13 +391,22 @@ def test_truncated_feed_is_refused_even_on_a_first_harvest(tmp_path, settings, e
     assert snapshot(engine) == ([], 0)
 
 
-def test_cli_harvest_lheo(settings):
-    result = CliRunner().invoke(__import__("maillage.cli", fromlist=["main"]).main,
-                                ["harvest", "lheo", str(LHEO / "lheo-2.3.xml"), "--source", "carif-cli",
-                                 "--option", "source=carif-cli", "--json"], catch_exceptions=False)
+def test_cli_harvest_lheo(settings, engine):
+    from maillage.cli import main
+
+    result = CliRunner().invoke(main, ["harvest", "lheo", str(LHEO / "lheo-2.3.xml"), "--source", "carif-cli",
+                                       "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["format"] == "lheo" and summary["status"] == "done" and summary["counts"]["added"] == 3
+    assert stored(engine, "carif-cli--FOR-93-0001/AF-93-0001/SE-93-0001")["source"] == "carif-cli"
+    before = snapshot(engine)
+    dry = CliRunner().invoke(main, ["harvest", "lheo", str(LHEO / "intercarif-defauts.xml"), "--source", "essai",
+                                    "--dry-run", "--json"], catch_exceptions=False)
+    report = json.loads(dry.output)
+    assert report["dry_run"] and report["status"] == "done-with-errors"
+    assert report["counts"]["added"] == 6 and report["counts"]["invalid"] == 5
+    assert snapshot(engine) == before
 
 
 def test_demo_feed_harvests_completely(settings):
