@@ -51,9 +51,15 @@ A formation with no number at all cannot be identified: it is reported, not gues
 then the export date of the feed (`horodatage-export`, ONISEP's « DATE EXPORT » extra), then
 the source's `date_maj` option; a formation still without one is reported.
 
-Options: `source` (the producer's name in ids, default `lheo`), `encoding` (imposed when the
-declared one is wrong and cannot be guessed), `date_maj` (AAAA-MM-JJ, see above),
-`lien_source` (a URL template with `{formation}`, `{action}`, `{session}`).
+Defects are repaired where the intent is certain and dropped where it is not; either way the
+record is written and the item carries a warning for the report (`WARNINGS` below): a SIRET
+with 15 characters or a wrong check digit, a postal code given as INSEE code, swapped
+coordinates, an unreadable e-mail or web address.
+
+Options: `source` (the producer's name in ids; by default the registered source's name),
+`encoding` (imposed when the declared one is wrong and cannot be guessed), `date_maj`
+(AAAA-MM-JJ, see above), `lien_source` (a URL template with `{formation}`, `{action}`,
+`{session}`).
 """
 
 from __future__ import annotations
