@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -246,6 +247,25 @@ def scalar_reader(field: dict) -> Reader:
 
         return enum_reader
 
+    if type_ == "string" and checks and set(c) - {"required"} <= {"minLength", "maxLength", "pattern"}:
+        # Codes (postal, INSEE, SIRET…): one test for the usual valid value, every check otherwise.
+        low, high = c.get("minLength", 0), c.get("maxLength", sys.maxsize)
+        match = re.compile("^{0}$".format(c["pattern"])).match if "pattern" in c else None
+
+        def code_reader(raw: Any, problems: list[Problem]) -> Any:
+            if raw.__class__ is not str and not isinstance(raw, str):
+                problems.append(P.type_error(name, type_, raw))
+                return None
+            if low <= len(raw) <= high and (match is None or match(raw)):
+                return raw
+            for check in checks:
+                problem = check(raw)
+                if problem is not None:
+                    problems.append(problem)
+            return raw
+
+        return code_reader
+
     if not checks:
         def reader(raw: Any, problems: list[Problem]) -> Any:
             value = read(raw)
@@ -399,6 +419,31 @@ def array_reader(field: dict) -> Reader:
             return reader(raw, problems)
 
         return enum_array_reader
+
+    if (has_items and item_type == "string" and set(ic) <= {"required"}
+            and array_constraints <= {"minLength", "maxLength"}):
+        # Lists of free strings (zone_eligibilite, operateurs): all present strings is the
+        # usual case, tested in C; anything else goes through the full reader.
+        loads = orjson.loads
+        low = field.get("constraints", {}).get("minLength", 0)
+        high = field.get("constraints", {}).get("maxLength", sys.maxsize)
+
+        def string_array_reader(raw: Any, problems: list[Problem]) -> Any:
+            if raw.__class__ is str:
+                try:
+                    value = loads(raw)
+                except orjson.JSONDecodeError:
+                    return reader(raw, problems)
+            elif raw.__class__ is list:
+                value = list(raw)
+            else:
+                return reader(raw, problems)
+            if (value.__class__ is list and low <= len(value) <= high
+                    and all(map(isinstance, value, repeat(str))) and "" not in value):
+                return value
+            return reader(raw, problems)
+
+        return string_array_reader
     return reader
 
 

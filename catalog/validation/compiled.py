@@ -66,7 +66,6 @@ def _generate(fields: list[dict], runners: list) -> Callable[[Mapping[str, objec
         "    get = row.get",
         "    typed = {}",
         "    problems = []",
-        "    present = False",
     ]
     for index, field in enumerate(fields):
         name = field["name"]
@@ -84,7 +83,6 @@ def _generate(fields: list[dict], runners: list) -> Callable[[Mapping[str, objec
             ]
         else:
             lines.append("    if raw is not None and raw != '':")
-        lines.append("        present = True")
         if plain:
             lines += [
                 "        if raw.__class__ is str or isinstance(raw, str):",
@@ -100,8 +98,9 @@ def _generate(fields: list[dict], runners: list) -> Callable[[Mapping[str, objec
                 f"            typed[{key}] = value",
             ]
     lines += [
-        "    if not present:",
-        "        # frictionless reports a blank row alone, not its missing required cells.",
+        # A present value lands in `typed` or yields a type problem: with neither, every field
+        # was missing, and frictionless reports a blank row alone, not its missing cells.
+        "    if not typed and all(p.code == 'required' for p in problems):",
         "        return {}, [BLANK]",
         "    cells = get(CELLS)",
         "    if cells is not None:",
