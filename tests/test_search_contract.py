@@ -165,3 +165,12 @@ def test_incremental_sync_updates_and_removes(backend, settings, engine):
 def test_unknown_commune_is_a_readable_error(backend):
     with pytest.raises(UnusableInput, match="Commune inconnue"):
         backend.search(SearchQuery(code_commune="99999"))
+
+
+@pytest.mark.parametrize("text", ["emploi", "accompagnement", "personnes"])
+def test_text_paging_by_distance_matches_one_page(backend, text):
+    full = backend.search(SearchQuery(text=text, code_commune="93066", size=100))
+    assert full.total >= 3 and full.next is None
+    assert all_ids(backend, SearchQuery(text=text, code_commune="93066")) == ids(full)
+    dists = [h.distance if h.distance is not None else float("inf") for h in full.hits]
+    assert dists == sorted(dists)

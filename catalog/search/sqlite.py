@@ -1,9 +1,12 @@
 """Embedded search backend: one SQLite file, FTS5 for words and filters, exact distance in SQL.
 
 Layout (generation `g`, see `rebuild`):
-- `doc_g`: one narrow row per document (position, remote flag, quality, duplicate group, facet
-  values as JSON) — what filtering, sorting and facet counting read.
-- `content_g`: the analysed text and the record JSON; external content of both FTS tables.
+- `doc_g`: one *narrow* row per document (key, position, remote/zoned flags, zone codes, quality,
+  duplicate group, facet value ids) — all that filtering, sorting and facet counting read, so
+  that at a million records it stays in the page cache (a lookup per candidate row must be cheap).
+- `facet_g`: the facet values, numbered.
+- `content_g`: the analysed text, the record's kind/id/source/name and JSON (read for the page
+  only); external content of both FTS tables.
 - `fts_g` (detail=none): analysed name and text plus `tags`, the filter tokens (kind,
   thématiques, publics, zone codes, location codes, grid cells...). One MATCH intersects words,
   filters, eligibility and the spatial pre-cut with FTS5's skipping iterators, and computes no
@@ -45,7 +48,6 @@ SCHEMA_VERSION = "1"
 BM25 = "bm25(ftx_{g}, 4.0, 1.0)"
 EXACT_WEIGHT = 2.0  # how much more the typed words count than their synonyms
 _SLUG = re.compile(r"[a-z0-9-]+")
-FACET_SEP = "\x1f"
 NO_DISTANCE = 1e18  # sorts records without a distance last
 ZONED = "pl_zone"  # tag of records placed by their zone only (see SearchDocument.zoned)
 
@@ -180,34 +182,36 @@ class SqliteBackend:
     def _generation(self, create: bool = False) -> int | None:
         gen = self._meta("generation")
         if gen is None and create:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 gen = self._meta("generation")
                 if gen is None:
                     self._create_tables(1)
                     self._set_meta("generation", "1")
                     self._set_meta("schema", SCHEMA_VERSION)
                     gen = "1"
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
         return int(gen) if gen is not None else None
 
     def _create_tables(self, g: int) -> None:
         c = self.conn
         c.execute(f"""CREATE TABLE IF NOT EXISTS doc_{g}(
-            docid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-            id TEXT NOT NULL, source TEXT, nom TEXT, lat REAL, lon REAL,
-            remote INTEGER NOT NULL, zoned INTEGER NOT NULL, zones TEXT NOT NULL, score REAL, groupe TEXT NOT NULL, facets TEXT NOT NULL)""")
+            docid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, lat REAL, lon REAL,
+            remote INTEGER NOT NULL, zoned INTEGER NOT NULL, zones TEXT NOT NULL, score REAL,
+            groupe TEXT, facets TEXT NOT NULL)""")
+        c.execute(f"""CREATE TABLE IF NOT EXISTS facet_{g}(
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL, UNIQUE(name, value))""")
         c.execute(f"""CREATE TABLE IF NOT EXISTS content_{g}(
-            docid INTEGER PRIMARY KEY, a_nom TEXT, a_body TEXT, a_tags TEXT, data TEXT)""")
+            docid INTEGER PRIMARY KEY, a_nom TEXT, a_body TEXT, a_tags TEXT, kind TEXT,
+            id TEXT, source TEXT, nom TEXT, data TEXT)""")
         c.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS fts_{g} USING fts5(
             a_nom, a_body, a_tags, content='content_{g}', content_rowid='docid', detail=none,
             tokenize="unicode61 remove_diacritics 0 tokenchars '_'")""")
         c.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS ftx_{g} USING fts5(
             a_nom, a_body, content='content_{g}', content_rowid='docid',
             tokenize="unicode61 remove_diacritics 0 tokenchars '_'")""")
+
+    @staticmethod
+    def _tables(g: int) -> tuple[str, ...]:
+        return (f"fts_{g}", f"ftx_{g}", f"content_{g}", f"doc_{g}", f"facet_{g}")
 
     def _territories_view(self):
         if self._territories is None:
@@ -216,6 +220,18 @@ class SqliteBackend:
 
             return get_territories(get_engine(self.settings))
         return self._territories
+
+    def _transaction(self):
+        backend = self
+
+        class _Tx:
+            def __enter__(self):
+                backend.conn.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, exc_type, exc, tb):
+                backend.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+        return _Tx()
 
     # -- watermark ------------------------------------------------------------------------
     def get_watermark(self) -> int:
@@ -231,36 +247,42 @@ class SqliteBackend:
         return self.conn.execute(f"SELECT count(*) FROM doc_{g}").fetchone()[0]
 
     # -- writing --------------------------------------------------------------------------
-    @staticmethod
-    def _rows(doc: SearchDocument) -> tuple[tuple, tuple]:
-        facets = [f"{name}{FACET_SEP}{v}" for name, values in doc.facet_values().items()
-                  for v in values]
-        meta = (doc.key, doc.kind, doc.id, doc.source, doc.nom, doc.latitude, doc.longitude,
-                int(doc.remote), int(doc.zoned), zones_text(doc.zone_eligibilite),
-                doc.score_qualite, doc.groupe_doublons or doc.key,
-                json.dumps(facets, ensure_ascii=False))
-        content = (" ".join(analyze(doc.nom)), " ".join(analyze(doc.text)),
-                   " ".join(document_tags(doc)),
-                   json.dumps(doc.data, ensure_ascii=False, separators=(",", ":")))
-        return meta, content
+    def _facet_id(self, g: int, cache: dict, name: str, value: str) -> int:
+        fid = cache.get((name, value))
+        if fid is None:
+            c = self.conn
+            c.execute(f"INSERT OR IGNORE INTO facet_{g}(name, value) VALUES (?, ?)", (name, value))
+            fid = c.execute(f"SELECT id FROM facet_{g} WHERE name = ? AND value = ?",
+                            (name, value)).fetchone()[0]
+            cache[(name, value)] = fid
+        return fid
 
-    def _write(self, g: int, docs: Iterable[SearchDocument], replace: bool = True) -> int:
+    def _write(self, g: int, docs: Iterable[SearchDocument], replace_existing: bool = True) -> int:
         c = self.conn
+        cache: dict = {}
         n = 0
         for doc in docs:
-            meta, content = self._rows(doc)
-            if replace:
+            if replace_existing:
                 self._remove(g, doc.key)
+            ids = sorted({self._facet_id(g, cache, name, v)
+                          for name, values in doc.facet_values().items() for v in values})
             cur = c.execute(
-                f"INSERT INTO doc_{g}(key, kind, id, source, nom, lat, lon, remote, zoned, zones,"
-                " score, groupe, facets) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", meta)
+                f"INSERT INTO doc_{g}(key, lat, lon, remote, zoned, zones, score, groupe, facets)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (doc.key, doc.latitude, doc.longitude, int(doc.remote), int(doc.zoned),
+                 zones_text(doc.zone_eligibilite), doc.score_qualite, doc.groupe_doublons,
+                 " ".join(map(str, ids))))
             docid = cur.lastrowid
-            c.execute(f"INSERT INTO content_{g}(docid, a_nom, a_body, a_tags, data) "
-                      "VALUES (?,?,?,?,?)", (docid, *content))
+            a_nom, a_body, a_tags = (" ".join(analyze(doc.nom)), " ".join(analyze(doc.text)),
+                                     " ".join(document_tags(doc)))
+            c.execute(f"INSERT INTO content_{g}(docid, a_nom, a_body, a_tags, kind, id, source,"
+                      " nom, data) VALUES (?,?,?,?,?,?,?,?,?)",
+                      (docid, a_nom, a_body, a_tags, doc.kind, doc.id, doc.source, doc.nom,
+                       json.dumps(doc.data, ensure_ascii=False, separators=(",", ":"))))
             c.execute(f"INSERT INTO fts_{g}(rowid, a_nom, a_body, a_tags) VALUES (?,?,?,?)",
-                      (docid, *content[:3]))
+                      (docid, a_nom, a_body, a_tags))
             c.execute(f"INSERT INTO ftx_{g}(rowid, a_nom, a_body) VALUES (?,?,?)",
-                      (docid, *content[:2]))
+                      (docid, a_nom, a_body))
             n += 1
         return n
 
@@ -279,18 +301,6 @@ class SqliteBackend:
         c.execute(f"DELETE FROM content_{g} WHERE docid = ?", (row[0],))
         c.execute(f"DELETE FROM doc_{g} WHERE docid = ?", (row[0],))
         return True
-
-    def _transaction(self):
-        backend = self
-
-        class _Tx:
-            def __enter__(self):
-                backend.conn.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self, exc_type, exc, tb):
-                backend.conn.execute("ROLLBACK" if exc_type else "COMMIT")
-
-        return _Tx()
 
     def index(self, documents: Iterable[SearchDocument]) -> int:
         g = self._generation(create=True)
@@ -312,7 +322,7 @@ class SqliteBackend:
         old = self._generation(create=True)
         new = old + 1
         with self._transaction():
-            for table in (f"fts_{new}", f"ftx_{new}", f"content_{new}", f"doc_{new}"):
+            for table in self._tables(new):
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
             self._create_tables(new)
         n = 0
@@ -321,12 +331,12 @@ class SqliteBackend:
             batch.append(doc)
             if len(batch) >= 5000:
                 with self._transaction():
-                    n += self._write(new, batch, replace=False)
+                    n += self._write(new, batch, replace_existing=False)
                 if progress:
                     progress(len(batch))
                 batch = []
         with self._transaction():
-            n += self._write(new, batch, replace=False)
+            n += self._write(new, batch, replace_existing=False)
         if progress and batch:
             progress(len(batch))
         # Merge FTS5 segments into one b-tree: fewer segments to walk per query.
@@ -335,7 +345,7 @@ class SqliteBackend:
             self.conn.execute(f"INSERT INTO ftx_{new}(ftx_{new}) VALUES ('optimize')")
         with self._transaction():
             self._set_meta("generation", str(new))
-            for table in (f"fts_{old}", f"ftx_{old}", f"content_{old}", f"doc_{old}"):
+            for table in self._tables(old):
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
         return n
 
@@ -355,16 +365,16 @@ class SqliteBackend:
             c.execute("COMMIT")
 
     def _known_terms(self, g: int):
-        self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab_{g} "
-                          f"USING fts5vocab(main, ftx_{g}, row)")
-
         def known(terms: list[str]) -> dict[str, int]:
-            found: dict[str, int] = {}
-            for i in range(0, len(terms), 500):
-                chunk = terms[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                found.update(self.conn.execute(
-                    f"SELECT term, doc FROM temp.vocab_{g} WHERE term IN ({marks})", chunk))
+            # Presence and (capped) document frequency straight from the index: fts5vocab
+            # would walk every doclist to count.
+            found = {}
+            for term in terms:
+                n = self.conn.execute(
+                    f"SELECT count(*) FROM (SELECT rowid FROM ftx_{g} WHERE ftx_{g} MATCH ? "
+                    "LIMIT 1000)", (_quote(term),)).fetchone()[0]
+                if n:
+                    found[term] = n
             return found
 
         return known
@@ -374,6 +384,7 @@ class SqliteBackend:
         c = self.conn
         c.execute("CREATE TEMP TABLE IF NOT EXISTS hits(docid INTEGER PRIMARY KEY, sd REAL, "
                   "dist REAL, rank REAL, key TEXT)")
+        c.execute("CREATE TEMP TABLE IF NOT EXISTS ranks(docid INTEGER PRIMARY KEY, rank REAL)")
         c.execute("DELETE FROM temp.hits")
         params: dict[str, Any] = {}
         match = match_expression(plan)
@@ -413,57 +424,88 @@ class SqliteBackend:
         if where:
             sql += " WHERE " + " AND ".join(where)
         c.execute(sql, params)
-        if plan.has_text:
-            # Scores land in their own keyed table first: an UPDATE ... FROM a virtual-table
-            # subquery may rescan the subquery for every row.
-            c.execute("CREATE TEMP TABLE IF NOT EXISTS ranks(docid INTEGER PRIMARY KEY, rank REAL)")
-            c.execute("DELETE FROM temp.ranks")
-            c.execute(f"""INSERT INTO temp.ranks(docid, rank)
-                SELECT h.docid, {BM25.format(g=g)} FROM ftx_{g}
-                CROSS JOIN temp.hits h ON h.docid = ftx_{g}.rowid WHERE ftx_{g} MATCH :text""",
-                      {"text": text_expression(plan)})
-            c.execute("UPDATE temp.hits SET rank = (SELECT r.rank FROM temp.ranks r "
-                      "WHERE r.docid = hits.docid)")
-            exact = " AND ".join(_quote(t) for t in analyze(q.text))
-            if exact and exact != text_expression(plan):
-                # Synonyms widen the net; the words actually typed weigh extra, so "code de la
-                # route" ranks the code course above the permis ones it also finds.
-                c.execute("DELETE FROM temp.ranks")
-                c.execute(f"""INSERT INTO temp.ranks(docid, rank)
-                    SELECT h.docid, {BM25.format(g=g)} FROM ftx_{g}
-                    CROSS JOIN temp.hits h ON h.docid = ftx_{g}.rowid
-                    WHERE ftx_{g} MATCH :text""", {"text": exact})
-                c.execute(f"UPDATE temp.hits SET rank = rank + {EXACT_WEIGHT} * (SELECT r.rank FROM temp.ranks r "
-                          "WHERE r.docid = hits.docid) WHERE docid IN (SELECT docid FROM temp.ranks)")
+        phrases = any(len(p) > 1 for group in plan.groups for p in group)
+        # Sorted by distance, the score only orders equal distances: score the page's window
+        # only (see _page), unless a phrase must be checked on every row to count them right.
+        deferred = plan.has_text and q.effective_sort == "distance" and not phrases
+        if plan.has_text and not deferred:
+            self._rank(g, plan)
             c.execute("DELETE FROM temp.hits WHERE rank IS NULL")  # a phrase did not hold
         if q.exclure_doublons:
             # Keep the best record of each duplicate group (quality, then key) among the hits.
             c.execute(f"""DELETE FROM temp.hits WHERE docid IN (
                 SELECT docid FROM (SELECT h.docid, row_number() OVER (
-                    PARTITION BY d.groupe ORDER BY d.score DESC NULLS LAST, d.key) AS rn
-                FROM temp.hits h JOIN doc_{g} d ON d.docid = h.docid) WHERE rn > 1)""")
+                    PARTITION BY coalesce(d.groupe, d.key)
+                    ORDER BY d.score DESC NULLS LAST, d.key) AS rn
+                FROM temp.hits h CROSS JOIN doc_{g} d ON d.docid = h.docid
+                WHERE d.groupe IS NOT NULL) WHERE rn > 1)""")
         total = c.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
         facets = self._facets(g, q.facets) if q.facets else {}
-        hits, last = self._page(g, q)
+        hits, last = self._page(g, plan, deferred)
         return SearchResult(hits=hits, total=total, facets=facets, next=last)
 
-    def _page(self, g: int, q: SearchQuery) -> tuple[list[SearchHit], str | None]:
+    def _rank(self, g: int, plan: Plan, window: str = "", args: tuple = ()) -> None:
+        """Score hits (those in `window`, an SQL condition on h.sd) on the query's words."""
+        c = self.conn
+        cond = f" AND {window}" if window else ""
+        c.execute("DELETE FROM temp.ranks")
+        # Scores land in their own keyed table first: an UPDATE ... FROM a virtual-table
+        # subquery may rescan the subquery for every row.
+        c.execute(f"""INSERT INTO temp.ranks(docid, rank)
+            SELECT h.docid, {BM25.format(g=g)} FROM ftx_{g}
+            CROSS JOIN temp.hits h ON h.docid = ftx_{g}.rowid WHERE ftx_{g} MATCH ?{cond}""",
+                  (text_expression(plan), *args))
+        c.execute("UPDATE temp.hits SET rank = (SELECT r.rank FROM temp.ranks r "
+                  f"WHERE r.docid = hits.docid) WHERE docid IN (SELECT docid FROM temp.ranks)")
+        exact = " AND ".join(_quote(t) for t in analyze(plan.query.text))
+        if exact and exact != text_expression(plan):
+            # Synonyms widen the net; the words actually typed weigh extra, so "code de la
+            # route" ranks the code course above the permis ones it also finds.
+            c.execute("DELETE FROM temp.ranks")
+            c.execute(f"""INSERT INTO temp.ranks(docid, rank)
+                SELECT h.docid, {BM25.format(g=g)} FROM ftx_{g}
+                CROSS JOIN temp.hits h ON h.docid = ftx_{g}.rowid
+                WHERE ftx_{g} MATCH ?{cond}""", (exact, *args))
+            c.execute(f"UPDATE temp.hits SET rank = rank + {EXACT_WEIGHT} * (SELECT r.rank "
+                      "FROM temp.ranks r WHERE r.docid = hits.docid) "
+                      "WHERE docid IN (SELECT docid FROM temp.ranks)")
+
+    def _page(self, g: int, plan: Plan, deferred: bool) -> tuple[list[SearchHit], str | None]:
+        q = plan.query
         order = ("sd", "rank", "key") if q.effective_sort == "distance" else ("rank", "sd", "key")
         cond, args = "", []
+        values = None
         if q.after:
             values = decode_cursor(q.after)
             if len(values) != 3:
                 from catalog.errors import UnusableInput
 
                 raise UnusableInput("Curseur de pagination illisible.")
-            cond, args = f"WHERE ({', '.join(order)}) > (?, ?, ?)", values
+            cond, args = f"WHERE ({', '.join(order)}) > (?, ?, ?)", list(values)
+        if deferred:
+            # The window to score: from the cursor's distance to the distance of the row that
+            # closes this page, ties included, so the order inside it is the full order.
+            lower = float(values[0]) if values else -1.0
+            before = self.conn.execute("SELECT count(*) FROM temp.hits WHERE sd = ?",
+                                       (lower,)).fetchone()[0]
+            row = self.conn.execute(
+                "SELECT sd FROM temp.hits WHERE sd >= ? ORDER BY sd LIMIT 1 OFFSET ?",
+                (lower, before + q.size)).fetchone()
+            upper = row[0] if row else NO_DISTANCE
+            self._rank(g, plan, "h.sd BETWEEN ? AND ?", (lower, upper))
+            cond = (cond + " AND " if cond else "WHERE ") + "sd <= ?"
+            args.append(upper)
         rows = self.conn.execute(
-            f"SELECT h.docid, h.dist, h.rank, h.sd, h.key, d.kind, d.id, d.source, d.nom, c.data "
+            f"SELECT h.docid, h.dist, h.rank, h.sd, h.key, c.kind, c.id, c.source, c.nom, c.data "
             f"FROM (SELECT * FROM temp.hits {cond} ORDER BY {', '.join(order)} LIMIT ?) h "
-            f"JOIN doc_{g} d ON d.docid = h.docid JOIN content_{g} c ON c.docid = h.docid "
+            f"JOIN content_{g} c ON c.docid = h.docid "
             f"ORDER BY {', '.join('h.' + o for o in order)}", (*args, q.size + 1)).fetchall()
         more = len(rows) > q.size
         rows = rows[: q.size]
+        if deferred and not more and rows:
+            # The window ended the page early only if hits remain beyond it.
+            more = self.conn.execute("SELECT 1 FROM temp.hits WHERE sd > ? LIMIT 1",
+                                     (args[-1],)).fetchone() is not None
         hits = [SearchHit(kind=r[5], id=r[6], nom=r[8] or "", source=r[7] or "",
                           score=(-r[2] if q.text and r[2] else None),
                           distance=(round(r[1], 3) if r[1] is not None else None),
@@ -476,14 +518,16 @@ class SqliteBackend:
         return hits, cursor
 
     def _facets(self, g: int, names: list[str]) -> dict[str, dict[str, int]]:
+        counted = Counter(" ".join(r[0] for r in self.conn.execute(
+            f"SELECT d.facets FROM temp.hits h CROSS JOIN doc_{g} d ON d.docid = h.docid")
+        ).split())
         wanted = set(names)
+        labels = {fid: (name, value) for fid, name, value in self.conn.execute(
+            f"SELECT id, name, value FROM facet_{g}") if name in wanted}
         counts: dict[str, Counter] = {name: Counter() for name in names}
-        rows = self.conn.execute(
-            f"SELECT j.value, count(*) FROM temp.hits h JOIN doc_{g} d ON d.docid = h.docid, "
-            "json_each(d.facets) j GROUP BY j.value")
-        for value, n in rows:
-            name, _, v = value.partition(FACET_SEP)
-            if name in wanted:
-                counts[name][v] = n
+        for fid, n in counted.items():
+            label = labels.get(int(fid))
+            if label:
+                counts[label[0]][label[1]] = n
         return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
                 for name, c in counts.items()}
