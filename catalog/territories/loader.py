@@ -182,31 +182,26 @@ def set_positions(engine: Engine, positions: dict[str, tuple[float, float]], sou
 def positions_from_records(engine: Engine) -> dict[str, tuple[float, float]]:
     """Mean of the active records' own coordinates, per commune code (records rarely lie all
     in the same direction, so the mean of a few addresses is a fair commune position)."""
+    from sqlalchemy import Float, cast
+
     from catalog.models import Record
 
-    lat = func.json_extract(Record.data, "$.latitude") if engine.dialect.name == "sqlite" else \
-        func.cast(func.jsonb_extract_path_text(func.cast(Record.data, _jsonb()), "latitude"), _float())
-    lon = func.json_extract(Record.data, "$.longitude") if engine.dialect.name == "sqlite" else \
-        func.cast(func.jsonb_extract_path_text(func.cast(Record.data, _jsonb()), "longitude"), _float())
-    code = func.json_extract(Record.data, "$.code_insee") if engine.dialect.name == "sqlite" else \
-        func.jsonb_extract_path_text(func.cast(Record.data, _jsonb()), "code_insee")
+    if engine.dialect.name == "sqlite":
+        lat = func.json_extract(Record.data, "$.latitude")
+        lon = func.json_extract(Record.data, "$.longitude")
+        code = func.json_extract(Record.data, "$.code_insee")
+    else:
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        doc = cast(Record.data, JSONB)
+        lat, lon = cast(doc["latitude"].astext, Float), cast(doc["longitude"].astext, Float)
+        code = doc["code_insee"].astext
     stmt = (select(code, func.avg(lat), func.avg(lon))
-            .where(Record.status == "active", lat.is_not(None), lon.is_not(None), code.is_not(None))
+            .where(Record.status == "active", lat.is_not(None), lon.is_not(None),
+                   code.is_not(None))
             .group_by(code))
     with engine.connect() as conn:
         return {str(c): (float(a), float(o)) for c, a, o in conn.execute(stmt) if c}
-
-
-def _jsonb():
-    from sqlalchemy.dialects.postgresql import JSONB
-
-    return JSONB
-
-
-def _float():
-    from sqlalchemy import Float
-
-    return Float
 
 
 def communes_without_position(engine: Engine) -> list[CommuneToLocate]:
