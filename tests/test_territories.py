@@ -50,6 +50,7 @@ def test_arrondissements_and_communes_deleguees(territories):
     assert territories.covering_codes("75111") == {"75111", "75056", "200054781", "75", "11",
                                                    "france"}
     assert sorted(territories.children["75056"]) == ["75101", "75111", "75120"]
+    assert territories.commune("75056").codes_postaux == ("75001", "75011", "75020")
     assert "75111" in territories.covering_codes("75056")
     old = territories.commune("74011")
     assert (old.nom, old.type, old.parent) == ("Annecy-le-Vieux", "commune-deleguee", "74010")

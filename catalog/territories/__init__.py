@@ -8,7 +8,7 @@ without paying a query per search.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
@@ -144,6 +144,12 @@ def load_territories(engine: Engine) -> Territories:
             )
             if row.parent and row.parent != row.code:
                 t.children.setdefault(row.parent, []).append(row.code)
+        for parent, kids in t.children.items():
+            # codes-postaux lists Paris, Lyon and Marseille by arrondissement: the city has all.
+            info = t.communes.get(parent)
+            if info:
+                codes = set(info.codes_postaux).union(*(by_commune.get(k, ()) for k in kids))
+                t.communes[parent] = replace(info, codes_postaux=tuple(sorted(codes)))
         t.epcis = {r.code: r.nom for r in session.execute(select(TerritoryEpci)).scalars()}
         t.departements = {
             r.code: (r.nom, r.region) for r in session.execute(select(TerritoryDepartement)).scalars()
