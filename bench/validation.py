@@ -17,11 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import schemas  # noqa: E402
-from catalog.validation import validator_for  # noqa: E402
-from catalog.validation.reference import frictionless_validate  # noqa: E402
+import schemas
+from catalog.validation import validator_for
+from catalog.validation.reference import frictionless_validate
 
-WORDS = "atelier accompagnement emploi insertion numérique mobilité permis logement santé famille".split()
+WORDS = ["atelier", "accompagnement", "emploi", "insertion", "numérique", "mobilité", "permis", "logement",
+         "santé", "famille"]
 
 
 def service_row(rng: random.Random, index: int) -> dict:

@@ -120,18 +120,24 @@ def render_readme(kind: str, descriptor: dict | None = None) -> str:
         d["description"],
         "",
         f"- Nom du schéma : `{d['name']}` — version {d['version']}",
-        "- Format : [Table Schema](https://specs.frictionlessdata.io/table-schema/) "
-        "([`schema.json`](schema.json)), avec des contrôles complémentaires "
-        "(`custom_checks`, à la manière de Validata)",
-        "- Exemples : [`exemple-valide.csv`](exemple-valide.csv), "
-        "[`exemple-invalide.csv`](exemple-invalide.csv)",
+        (
+            "- Format : [Table Schema](https://specs.frictionlessdata.io/table-schema/) "
+            "([`schema.json`](schema.json)), avec des contrôles complémentaires "
+            "(`custom_checks`, à la manière de Validata)"
+        ),
+        (
+            "- Exemples : [`exemple-valide.csv`](exemple-valide.csv), "
+            "[`exemple-invalide.csv`](exemple-invalide.csv)"
+        ),
         "- Vérifier un fichier : `maillage validate FICHIER --schema " + kind + "`",
         "",
         "## Conventions",
         "",
         "- Fichiers CSV en UTF-8, séparateur `,` ou `;` ; une cellule vide vaut une valeur absente.",
-        "- Les colonnes peuvent être dans n'importe quel ordre ; les colonnes facultatives peuvent "
-        "manquer, les colonnes inconnues sont ignorées (`fieldsMatch: partial`).",
+        (
+            "- Les colonnes peuvent être dans n'importe quel ordre ; les colonnes facultatives "
+            "peuvent manquer, les colonnes inconnues sont ignorées (`fieldsMatch: partial`)."
+        ),
         "- Une liste s'écrit comme un tableau JSON dans la cellule : `[\"femmes\", \"jeunes\"]`.",
         "- Un objet s'écrit comme un objet JSON dans la cellule.",
         "- Un identifiant `id` est de la forme `{source}--{identifiant chez la source}`.",

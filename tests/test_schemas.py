@@ -76,7 +76,7 @@ def test_schema_is_a_valid_table_schema(kind):
 
 @pytest.mark.parametrize("kind", schemas.KINDS)
 def test_every_field_is_documented_in_french_with_an_example(kind):
-    french = re.compile(r"[a-zà-ÿ]{2,}", re.I)
+    french = re.compile(r"[a-zà-ÿ]{2,}", re.IGNORECASE)
     for field in schemas.load_schema(kind)["fields"]:
         assert french.search(field.get("title", "")), field["name"]
         assert len(field.get("description", "")) >= 15, field["name"]

@@ -216,3 +216,16 @@ def test_validator_does_not_modify_its_input():
     before = {k: (list(v) if isinstance(v, list) else v) for k, v in row.items()}
     validator_for("service").check(row)
     assert row == before
+
+
+def test_csv_cells_are_read_alike_despite_the_sniffer(tmp_path):
+    # ", " inside JSON list cells leads csv.Sniffer to strip spaces after delimiters; both
+    # readers must keep " 00" as it is (3 characters: a valid `nom`).
+    path = tmp_path / "espaces.csv"
+    path.write_text(
+        'source;id;nom;date_maj;reseaux_porteurs\n'
+        'dora;dora--1; CS;2025-01-01;"[""caf"", ""ccas-cias""]"\n',
+        encoding="utf-8",
+    )
+    assert_same_verdicts_on_csv(path, "structure", 1)
+    assert frictionless_validate(path, "structure").valid

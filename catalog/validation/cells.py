@@ -43,7 +43,7 @@ def read_integer(cell: Any) -> Any:
     if isinstance(cell, str):
         try:
             return int(cell.strip())
-        except Exception:
+        except ValueError:
             return None
     if cell is True or cell is False:
         return None
@@ -54,7 +54,7 @@ def read_integer(cell: Any) -> Any:
     if isinstance(cell, Decimal):
         try:
             return int(cell) if cell % 1 == 0 else None
-        except Exception:  # a signaling NaN, on which frictionless itself raises
+        except (ArithmeticError, ValueError):  # a signaling NaN, on which frictionless raises
             return None
     return None
 
@@ -64,7 +64,7 @@ def read_float_number(cell: Any) -> Any:
     if isinstance(cell, str):
         try:
             return float(cell.strip())
-        except Exception:
+        except ValueError:
             return None
     if isinstance(cell, float):
         return cell
@@ -75,7 +75,7 @@ def read_float_number(cell: Any) -> Any:
     if isinstance(cell, Decimal):
         try:
             return float(cell)
-        except Exception:  # a signaling NaN, on which frictionless itself raises
+        except (ArithmeticError, ValueError):  # a signaling NaN, on which frictionless raises
             return None
     return None
 
@@ -85,7 +85,7 @@ def read_decimal_number(cell: Any) -> Any:
     if isinstance(cell, str):
         try:
             return Decimal(cell.strip())
-        except Exception:
+        except (ArithmeticError, ValueError):
             return None
     if isinstance(cell, Decimal):
         return cell
@@ -127,7 +127,7 @@ def read_date(cell: Any) -> Any:
     try:
         # Frictionless' rule, with its leniencies ("2024-1-5", "2024-01- 5"…).
         return datetime.strptime(cell, "%Y-%m-%d").date()
-    except Exception:
+    except ValueError:
         return None
 
 
@@ -146,7 +146,7 @@ def read_array(cell: Any) -> Any:
     if isinstance(cell, str):
         try:
             cell = _json_loads(cell)
-        except Exception:
+        except (ValueError, RecursionError):  # malformed, or nested past Python's limit
             return None
         return cell if isinstance(cell, list) else None
     if isinstance(cell, tuple):
@@ -161,7 +161,7 @@ def read_object(cell: Any) -> Any:
         return None
     try:
         cell = _json_loads(cell)
-    except Exception:
+    except (ValueError, RecursionError):  # malformed, or nested past Python's limit
         return None
     return cell if isinstance(cell, dict) else None
 
@@ -184,42 +184,51 @@ def value_reader(field: dict) -> Callable[[Any], Any]:
 # -- constraints (frictionless `check_*`), as value checks -----------------------------------
 
 
-def _bound_value(reader: Callable[[Any], Any], bound: Any) -> Any:
-    # frictionless reads bounds with the field's own value reader.
-    return reader(bound)
+def _min_length(name: str, low: int) -> ValueCheck:
+    return lambda v: None if len(v) >= low else P.min_length(name, low, v)
+
+
+def _max_length(name: str, high: int) -> ValueCheck:
+    return lambda v: None if len(v) <= high else P.max_length(name, high, v)
+
+
+def _minimum(name: str, bound: Any, shown: Any) -> ValueCheck:
+    # frictionless' `_check_bound`: NaN, unequal to itself, is out of every bound.
+    return lambda v: None if (v == v and v >= bound) else P.minimum(name, shown, v)  # noqa: PLR0124
+
+
+def _maximum(name: str, bound: Any, shown: Any) -> ValueCheck:
+    return lambda v: None if (v == v and v <= bound) else P.maximum(name, shown, v)  # noqa: PLR0124
+
+
+def _pattern(name: str, regex: str) -> ValueCheck:
+    match = re.compile(f"^{regex}$").match  # frictionless anchors patterns this way
+    return lambda v: None if match(v) else P.pattern(name, regex, [v])
+
+
+def _enum(name: str, allowed: frozenset, referentiel: str | None) -> ValueCheck:
+    return lambda v: None if v in allowed else P.enum(name, referentiel, [v])
 
 
 def value_checks(field: dict, referentiel: str | None) -> list[ValueCheck]:
     """Checks of a typed non-None value, for every constraint but `required`."""
     name = field["name"]
     c = field.get("constraints", {})
+    # frictionless reads bounds and enum values with the field's own value reader.
     reader = value_reader(field)
     checks: list[ValueCheck] = []
-    # Bound values go in default arguments: closures would otherwise share the last binding.
     if "minLength" in c:
-        checks.append(lambda v, n=c["minLength"]: None if len(v) >= n else P.min_length(name, n, v))
+        checks.append(_min_length(name, c["minLength"]))
     if "maxLength" in c:
-        checks.append(lambda v, n=c["maxLength"]: None if len(v) <= n else P.max_length(name, n, v))
+        checks.append(_max_length(name, c["maxLength"]))
     if "minimum" in c:
-        checks.append(
-            lambda v, b=_bound_value(reader, c["minimum"]), shown=c["minimum"]:
-            None if (v == v and v >= b) else P.minimum(name, shown, v)
-        )
+        checks.append(_minimum(name, reader(c["minimum"]), c["minimum"]))
     if "maximum" in c:
-        checks.append(
-            lambda v, b=_bound_value(reader, c["maximum"]), shown=c["maximum"]:
-            None if (v == v and v <= b) else P.maximum(name, shown, v)
-        )
+        checks.append(_maximum(name, reader(c["maximum"]), c["maximum"]))
     if "pattern" in c:
-        checks.append(
-            lambda v, match=re.compile("^{0}$".format(c["pattern"])).match, regex=c["pattern"]:
-            None if match(v) else P.pattern(name, regex, [v])
-        )
+        checks.append(_pattern(name, c["pattern"]))
     if "enum" in c:
-        checks.append(
-            lambda v, allowed=frozenset(map(reader, c["enum"])):
-            None if v in allowed else P.enum(name, referentiel, [v])
-        )
+        checks.append(_enum(name, frozenset(map(reader, c["enum"])), referentiel))
     return checks
 
 
@@ -250,7 +259,7 @@ def scalar_reader(field: dict) -> Reader:
     if type_ == "string" and checks and set(c) - {"required"} <= {"minLength", "maxLength", "pattern"}:
         # Codes (postal, INSEE, SIRET…): one test for the usual valid value, every check otherwise.
         low, high = c.get("minLength", 0), c.get("maxLength", sys.maxsize)
-        match = re.compile("^{0}$".format(c["pattern"])).match if "pattern" in c else None
+        match = re.compile(f"^{c['pattern']}$").match if "pattern" in c else None
 
         def code_reader(raw: Any, problems: list[Problem]) -> Any:
             if raw.__class__ is not str and not isinstance(raw, str):
@@ -320,7 +329,7 @@ def array_reader(field: dict) -> Reader:
     item_required = bool(ic.get("required"))
     referentiel = field.get("referentiel")
     item_enum = frozenset(map(read_item, ic["enum"])) if "enum" in ic else None
-    item_pattern = re.compile("^{0}$".format(ic["pattern"])).match if "pattern" in ic else None
+    item_pattern = re.compile(f"^{ic['pattern']}$").match if "pattern" in ic else None
     item_min = ic.get("minLength")
     item_max = ic.get("maxLength")
     # Items all in the enum are all present strings meeting every other item constraint only

@@ -29,7 +29,7 @@ class SchemaCheck(Check):
     Error: ClassVar[type[errors.CellError]]
 
     @property
-    def Errors(self) -> list[type[errors.Error]]:  # type: ignore[override]  # noqa: N802
+    def Errors(self) -> list[type[errors.Error]]:  # type: ignore[override]
         # frictionless only keeps errors whose type one of the checks declares.
         return [self.Error]
 

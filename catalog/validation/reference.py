@@ -9,6 +9,7 @@ from pathlib import Path
 
 import frictionless
 from frictionless import Checklist, Resource, Schema, system
+from frictionless.formats import CsvControl
 
 import schemas
 from catalog import tabular
@@ -59,9 +60,11 @@ def _copy(value: object) -> object:
 def _validate_csv(path: Path, schema: Schema, kind: str, limit_errors: int) -> frictionless.Report:
     with open(path, encoding="utf-8", errors="replace") as f:
         first = f.readline().lstrip("\ufeff")
-    # The same delimiter rule as catalog.tabular, so both read the same cells.
+    # The same dialect as catalog.tabular, so both read the same cells: its delimiter rule,
+    # and Python's defaults pinned — left undefined, frictionless sniffs them, and the sniffer
+    # takes the ", " inside JSON list cells for a sign to strip spaces after delimiters.
     delimiter = max((",", ";", "\t", "|"), key=first.count)
-    control = frictionless.formats.CsvControl(delimiter=delimiter)
+    control = CsvControl(delimiter=delimiter, quote_char='"', double_quote=True, skip_initial_space=False)
     with system.use_context(trusted=True):
         resource = Resource(
             path=str(path.resolve()), schema=schema, format="csv", encoding="utf-8",
