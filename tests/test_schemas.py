@@ -6,6 +6,9 @@ import csv
 import json
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import frictionless
 import pytest
@@ -327,3 +330,19 @@ def test_datapackage_describes_one_table_per_kind(tmp_path):
     assert [resource.schema.name for resource in package.resources] == list(schemas.KINDS)
     assert package.validate().valid
     assert Schema.from_descriptor(str(schemas.schema_path("service"))).field_names == list(schemas.field_names("service"))
+
+
+@pytest.mark.parametrize("kind", schemas.KINDS)
+def test_frictionless_command_line_as_in_schema_data_gouv_fr_ci(kind):
+    """The very commands of schema.data.gouv.fr's CI, run in the schema's folder."""
+    frictionless_cli = Path(sys.executable).parent / "frictionless"
+    if not frictionless_cli.exists():
+        pytest.skip("frictionless command line absent")
+    folder = schemas.SCHEMAS_DIR / kind
+
+    def status(*args: str) -> int:
+        return subprocess.run([str(frictionless_cli), "validate", *args], cwd=folder, capture_output=True, check=False).returncode
+
+    assert status("--type", "schema", "schema.json") == 0
+    assert status("--schema", "schema.json", "exemple-valide.csv") == 0
+    assert status("--schema", "schema.json", "exemple-invalide.csv") == 1
