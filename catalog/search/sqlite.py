@@ -135,6 +135,13 @@ def match_expression(plan: Plan) -> str | None:
     return " AND ".join(parts) if parts else None
 
 
+def _occurrences(terms: list[str], phrase: tuple[str, ...]) -> int:
+    if len(phrase) == 1:
+        return terms.count(phrase[0])
+    size = len(phrase)
+    return sum(1 for i in range(len(terms) - size + 1) if tuple(terms[i : i + size]) == phrase)
+
+
 _local = threading.local()
 
 
@@ -161,7 +168,8 @@ class SqliteBackend:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA cache_size=-200000")  # 200 MB page cache: the hot FTS pages
-            conn.execute("PRAGMA mmap_size=1073741824")
+            # Map the whole file (up to the 2 GB build limit): no read() per page once warm.
+            conn.execute("PRAGMA mmap_size=2147418112")
             conn.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)")
             conns[self.path] = conn
         return conn
@@ -424,10 +432,14 @@ class SqliteBackend:
         if where:
             sql += " WHERE " + " AND ".join(where)
         c.execute(sql, params)
-        phrases = any(len(p) > 1 for group in plan.groups for p in group)
         # Sorted by distance, the score only orders equal distances: score the page's window
-        # only (see _page), unless a phrase must be checked on every row to count them right.
-        deferred = plan.has_text and q.effective_sort == "distance" and not phrases
+        # only (see _page). Multi-word alternatives ("code de la route") were matched word by
+        # word above; their phrase is checked here on every row, without scoring, so the total
+        # stays exact.
+        deferred = plan.has_text and q.effective_sort == "distance"
+        if deferred and any(len(p) > 1 for group in plan.groups for p in group):
+            c.execute(f"DELETE FROM temp.hits WHERE docid NOT IN (SELECT rowid FROM ftx_{g} "
+                      f"WHERE ftx_{g} MATCH ?)", (text_expression(plan),))
         if plan.has_text and not deferred:
             self._rank(g, plan)
             c.execute("DELETE FROM temp.hits WHERE rank IS NULL")  # a phrase did not hold
@@ -470,6 +482,30 @@ class SqliteBackend:
                       "FROM temp.ranks r WHERE r.docid = hits.docid) "
                       "WHERE docid IN (SELECT docid FROM temp.ranks)")
 
+    def _rank_window(self, g: int, plan: Plan, lower: float, upper: float) -> None:
+        """Score the rows of a distance window in Python, from their analysed text.
+
+        Scoring through FTS5 would walk every match of the words in France to reach these few
+        rows; here the score only orders records at the same distance, so a plain weighted
+        term count (name ×4, typed words ×2, saturated) is enough and costs microseconds.
+        """
+        rows = self.conn.execute(
+            f"SELECT h.docid, c.a_nom, c.a_body FROM temp.hits h CROSS JOIN content_{g} c "
+            "ON c.docid = h.docid WHERE h.sd BETWEEN ? AND ?", (lower, upper)).fetchall()
+        typed = set(analyze(plan.query.text))
+        updates = []
+        for docid, a_nom, a_body in rows:
+            nom, body = (a_nom or "").split(), (a_body or "").split()
+            score = 0.0
+            for group in plan.groups:
+                for phrase in group:
+                    weight = EXACT_WEIGHT + 1 if set(phrase) <= typed else 1.0
+                    for terms, column_weight in ((nom, 4.0), (body, 1.0)):
+                        n = _occurrences(terms, phrase)
+                        score += weight * column_weight * n / (n + 1.0)
+            updates.append((-score / (1.0 + 0.01 * len(body)), docid))
+        self.conn.executemany("UPDATE temp.hits SET rank = ? WHERE docid = ?", updates)
+
     def _page(self, g: int, plan: Plan, deferred: bool) -> tuple[list[SearchHit], str | None]:
         q = plan.query
         order = ("sd", "rank", "key") if q.effective_sort == "distance" else ("rank", "sd", "key")
@@ -492,7 +528,7 @@ class SqliteBackend:
                 "SELECT sd FROM temp.hits WHERE sd >= ? ORDER BY sd LIMIT 1 OFFSET ?",
                 (lower, before + q.size)).fetchone()
             upper = row[0] if row else NO_DISTANCE
-            self._rank(g, plan, "h.sd BETWEEN ? AND ?", (lower, upper))
+            self._rank_window(g, plan, lower, upper)
             cond = (cond + " AND " if cond else "WHERE ") + "sd <= ?"
             args.append(upper)
         rows = self.conn.execute(
