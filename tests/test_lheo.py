@@ -241,6 +241,13 @@ def test_mixed_encodings_are_refused(tmp_path):
     assert rows(path, encoding="windows-1252")  # the operator can impose one
 
 
+def test_utf16_feed_with_its_byte_order_mark(tmp_path):
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = tmp_path / "utf16.xml"
+    path.write_bytes(text.encode("utf-16"))
+    assert rows(path) == rows(LHEO / "lheo-2.3.xml")
+
+
 def test_unknown_encoding_option_is_refused():
     with pytest.raises(UnusableInput, match="Encodage inconnu"):
         items(LHEO / "lheo-2.3.xml", encoding="klingon-8")
