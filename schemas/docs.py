@@ -99,6 +99,8 @@ def _json_schema_lines(node: dict, path: str = "", depth: int = 0) -> list[str]:
                 detail.append(f"valeurs du référentiel [`{ref}`](../referentiels/{ref}.csv)")
             else:
                 detail.append("valeurs " + ", ".join(_code(v) for v in sub["items"]["enum"]))
+        if sub.get("required"):
+            detail.append("clés obligatoires " + ", ".join(_code(k) for k in sub["required"]))
         if "minimum" in sub:
             detail.append(f"minimum {sub['minimum']}")
         if "maximum" in sub:
@@ -107,6 +109,8 @@ def _json_schema_lines(node: dict, path: str = "", depth: int = 0) -> list[str]:
         lines.append(f"{'  ' * depth}- `{path}{key}` ({kind}) : {sub.get('description', '')}{extra}")
         if kind == "object":
             lines.extend(_json_schema_lines(sub, f"{path}{key}.", depth + 1))
+        elif kind == "array" and sub.get("items", {}).get("properties"):
+            lines.extend(_json_schema_lines(sub["items"], f"{path}{key}[].", depth + 1))
     return lines
 
 
