@@ -71,3 +71,8 @@ def test_watermark_rebuild_and_sync(settings, engine):
     assert hit.id == data["id"] and hit.data["nom"] == "Aide au permis pour les apprentis"
     # A rebuild replaces the whole generation; the old one is dropped, the count is intact.
     assert rebuild_index(settings, engine, backend) == 50 and backend.count() == 50
+
+
+def test_elasticsearch_without_url_is_a_readable_error(settings, engine):
+    out = CliRunner().invoke(index_command, ["rebuild", "--backend", "elasticsearch"])
+    assert out.exit_code == 2 and "ELASTICSEARCH_URL" in out.output

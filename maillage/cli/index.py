@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from catalog.config import load_settings
 from catalog.db import get_engine
+from catalog.errors import UnusableInput
 from catalog.search import get_backend, rebuild_index, sync_index
 
 
 @click.group("index")
 def command() -> None:
     """Index de recherche : reconstruction et rattrapage."""
+
+
+def _backend(settings, name: str | None):
+    try:
+        return get_backend(settings, name)
+    except UnusableInput as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(2)
 
 
 @command.command("rebuild")
@@ -22,7 +33,7 @@ def rebuild(backend: str | None) -> None:
     """Réindexer toutes les fiches actives, sans interrompre les recherches en cours."""
     settings = load_settings()
     engine = get_engine(settings)
-    target = get_backend(settings, backend)
+    target = _backend(settings, backend)
     with Progress(TextColumn("[bold]Indexation"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn()) as bar:
         task = bar.add_task("index", total=None)
@@ -42,5 +53,5 @@ def rebuild(backend: str | None) -> None:
 def sync(backend: str | None) -> None:
     """Indexer les fiches modifiées depuis la dernière indexation."""
     settings = load_settings()
-    n = sync_index(settings, get_engine(settings), get_backend(settings, backend))
+    n = sync_index(settings, get_engine(settings), _backend(settings, backend))
     click.echo(f"{n} changement{'s' if n > 1 else ''} appliqué{'s' if n > 1 else ''}.")
