@@ -367,10 +367,25 @@ class JsonSchemaCheck(ColumnCheck):
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
         self._validator = jsonschema.Draft202012Validator(self.schema)
+        # Aid sources repeat the same conditions (age ranges, statuts) and jsonschema takes tens
+        # of microseconds an object: verdicts are kept by content. `repr` tells apart what
+        # jsonschema tells apart (tuple/list, True/1, NaN/None), unlike a JSON dump.
+        self._messages: dict[str, str | None] = {}
 
     def check_value(self, value: Any) -> Problem | None:
         if not isinstance(value, dict):
             return None
+        key = repr(value)
+        if key in self._messages:
+            message = self._messages[key]
+        else:
+            message = self._message(value)
+            if len(self._messages) >= 4096:
+                self._messages.clear()
+            self._messages[key] = message
+        return None if message is None else Problem(self.column, self.code, message, value)
+
+    def _message(self, value: dict) -> str | None:
         found = sorted(self._validator.iter_errors(value), key=lambda e: list(e.absolute_path))
         if not found:
             return None
@@ -383,11 +398,7 @@ class JsonSchemaCheck(ColumnCheck):
                 continue
             words = _JSON_SCHEMA_WORDS.get(str(error.validator), "est invalide")
             details.append(f"{where} {words} ({shown(error.instance, 40)})")
-        return Problem(
-            self.column, self.code,
-            f"Le champ {self.column} n'a pas la forme attendue : {' ; '.join(details)}.",
-            value,
-        )
+        return f"Le champ {self.column} n'a pas la forme attendue : {' ; '.join(details)}."
 
 
 CHECK_CLASSES: dict[str, type[SchemaCheck]] = {
