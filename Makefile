@@ -45,6 +45,8 @@ demo-data: install
 	rm -rf $(DEMO_DIR)
 	MAILLAGE_DATA_DIR=$(DEMO_DIR) $(MAILLAGE) territories load --from node_modules
 	MAILLAGE_DATA_DIR=$(DEMO_DIR) $(MAILLAGE) demo load demo
+	# Offline, communes are placed from the records' own coordinates (see README, territoires).
+	MAILLAGE_DATA_DIR=$(DEMO_DIR) $(MAILLAGE) territories positions
 	MAILLAGE_DATA_DIR=$(DEMO_DIR) $(MAILLAGE) index rebuild
 
 demo: demo-data

@@ -137,3 +137,18 @@ def test_cli_load_and_show(settings, engine):
     bad = runner.invoke(command, ["load", "--from", str(TERRITORIES / "decoupage" / "..")
                                   + "/nowhere"])
     assert bad.exit_code != 0
+
+
+def test_cli_positions_places_communes_from_records_without_reloading(settings, engine):
+    from catalog.territories import clear_cache
+    from maillage.cli.territories import command
+
+    runner = CliRunner()
+    assert runner.invoke(command, ["load", "--from", str(TERRITORIES)]).exit_code == 0
+    assert get_territories(engine).commune("74280").position is None
+    write_records(engine, [("service", {"source": "t", "id": "t--1", "nom": "a", "code_insee": "74280",
+                                        "latitude": 45.88, "longitude": 6.32})])
+    result = runner.invoke(command, ["positions"])
+    assert result.exit_code == 0 and "1 communes" in result.output
+    clear_cache()
+    assert get_territories(engine).commune("74280").position == pytest.approx((45.88, 6.32))

@@ -48,15 +48,7 @@ def load(from_dir, centroids, from_records, geocode, geocoder_url) -> None:
     (--centroids ; en ligne, geo.api.gouv.fr/communes?fields=code,centre), des coordonnées
     des fiches elles-mêmes, puis du géocodeur (--geocode).
     """
-    from catalog.territories.geocoding import BAN_URL, BanCsvGeocoder
-    from catalog.territories.loader import (
-        find_files,
-        geocode_missing,
-        load_files,
-        positions_from_records,
-        read_centroids,
-        set_positions,
-    )
+    from catalog.territories.loader import find_files, load_files
 
     engine = get_engine(load_settings())
     try:
@@ -70,19 +62,41 @@ def load(from_dir, centroids, from_records, geocode, geocoder_url) -> None:
 
             counts = load_files(engine, files, progress)
         click.echo("Chargé : " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
-        if centroids:
-            n = set_positions(engine, read_centroids(centroids), "fichier")
-            click.echo(f"Positions du fichier officiel : {n} communes.")
-        if from_records:
-            n = set_positions(engine, positions_from_records(engine), "enregistrements",
-                              overwrite=False)
-            click.echo(f"Positions tirées des fiches : {n} communes.")
-        if geocode:
-            n = geocode_missing(engine, BanCsvGeocoder(geocoder_url or BAN_URL))
-            click.echo(f"Positions géocodées : {n} communes.")
+        _place_communes(engine, centroids, from_records, geocode, geocoder_url)
     except UnusableInput as exc:
         click.echo(f"Erreur : {exc}", err=True)
         sys.exit(2)
+
+
+@command.command("positions")
+@click.option("--centroids", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help=CENTROIDS_HELP)
+@click.option("--from-records/--no-from-records", default=True, show_default=True,
+              help="Placer les communes sans position à la moyenne des coordonnées des fiches.")
+@click.option("--geocode", is_flag=True, help="Géocoder les communes encore sans position.")
+@click.option("--geocoder-url", default=None, help="Point d'accès CSV du géocodeur (défaut : BAN).")
+def positions(centroids, from_records, geocode, geocoder_url) -> None:
+    """Placer les communes sans position, sans recharger le découpage (après un moissonnage)."""
+    try:
+        _place_communes(get_engine(load_settings()), centroids, from_records, geocode, geocoder_url)
+    except UnusableInput as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(2)
+
+
+def _place_communes(engine, centroids, from_records, geocode, geocoder_url) -> None:
+    from catalog.territories.geocoding import BAN_URL, BanCsvGeocoder
+    from catalog.territories.loader import geocode_missing, positions_from_records, read_centroids, set_positions
+
+    if centroids:
+        n = set_positions(engine, read_centroids(centroids), "fichier")
+        click.echo(f"Positions du fichier officiel : {n} communes.")
+    if from_records:
+        n = set_positions(engine, positions_from_records(engine), "enregistrements", overwrite=False)
+        click.echo(f"Positions tirées des fiches : {n} communes.")
+    if geocode:
+        n = geocode_missing(engine, BanCsvGeocoder(geocoder_url or BAN_URL))
+        click.echo(f"Positions géocodées : {n} communes.")
 
 
 @command.command("show")
