@@ -169,7 +169,7 @@ class LheoHarvester(Harvester):
                                  "donner un identifiant stable. Elle est ignorée.")])
             return
         reference = f"formation {numero} ({where})"
-        self._contact_cache: dict[etree._Element, tuple[str | None, str | None]] = {}
+        self._contact_cache: dict[etree._Element, tuple[str | None, str | None, str | None]] = {}
         base = self._formation_fields(kids, numero, reference, feed)
         problem = None
         if not base.get("nom"):
