@@ -38,17 +38,14 @@ def test_every_aides_jeunes_benefit_is_harvested_or_reported(settings, engine):
     # The only items left out are the benefits aides-jeunes itself hides; every other one validates.
     assert summary.counts["invalid"] == len(private)
     assert [(g.code, g.count) for g in summary.groups if g.status == "invalid"] == [("non-publiee", 63)]
-    # Aids that map with a condition the schema cannot structure yet are written, with a warning.
+    # Every condition is kept as data (situations in `profils`, the rest in `autres`); the one
+    # condition type aides-jeunes' own CMS does not declare is written with a warning.
     warned = {g.code: g.count for g in summary.groups if g.status == "warning"}
-    assert warned == {"hors-schema": 71, "type-inconnu": 1}
+    assert warned == {"type-inconnu": 1}
     notes = harvester.notes
-    assert (notes.mapped, notes.structured, notes.fully_mapped, notes.without_zone) == (489, 358, 418, 0)
+    assert (notes.mapped, notes.structured, notes.fully_mapped, notes.without_zone) == (489, 365, 488, 0)
     assert notes.unknown_types == {"parent:enfants_eligibles": 1}
-    assert dict(notes.outside_schema) == {
-        "profils": 26, "autres:formation_sanitaire_social": 24, "autres:regime_securite_sociale": 13,
-        "autres:difficultes_acces_ou_frais_logement": 6, "autres:agence_travail_temporaire": 2,
-        "autres:codes_postaux": 1, "autres:statut_occupation_logement": 1, "autres:quotient_familial": 1,
-    }
+    assert dict(notes.outside_schema) == {}
     again = harvest(AidesJeunesHarvester(str(root), options={"date_maj": "2026-08-19"}), settings=settings)
     assert again.counts["unchanged"] == 489 and again.counts["added"] == again.counts["updated"] == 0
 

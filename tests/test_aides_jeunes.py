@@ -94,6 +94,11 @@ def test_a_region_becomes_its_departements_and_profiles_widen_the_flat_keys(sett
     assert aide["conditions"] == {
         "age_max": 25, "statuts": ["lyceen", "enseignement-superieur"],
         "ressources_plafond": {"montant": 900, "periode": "mois", "nature": "quotient-familial"},
+        # ...and each situation keeps its own rules, as data.
+        "profils": [
+            {"statut": "lyceen", "age_max": 20, "boursier": True},
+            {"statut": "enseignement-superieur", "age_max": 25, "mentions_baccalaureat": ["mention_tres_bien"]},
+        ],
     }
     assert "boursier" not in aide["conditions"]
     text = aide["conditions_texte"]
@@ -102,11 +107,13 @@ def test_a_region_becomes_its_departements_and_profiles_widen_the_flat_keys(sett
     assert aide["lien_demarche"] == "https://www.iledefrance.fr/aide-merite/formulaire.pdf"
 
 
-def test_conditions_without_a_schema_key_are_kept_in_text_and_counted():
+def test_every_condition_is_kept_as_data_and_as_text_and_unknown_types_are_counted():
     harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY})
     rows = {item.row["id"]: item.row for item in harvester.items() if item.row}
     caf = rows["caf-93-aide-bafa"]
-    assert caf["conditions"] == {"age_min": 17}
+    assert caf["conditions"] == {"age_min": 17, "autres": [{
+        "type": "regime_securite_sociale", "parametres": {"includes": ["regime_general"]},
+        "texte": "Relever du régime général de la sécurité sociale."}]}
     assert "Relever du régime général de la sécurité sociale." in caf["conditions_texte"]
     lyon = rows["lyon-tarification-solidaire"]
     assert lyon["conditions"]["territoires_exclus"] == ["200040715"]
@@ -114,9 +121,9 @@ def test_conditions_without_a_schema_key_are_kept_in_text_and_counted():
     assert "taux d’incapacité d’au moins 80 %" in lyon["conditions_texte"]
     notes = harvester.notes
     assert notes.unknown_types == {"nouvelle_condition_inconnue": 1, "parent:enfants_eligibles": 1}
-    assert notes.outside_schema["autres:regime_securite_sociale"] == 1 and notes.outside_schema["profils"] == 2
+    assert not notes.outside_schema  # the schema now holds situations and other conditions
     assert (notes.found, notes.mapped, len(notes.rejected)) == (13, 7, 6)
-    assert notes.outside_schema["autres:codes_postaux"] == 1
+    assert lyon["conditions"]["autres"][0]["type"] == "nouvelle_condition_inconnue"
     assert "Types de condition inconnus" in notes.summary()
 
 
