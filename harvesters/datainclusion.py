@@ -20,13 +20,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from itertools import chain
+from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any, ClassVar
 
 from catalog.errors import UnusableInput
 from catalog.tabular import detect_format, iter_rows
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, is_url
+from harvesters.http import HttpClient, is_url, local_copy
 
 API_ENDPOINTS = {"structure": "/api/v1/structures", "service": "/api/v1/services"}
 BULK_SUFFIXES = (".json", ".ndjson", ".jsonl", ".csv", ".parquet")
@@ -45,7 +46,7 @@ class DataInclusionHarvester(Harvester):
         self._done = 0
 
     def items(self) -> Iterator[Item]:
-        if is_url(self.location) and not self.location.lower().endswith(BULK_SUFFIXES):
+        if is_url(self.location) and not urlsplit(self.location).path.lower().endswith(BULK_SUFFIXES):
             yield from self._api_items()
         else:
             yield from self._bulk_items()
@@ -91,8 +92,7 @@ class DataInclusionHarvester(Harvester):
     # -- bulk files ----------------------------------------------------------------------------
 
     def _bulk_items(self) -> Iterator[Item]:
-        path, downloaded = self._local_path()
-        try:
+        with local_copy(self.location) as path:
             fmt = self.options.get("format") or detect_format(path)
             rows = iter_rows(path, fmt, encoding=self.options.get("encoding", "utf-8"))
             first = next(rows, None)
@@ -103,15 +103,6 @@ class DataInclusionHarvester(Harvester):
             for position, row in chain([first], rows):
                 self._done += 1
                 yield Item(kind, row, reference=f"ligne {position}" if fmt == "csv" else f"élément {position}")
-        finally:
-            if downloaded:
-                path.unlink(missing_ok=True)
-
-    def _local_path(self) -> tuple[Path, bool]:
-        if is_url(self.location):
-            suffix = Path(self.location.split("?")[0]).suffix
-            return HttpClient().download(self.location, suffix=suffix), True
-        return Path(self.location), False
 
 
 def _kind_of(path: Path, first_row: dict) -> str:

@@ -49,7 +49,7 @@ from harvesters.aides_conditions import Eligibility
 from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import http_url, safe_text, slug_list, to_date
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, is_url
+from harvesters.http import is_url, local_copy
 
 # types_aides values (the schema's Grist list) → our `type_aide`, by precedence.
 AID_TYPES = [
@@ -89,22 +89,14 @@ class DispositifAideHarvester(Harvester):
     def items(self) -> Iterator[Item]:
         # The producer: the `source` option, else the name the file's source is registered under.
         self.source = str(self.options.get("source") or self.source_name or self.default_source)
-        path, downloaded = _local_path(self.location)
-        try:
+        with local_copy(self.location) as path:
             resources = _package_resources(path)
             if resources is None:
                 yield from self._file_items(path, "")
                 return
             for name, location in resources:
-                resource, fetched = _local_path(location)
-                try:
+                with local_copy(location) as resource:
                     yield from self._file_items(resource, f"ressource {name}, ")
-                finally:
-                    if fetched:
-                        resource.unlink(missing_ok=True)
-        finally:
-            if downloaded:
-                path.unlink(missing_ok=True)
 
     def _file_items(self, path: Path, where: str) -> Iterator[Item]:
         fmt = self.options.get("format") or detect_format(path)
@@ -149,12 +141,6 @@ class DispositifAideHarvester(Harvester):
         row, eligibility = map_dispositif(raw, source=self.source, zone=zone, excluded=excluded, notes=self.notes)
         self.notes.record(eligibility, row)
         return Item("aide", row, reference=reference, warnings=eligibility_warnings(eligibility))
-
-
-def _local_path(location: str) -> tuple[Path, bool]:
-    if is_url(location):
-        return HttpClient().download(location, suffix=Path(location.split("?")[0]).suffix), True
-    return Path(location), False
 
 
 def _package_resources(path: Path) -> list[tuple[str, str]] | None:

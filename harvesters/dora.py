@@ -36,7 +36,6 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -47,7 +46,7 @@ from catalog.search.analysis import fold
 from catalog.tabular import iter_rows
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, is_url
+from harvesters.http import HttpClient, is_url, local_copy
 
 SOURCE = "dora"
 ENDPOINTS = {"structure": "/api/v2/structures/", "service": "/api/v2/services/"}
@@ -251,9 +250,7 @@ class DoraHarvester(Harvester):
     # -- a file ----------------------------------------------------------------------------------
 
     def _file_items(self) -> Iterator[Item]:
-        path, downloaded = (HttpClient().download(self.location, suffix=".json"), True) if is_url(self.location) \
-            else (Path(self.location), False)
-        try:
+        with local_copy(self.location, suffix=".json") as path:
             rows = iter_rows(path, "json")
             first = next(rows, None)
             if first is None:
@@ -265,9 +262,6 @@ class DoraHarvester(Harvester):
             yield from self._item(kind, first[1], f"élément {first[0]}")
             for position, payload in rows:
                 yield from self._item(kind, payload, f"élément {position}")
-        finally:
-            if downloaded:
-                path.unlink(missing_ok=True)
 
     # -- one record ------------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +81,19 @@ class HttpClient:
 
 def is_url(location: str) -> bool:
     return location.startswith(("http://", "https://"))
+
+
+@contextmanager
+def local_copy(location: str, *, suffix: str | None = None, client: HttpClient | None = None) -> Iterator[Path]:
+    """The file at `location`: the path itself when local, else a downloaded temporary copy,
+    removed when the block ends (however it ends: a failed harvest leaves no file behind)."""
+    if not is_url(location):
+        yield Path(location)
+        return
+    if suffix is None:
+        suffix = Path(location.split("?")[0]).suffix
+    path = (client or HttpClient()).download(location, suffix=suffix)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)

@@ -43,7 +43,7 @@ from catalog.search.analysis import fold
 from catalog.tabular import iter_rows
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, is_url
+from harvesters.http import is_url, local_copy
 
 KIND = "solution-mobilite"
 REQUIRED_COLUMNS = ("id", "nom", "categorie")
@@ -63,11 +63,10 @@ class MobiliteCsvHarvester(Harvester):
         self._done = 0
 
     def items(self) -> Iterator[Item]:
-        path, downloaded = self._local_path()
-        try:
+        with local_copy(self.location, suffix=".csv") as path:
             self._size = path.stat().st_size if path.is_file() else None
             _check_utf8(path)
-            file_date = _file_date(path, self.options.get("date_maj"), downloaded)
+            file_date = _file_date(path, self.options.get("date_maj"), downloaded=is_url(self.location))
             source = str(self.options.get("source") or self.default_source)
             rows = iter_rows(path, "csv", encoding="utf-8")
             first = next(rows, None)
@@ -80,20 +79,12 @@ class MobiliteCsvHarvester(Harvester):
             yield self._item(*first, source, file_date)
             for line, row in rows:
                 yield self._item(line, row, source, file_date)
-        finally:
-            if downloaded:
-                path.unlink(missing_ok=True)
 
     def progress_total(self) -> int | None:
         return self._size
 
     def progress_done(self) -> int | None:
         return self._done
-
-    def _local_path(self) -> tuple[Path, bool]:
-        if is_url(self.location):
-            return HttpClient().download(self.location, suffix=".csv"), True
-        return Path(self.location), False
 
     def _item(self, line: int, cells: dict[str, Any], source: str, file_date: date) -> Item:
         self._done += 1

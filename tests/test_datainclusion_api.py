@@ -70,3 +70,22 @@ def test_a_truncated_or_foreign_page_fails_cleanly(settings, body):
         rsps.get(f"{API}/api/v1/structures", body=body)
         summary = harvest(DataInclusionHarvester(API), source="di-api", settings=settings)
     assert summary.status == "failed" and "JSON" in summary.message
+
+
+def test_bulk_file_by_url_is_downloaded_then_removed(settings, engine, tmp_path, monkeypatch):
+    import tempfile
+
+    import orjson
+
+    from tests.factories import service
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the download lands
+    url = "https://www.data.gouv.fr/fr/datasets/r/services.json"
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, body=orjson.dumps([service(i) for i in range(4)]))
+        rsps.get(url + "?v=2", body=b'[{"source": "test", "id": "tronque"')
+        summary = harvest(DataInclusionHarvester(url), source="di-file", settings=settings)
+        failed = harvest(DataInclusionHarvester(url + "?v=2"), source="di-file", settings=settings)
+    assert summary.status == "done" and summary.counts["added"] == 4 and summary.kinds == ["service"]
+    assert failed.status == "failed"
+    assert not list(tmp_path.glob("tmp*"))  # neither run left its downloaded copy behind
