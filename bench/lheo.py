@@ -302,6 +302,8 @@ def main() -> None:
               f"(CPU {ours['cpu_seconds']:.1f} s)  "
               f"pic RSS {ours['peak_rss_mb']:6.0f} Mo  statut {ours['status']}  ajoutés {ours['counts']['added']}  "
               f"invalides {ours['counts']['invalid']}  comptes {'OK' if ok else 'DIFFÉRENTS ' + str(ours['found'])}")
+        if ours.get("message"):
+            print(f"  message du travail : {ours['message']}")
         if "index_seconds" in ours:
             print(f"  dont index de recherche : {ours['index_seconds']:.1f} s ; pic RSS avant l'index "
                   f"(lecture, correspondance, validation, écriture) : {ours['run_peak_rss_mb']:.0f} Mo")
