@@ -1,6 +1,6 @@
 """Reading an LHEO feed safely, in constant memory, whatever its size.
 
-1. `local_file`: an URL is downloaded to a temporary file first (`HttpClient.download`), so
+1. `local_file`: an URL is downloaded to a temporary file first (`http.local_copy`), so
    that a broken connection fails before anything is read, and the file can be read twice.
 2. `byte_stream`: gzip and zip (one XML member) are recognised by their first bytes.
 3. `detect_encoding`: the bytes are checked against the declared encoding (one fast pass):
@@ -35,7 +35,7 @@ from typing import IO, Any
 from lxml import etree
 
 from catalog.errors import UnusableInput
-from harvesters.http import HttpClient, is_url
+from harvesters.http import HttpClient, is_url, local_copy
 
 PARSER_OPTIONS: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 
@@ -68,18 +68,12 @@ class Feed:
 
 @contextlib.contextmanager
 def local_file(location: str) -> Iterator[Path]:
-    if is_url(location):
-        suffix = "".join(Path(location.split("?")[0]).suffixes[-2:])
-        path = HttpClient(headers={"Accept": "application/xml, application/gzip, */*"}).download(location, suffix=suffix)
-        try:
-            yield path
-        finally:
-            path.unlink(missing_ok=True)
-        return
-    path = Path(location)
-    if not path.is_file():
+    if not is_url(location) and not Path(location).is_file():
         raise UnusableInput(f"Fichier introuvable : {location}.")
-    yield path
+    suffix = "".join(Path(location.split("?")[0]).suffixes[-2:])  # offres.xml.gz
+    client = HttpClient(headers={"Accept": "application/xml, application/gzip, */*"})
+    with local_copy(location, suffix=suffix, client=client) as path:
+        yield path
 
 
 # -- 2. bytes --------------------------------------------------------------------------------

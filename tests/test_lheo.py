@@ -453,3 +453,8 @@ def test_formations_are_freed_as_the_feed_is_read(tmp_path):
         seen.append(element.get("numero"))
         previous = element
     assert len(seen) == 400
+
+
+def test_missing_file_is_unusable_input(tmp_path):
+    with pytest.raises(UnusableInput, match="Fichier introuvable"):
+        items(tmp_path / "absent.xml")
