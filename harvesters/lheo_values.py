@@ -24,7 +24,6 @@ from datetime import date
 from functools import lru_cache
 
 import nh3
-from stdnum.fr import siret as stdnum_siret
 
 from catalog.validation.rules import is_email, is_http_url
 
@@ -323,7 +322,24 @@ def siret(raw: str | None) -> tuple[str | None, str | None]:
 
 @lru_cache(maxsize=4096)  # organisations recur across a feed's formations
 def _valid_siret(value: str) -> bool:
-    return value.strip("0") != "" and stdnum_siret.is_valid(value)
+    """python-stdnum's rule (Luhn on the SIRET and its SIREN; La Poste's establishments: digit sum
+    a multiple of 5), written inline because it runs once per formation of national feeds;
+    tests/test_lheo_values.py checks it against stdnum. All zeros is a placeholder."""
+    if value.strip("0") == "":
+        return False
+    if value.startswith("356000000") and value != "35600000000048":
+        return sum(map(int, value)) % 5 == 0
+    return _luhn(value) and _luhn(value[:9])
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        n = ord(char) - 48
+        if position % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
 
 
 def numero_activite(raw: str | None) -> str | None:

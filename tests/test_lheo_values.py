@@ -108,6 +108,20 @@ def test_insee_codes(raw, postal, commune, expected):
     assert V.insee_code(raw, postal=postal, commune=commune) == expected
 
 
+def test_siret_check_agrees_with_python_stdnum():
+    import random
+
+    from stdnum.fr import siret as stdnum_siret
+
+    rng = random.Random(7)
+    samples = [f"{rng.randrange(10**14):014d}" for _ in range(5000)]
+    samples += [f"356000000{rng.randrange(10**5):05d}" for _ in range(500)] + ["35600000000048"]
+    samples += [s[:-1] + str(d) for s in ("13002801200016", "77567227200157") for d in range(10)]
+    for value in samples:
+        assert V._valid_siret(value) == stdnum_siret.is_valid(value), value
+    assert 100 < sum(map(V._valid_siret, samples)) < len(samples) - 100  # both kinds tried
+
+
 def test_postal_codes_and_declaration_numbers():
     assert V.postal_code("1000") == "01000" and V.postal_code("93 200") == "93200" and V.postal_code("9320") == "09320"
     assert V.postal_code("ABCDE") is None and V.postal_code("00000") is None
