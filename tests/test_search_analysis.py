@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from catalog.search.analysis import analyze, fold, query_groups
 from catalog.search.documents import build_document
-from catalog.search.geo import covering_cells, haversine_km
+import math
+import random
+
+from catalog.search.geo import (
+    Center,
+    cell_size,
+    cells_of,
+    children,
+    haversine_km,
+    km,
+    lower_bound,
+    max_term,
+    upper_bound,
+)
 from catalog.search.typos import correct_typos, variants
 
 
@@ -44,8 +57,22 @@ def test_document_reads_fields_defensively():
     assert "permis" in doc.text.lower()  # the thématique's label is searchable
 
 
-def test_grid_covers_the_circle():
-    cells = covering_cells(48.85, 2.35, 50)
-    assert cells and len(cells) <= 4
-    assert covering_cells(48.85, 2.35, 2000) is None  # too wide: SQL distance only
+def test_grid_bounds_hold_every_point_of_a_cell():
+    rnd = random.Random(1)
+    center = Center(48.85, 2.35)
+    for _ in range(300):
+        lat, lon = rnd.uniform(41, 51), rnd.uniform(-5, 9)
+        fine = cells_of(lat, lon)
+        assert [c[0] for c in fine] == [1, 2, 3]
+        assert fine[0] in set(children(fine[1])) and fine[1] in set(children(fine[2]))
+        for cell in fine:
+            h = center.h(lat, lon)
+            assert lower_bound(center, cell) <= h <= upper_bound(center, cell)
+    # A point at a cell's corner is within the bounds too; sizes nest by four.
+    assert cell_size(2) == 4 * cell_size(1) and cell_size(3) == 4 * cell_size(2)
+    assert abs(km(max_term(50)) - 50) < 1e-9
+    assert upper_bound(center, cells_of(48.85, 2.35)[0]) < max_term(50)  # inside a 50 km circle
+    assert lower_bound(center, cells_of(45.76, 4.84)[0]) > max_term(300)  # Lyon: outside 300 km
     assert 390 < haversine_km(48.8566, 2.3522, 45.7640, 4.8357) < 393  # Paris–Lyon, ~391.5 km
+    assert math.isclose(km(Center(48.8566, 2.3522).h(45.7640, 4.8357)),
+                        haversine_km(48.8566, 2.3522, 45.7640, 4.8357), rel_tol=1e-9)

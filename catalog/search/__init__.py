@@ -139,19 +139,34 @@ def decode_cursor(cursor: str) -> list[Any]:
     return values
 
 
+_backends: dict[tuple, SearchBackend] = {}
+
+
 def get_backend(settings: Settings, name: str | None = None) -> SearchBackend:
+    """The backend of these settings, made once per process: the web app asks for it on every
+    request, and a backend keeps its connections and caches between searches."""
     name = name or settings.search_backend
     if name == "sqlite":
-        from catalog.search.sqlite import SqliteBackend
+        key: tuple = (name, str(settings.search_index_path), settings.database_url)
+    elif name == "elasticsearch":
+        key = (name, settings.elasticsearch_url, settings.elasticsearch_index_prefix,
+               settings.database_url)
+    else:
+        from catalog.errors import UnusableInput
 
-        return SqliteBackend(settings)
-    if name == "elasticsearch":
-        from catalog.search.elastic import ElasticBackend
+        raise UnusableInput(f"Moteur de recherche inconnu : {name!r} (sqlite ou elasticsearch).")
+    backend = _backends.get(key)
+    if backend is None:
+        if name == "sqlite":
+            from catalog.search.sqlite import SqliteBackend
 
-        return ElasticBackend(settings)
-    from catalog.errors import UnusableInput
+            backend = SqliteBackend(settings)
+        else:
+            from catalog.search.elastic import ElasticBackend
 
-    raise UnusableInput(f"Moteur de recherche inconnu : {name!r} (sqlite ou elasticsearch).")
+            backend = ElasticBackend(settings)
+        _backends[key] = backend
+    return backend
 
 
 BATCH = 2000
@@ -185,7 +200,7 @@ def iter_documents(engine, settings: Settings, above_seq: int = -1,
         for kind, rid, source, data, status, seq, date_maj in rows:
             if status == "active":
                 doc = build_document(kind, rid, json.loads(data), territories, source=source,
-                                     date_maj=date_maj)
+                                     date_maj=date_maj, raw=data)
                 yield seq, status, doc
             else:
                 yield seq, status, (kind, rid)

@@ -37,7 +37,6 @@ STOP_WORDS = frozenset(
 )
 
 _WORD = re.compile(r"[^\W_]+")
-_APOSTROPHES = str.maketrans({"’": "'", "`": "'", "ʼ": "'"})
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 
 
@@ -46,35 +45,74 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("french")
 
 
+class _CharFolds(dict):
+    """Code point → its folded text (ligatures, NFKD, combining marks dropped), computed the
+    first time the character is seen. Folding character by character is exact: NFKD only
+    reorders combining marks, and those are dropped."""
+
+    def __init__(self, extra: dict[str, str] | None = None):
+        super().__init__()
+        self.extra = extra or {}
+
+    def __missing__(self, code: int) -> str:
+        char = self.extra.get(chr(code), chr(code)).translate(_LIGATURES)
+        decomposed = unicodedata.normalize("NFKD", char)
+        folded = self[code] = "".join(c for c in decomposed if not unicodedata.combining(c))
+        return folded
+
+
+_FOLDS = _CharFolds()
+# For words(): the apostrophes that Unicode counts as letters ("lʼhébergement") become "'".
+_WORD_FOLDS = _CharFolds({"’": "'", "ʼ": "'"})
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # ASCII needs no folding once lowercased
+
+
 def fold(text: str) -> str:
     """Lowercase and strip accents: "Hébergement" → "hebergement"."""
-    text = text.lower().translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = text.lower()
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(lambda run: run.group().translate(_FOLDS), text)
 
 
 def words(text: str) -> list[str]:
     """Folded words without elisions and stop words, before stemming."""
-    out = []
-    for token in _WORD.findall(fold(text.translate(_APOSTROPHES))):
-        # The tokenizer splits "l'hebergement" into "l" + "hebergement"; a lone elided article is
-        # a stop word anyway, so elisions vanish with them.
-        if token in STOP_WORDS or (len(token) == 1 and not token.isdigit()):
-            continue
-        out.append(token)
-    return out
+    text = text.lower()
+    if not text.isascii():
+        text = _NON_ASCII.sub(lambda run: run.group().translate(_WORD_FOLDS), text)
+    # The tokenizer splits "l'hebergement" into "l" + "hebergement"; a lone elided article is
+    # a stop word anyway, so elisions vanish with them.
+    return [token for token in _WORD.findall(text)
+            if token not in STOP_WORDS and (len(token) > 1 or token.isdigit())]
+
+
+_STEMS: dict[str, str] = {}
+_STEMS_KEPT = 200_000  # distinct words remembered (a few tens of MB at most)
 
 
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    found = _STEMS.get(word)
+    return found if found is not None else analyze_words([word])[0]
+
+
+def analyze_words(found: list[str]) -> list[str]:
+    """Stems of words, each distinct word stemmed once per process."""
+    global _STEMS
+    stems = _STEMS
+    missing = [w for w in set(found) if w not in stems]
+    if missing:
+        if len(stems) + len(missing) > _STEMS_KEPT:
+            stems = _STEMS = {}  # a new dict: a thread still reading the old one is unharmed
+            missing = list(set(found))
+        stems.update(zip(missing, _stemmer().stemWords(missing)))
+    return [stems[w] for w in found]
 
 
 def analyze(text: str | None) -> list[str]:
     """Index terms of a text, in order."""
     if not text:
         return []
-    stemmer = _stemmer()
-    return stemmer.stemWords(words(text))
+    return analyze_words(words(text))
 
 
 @lru_cache(maxsize=1)

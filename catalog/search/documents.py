@@ -46,6 +46,9 @@ class SearchDocument:
     groupe_doublons: str | None = None
     date_maj: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # The record's JSON as stored, when the document was built from it: indexed as is, without
+    # serialising `data` again.
+    raw: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -138,7 +141,7 @@ def thematique_text(slug: str) -> str:
 
 def build_document(kind: str, record_id: str, data: dict[str, Any],
                    territories: Territories | None = None, *, source: str | None = None,
-                   date_maj: str | None = None) -> SearchDocument:
+                   date_maj: str | None = None, raw: str | None = None) -> SearchDocument:
     territories = territories or Territories()
     thematiques = sorted(set(_list(data.get("thematiques"))))
     categories = sorted({t.split("--", 1)[0] for t in thematiques})
@@ -185,4 +188,5 @@ def build_document(kind: str, record_id: str, data: dict[str, Any],
         groupe_doublons=str(data["groupe_doublons"]) if data.get("groupe_doublons") else None,
         date_maj=date_maj or (str(data["date_maj"]) if data.get("date_maj") else None),
         data=data,
+        raw=raw,
     )

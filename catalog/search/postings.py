@@ -1,0 +1,236 @@
+"""Token → document set, stored in SQLite, read as Python integers (`bitmaps.py`).
+
+Tables of generation g: `vocab_g(tokid, token, df)` and `post_g(id = tokid << 16 | block,
+data)`, one container per token and block of 65,536 document ids.
+
+`PostingWriter` gathers a transaction's additions and removals and rewrites each touched
+container once, at `flush`. `Postings` reads one committed state of the index for searches:
+token sets are cached in the process (least recently used first out, within a byte budget) and
+the whole cache is dropped as soon as the index changes (its `version` in `meta`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from array import array
+from collections import OrderedDict, defaultdict
+from typing import Iterable
+
+from catalog.search import bitmaps
+from catalog.search.bitmaps import BLOCK_BITS
+
+_LOW = (1 << BLOCK_BITS) - 1
+_IN_CHUNK = 5000  # ids per `json_each` lookup
+
+
+def create_tables(conn: sqlite3.Connection, g: int) -> None:
+    conn.execute(f"CREATE TABLE IF NOT EXISTS vocab_{g}(tokid INTEGER PRIMARY KEY, "
+                 "token TEXT NOT NULL UNIQUE, df INTEGER NOT NULL)")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS post_{g}(id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+
+
+def tables(g: int) -> tuple[str, ...]:
+    return (f"vocab_{g}", f"post_{g}")
+
+
+def _chunks(items: list, size: int = _IN_CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class Vocabulary:
+    """Token ↔ id of one generation, created on first use (a writer's cache)."""
+
+    def __init__(self, conn: sqlite3.Connection, g: int):
+        self.conn, self.g = conn, g
+        self.ids: dict[str, int] = {}
+        self.next_id: int | None = None
+
+    def resolve(self, tokens: Iterable[str]) -> None:
+        missing = [t for t in set(tokens) if t not in self.ids]
+        if not missing:
+            return
+        for chunk in _chunks(missing):
+            self.ids.update(self.conn.execute(
+                f"SELECT token, tokid FROM vocab_{self.g} WHERE token IN "
+                "(SELECT value FROM json_each(?))", (json.dumps(chunk),)))
+        new = [t for t in missing if t not in self.ids]
+        if new:
+            if self.next_id is None:
+                self.next_id = self.conn.execute(
+                    f"SELECT COALESCE(MAX(tokid), 0) + 1 FROM vocab_{self.g}").fetchone()[0]
+            rows = [(self.next_id + k, t) for k, t in enumerate(sorted(new))]
+            self.next_id += len(rows)
+            self.conn.executemany(f"INSERT INTO vocab_{self.g}(tokid, token, df) VALUES (?, ?, 0)",
+                                  rows)
+            self.ids.update((t, i) for i, t in rows)
+
+    def __getitem__(self, token: str) -> int:
+        return self.ids[token]
+
+
+class PostingWriter:
+    """Additions and removals of one transaction, applied container by container at `flush`."""
+
+    def __init__(self, conn: sqlite3.Connection, g: int, vocabulary: Vocabulary):
+        self.conn, self.g, self.vocab = conn, g, vocabulary
+        self.adds: defaultdict[int, list[int]] = defaultdict(list)
+        self.removes: defaultdict[int, list[int]] = defaultdict(list)
+
+    def add(self, docid: int, tokens: Iterable[str]) -> None:
+        ids = self.vocab.ids
+        for token in tokens:
+            self.adds[ids[token]].append(docid)
+
+    def remove(self, docid: int, tokids: Iterable[int]) -> None:
+        for tokid in tokids:
+            self.removes[tokid].append(docid)
+
+    def pending(self) -> int:
+        return sum(map(len, self.adds.values())) + sum(map(len, self.removes.values()))
+
+    def flush(self) -> None:
+        changes: defaultdict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+        df: defaultdict[int, int] = defaultdict(int)
+        for side, pending in ((0, self.adds), (1, self.removes)):
+            sign = -1 if side else 1
+            for tokid, docids in pending.items():
+                df[tokid] += sign * len(docids)
+                base = tokid << BLOCK_BITS
+                for d in docids:
+                    changes[base | (d >> BLOCK_BITS)][side].append(d & _LOW)
+        self.adds.clear()
+        self.removes.clear()
+        if not changes:
+            return
+        keys = sorted(changes)
+        existing: dict[int, bytes] = {}
+        for chunk in _chunks(keys):
+            existing.update(self.conn.execute(
+                f"SELECT id, data FROM post_{self.g} WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(chunk),)))
+        writes, deletes = [], []
+        for key in keys:
+            added, removed = changes[key]
+            data = _apply(existing.get(key), added, removed)
+            if data:
+                writes.append((key, data))
+            elif key in existing:
+                deletes.append((key,))
+        self.conn.executemany(f"INSERT OR REPLACE INTO post_{self.g}(id, data) VALUES (?, ?)",
+                              writes)
+        self.conn.executemany(f"DELETE FROM post_{self.g} WHERE id = ?", deletes)
+        self.conn.executemany(f"UPDATE vocab_{self.g} SET df = df + ? WHERE tokid = ?",
+                              [(n, tokid) for tokid, n in df.items() if n])
+
+
+def _apply(data: bytes | None, added: list[int], removed: list[int]) -> bytes:
+    """A container with offsets added and removed (removals first: a re-indexed document may
+    leave and come back under the same id within one transaction)."""
+    if data is not None and len(data) == bitmaps.DENSE_BYTES:
+        bits = bytearray(data)
+        for v in removed:
+            bits[v >> 3] &= ~(1 << (v & 7)) & 0xFF
+        for v in added:
+            bits[v >> 3] |= 1 << (v & 7)
+        if int.from_bytes(bits, "little").bit_count() >= bitmaps.DENSE_MIN:
+            return bytes(bits)
+        return bitmaps.encode(array("H", bitmaps.decode(bytes(bits))))
+    offsets = bitmaps.decode(data) if data else array("H")
+    if removed:
+        gone = set(removed)
+        offsets = array("H", (v for v in offsets if v not in gone))
+    if added:
+        if not offsets or (added[0] > offsets[-1] and _ascending(added)):
+            offsets.extend(added)  # the common case: new documents get the highest ids
+        else:
+            offsets = array("H", sorted(set(offsets).union(added)))
+    return bitmaps.encode(offsets) if offsets else b""
+
+
+def _ascending(values: list[int]) -> bool:
+    return all(a < b for a, b in zip(values, values[1:]))
+
+
+class Postings:
+    """Document sets of one committed index state, for searching (cached per process)."""
+
+    BUDGET = 192 << 20  # bytes of cached sets per index state
+
+    def __init__(self, g: int, state: tuple):
+        self.g, self.state = g, state
+        self._vocab: dict[str, tuple[int, int] | None] = {}
+        self._sets: OrderedDict[str, int] = OrderedDict()
+        self._bytes = 0
+        self._prefixes: dict[str, list[tuple[str, int]]] = {}
+        self.lock = threading.Lock()
+        self.extra: dict = {}  # other per-state caches (circles, grid roots...)
+
+    def _entry(self, conn: sqlite3.Connection, token: str) -> tuple[int, int] | None:
+        if token not in self._vocab:
+            row = conn.execute(f"SELECT tokid, df FROM vocab_{self.g} WHERE token = ?",
+                               (token,)).fetchone()
+            self._vocab[token] = (row[0], row[1]) if row and row[1] > 0 else None
+        return self._vocab[token]
+
+    def df(self, conn: sqlite3.Connection, token: str) -> int:
+        entry = self._entry(conn, token)
+        return entry[1] if entry else 0
+
+    def dfs(self, conn: sqlite3.Connection, tokens: list[str]) -> dict[str, int]:
+        """Document frequencies of many tokens at once (typo candidates)."""
+        missing = [t for t in set(tokens) if t not in self._vocab]
+        for chunk in _chunks(missing):
+            found = {t: (i, n) for t, i, n in conn.execute(
+                f"SELECT token, tokid, df FROM vocab_{self.g} WHERE token IN "
+                "(SELECT value FROM json_each(?))", (json.dumps(chunk),))}
+            for t in chunk:
+                entry = found.get(t)
+                self._vocab[t] = entry if entry and entry[1] > 0 else None
+        return {t: self._vocab[t][1] for t in tokens if self._vocab.get(t)}
+
+    def with_prefix(self, conn: sqlite3.Connection, prefix: str) -> list[tuple[str, int]]:
+        """(token, df) of every present token starting with `prefix`."""
+        if prefix not in self._prefixes:
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            self._prefixes[prefix] = [(t, n) for t, n in conn.execute(
+                f"SELECT token, df FROM vocab_{self.g} WHERE token >= ? AND token < ? "
+                "AND df > 0", (prefix, upper))]
+        return self._prefixes[prefix]
+
+    def bits(self, conn: sqlite3.Connection, token: str, cache: bool = True) -> int:
+        with self.lock:
+            x = self._sets.get(token)
+            if x is not None:
+                self._sets.move_to_end(token)
+                return x
+        x = self.union(conn, [token])
+        if cache:
+            with self.lock:
+                if token not in self._sets:
+                    self._sets[token] = x
+                    self._bytes += (x.bit_length() >> 3) + 32
+                    while self._bytes > self.BUDGET and len(self._sets) > 1:
+                        _, old = self._sets.popitem(last=False)
+                        self._bytes -= (old.bit_length() >> 3) + 32
+        return x
+
+    def union(self, conn: sqlite3.Connection, tokens: Iterable[str]) -> int:
+        """The union of several tokens' sets, read from their containers in one pass."""
+        ids = [e[0] for e in (self._entry(conn, t) for t in tokens) if e]
+        if not ids:
+            return 0
+        parts: list[tuple[int, bytes]] = []
+        for tokid in ids:
+            low = tokid << BLOCK_BITS
+            parts.extend(conn.execute(f"SELECT id, data FROM post_{self.g} WHERE id BETWEEN ? AND ?",
+                                      (low, low | _LOW)))
+        if not parts:
+            return 0
+        top = max(key & _LOW for key, _ in parts)
+        target = bytearray((top + 1) * bitmaps.DENSE_BYTES)
+        for key, data in parts:
+            bitmaps.decode_into(data, key & _LOW, target)
+        return int.from_bytes(target, "little")

@@ -1,0 +1,100 @@
+"""What the embedded index records of a document, as tokens: one document set per token.
+
+- `w:<stem>`: a word of the name or text (analysed, `analysis.analyze`);
+- `p:<stem> <stem>…`: a multi-word synonym expression found as a phrase (consecutive stems in
+  the name or in the text), so that "code de la route" is matched exactly without positions;
+- one token per filter and facet value (`ki:service`, `th:mobilite--…`, `ca:mobilite`, `pu:`,
+  `fr:`, `ma:`, `ty:`, `so:`, `dp:`, `ep:`, `rg:`, `co:` for the commune);
+- `el:<code>` per eligibility zone code, `el:` for "no restriction": a commune's eligible
+  documents are the union of the sets of its covering codes;
+- `pl:located` / `pl:zoned` (placed by position / by zone only), grid cells (`geo.cell_token`),
+  `gr:` (has a duplicate group) and `*` (every document).
+Values are kept verbatim: a filter matches a value exactly, as it always did.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from catalog.search import SearchDocument
+from catalog.search.geo import cell_token, cells_of
+
+ALL = "*"
+LOCATED = "pl:located"
+ZONED = "pl:zoned"
+GROUPED = "gr:"
+UNRESTRICTED = "el:"
+REMOTE = "ma:a-distance"
+# Facet name → token prefix (each facet is also the filter of the same name).
+FACET_PREFIX = {"kinds": "ki:", "thematiques": "th:", "categories": "ca:", "publics": "pu:",
+                "frais": "fr:", "modes_accueil": "ma:", "types": "ty:", "sources": "so:",
+                "code_departement": "dp:"}
+
+Phrase = tuple[str, ...]
+
+
+def word(stem: str) -> str:
+    return "w:" + stem
+
+
+def phrase(terms: Phrase) -> str:
+    return "p:" + " ".join(terms)
+
+
+def zone(code: str) -> str:
+    return "el:" + code
+
+
+def text_tokens(nom_terms: list[str], body_terms: list[str],
+                phrases: frozenset[Phrase]) -> list[str]:
+    tokens = {word(t) for t in nom_terms}
+    tokens.update(word(t) for t in body_terms)
+    if phrases:
+        for terms in (nom_terms, body_terms):
+            pairs = set(zip(terms, terms[1:]))
+            for p in phrases:
+                if p[:2] in pairs and _contains(terms, p):
+                    tokens.add(phrase(p))
+    return sorted(tokens)
+
+
+def _contains(terms: list[str], p: Phrase) -> bool:
+    size = len(p)
+    if size == 2:
+        return True  # the pair was found
+    first = p[0]
+    return any(terms[i] == first and tuple(terms[i:i + size]) == p
+               for i in range(len(terms) - size + 1))
+
+
+def tag_tokens(doc: SearchDocument) -> list[str]:
+    """The filter, facet, eligibility and place tokens of a document."""
+    tokens = [ALL, "ki:" + doc.kind]
+    if doc.source:
+        tokens.append("so:" + doc.source)
+    tokens += ["th:" + v for v in doc.thematiques]
+    tokens += ["ca:" + v for v in doc.categories]
+    tokens += ["pu:" + v for v in doc.publics]
+    tokens += ["fr:" + v for v in doc.frais]
+    tokens += ["ma:" + v for v in doc.modes_accueil]
+    tokens += ["ty:" + v for v in doc.types]
+    for prefix, value in (("co:", doc.code_commune), ("ep:", doc.code_epci),
+                          ("dp:", doc.code_departement), ("rg:", doc.code_region)):
+        if value:
+            tokens.append(prefix + value)
+    if doc.zone_eligibilite:
+        tokens += [zone(z) for z in doc.zone_eligibilite]
+    else:
+        tokens.append(UNRESTRICTED)
+    if doc.located:
+        tokens.append(LOCATED)
+        tokens += [cell_token(c) for c in cells_of(doc.latitude, doc.longitude)]
+    elif doc.zoned:
+        tokens.append(ZONED)
+    if doc.groupe_doublons:
+        tokens.append(GROUPED)
+    return list(dict.fromkeys(tokens))
+
+
+def multiword(expressions: Iterable[Phrase]) -> frozenset[Phrase]:
+    return frozenset(p for p in expressions if len(p) > 1)
