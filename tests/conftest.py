@@ -49,8 +49,10 @@ def settings(tmp_path, monkeypatch) -> Settings:
     settings = load_settings()
     if test_db:  # a shared server: start from empty tables (SQLite gets a new file per test)
         from catalog.db import get_engine, reset_database
+        from catalog.territories import clear_cache
 
         reset_database(get_engine(settings))
+        clear_cache()  # territories are cached per engine, and the engine is shared here
     return settings
 
 
