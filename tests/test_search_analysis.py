@@ -63,13 +63,15 @@ def test_grid_bounds_hold_every_point_of_a_cell():
     for _ in range(300):
         lat, lon = rnd.uniform(41, 51), rnd.uniform(-5, 9)
         fine = cells_of(lat, lon)
-        assert [c[0] for c in fine] == [1, 2, 3]
-        assert fine[0] in set(children(fine[1])) and fine[1] in set(children(fine[2]))
+        assert [c[0] for c in fine] == [0, 1, 2, 3]
+        assert all(fine[k] in set(children(fine[k + 1])) for k in range(3))
         for cell in fine:
             h = center.h(lat, lon)
             assert lower_bound(center, cell) <= h <= upper_bound(center, cell)
     # A point at a cell's corner is within the bounds too; sizes nest by four.
-    assert cell_size(2) == 4 * cell_size(1) and cell_size(3) == 4 * cell_size(2)
+    assert cell_size(1) == 4 * cell_size(0) and cell_size(3) == 16 * cell_size(1)
+    lats, lons = [rnd.uniform(41, 51) for _ in range(50)], [rnd.uniform(-5, 9) for _ in range(50)]
+    assert center.terms(lats, lons, range(50)) == [center.h(a, b) for a, b in zip(lats, lons)]
     assert abs(km(max_term(50)) - 50) < 1e-9
     assert upper_bound(center, cells_of(48.85, 2.35)[0]) < max_term(50)  # inside a 50 km circle
     assert lower_bound(center, cells_of(45.76, 4.84)[0]) > max_term(300)  # Lyon: outside 300 km

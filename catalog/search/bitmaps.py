@@ -46,22 +46,27 @@ def decode(data: bytes) -> array:
     return array("H", _members_of_bytes(data))
 
 
-def decode_into(data: bytes, block: int, target: bytearray) -> None:
-    """OR a container into a bitmap of the whole id space (little-endian bit order)."""
+def decode_into(data: bytes, block: int, target: bytearray, filled: set[int] | None = None) -> None:
+    """OR a container into a bitmap of the whole id space (little-endian bit order).
+
+    `filled`: blocks of `target` already written (a union of several tokens); a bitmap
+    container is copied into an untouched block, merged into a written one.
+    """
     start = block * DENSE_BYTES
     if len(data) == DENSE_BYTES:
-        if any(target[start:start + DENSE_BYTES]):
-            chunk = int.from_bytes(target[start:start + DENSE_BYTES], "little")
-            chunk |= int.from_bytes(data, "little")
-            target[start:start + DENSE_BYTES] = chunk.to_bytes(DENSE_BYTES, "little")
+        if filled is not None and block in filled:
+            merged = int.from_bytes(target[start:start + DENSE_BYTES], "little")
+            merged |= int.from_bytes(data, "little")
+            target[start:start + DENSE_BYTES] = merged.to_bytes(DENSE_BYTES, "little")
         else:
             target[start:start + DENSE_BYTES] = data
-        return
-    offsets = array("H")
-    offsets.frombytes(data)
-    base = start
-    for v in offsets:
-        target[base + (v >> 3)] |= _MASK[v & 7]
+    else:
+        offsets = array("H")
+        offsets.frombytes(data)
+        for v in offsets:
+            target[start + (v >> 3)] |= _MASK[v & 7]
+    if filled is not None:
+        filled.add(block)
 
 
 def from_ids(ids: Iterable[int]) -> int:

@@ -5,8 +5,8 @@ so both backends draw the same circle. The embedded index compares and sorts on 
 term h (0 ≤ h ≤ 1, growing with the distance, `haversine_term`) and turns only the page's
 values into kilometres.
 
-The grid: every position belongs to one cell per level (0.2°, 0.8°, 3.2°; each cell holds
-4 × 4 cells of the level below). A cell's bounds on h from a point (`lower_bound`,
+The grid: every position belongs to one cell per level (0.05°, 0.2°, 0.8°, 3.2°; each cell
+holds 4 × 4 cells of the level below). A cell's bounds on h from a point (`lower_bound`,
 `upper_bound`) tell whether the cell lies wholly inside a circle, wholly outside, or across it;
 only documents of cells across it need their own distance computed.
 """
@@ -17,8 +17,8 @@ import math
 from typing import Iterator
 
 EARTH_RADIUS_KM = 6371.0088
-FINEST = 0.2  # degrees: the side of a level-1 cell
-LEVELS = (1, 2, 3)
+FINEST = 0.05  # degrees: the side of a level-0 cell
+LEVELS = (0, 1, 2, 3)
 TOP = LEVELS[-1]
 _HALF = math.pi / 360
 _RAD = math.pi / 180
@@ -52,6 +52,13 @@ class Center:
         return (math.sin((lat - self.lat) * _HALF) ** 2
                 + self.coslat * math.cos(lat * _RAD) * math.sin((lon - self.lon) * _HALF) ** 2)
 
+    def terms(self, lats, lons, offsets) -> list[float]:
+        """`h` of many positions (lats[i], lons[i] for i in offsets), without a call each."""
+        sin, cos, clat, clon, coslat = math.sin, math.cos, self.lat, self.lon, self.coslat
+        return [sin((lats[i] - clat) * _HALF) ** 2
+                + coslat * cos(lats[i] * _RAD) * sin((lons[i] - clon) * _HALF) ** 2
+                for i in offsets]
+
 
 def max_term(radius_km: float) -> float:
     """The haversine term of a radius: a point is within it when its term is ≤ this."""
@@ -64,14 +71,14 @@ def km(h: float) -> float:
 
 
 def cell_size(level: int) -> float:
-    return FINEST * 4 ** (level - 1)
+    return FINEST * 4 ** level
 
 
 def cells_of(lat: float, lon: float) -> list[Cell]:
     """The cells of a position, finest first."""
     i = math.floor((lat + 90) / FINEST)
     j = math.floor((lon + 180) / FINEST) % round(360 / FINEST)
-    return [(level, i >> 2 * (level - 1), j >> 2 * (level - 1)) for level in LEVELS]
+    return [(level, i >> 2 * level, j >> 2 * level) for level in LEVELS]
 
 
 def cell_token(cell: Cell) -> str:

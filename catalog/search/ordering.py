@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from catalog.errors import UnusableInput
 from catalog.search import bitmaps, decode_cursor
-from catalog.search.geo import Center, children, lower_bound, upper_bound
+from catalog.search.geo import Center, lower_bound, upper_bound
 from catalog.search.plan import Plan
 from catalog.search.ranking import window_scores
 from catalog.search.reader import Reader
@@ -55,26 +55,26 @@ class Nearest:
         heapq.heapify(self.heap)
         self.found: list[tuple[float, int]] = []  # (h, docid) with h ≥ lower
         self._sorted = True
+        self.located_bytes: bytes | None = None
 
     def _open_next(self) -> None:
         _, cell = heapq.heappop(self.heap)
         if upper_bound(self.center, cell) < self.lower:
             return  # wholly before the cursor
-        x = self.located & self.reader.cell_bits(cell)
-        if not x:
+        if cell[0] == 0:
+            data = self.located_bytes
+            if data is None:
+                data = self.located_bytes = bitmaps.as_bytes(self.located, 0)
+            ids = [d for d in self.reader.cell_ids(cell) if bitmaps.contains(data, d)]
+            lower = self.lower
+            self.found += [(h, d) for d, h in zip(ids, self.reader.terms(self.center, ids))
+                           if h >= lower]
+            self._sorted = False
             return
-        if cell[0] > 1:
-            present = self.reader.present(cell[0] - 1)
-            for child in children(cell):
-                if child in present:
-                    heapq.heappush(self.heap, (lower_bound(self.center, child), child))
+        if not self.located & self.reader.cell_bits(cell):
             return
-        h, position, lower = self.center.h, self.reader.position, self.lower
-        for docid in bitmaps.members(x):
-            value = h(*position(docid))
-            if value >= lower:
-                self.found.append((value, docid))
-        self._sorted = False
+        for child in self.reader.children(cell):
+            heapq.heappush(self.heap, (lower_bound(self.center, child), child))
 
     def rows(self) -> list[tuple[float, int]]:
         if not self._sorted:
@@ -186,11 +186,14 @@ def ranked_page(reader: Reader, plan: Plan, found: int, ranks: dict[int, float],
         last = head[-1][0]
         head = [c for c in candidates if c[0] < last] + [c for c in candidates if c[0] == last]
     keys = _keys(reader, [d for _, d in head])
-    center = Center(*plan.center) if plan.center is not None else None
-    located = bitmaps.as_bytes(found & reader.bits(LOCATED), 0) if center else b""
+    terms: dict[int, float] = {}
+    if plan.center is not None:
+        data = bitmaps.as_bytes(found & reader.bits(LOCATED), 0)
+        ids = sorted(d for _, d in head if bitmaps.contains(data, d))
+        terms = dict(zip(ids, reader.terms(Center(*plan.center), ids)))
     rows = []
     for rank, docid in head:
-        h = center.h(*reader.position(docid)) if center and bitmaps.contains(located, docid) else None
+        h = terms.get(docid)
         rows.append(Row(docid, NO_DISTANCE if h is None else h, h, rank, keys[docid]))
     rows.sort(key=lambda r: r.values(order))
     if cursor is not None:

@@ -158,12 +158,15 @@ class Postings:
     """Document sets of one committed index state, for searching (cached per process)."""
 
     BUDGET = 192 << 20  # bytes of cached sets per index state
+    IDS_BUDGET = 32 << 20  # bytes of cached id arrays
 
     def __init__(self, g: int, state: tuple):
         self.g, self.state = g, state
         self._vocab: dict[str, tuple[int, int] | None] = {}
         self._sets: OrderedDict[str, int] = OrderedDict()
         self._bytes = 0
+        self._ids: OrderedDict[str, array] = OrderedDict()
+        self._ids_bytes = 0
         self._prefixes: dict[str, list[tuple[str, int]]] = {}
         self.lock = threading.Lock()
         self.extra: dict = {}  # other per-state caches (circles, grid roots...)
@@ -217,20 +220,64 @@ class Postings:
                         self._bytes -= (old.bit_length() >> 3) + 32
         return x
 
-    def union(self, conn: sqlite3.Connection, tokens: Iterable[str]) -> int:
-        """The union of several tokens' sets, read from their containers in one pass."""
+    def ids(self, conn: sqlite3.Connection, token: str) -> array:
+        """A token's documents as an array of ids (small sets: grid cells of the finest level)."""
+        with self.lock:
+            found = self._ids.get(token)
+            if found is not None:
+                self._ids.move_to_end(token)
+                return found
+        found = array("I")
+        entry = self._entry(conn, token)
+        if entry:
+            low = entry[0] << BLOCK_BITS
+            for key, data in conn.execute(
+                    f"SELECT id, data FROM post_{self.g} WHERE id BETWEEN ? AND ?",
+                    (low, low | _LOW)):
+                base = (key & _LOW) << BLOCK_BITS
+                found.extend(base + v for v in bitmaps.decode(data))
+        with self.lock:
+            self._ids[token] = found
+            self._ids_bytes += 4 * len(found) + 64
+            while self._ids_bytes > self.IDS_BUDGET and len(self._ids) > 1:
+                _, old = self._ids.popitem(last=False)
+                self._ids_bytes -= 4 * len(old) + 64
+        return found
+
+    def _containers(self, conn: sqlite3.Connection, tokens: Iterable[str]) -> list[tuple[int, bytes]]:
+        """(id, data) of every container of these tokens, in one query."""
         ids = [e[0] for e in (self._entry(conn, t) for t in tokens) if e]
         if not ids:
-            return 0
-        parts: list[tuple[int, bytes]] = []
-        for tokid in ids:
-            low = tokid << BLOCK_BITS
-            parts.extend(conn.execute(f"SELECT id, data FROM post_{self.g} WHERE id BETWEEN ? AND ?",
-                                      (low, low | _LOW)))
+            return []
+        if len(ids) == 1:
+            low = ids[0] << BLOCK_BITS
+            return conn.execute(f"SELECT id, data FROM post_{self.g} WHERE id BETWEEN ? AND ?",
+                                (low, low | _LOW)).fetchall()
+        out: list[tuple[int, bytes]] = []
+        for chunk in _chunks(ids, 500):
+            out += conn.execute(
+                f"SELECT p.id, p.data FROM json_each(?) j JOIN post_{self.g} p "
+                f"ON p.id BETWEEN j.value << {BLOCK_BITS} AND (j.value << {BLOCK_BITS}) | {_LOW}",
+                (json.dumps(chunk),)).fetchall()
+        return out
+
+    def union(self, conn: sqlite3.Connection, tokens: Iterable[str]) -> int:
+        """The union of several tokens' sets, read from their containers in one pass."""
+        parts = self._containers(conn, tokens)
         if not parts:
             return 0
         top = max(key & _LOW for key, _ in parts)
         target = bytearray((top + 1) * bitmaps.DENSE_BYTES)
+        filled: set[int] = set()
         for key, data in parts:
-            bitmaps.decode_into(data, key & _LOW, target)
+            bitmaps.decode_into(data, key & _LOW, target, filled)
         return int.from_bytes(target, "little")
+
+    def union_ids(self, conn: sqlite3.Connection, tokens: Iterable[str]) -> list[int]:
+        """The documents of several small sets, as ascending ids (not cached)."""
+        found: list[int] = []
+        for key, data in self._containers(conn, tokens):
+            base = (key & _LOW) << BLOCK_BITS
+            found += [base + v for v in bitmaps.decode(data)]
+        found.sort()
+        return found

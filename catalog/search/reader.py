@@ -13,11 +13,14 @@ import sqlite3
 import threading
 from array import array
 
+from bisect import bisect_left
+
 from catalog.search.bitmaps import BLOCK, BLOCK_BITS
-from catalog.search.geo import TOP, Cell, cell_token, parse_cell
+from catalog.search.geo import TOP, Cell, Center, cell_token, children, parse_cell
 from catalog.search.postings import Postings
 
 NAN = math.nan
+_OFFSET = BLOCK - 1
 Phrase = tuple[str, ...]
 
 _states: dict[str, Postings] = {}
@@ -75,19 +78,28 @@ class Reader:
         return self.postings.with_prefix(self.conn, prefix)
 
     # -- grid -----------------------------------------------------------------------------
-    def present(self, level: int) -> set[Cell]:
-        """The cells of a level that hold at least one document."""
-        cache = self.postings.extra.setdefault("cells", {})
-        if level not in cache:
-            cache[level] = {parse_cell(t) for t, _ in self.with_prefix(f"g{level}:")}
-        return cache[level]
+    def roots(self) -> list[Cell]:
+        """The coarsest cells that hold at least one document."""
+        cache = self.postings.extra
+        if "roots" not in cache:
+            cache["roots"] = [parse_cell(t) for t, _ in self.with_prefix(f"g{TOP}:")]
+        return cache["roots"]
 
-    def roots(self) -> set[Cell]:
-        return self.present(TOP)
+    def children(self, cell: Cell) -> list[Cell]:
+        """The cells of the level below that hold at least one document."""
+        cache = self.postings.extra.setdefault("children", {})
+        found = cache.get(cell)
+        if found is None:
+            tokens = {cell_token(c): c for c in children(cell)}
+            found = cache[cell] = [tokens[t] for t in self.dfs(list(tokens))]
+        return found
 
     def cell_bits(self, cell: Cell) -> int:
-        # Coarse cells are few and reused by every search; the many fine ones are not kept.
-        return self.bits(cell_token(cell), cache=cell[0] > 1)
+        return self.bits(cell_token(cell))
+
+    def cell_ids(self, cell: Cell) -> array:
+        # The finest cells are many and small: kept as id arrays, not as whole-range sets.
+        return self.postings.ids(self.conn, cell_token(cell))
 
     # -- positions ------------------------------------------------------------------------
     def positions(self, block: int) -> tuple[array, array]:
@@ -106,10 +118,17 @@ class Reader:
             cache[block] = found
         return found
 
-    def position(self, docid: int) -> tuple[float, float]:
-        lat, lon = self.positions(docid >> BLOCK_BITS)
-        i = docid & (BLOCK - 1)
-        return lat[i], lon[i]
+    def terms(self, center: Center, docids) -> list[float]:
+        """The haversine terms from `center` of documents (ids ascending)."""
+        out: list[float] = []
+        start, n = 0, len(docids)
+        while start < n:
+            block = docids[start] >> BLOCK_BITS
+            end = bisect_left(docids, (block + 1) << BLOCK_BITS, start)
+            lat, lon = self.positions(block)
+            out += center.terms(lat, lon, [d & _OFFSET for d in docids[start:end]])
+            start = end
+        return out
 
     # -- rows -----------------------------------------------------------------------------
     def rows(self, sql: str, docids: list[int], *args) -> list[tuple]:

@@ -9,12 +9,12 @@ Only documents of grid cells across the circle's edge get their distance compute
 from __future__ import annotations
 
 from catalog.search import bitmaps
-from catalog.search.geo import Center, cell_token, children, lower_bound, max_term, upper_bound
+from catalog.search.geo import Center, cell_token, lower_bound, max_term, upper_bound
 from catalog.search.plan import Plan
 from catalog.search.reader import Phrase, Reader
 from catalog.search.tokens import ALL, GROUPED, REMOTE, UNRESTRICTED, ZONED, phrase, word, zone
 
-CIRCLES_KEPT = 64  # circles (inside and edge sets) kept per index state
+CIRCLES_KEPT = 128  # circles kept per index state (~130 KB each at a million documents)
 
 
 def phrase_set(reader: Reader, p: Phrase) -> int:
@@ -71,12 +71,15 @@ def select(reader: Reader, plan: Plan) -> int:
     return found
 
 
-def cover(reader: Reader, center: Center, hmax: float) -> tuple[int, int]:
-    """(documents of cells wholly inside the circle, documents of cells across its edge)."""
+def circle(reader: Reader, center: Center, hmax: float) -> int:
+    """Every located document within the circle (kept per index state: a commune's circle
+    serves all its searches). Cells wholly inside are taken whole; only documents of the
+    finest cells across the edge get their distance computed."""
     cache = reader.postings.extra.setdefault("circles", {})
     key = (center.lat, center.lon, hmax)
-    if key in cache:
-        return cache[key]
+    found = cache.get(key)
+    if found is not None:
+        return found
     inside, edge = [], []
     stack = list(reader.roots())
     while stack:
@@ -85,28 +88,22 @@ def cover(reader: Reader, center: Center, hmax: float) -> tuple[int, int]:
             continue
         if upper_bound(center, cell) <= hmax:
             inside.append(cell_token(cell))
-        elif cell[0] == 1:
+        elif cell[0] == 0:
             edge.append(cell_token(cell))
         else:
-            present = reader.present(cell[0] - 1)
-            stack.extend(c for c in children(cell) if c in present)
-    result = (reader.union(inside), reader.union(edge))
+            stack.extend(reader.children(cell))
+    ids = reader.postings.union_ids(reader.conn, edge)
+    kept = [d for d, h in zip(ids, reader.terms(center, ids)) if h <= hmax]
+    found = reader.union(inside) | bitmaps.from_ids(kept)
     if len(cache) >= CIRCLES_KEPT:
         cache.pop(next(iter(cache)))
-    cache[key] = result
-    return result
+    cache[key] = found
+    return found
 
 
 def in_circle(reader: Reader, found: int, center: Center, hmax: float) -> int:
     """The documents of `found` positioned within the circle."""
-    inside, edge = cover(reader, center, hmax)
-    near = found & edge
-    kept = []
-    for docid in bitmaps.members(near):
-        lat, lon = reader.position(docid)
-        if center.h(lat, lon) <= hmax:
-            kept.append(docid)
-    return (found & inside) | bitmaps.from_ids(kept)
+    return found & circle(reader, center, hmax)
 
 
 def without_duplicates(reader: Reader, found: int) -> int:
