@@ -78,3 +78,37 @@ def test_grid_bounds_hold_every_point_of_a_cell():
     assert 390 < haversine_km(48.8566, 2.3522, 45.7640, 4.8357) < 393  # Paris–Lyon, ~391.5 km
     assert math.isclose(km(Center(48.8566, 2.3522).h(45.7640, 4.8357)),
                         haversine_km(48.8566, 2.3522, 45.7640, 4.8357), rel_tol=1e-9)
+
+
+def _reference_fold(text: str) -> str:
+    """The analysis pipeline written plainly (the fast one must give the same results)."""
+    import unicodedata
+
+    text = text.lower().translate(str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"}))
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _reference_analyze(text: str) -> list[str]:
+    import re
+
+    import Stemmer
+
+    from catalog.search.analysis import STOP_WORDS
+
+    text = text.translate(str.maketrans({"’": "'", "`": "'", "ʼ": "'"}))
+    tokens = [t for t in re.findall(r"[^\W_]+", _reference_fold(text))
+              if t not in STOP_WORDS and not (len(t) == 1 and not t.isdigit())]
+    return Stemmer.Stemmer("french").stemWords(tokens)
+
+
+def test_fast_analysis_equals_the_plain_pipeline():
+    rnd = random.Random(5)
+    latin = ([chr(c) for c in range(0x20, 0x250)] + list("’ʼ`' ") * 20 + list("abcdefgh ijkl") * 10
+             + [chr(c) for c in range(0x1E00, 0x1F00)] + ["ﬁ", "½", "²", "ℌ", "İ", "Σ", "_", "\x1c"])
+    anything = [chr(c) for c in range(0x20, 0x3000)] + latin
+    texts = ["Hébergement d’urgence : l'accès aux SOINS, Œuvre, straße, ǽ æ", "ΟΔΟΣ Σ", "HH"]
+    for pool in (latin, anything):
+        texts += ["".join(rnd.choice(pool) for _ in range(rnd.randint(0, 50))) for _ in range(3000)]
+    for text in texts:
+        assert fold(text) == _reference_fold(text), text
+        assert analyze(text) == _reference_analyze(text), text

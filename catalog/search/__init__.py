@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import json
+
+import orjson
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Protocol
 
@@ -199,12 +201,19 @@ def iter_documents(engine, settings: Settings, above_seq: int = -1,
             return
         for kind, rid, source, data, status, seq, date_maj in rows:
             if status == "active":
-                doc = build_document(kind, rid, json.loads(data), territories, source=source,
+                doc = build_document(kind, rid, _loads(data), territories, source=source,
                                      date_maj=date_maj, raw=data)
                 yield seq, status, doc
             else:
                 yield seq, status, (kind, rid)
         last = rows[-1][5]
+
+
+def _loads(data: str) -> dict[str, Any]:
+    try:
+        return orjson.loads(data)  # several times faster than json on records
+    except orjson.JSONDecodeError:  # what orjson refuses (NaN, huge integers), json reads
+        return json.loads(data)
 
 
 def count_records(engine, above_seq: int = -1, active_only: bool = False) -> int:
@@ -224,6 +233,7 @@ def sync_index(settings: Settings, engine, backend: SearchBackend | None = None)
     crash mid-way repeats work (idempotent) and never skips any.
     """
     backend = backend or get_backend(settings)
+    size = getattr(backend, "batch_size", BATCH)
     mark = backend.get_watermark()
     applied = 0
     batch_docs: list[SearchDocument] = []
@@ -235,7 +245,7 @@ def sync_index(settings: Settings, engine, backend: SearchBackend | None = None)
         else:
             batch_gone.append(item)
         top = seq
-        if len(batch_docs) + len(batch_gone) >= BATCH:
+        if len(batch_docs) + len(batch_gone) >= size:
             applied += _apply(backend, batch_docs, batch_gone, top)
             batch_docs, batch_gone = [], []
     applied += _apply(backend, batch_docs, batch_gone, top)

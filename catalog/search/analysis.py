@@ -67,52 +67,91 @@ _WORD_FOLDS = _CharFolds({"’": "'", "ʼ": "'"})
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # ASCII needs no folding once lowercased
 
 
+def _fold_chars(text: str, folds: _CharFolds) -> str:
+    chars = set("".join(_NON_ASCII.findall(text)))
+    if not all(folds[ord(c)].isascii() for c in chars):
+        # A folded character that is not ASCII may itself fold further ("ǽ" → "æ" → "ae" on
+        # a second pass): one pass, character by character.
+        return text.translate(folds)
+    # Latin text: one str.replace per distinct non-ASCII character (é, è, à, ’...), whose
+    # ASCII replacement no later replace can touch.
+    for char in chars:
+        text = text.replace(char, folds[ord(char)])
+    return text
+
+
 def fold(text: str) -> str:
     """Lowercase and strip accents: "Hébergement" → "hebergement"."""
     text = text.lower()
-    if text.isascii():
-        return text
-    return _NON_ASCII.sub(lambda run: run.group().translate(_FOLDS), text)
+    return text if text.isascii() else _fold_chars(text, _FOLDS)
+
+
+# ASCII characters outside words ([^\W_]): a folded ASCII text is cut on them by translate()
+# and split(), several times faster than the regular expression.
+_ASCII_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum()}
+
+
+def _tokens(lowered: str) -> list[str]:
+    """The word tokens (letters and digits) of a lowercased text, folded."""
+    if not lowered.isascii():
+        lowered = _fold_chars(lowered, _WORD_FOLDS)
+        if not lowered.isascii():
+            return _WORD.findall(lowered)
+    return lowered.translate(_ASCII_SEPARATORS).split()
+
+
+def _dropped(token: str) -> bool:
+    # The tokenizer splits "l'hebergement" into "l" + "hebergement"; a lone elided article is
+    # a stop word anyway, so elisions vanish with them.
+    return token in STOP_WORDS or (len(token) == 1 and not token.isdigit())
 
 
 def words(text: str) -> list[str]:
     """Folded words without elisions and stop words, before stemming."""
-    text = text.lower()
-    if not text.isascii():
-        text = _NON_ASCII.sub(lambda run: run.group().translate(_WORD_FOLDS), text)
-    # The tokenizer splits "l'hebergement" into "l" + "hebergement"; a lone elided article is
-    # a stop word anyway, so elisions vanish with them.
-    return [token for token in _WORD.findall(text)
-            if token not in STOP_WORDS and (len(token) > 1 or token.isdigit())]
+    return [token for token in _tokens(text.lower()) if not _dropped(token)]
 
 
 _STEMS: dict[str, str] = {}
-_STEMS_KEPT = 200_000  # distinct words remembered (a few tens of MB at most)
+_KEPT = 200_000  # distinct words remembered per table (a few tens of MB at most)
 
 
 def stem(word: str) -> str:
-    found = _STEMS.get(word)
-    return found if found is not None else analyze_words([word])[0]
-
-
-def analyze_words(found: list[str]) -> list[str]:
-    """Stems of words, each distinct word stemmed once per process."""
     global _STEMS
-    stems = _STEMS
-    missing = [w for w in set(found) if w not in stems]
-    if missing:
-        if len(stems) + len(missing) > _STEMS_KEPT:
-            stems = _STEMS = {}  # a new dict: a thread still reading the old one is unharmed
-            missing = list(set(found))
-        stems.update(zip(missing, _stemmer().stemWords(missing)))
-    return [stems[w] for w in found]
+    found = _STEMS.get(word)
+    if found is None:
+        if len(_STEMS) >= _KEPT:
+            _STEMS = {}  # a new dict: a thread still reading the old one is unharmed
+        found = _STEMS[word] = _stemmer().stemWord(word)
+    return found
+
+
+# Token → its index term, or _DROP for stop words and lone letters: one lookup per token.
+_TERMS: dict[str, str | int] = {}
+_DROP = 0  # not "": Snowball may stem odd words to an empty term, which is kept
+
+
+def _learn(tokens: list[str]) -> None:
+    global _TERMS
+    terms = _TERMS
+    new = {t for t in tokens if t not in terms}
+    if len(terms) + len(new) > _KEPT:
+        terms = _TERMS = {}
+        new = set(tokens)
+    kept = [t for t in new if not _dropped(t)]
+    terms.update(dict.fromkeys(new, _DROP))
+    terms.update(zip(kept, _stemmer().stemWords(kept)))
 
 
 def analyze(text: str | None) -> list[str]:
     """Index terms of a text, in order."""
     if not text:
         return []
-    return analyze_words(words(text))
+    tokens = _tokens(text.lower())
+    terms = list(map(_TERMS.get, tokens))
+    if None in terms:
+        _learn([t for t, term in zip(tokens, terms) if term is None])
+        terms = list(map(_TERMS.get, tokens))
+    return [term for term in terms if term is not _DROP]
 
 
 @lru_cache(maxsize=1)

@@ -90,8 +90,20 @@ def _list(value: Any) -> list[str]:
         # CSV-born records may carry "a,b" strings for list fields.
         return [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+        out = []
+        for v in value:
+            if v is not None:
+                v = (v if type(v) is str else str(v)).strip()
+                if v:
+                    out.append(v)
+        return out
     return [str(value)]
+
+
+def _set(value: Any) -> list[str]:
+    """A list field's distinct values, sorted."""
+    values = _list(value)
+    return sorted(set(values)) if len(values) > 1 else values
 
 
 def _float(value: Any) -> float | None:
@@ -128,6 +140,7 @@ def _labels() -> dict[str, str]:
         return {}
 
 
+@lru_cache(maxsize=4096)
 def thematique_text(slug: str) -> str:
     """A thématique's French label (category and sub-thématique), so that its name is
     searchable: "Mobilité Préparer un permis". Falls back to the slug's words."""
@@ -143,7 +156,7 @@ def build_document(kind: str, record_id: str, data: dict[str, Any],
                    territories: Territories | None = None, *, source: str | None = None,
                    date_maj: str | None = None, raw: str | None = None) -> SearchDocument:
     territories = territories or Territories()
-    thematiques = sorted(set(_list(data.get("thematiques"))))
+    thematiques = _set(data.get("thematiques"))
     categories = sorted({t.split("--", 1)[0] for t in thematiques})
     code_commune = str(data.get("code_insee") or data.get("code_commune") or "").strip() or None
     commune = territories.commune(code_commune)
@@ -173,9 +186,9 @@ def build_document(kind: str, record_id: str, data: dict[str, Any],
         text="\n".join(texts),
         thematiques=thematiques,
         categories=categories,
-        publics=sorted(set(_list(data.get("publics")))),
-        frais=sorted(set(_list(data.get("frais")))),
-        modes_accueil=sorted(set(_list(data.get("modes_accueil")))),
+        publics=_set(data.get("publics")),
+        frais=_set(data.get("frais")),
+        modes_accueil=_set(data.get("modes_accueil")),
         types=sorted(set(_list(data.get("type")) + _list(data.get("types")))),
         zone_eligibilite=sorted({normalize_zone(z) for z in _list(data.get("zone_eligibilite"))}),
         code_commune=code_commune,

@@ -99,6 +99,10 @@ class PostingWriter:
             for tokid, docids in pending.items():
                 df[tokid] += sign * len(docids)
                 base = tokid << BLOCK_BITS
+                first, last = docids[0] >> BLOCK_BITS, docids[-1] >> BLOCK_BITS
+                if first == last and side == 0:  # new documents: consecutive ids, one block
+                    changes[base | first][0].extend([d & _LOW for d in docids])
+                    continue
                 for d in docids:
                     changes[base | (d >> BLOCK_BITS)][side].append(d & _LOW)
         self.adds.clear()

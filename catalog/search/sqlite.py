@@ -93,6 +93,10 @@ _local = threading.local()
 
 class SqliteBackend:
     name = "sqlite"
+    # Changes applied per transaction by sync_index: each transaction rewrites the containers
+    # its documents touch, so larger batches write each container less often (memory: a few
+    # tens of MB of documents, whatever the index size).
+    batch_size = 8000
 
     def __init__(self, settings: Settings, territories=None, path: Path | None = None):
         self.settings = settings
@@ -114,14 +118,21 @@ class SqliteBackend:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA temp_store=MEMORY")
-            # Searches read whole containers and content rows by id: a modest page cache and
-            # the file mapped (shared, reclaimable pages) serve them; the hot data lives in
-            # the process's set cache, not in SQLite's.
+            # A modest page cache: the hot data of searches lives in the process's set cache
+            # (reader.py), and a writer's memory must not grow with the index.
             conn.execute("PRAGMA cache_size=-32000")
-            conn.execute("PRAGMA mmap_size=2147418112")
             conn.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)")
             conns[self.path] = conn
+            _local.mapped = getattr(_local, "mapped", set())
         return conn
+
+    def _mapped(self, on: bool) -> None:
+        """Searches read the file mapped (shared, reclaimable pages, no copy); writers do not,
+        so that a sync's resident memory stays that of its batches, whatever the index size."""
+        conn, mapped = self.conn, _local.mapped
+        if on != (self.path in mapped):
+            conn.execute(f"PRAGMA mmap_size={2147418112 if on else 0}")
+            (mapped.add if on else mapped.discard)(self.path)
 
     def close(self) -> None:
         conns = getattr(_local, "conns", {})
@@ -319,6 +330,7 @@ class SqliteBackend:
         positions.clear()
 
     def index(self, documents: Iterable[SearchDocument]) -> int:
+        self._mapped(False)
         g = self._generation(create=True)
         with self._transaction():
             writer, positions = PostingWriter(self.conn, g, self._vocabulary(g)), {}
@@ -329,6 +341,7 @@ class SqliteBackend:
         return n
 
     def delete(self, keys: Iterable[tuple[str, str]]) -> int:
+        self._mapped(False)
         g = self._generation(create=True)
         with self._transaction():
             writer, positions = PostingWriter(self.conn, g, self._vocabulary(g)), {}
@@ -346,6 +359,7 @@ class SqliteBackend:
         WAL stays valid since the file is never replaced. The new generation is invisible
         until then, so its sets and positions are written once per block of ids, not per batch.
         """
+        self._mapped(False)
         old = self._generation(create=True, check=False)  # a rebuild also upgrades the layout
         new = old + 1
         with self._transaction():
@@ -395,6 +409,7 @@ class SqliteBackend:
     # -- searching ------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
         make_plan(query, self._territories_view())  # validates before touching the index
+        self._mapped(True)
         c = self.conn
         c.execute("BEGIN")  # one snapshot for the whole search, even if a writer commits
         try:

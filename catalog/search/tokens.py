@@ -14,6 +14,7 @@ Values are kept verbatim: a filter matches a value exactly, as it always did.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable
 
 from catalog.search import SearchDocument
@@ -47,24 +48,33 @@ def zone(code: str) -> str:
 
 def text_tokens(nom_terms: list[str], body_terms: list[str],
                 phrases: frozenset[Phrase]) -> list[str]:
-    tokens = {word(t) for t in nom_terms}
-    tokens.update(word(t) for t in body_terms)
-    if phrases:
-        for terms in (nom_terms, body_terms):
-            pairs = set(zip(terms, terms[1:]))
-            for p in phrases:
-                if p[:2] in pairs and _contains(terms, p):
-                    tokens.add(phrase(p))
-    return sorted(tokens)
+    distinct = set(nom_terms)
+    distinct.update(body_terms)
+    tokens = ["w:" + t for t in distinct]
+    if phrases and not distinct.isdisjoint(_firsts(phrases)):
+        for p in phrases:
+            if p[0] in distinct and all(t in distinct for t in p[1:]) and (
+                    _contains(nom_terms, p) or _contains(body_terms, p)):
+                tokens.append(phrase(p))
+    return tokens
+
+
+@lru_cache(maxsize=8)
+def _firsts(phrases: frozenset[Phrase]) -> frozenset[str]:
+    return frozenset(p[0] for p in phrases)
 
 
 def _contains(terms: list[str], p: Phrase) -> bool:
-    size = len(p)
-    if size == 2:
-        return True  # the pair was found
-    first = p[0]
-    return any(terms[i] == first and tuple(terms[i:i + size]) == p
-               for i in range(len(terms) - size + 1))
+    first, size = p[0], len(p)
+    start = 0
+    while True:
+        try:
+            i = terms.index(first, start)
+        except ValueError:
+            return False
+        if tuple(terms[i:i + size]) == p:
+            return True
+        start = i + 1
 
 
 def tag_tokens(doc: SearchDocument) -> list[str]:
@@ -93,7 +103,7 @@ def tag_tokens(doc: SearchDocument) -> list[str]:
         tokens.append(ZONED)
     if doc.groupe_doublons:
         tokens.append(GROUPED)
-    return list(dict.fromkeys(tokens))
+    return tokens  # distinct: each prefix once per value, values distinct per field
 
 
 def multiword(expressions: Iterable[Phrase]) -> frozenset[Phrase]:
