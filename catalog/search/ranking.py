@@ -16,6 +16,7 @@ import sqlite3
 from typing import Iterable
 
 from catalog.search.analysis import analyze
+from catalog.search.tokens import occurrences, regular
 
 WEIGHTS = (4.0, 1.0)  # a_nom, a_body
 EXACT_WEIGHT = 2.0  # how much more the typed words count than their synonyms
@@ -49,11 +50,15 @@ def exact_expression(text: str) -> str:
     return " AND ".join(_quote(t) for t in analyze(text))
 
 
-def bm25(conn: sqlite3.Connection, g: int, match: str) -> dict[int, float]:
-    """FTS5's bm25 of every row matching `match`."""
-    return dict(conn.execute(
-        f"SELECT rowid, bm25(ftx_{g}, {WEIGHTS[0]}, {WEIGHTS[1]}) FROM ftx_{g} "
-        f"WHERE ftx_{g} MATCH ?", (match,)))
+def bm25(conn: sqlite3.Connection, g: int, match: str,
+         docids: list[int] | None = None) -> dict[int, float]:
+    """FTS5's bm25 of every row matching `match` (or of these rows only: one lookup each)."""
+    sql = (f"SELECT rowid, bm25(ftx_{g}, {WEIGHTS[0]}, {WEIGHTS[1]}) FROM ftx_{g} "
+           f"WHERE ftx_{g} MATCH ?")
+    if docids is None:
+        return dict(conn.execute(sql, (match,)))
+    return dict(conn.execute(sql + " AND rowid IN (SELECT value FROM json_each(?))",
+                             (match, json.dumps(docids))))
 
 
 def _varints(data: bytes) -> list[int]:
@@ -81,11 +86,15 @@ def statistics(conn: sqlite3.Connection, g: int) -> tuple[int, int]:
     return values[0], sum(values[1:])
 
 
-def _occurrences(terms: list[str], phrase: Phrase) -> int:
-    if len(phrase) == 1:
-        return terms.count(phrase[0])
-    size = len(phrase)
-    return sum(1 for i in range(len(terms) - size + 1) if tuple(terms[i:i + size]) == phrase)
+def idf(rows: int, hits: int) -> float:
+    """FTS5's inverse document frequency (floored, as FTS5 floors it, at 1e-6)."""
+    value = math.log((rows - hits + 0.5) / (hits + 0.5))
+    return value if value > 0.0 else 1e-6
+
+
+def term(weight: float, freq: float, length: float, avgdl: float) -> float:
+    """One phrase's share of FTS5's bm25 score, written as FTS5 computes it."""
+    return weight * ((freq * (_K1 + 1.0)) / (freq + _K1 * (1 - _B + _B * length / avgdl)))
 
 
 def bm25_of(conn: sqlite3.Connection, g: int, phrases: list[Phrase], hits: dict[Phrase, int],
@@ -94,17 +103,13 @@ def bm25_of(conn: sqlite3.Connection, g: int, phrases: list[Phrase], hits: dict[
     code (same statistics, same order of additions), so the floats are the same.
 
     `hits`: rows containing each phrase (FTS5's document frequency). None when a document's
-    text does not split into FTS5's own tokens (then ask FTS5).
+    text might not split or fold into FTS5's own tokens (then ask FTS5).
     """
     rows, tokens = statistics(conn, g)
     if not rows:
         return {}
     avgdl = float(tokens) / float(rows)
-    idf = []
-    for p in phrases:
-        n = hits.get(p, 0)
-        value = math.log((rows - n + 0.5) / (n + 0.5))
-        idf.append(value if value > 0.0 else 1e-6)
+    weights = [idf(rows, hits.get(p, 0)) for p in phrases]
     scores: dict[int, float] = {}
     docids = list(docids)
     for start in range(0, len(docids), 5000):
@@ -114,18 +119,13 @@ def bm25_of(conn: sqlite3.Connection, g: int, phrases: list[Phrase], hits: dict[
                 f"JOIN ftx_{g}_docsize s ON s.id = c.docid "
                 "WHERE c.docid IN (SELECT value FROM json_each(?))", (chunk,)):
             nom, body = (a_nom or "").split(), (a_body or "").split()
-            sizes = _varints(size)
-            if sizes != [len(nom), len(body)]:
+            if _varints(size) != [len(nom), len(body)] or not regular(f"{a_nom} {a_body}"):
                 return None
             length = float(len(nom) + len(body))
             score = 0.0
-            for i, p in enumerate(phrases):
-                freq = 0.0
-                for _ in range(_occurrences(nom, p)):
-                    freq += WEIGHTS[0]
-                for _ in range(_occurrences(body, p)):
-                    freq += WEIGHTS[1]
-                score += idf[i] * ((freq * (_K1 + 1.0)) / (freq + _K1 * (1 - _B + _B * length / avgdl)))
+            for weight, p in zip(weights, phrases):
+                freq = WEIGHTS[0] * occurrences(nom, p) + WEIGHTS[1] * occurrences(body, p)
+                score += term(weight, freq, length, avgdl)
             scores[docid] = -1.0 * score
     return scores
 
@@ -146,7 +146,7 @@ def window_scores(groups: list[tuple[Phrase, ...]], text: str,
             for phrase in group:
                 weight = EXACT_WEIGHT + 1 if set(phrase) <= typed else 1.0
                 for terms, column_weight in ((nom, 4.0), (body, 1.0)):
-                    n = _occurrences(terms, phrase)
+                    n = occurrences(terms, phrase)
                     score += weight * column_weight * n / (n + 1.0)
         out[docid] = -score / (1.0 + 0.01 * len(body))
     return out

@@ -65,7 +65,8 @@ from catalog.search.reader import (
     postings_for,
 )
 from catalog.search.selection import phrase_set, select
-from catalog.search.tokens import FACET_PREFIX, multiword, tag_tokens, text_tokens, word
+from catalog.search import topk
+from catalog.search.tokens import FACET_PREFIX, IRREGULAR, multiword, tag_tokens, text_tokens, word
 from catalog.search.typos import correct_typos
 
 SCHEMA_VERSION = "2"
@@ -449,7 +450,7 @@ class SqliteBackend:
         elif q.effective_sort == "distance":
             rows, _upper, more = window_page(reader, plan, found, order, cursor)
         else:
-            ranks = self._relevance(reader, plan, found, total)
+            ranks = self._relevance(reader, plan, found, total, cursor)
             rows = ranked_page(reader, plan, found, ranks, order, cursor)
         if more is None:
             more = len(rows) > q.size
@@ -458,15 +459,26 @@ class SqliteBackend:
         next_cursor = encode_cursor(list(rows[-1].values(order))) if more and rows else None
         return SearchResult(hits=hits, total=total, facets=facets, next=next_cursor)
 
-    def _relevance(self, reader: Reader, plan: Plan, found: int, total: int) -> dict[int, float]:
-        """bm25 over the words and synonyms, plus EXACT_WEIGHT × bm25 over the typed words."""
-        g = reader.g
+    def _relevance(self, reader: Reader, plan: Plan, found: int, total: int,
+                   cursor: tuple | None) -> dict[int, float]:
+        """bm25 over the words and synonyms, plus EXACT_WEIGHT × bm25 over the typed words:
+        for every found document, or at least for those the page can hold (`topk`)."""
         text = plan.query.text
-        expanded = expression(plan.groups)
-        exact = exact_expression(text)
+        expanded, exact = expression(plan.groups), exact_expression(text)
         passes = [(expanded_phrases(plan.groups), expanded)]
         if exact and exact != expanded:
             passes.append((exact_phrases(text), exact))
+        if total > PYTHON_BM25_MAX:
+            ranks = topk.best(reader, plan, found, total, passes[0][0],
+                              passes[1][0] if len(passes) > 1 else [], plan.query.size + 1,
+                              cursor[0] if cursor else None)
+            if ranks is not None:
+                odd = found & reader.bits(IRREGULAR)
+                if odd:  # a few documents FTS5 must score itself
+                    ranks.update(self._combine(reader, [
+                        bm25(reader.conn, reader.g, match, bitmaps.members(odd))
+                        for _, match in passes]))
+                return ranks
         results: list[dict[int, float]] = []
         for number, (phrases, match) in enumerate(passes):
             scores = None
@@ -477,12 +489,16 @@ class SqliteBackend:
                     for p in phrases:
                         matching &= sets[p]
                 hits = {p: s.bit_count() for p, s in sets.items()}
-                scores = bm25_of(reader.conn, g, phrases, hits, bitmaps.members(matching))
+                scores = bm25_of(reader.conn, reader.g, phrases, hits, bitmaps.members(matching))
             if scores is None:
                 data = bitmaps.as_bytes(found, 0)
-                scores = {d: s for d, s in bm25(reader.conn, g, match).items()
+                scores = {d: s for d, s in bm25(reader.conn, reader.g, match).items()
                           if bitmaps.contains(data, d)}
             results.append(scores)
+        return self._combine(reader, results)
+
+    @staticmethod
+    def _combine(reader: Reader, results: list[dict[int, float]]) -> dict[int, float]:
         ranks = results[0]
         if len(results) > 1:
             for docid, extra in results[1].items():

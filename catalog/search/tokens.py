@@ -1,8 +1,12 @@
 """What the embedded index records of a document, as tokens: one document set per token.
 
-- `w:<stem>`: a word of the name or text (analysed, `analysis.analyze`);
+- `w:<stem>`: a word of the name or text (analysed, `analysis.analyze`; lowercased as FTS5
+  folds case);
 - `p:<stem> <stem>…`: a multi-word synonym expression found as a phrase (consecutive stems in
   the name or in the text), so that "code de la route" is matched exactly without positions;
+- for relevance (`topk.py`): `f:<word or phrase token>:<n>` when the weighted count of a word
+  or phrase (name × 4 + text) is n ≥ 2, `dl:<n>` the document's length in terms, and `irr`
+  for the rare document whose terms FTS5 might split or fold otherwise (non-ASCII, capitals);
 - one token per filter and facet value (`ki:service`, `th:mobilite--…`, `ca:mobilite`, `pu:`,
   `fr:`, `ma:`, `ty:`, `so:`, `dp:`, `ep:`, `rg:`, `co:` for the commune);
 - `el:<code>` per eligibility zone code, `el:` for "no restriction": a commune's eligible
@@ -14,6 +18,7 @@ Values are kept verbatim: a filter matches a value exactly, as it always did.
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 from typing import Iterable
 
@@ -25,6 +30,7 @@ LOCATED = "pl:located"
 ZONED = "pl:zoned"
 GROUPED = "gr:"
 UNRESTRICTED = "el:"
+IRREGULAR = "irr"
 REMOTE = "ma:a-distance"
 # Facet name → token prefix (each facet is also the filter of the same name).
 FACET_PREFIX = {"kinds": "ki:", "thematiques": "th:", "categories": "ca:", "publics": "pu:",
@@ -35,27 +41,45 @@ Phrase = tuple[str, ...]
 
 
 def word(stem: str) -> str:
-    return "w:" + stem
+    return "w:" + stem.lower()
 
 
 def phrase(terms: Phrase) -> str:
-    return "p:" + " ".join(terms)
+    return "p:" + " ".join(terms).lower()
+
+
+def frequency(base: str, n: int) -> str:
+    return f"f:{base}:{n}"
 
 
 def zone(code: str) -> str:
     return "el:" + code
 
 
+def regular(text: str) -> bool:
+    """Analysed text that FTS5 tokenizes exactly as Python splits it, with the same case."""
+    return text.isascii() and text == text.lower()
+
+
 def text_tokens(nom_terms: list[str], body_terms: list[str],
                 phrases: frozenset[Phrase]) -> list[str]:
-    distinct = set(nom_terms)
-    distinct.update(body_terms)
-    tokens = ["w:" + t for t in distinct]
-    if phrases and not distinct.isdisjoint(_firsts(phrases)):
+    counts = Counter(body_terms)
+    for t in nom_terms:
+        counts[t] += 4  # bm25's weight of the name
+    tokens = [word(t) for t in counts]
+    tokens += [frequency(word(t), n) for t, n in counts.items() if n > 1]
+    tokens.append(f"dl:{len(nom_terms) + len(body_terms)}")
+    if phrases and not counts.keys().isdisjoint(_firsts(phrases)):
         for p in phrases:
-            if p[0] in distinct and all(t in distinct for t in p[1:]) and (
-                    _contains(nom_terms, p) or _contains(body_terms, p)):
-                tokens.append(phrase(p))
+            if p[0] in counts and all(t in counts for t in p[1:]):
+                n = 4 * occurrences(nom_terms, p) + occurrences(body_terms, p)
+                if n:
+                    tokens.append(phrase(p))
+                    if n > 1:
+                        tokens.append(frequency(phrase(p), n))
+    if not all(regular(t) for t in counts):
+        tokens.append(IRREGULAR)
+        tokens = list(dict.fromkeys(tokens))  # "HH" and "hh": one token, as in FTS5
     return tokens
 
 
@@ -64,16 +88,16 @@ def _firsts(phrases: frozenset[Phrase]) -> frozenset[str]:
     return frozenset(p[0] for p in phrases)
 
 
-def _contains(terms: list[str], p: Phrase) -> bool:
-    first, size = p[0], len(p)
-    start = 0
+def occurrences(terms: list[str], p: Phrase) -> int:
+    """Where the phrase starts in the terms (overlaps counted, as FTS5 counts instances)."""
+    first, size, n, start = p[0], len(p), 0, 0
     while True:
         try:
             i = terms.index(first, start)
         except ValueError:
-            return False
-        if tuple(terms[i:i + size]) == p:
-            return True
+            return n
+        if size == 1 or tuple(terms[i:i + size]) == p:
+            n += 1
         start = i + 1
 
 
