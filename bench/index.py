@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.search import CITIES, FILLER, PUBLICS, THEMES, VERBS  # noqa: E402
+from bench.search import CITIES, FILLER, PUBLICS, THEMES, VERBS
 
 CHANGED = 0.10
 
@@ -91,9 +91,8 @@ def write_catalog(engine, n: int, changed: int = 0) -> None:
 
 
 def _write(engine, batch, writer_connection, RecordWriter, utcnow) -> None:
-    with writer_connection(engine) as conn:
-        with conn.begin():
-            RecordWriter(conn, harvest_source="bench", author="harvest:bench", now=utcnow()).write(batch)
+    with writer_connection(engine) as conn, conn.begin():
+        RecordWriter(conn, harvest_source="bench", author="harvest:bench", now=utcnow()).write(batch)
 
 
 def settle(engine) -> None:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from catalog.config import load_settings
-from catalog.search import SearchDocument, SearchQuery, build_document
+from catalog.search import SearchQuery, build_document
 from catalog.search.analysis import query_groups
 from catalog.search.sqlite import SqliteBackend
 from catalog.territories import CommuneInfo, Territories

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from catalog.search.analysis import analyze, fold, query_groups
-from catalog.search.documents import build_document
 import math
 import random
 
+from catalog.search.analysis import analyze, fold, query_groups
+from catalog.search.documents import build_document
 from catalog.search.geo import (
     Center,
     cell_size,
@@ -40,7 +40,7 @@ def test_synonym_groups_are_alternatives_and_multi_word():
 def test_typo_variants_and_correction():
     assert "hebergement" in variants("hebergment") and "logement" in variants("logmeent")
     known = {"heberg": 3, "urgenc": 2, "informat": 1, "inform": 9}
-    lookup = lambda ts: {t: known[t] for t in ts if t in known}  # noqa: E731
+    lookup = lambda ts: {t: known[t] for t in ts if t in known}
     assert analyze(correct_typos("hebergment d'urgence", lookup)) == ["heberg", "urgenc"]
     assert analyze(correct_typos("informatiqe", lookup)) == ["informat"]
     assert correct_typos("zzz", lookup) == "zzz"  # too short to guess

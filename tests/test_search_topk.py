@@ -11,9 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from catalog.search import SearchQuery, sync_index
+from catalog.search import SearchQuery, sync_index, topk
 from catalog.search import sqlite as embedded
-from catalog.search import topk
 from tests.test_search_support import FIXTURES, backend_for, corpus, load_territories, write_records
 
 CASES = json.loads((FIXTURES / "search" / "relevance.json").read_text(encoding="utf-8"))

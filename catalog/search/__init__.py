@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import orjson
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Protocol
 
 from catalog.config import Settings
 
@@ -112,17 +113,17 @@ class SearchResult:
 class SearchBackend(Protocol):
     name: str
 
-    def index(self, documents: Iterable["SearchDocument"]) -> int: ...
+    def index(self, documents: Iterable[SearchDocument]) -> int: ...
     def delete(self, keys: Iterable[tuple[str, str]]) -> int: ...  # (kind, id) pairs
     def search(self, query: SearchQuery) -> SearchResult: ...
-    def rebuild(self, documents: Iterable["SearchDocument"], total: int | None = None,
+    def rebuild(self, documents: Iterable[SearchDocument], total: int | None = None,
                 progress=None) -> int: ...
     def count(self) -> int: ...
     def get_watermark(self) -> int: ...
     def set_watermark(self, seq: int) -> None: ...
 
 
-from catalog.search.documents import SearchDocument, build_document  # noqa: E402
+from catalog.search.documents import SearchDocument, build_document
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -285,7 +286,19 @@ def rebuild_index(settings: Settings, engine, backend: SearchBackend | None = No
 
 
 __all__ = [
-    "KINDS", "FACETS", "SORTS", "DEFAULT_DISTANCE_KM", "SearchQuery", "SearchHit", "SearchResult",
-    "SearchBackend", "SearchDocument", "build_document", "get_backend", "sync_index",
-    "rebuild_index", "encode_cursor", "decode_cursor",
+    "DEFAULT_DISTANCE_KM",
+    "FACETS",
+    "KINDS",
+    "SORTS",
+    "SearchBackend",
+    "SearchDocument",
+    "SearchHit",
+    "SearchQuery",
+    "SearchResult",
+    "build_document",
+    "decode_cursor",
+    "encode_cursor",
+    "get_backend",
+    "rebuild_index",
+    "sync_index",
 ]

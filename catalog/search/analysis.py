@@ -69,7 +69,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # ASCII needs no folding once lowerca
 
 def _fold_chars(text: str, folds: _CharFolds) -> str:
     chars = set("".join(_NON_ASCII.findall(text)))
-    if not all(folds[ord(c)].isascii() for c in chars):
+    if not "".join([folds[ord(c)] for c in chars]).isascii():
         # A folded character that is not ASCII may itself fold further ("ǽ" → "æ" → "ae" on
         # a second pass): one pass, character by character.
         return text.translate(folds)

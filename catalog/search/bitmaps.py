@@ -12,7 +12,7 @@ An incremental write rewrites only the containers of the blocks it touches.
 from __future__ import annotations
 
 from array import array
-from typing import Iterable
+from collections.abc import Iterable
 
 BLOCK_BITS = 16
 BLOCK = 1 << BLOCK_BITS

@@ -14,7 +14,7 @@ only documents of cells across it need their own distance computed.
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 EARTH_RADIUS_KM = 6371.0088
 FINEST = 0.05  # degrees: the side of a level-0 cell
@@ -40,7 +40,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 class Center:
     """A search point, with the constants of its haversine term."""
 
-    __slots__ = ("lat", "lon", "coslat")
+    __slots__ = ("coslat", "lat", "lon")
 
     def __init__(self, lat: float, lon: float):
         self.lat, self.lon = lat, lon

@@ -16,7 +16,8 @@ import sqlite3
 import threading
 from array import array
 from collections import OrderedDict, defaultdict
-from typing import Iterable
+from collections.abc import Iterable
+from itertools import pairwise
 
 from catalog.search import bitmaps
 from catalog.search.bitmaps import BLOCK_BITS
@@ -49,7 +50,8 @@ class Vocabulary:
         self.next_id: int | None = None
 
     def resolve(self, tokens: Iterable[str]) -> None:
-        missing = [t for t in set(tokens) if t not in self.ids]
+        known = self.ids
+        missing = [t for t in (tokens if isinstance(tokens, set) else set(tokens)) if t not in known]
         if not missing:
             return
         for chunk in _chunks(missing):
@@ -80,9 +82,9 @@ class PostingWriter:
         self.removes: defaultdict[int, list[int]] = defaultdict(list)
 
     def add(self, docid: int, tokens: Iterable[str]) -> None:
-        ids = self.vocab.ids
-        for token in tokens:
-            self.adds[ids[token]].append(docid)
+        adds = self.adds
+        for tokid in map(self.vocab.ids.__getitem__, tokens):
+            adds[tokid].append(docid)
 
     def remove(self, docid: int, tokids: Iterable[int]) -> None:
         for tokid in tokids:
@@ -155,7 +157,7 @@ def _apply(data: bytes | None, added: list[int], removed: list[int]) -> bytes:
 
 
 def _ascending(values: list[int]) -> bool:
-    return all(a < b for a, b in zip(values, values[1:]))
+    return all(a < b for a, b in pairwise(values))
 
 
 class Postings:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from typing import Iterable
+from collections.abc import Iterable
 
 from catalog.search.analysis import analyze
 from catalog.search.tokens import occurrences, regular
@@ -36,10 +36,12 @@ def expanded_phrases(groups: list[tuple[Phrase, ...]]) -> list[Phrase]:
 
 
 def expression(groups: list[tuple[Phrase, ...]]) -> str:
-    return " AND ".join(
-        (lambda quoted: quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")(
-            [_quote(" ".join(p)) for p in dict.fromkeys(group)])
-        for group in groups)
+    """The words-and-synonyms FTS5 expression: AND of groups, each an OR of quoted phrases."""
+    parts = []
+    for group in groups:
+        quoted = [_quote(" ".join(p)) for p in dict.fromkeys(group)]
+        parts.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
+    return " AND ".join(parts)
 
 
 def exact_phrases(text: str) -> list[Phrase]:

@@ -12,7 +12,6 @@ import math
 import sqlite3
 import threading
 from array import array
-
 from bisect import bisect_left
 
 from catalog.search.bitmaps import BLOCK, BLOCK_BITS

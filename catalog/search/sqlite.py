@@ -20,9 +20,9 @@ import secrets
 import sqlite3
 import threading
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
 
 from catalog.config import Settings
 from catalog.search import (
@@ -30,9 +30,10 @@ from catalog.search import (
     SearchHit,
     SearchQuery,
     SearchResult,
+    bitmaps,
     encode_cursor,
+    topk,
 )
-from catalog.search import bitmaps
 from catalog.search.analysis import analyze, synonym_map
 from catalog.search.bitmaps import BLOCK, BLOCK_BITS
 from catalog.search.geo import km
@@ -65,8 +66,15 @@ from catalog.search.reader import (
     postings_for,
 )
 from catalog.search.selection import phrase_set, select
-from catalog.search import topk
-from catalog.search.tokens import FACET_PREFIX, IRREGULAR, multiword, tag_tokens, text_tokens, word
+from catalog.search.tokens import (
+    FACET_PREFIX,
+    IRREGULAR,
+    multiword,
+    regular,
+    tag_tokens,
+    text_tokens,
+    word,
+)
 from catalog.search.typos import correct_typos
 
 SCHEMA_VERSION = "2"
@@ -86,7 +94,8 @@ class _Prepared:
 
 
 def _text_tokens(a_nom: str | None, a_body: str | None, phrases) -> list[str]:
-    return text_tokens((a_nom or "").split(), (a_body or "").split(), phrases)
+    a_nom, a_body = a_nom or "", a_body or ""
+    return text_tokens(a_nom.split(), a_body.split(), phrases, regular(a_nom) and regular(a_body))
 
 
 _local = threading.local()
@@ -97,7 +106,7 @@ class SqliteBackend:
     # Changes applied per transaction by sync_index: each transaction rewrites the containers
     # its documents touch, so larger batches write each container less often (memory: a few
     # tens of MB of documents, whatever the index size).
-    batch_size = 8000
+    batch_size = 4000
 
     def __init__(self, settings: Settings, territories=None, path: Path | None = None):
         self.settings = settings
@@ -244,8 +253,9 @@ class SqliteBackend:
     @staticmethod
     def _prepare(doc: SearchDocument, phrases) -> _Prepared:
         nom_terms, body_terms = analyze(doc.nom), analyze(doc.text)
-        return _Prepared(doc, " ".join(nom_terms), " ".join(body_terms),
-                         text_tokens(nom_terms, body_terms, phrases), tag_tokens(doc))
+        a_nom, a_body = " ".join(nom_terms), " ".join(body_terms)
+        words = text_tokens(nom_terms, body_terms, phrases, regular(a_nom) and regular(a_body))
+        return _Prepared(doc, a_nom, a_body, words, tag_tokens(doc))
 
     def _write(self, g: int, docs: Iterable[SearchDocument], writer: PostingWriter,
                positions: dict[int, tuple[float, float]], replace_existing: bool = True) -> int:
@@ -258,13 +268,17 @@ class SqliteBackend:
         if replace_existing:
             self._remove(g, list(latest), writer, positions)
         vocab = writer.vocab
-        vocab.resolve(t for p in prepared for t in p.words + p.tags)
+        tokens: set[str] = set()
+        for p in prepared:
+            tokens.update(p.words)
+            tokens.update(p.tags)
+        vocab.resolve(tokens)
         ids = vocab.ids
         first = c.execute(f"SELECT COALESCE(MAX(docid), 0) + 1 FROM doc_{g}").fetchone()[0]
         docs_rows, content_rows, fts_rows = [], [], []
         for docid, p in enumerate(prepared, first):
             doc = p.doc
-            tags = array("I", (ids[t] for t in p.tags))
+            tags = array("I", map(ids.__getitem__, p.tags))
             docs_rows.append((docid, doc.key, doc.score_qualite, doc.groupe_doublons,
                               tags.tobytes()))
             data = doc.raw if doc.raw is not None else json.dumps(
@@ -367,6 +381,8 @@ class SqliteBackend:
             for table in self._tables(new):
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
             self._create_tables(new)
+            # No segment merging while filling: one 'optimize' at the end does it once.
+            self.conn.execute(f"INSERT INTO ftx_{new}(ftx_{new}, rank) VALUES ('automerge', 0)")
         writer = PostingWriter(self.conn, new, Vocabulary(self.conn, new))
         positions: dict[int, tuple[float, float]] = {}
         n = 0
@@ -395,6 +411,7 @@ class SqliteBackend:
         # Merge FTS5 segments into one b-tree: fewer segments to walk per query.
         with self._transaction():
             self.conn.execute(f"INSERT INTO ftx_{new}(ftx_{new}) VALUES ('optimize')")
+            self.conn.execute(f"INSERT INTO ftx_{new}(ftx_{new}, rank) VALUES ('automerge', 4)")
         with self._transaction():
             self._set_meta("generation", str(new))
             self._set_meta("schema", SCHEMA_VERSION)
@@ -469,7 +486,7 @@ class SqliteBackend:
         if exact and exact != expanded:
             passes.append((exact_phrases(text), exact))
         if total > PYTHON_BM25_MAX:
-            ranks = topk.best(reader, plan, found, total, passes[0][0],
+            ranks = topk.best(reader, found, total, passes[0][0],
                               passes[1][0] if len(passes) > 1 else [], plan.query.size + 1,
                               cursor[0] if cursor else None)
             if ranks is not None:

@@ -19,8 +19,8 @@ Values are kept verbatim: a filter matches a value exactly, as it always did.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 from catalog.search import SearchDocument
 from catalog.search.geo import cell_token, cells_of
@@ -61,13 +61,17 @@ def regular(text: str) -> bool:
     return text.isascii() and text == text.lower()
 
 
-def text_tokens(nom_terms: list[str], body_terms: list[str],
-                phrases: frozenset[Phrase]) -> list[str]:
+def text_tokens(nom_terms: list[str], body_terms: list[str], phrases: frozenset[Phrase],
+                plain: bool | None = None) -> list[str]:
+    """`plain`: whether the terms are all `regular` (the caller may know it from the joined
+    text, cheaper than term by term)."""
     counts = Counter(body_terms)
     for t in nom_terms:
         counts[t] += 4  # bm25's weight of the name
-    tokens = [word(t) for t in counts]
-    tokens += [frequency(word(t), n) for t, n in counts.items() if n > 1]
+    if plain is None:
+        plain = all(map(regular, counts))
+    tokens = ["w:" + t for t in counts] if plain else [word(t) for t in counts]
+    tokens += [f"f:{'w:' + t if plain else word(t)}:{n}" for t, n in counts.items() if n > 1]
     tokens.append(f"dl:{len(nom_terms) + len(body_terms)}")
     if phrases and not counts.keys().isdisjoint(_firsts(phrases)):
         for p in phrases:
@@ -77,7 +81,7 @@ def text_tokens(nom_terms: list[str], body_terms: list[str],
                     tokens.append(phrase(p))
                     if n > 1:
                         tokens.append(frequency(phrase(p), n))
-    if not all(regular(t) for t in counts):
+    if not plain:
         tokens.append(IRREGULAR)
         tokens = list(dict.fromkeys(tokens))  # "HH" and "hh": one token, as in FTS5
     return tokens

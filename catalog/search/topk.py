@@ -14,8 +14,7 @@ since the last rebuild) or when the classes are too many to be worth it.
 from __future__ import annotations
 
 from catalog.search import bitmaps
-from catalog.search.plan import Plan
-from catalog.search.ranking import EXACT_WEIGHT, WEIGHTS, Phrase, idf, statistics, term
+from catalog.search.ranking import EXACT_WEIGHT, Phrase, idf, statistics, term
 from catalog.search.reader import Reader
 from catalog.search.tokens import IRREGULAR, phrase, word
 
@@ -35,8 +34,8 @@ def _base(reader: Reader, p: Phrase) -> str | None:
     return phrase(p) if p in reader.phrases else None
 
 
-def best(reader: Reader, plan: Plan, found: int, total: int, expanded: list[Phrase],
-         exact: list[Phrase], want: int, after: float | None) -> dict[int, float] | None:
+def best(reader: Reader, found: int, total: int, expanded: list[Phrase], exact: list[Phrase],
+         want: int, after: float | None) -> dict[int, float] | None:
     """Ranks of at least the `want` best regular documents of `found` ranked at or after
     `after` (all ties of the last rank included), or None.
 
@@ -84,7 +83,7 @@ def best(reader: Reader, plan: Plan, found: int, total: int, expanded: list[Phra
     def rank(freqs: list[int], length: float) -> float:
         score = 0.0
         for i, w in exp_slots:
-            score += term(w, float(freqs[i] * 1.0), length, avgdl)
+            score += term(w, float(freqs[i]), length, avgdl)
         value = -1.0 * score
         if exact_slots and all(freqs[i] > 0 for i in typed):
             score = 0.0
@@ -94,7 +93,7 @@ def best(reader: Reader, plan: Plan, found: int, total: int, expanded: list[Phra
         return value
 
     def best_share(k: int, n: int, length: float) -> float:
-        return share[k] * ((n * (1.2 + 1.0)) / (n + 1.2 * (1 - 0.75 + 0.75 * length / avgdl)))
+        return term(share[k], float(n), length, avgdl)
 
     # Phrases that weigh most first: the first choices then decide most of the score.
     order = sorted(range(len(phrases)), key=lambda k: -share[k] * top[k] / (top[k] + 1.0))
@@ -104,10 +103,10 @@ def best(reader: Reader, plan: Plan, found: int, total: int, expanded: list[Phra
     def settle() -> None:
         leaves.sort(key=lambda leaf: leaf[0])
         skip = sum(size for r, size, _ in leaves if after is not None and r == after)
-        total = 0
+        seen = 0
         for r, size, _ in leaves:
-            total += size
-            if total >= want + skip:
+            seen += size
+            if seen >= want + skip:
                 state["threshold"] = r
                 return
 
