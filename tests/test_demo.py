@@ -87,6 +87,11 @@ def test_every_demo_family_loads_without_invalid_records(settings, engine):
                 if s["status"] != "done" or s["counts"]["invalid"]]
     assert result.exit_code == 0 and problems == []
     assert {"demo-insertion-structures", "demo-insertion-services"} <= {s["source"] for s in summaries}
+    # Issue 3: a harvest of each family is visible in the demo, through every format but the
+    # remote-only API of aides-territoires.
+    from harvesters import FORMATS
+
+    assert {s["format"] for s in summaries} == set(FORMATS) - {"aides-territoires"}
 
 
 def test_unusable_sources_json_and_failing_source(tmp_path, settings, engine):
