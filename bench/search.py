@@ -157,7 +157,7 @@ def make_queries(count: int, seed: int = 7) -> list[tuple[str, SearchQuery]]:
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def report(label: str, ms: list[float], cpu: list[float] | None = None) -> None:

@@ -5,7 +5,7 @@ A module that defines SQLModel tables is listed here; nothing else needs to know
 
 from sqlmodel import SQLModel
 
-import catalog.models  # noqa: F401
+import catalog.models
 import catalog.territories.models  # noqa: F401
 
 metadata = SQLModel.metadata

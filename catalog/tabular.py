@@ -82,7 +82,7 @@ def _text_lines(path: Path, encoding: str) -> Iterator[str]:
     with open(path, encoding=encoding, errors="strict", newline="") as f:
         line_no = 0
         try:
-            for line_no, line in enumerate(f, start=1):  # noqa: B007 - read in the except clause
+            for line_no, line in enumerate(f, start=1):
                 yield line
         except UnicodeDecodeError as exc:
             raise UnusableInput(

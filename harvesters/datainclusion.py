@@ -20,9 +20,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from itertools import chain
-from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from catalog.errors import UnusableInput
 from catalog.tabular import detect_format, iter_rows

@@ -73,9 +73,9 @@ from harvesters.engine import (
     RUNNING,
     JobSummary,
     create_job,
-    update_job,
     reap_interrupted_jobs,
     source_policy,
+    update_job,
 )
 from harvesters.http import HttpClient, is_url
 from harvesters.report import ReportSpool

@@ -463,7 +463,7 @@ def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
         from catalog.search import sync_index
 
         sync_index(settings, engine)
-    except Exception as exc:  # the catalog is committed; the index catches up at the next sync
+    except Exception as exc:  # noqa: BLE001 - the catalog is committed; the index catches up at the next sync
         note = f"Index de recherche non mis à jour ({exc}) : lancez « maillage index rebuild »."
         run.message = f"{run.message} {note}" if run.message else note
         update_job(engine, run.job_id, message=run.message)

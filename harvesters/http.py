@@ -68,7 +68,7 @@ class HttpClient:
     def download(self, url: str, suffix: str = "") -> Path:
         """Stream a (possibly large) file to a temporary path; the caller deletes it."""
         response = self.get(url, stream=True)
-        handle = tempfile.NamedTemporaryFile(delete=False, suffix=suffix)
+        handle = tempfile.NamedTemporaryFile(delete=False, suffix=suffix)  # noqa: SIM115 - kept for the caller
         try:
             with handle:
                 for chunk in response.iter_content(1 << 20):

@@ -60,7 +60,7 @@ class ErrorGroup:
 
 class ReportSpool:
     def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile()
+        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the spool
         self._groups: dict[tuple, ErrorGroup] = {}
         self.lines = 0
 

@@ -245,7 +245,8 @@ def test_report_exports_as_csv(tmp_path, settings, engine):
     import csv
     import io
 
-    from harvesters.report import iter_lines, write_csv as report_csv
+    from harvesters.report import iter_lines
+    from harvesters.report import write_csv as report_csv
 
     records = [service(i) for i in range(4)]
     records[1]["publics"] = ["tous-publics", "femmes"]

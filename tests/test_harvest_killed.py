@@ -55,8 +55,7 @@ def test_killed_run_changes_nothing_and_is_reaped(tmp_path, settings, engine):
 
     def feed():
         with open(fifo, "wb") as pipe:
-            for i in range(20, 2520):
-                pipe.write(orjson.dumps(service(i)) + b"\n")
+            pipe.writelines(orjson.dumps(service(i)) + b"\n" for i in range(20, 2520))
             pipe.flush()
             writer_done.set()
             time.sleep(30)  # keep the pipe open: the harvester blocks, mid-run

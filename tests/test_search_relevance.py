@@ -13,7 +13,14 @@ import json
 import pytest
 
 from catalog.search import SearchQuery, sync_index
-from tests.test_search_support import BACKENDS, FIXTURES, backend_for, corpus, load_territories, write_records
+from tests.test_search_support import (
+    BACKENDS,
+    FIXTURES,
+    backend_for,
+    corpus,
+    load_territories,
+    write_records,
+)
 
 CASES = json.loads((FIXTURES / "search" / "relevance.json").read_text(encoding="utf-8"))
 

@@ -45,11 +45,10 @@ def write_records(engine, records: list[tuple[str, dict]], source: str = "test")
     from catalog.db import writer_connection
     from catalog.store import Candidate, RecordWriter
 
-    with writer_connection(engine) as conn:
-        with conn.begin():
-            writer = RecordWriter(conn, harvest_source=source, author=f"harvest:{source}",
-                                  now=utcnow())
-            writer.write([Candidate.from_data(kind, data) for kind, data in records])
+    with writer_connection(engine) as conn, conn.begin():
+        writer = RecordWriter(conn, harvest_source=source, author=f"harvest:{source}",
+                              now=utcnow())
+        writer.write([Candidate.from_data(kind, data) for kind, data in records])
 
 
 def archive(engine, kind: str, ids: list[str], source: str = "test") -> None:
@@ -57,9 +56,8 @@ def archive(engine, kind: str, ids: list[str], source: str = "test") -> None:
     from catalog.db import writer_connection
     from catalog.store import RecordWriter
 
-    with writer_connection(engine) as conn:
-        with conn.begin():
-            RecordWriter(conn, harvest_source=source, author="test", now=utcnow()).archive(kind, ids)
+    with writer_connection(engine) as conn, conn.begin():
+        RecordWriter(conn, harvest_source=source, author="test", now=utcnow()).archive(kind, ids)
 
 
 def backend_for(name: str, settings):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-CONTENT_SECURITY_POLICY = "; ".join([
+CONTENT_SECURITY_POLICY = "; ".join([  # noqa: FLY002 - one directive per line
     "default-src 'self'",
     "img-src 'self' data:",
     "style-src 'self'",

@@ -6,6 +6,7 @@ territory, thématique and public field names, and each adds its own text fields
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -111,7 +112,7 @@ def _float(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number == number else None  # NaN is no number
+    return None if math.isnan(number) else number
 
 
 def _position(data: dict[str, Any]) -> tuple[float, float] | None:
@@ -136,7 +137,7 @@ def _labels() -> dict[str, str]:
         labels = dict(schemas.referential_labels("thematiques-categories"))
         labels.update(schemas.referential_labels("thematiques"))
         return labels
-    except Exception:  # referentials unavailable: slug words below are the fallback
+    except Exception:  # noqa: BLE001 - referentials unavailable: slug words below are the fallback
         return {}
 
 

@@ -12,7 +12,8 @@ without a server; the contract suite runs them against one when ELASTICSEARCH_UR
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from catalog.config import Settings
 from catalog.search import (

@@ -1,16 +1,11 @@
 """Embedded search backend: one SQLite file; document sets as bitmaps, FTS5 for relevance.
 
-Layout (generation `g`, see `rebuild`):
-- `doc_g`: one narrow row per document (key, quality score, duplicate group, tag token ids);
-- `content_g`: the analysed name and text, kind/id/source/name and the record's JSON (read for
-  the page only); external content of `ftx_g`;
-- `ftx_g` (FTS5): the analysed name and text, for bm25 when results are sorted by relevance;
-- `vocab_g` / `post_g` (`postings.py`): one document set per token — words, synonym phrases,
-  filter and facet values, eligibility zones, grid cells — so that a query is a handful of
-  set operations in memory, whatever the number of matches (`selection.py`);
-- `geo_g`: positions by block of document ids, for exact distances (`reader.py`).
-Pages are cut nearest first on the grid, or by score (`ordering.py`). Text is analysed in
-Python (`analysis.py`): FTS5 sees only stems, so its plain tokenizer suffices.
+A query is a handful of set operations in memory, whatever the number of matches
+(`selection.py`); pages are cut nearest first on the grid or by score (`ordering.py`,
+`topk.py`); FTS5 keeps bm25's statistics and scores what the classes cannot. Tables and writes:
+`writer.py`; what a search reads and caches: `reader.py`. Text is analysed in Python
+(`analysis.py`): FTS5 sees only stems, so its plain tokenizer suffices. The backend switches
+generations for a rebuild (zero downtime) and never maps the file while writing.
 """
 
 from __future__ import annotations
@@ -19,9 +14,8 @@ import json
 import secrets
 import sqlite3
 import threading
-from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from catalog.config import Settings
@@ -34,8 +28,7 @@ from catalog.search import (
     encode_cursor,
     topk,
 )
-from catalog.search.analysis import analyze, synonym_map
-from catalog.search.bitmaps import BLOCK, BLOCK_BITS
+from catalog.search.analysis import synonym_map
 from catalog.search.geo import km
 from catalog.search.ordering import (
     Row,
@@ -45,9 +38,7 @@ from catalog.search.ordering import (
     window_page,
 )
 from catalog.search.plan import Plan, make_plan
-from catalog.search.postings import PostingWriter, Vocabulary
-from catalog.search.postings import create_tables as create_posting_tables
-from catalog.search.postings import tables as posting_tables
+from catalog.search.postings import Vocabulary
 from catalog.search.ranking import (
     EXACT_WEIGHT,
     bm25,
@@ -57,45 +48,17 @@ from catalog.search.ranking import (
     expanded_phrases,
     expression,
 )
-from catalog.search.reader import (
-    NAN,
-    Reader,
-    create_geo_table,
-    empty_block,
-    forget,
-    postings_for,
-)
+from catalog.search.reader import Reader, forget, postings_for
 from catalog.search.selection import phrase_set, select
-from catalog.search.tokens import (
-    FACET_PREFIX,
-    IRREGULAR,
-    multiword,
-    regular,
-    tag_tokens,
-    text_tokens,
-    word,
-)
+from catalog.search.tokens import FACET_PREFIX, IRREGULAR, multiword, word
 from catalog.search.typos import correct_typos
+from catalog.search.writer import GenerationWriter, create_tables, tables
 
 SCHEMA_VERSION = "2"
 REBUILD_BATCH = 5000
 # Relevance by Python (cost ∝ found documents) rather than FTS5 (cost ∝ every match of the
 # words in the index) below this many found documents.
 PYTHON_BM25_MAX = 3000
-
-
-@dataclass
-class _Prepared:
-    doc: SearchDocument
-    a_nom: str
-    a_body: str
-    words: list[str]
-    tags: list[str]
-
-
-def _text_tokens(a_nom: str | None, a_body: str | None, phrases) -> list[str]:
-    a_nom, a_body = a_nom or "", a_body or ""
-    return text_tokens(a_nom.split(), a_body.split(), phrases, regular(a_nom) and regular(a_body))
 
 
 _local = threading.local()
@@ -181,18 +144,7 @@ class SqliteBackend:
         return int(gen) if gen is not None else None
 
     def _create_tables(self, g: int) -> None:
-        c = self.conn
-        c.execute(f"""CREATE TABLE IF NOT EXISTS doc_{g}(
-            docid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, score REAL, groupe TEXT,
-            tags BLOB NOT NULL)""")
-        c.execute(f"""CREATE TABLE IF NOT EXISTS content_{g}(
-            docid INTEGER PRIMARY KEY, a_nom TEXT, a_body TEXT, kind TEXT, id TEXT,
-            source TEXT, nom TEXT, data TEXT)""")
-        c.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS ftx_{g} USING fts5(
-            a_nom, a_body, content='content_{g}', content_rowid='docid',
-            tokenize="unicode61 remove_diacritics 0 tokenchars '_'")""")
-        create_posting_tables(c, g)
-        create_geo_table(c, g)
+        create_tables(self.conn, g)
         # The synonym phrases indexed as tokens, fixed for the generation (a phrase added to
         # the synonyms later is checked by FTS5 until the next rebuild).
         phrases = sorted(multiword(synonym_map()))
@@ -200,9 +152,7 @@ class SqliteBackend:
 
     @staticmethod
     def _tables(g: int) -> tuple[str, ...]:
-        # fts_g and facet_g: tables of the first layout (schema 1), dropped by a rebuild.
-        return (f"ftx_{g}", f"content_{g}", f"doc_{g}", f"geo_{g}", *posting_tables(g),
-                f"fts_{g}", f"facet_{g}")
+        return tables(g)
 
     def _phrases(self, g: int) -> frozenset[tuple[str, ...]]:
         return frozenset(tuple(p) for p in json.loads(self._meta(f"phrases_{g}", "[]")))
@@ -250,108 +200,16 @@ class SqliteBackend:
         vocab.next_id = None  # another process may have added tokens since
         return vocab
 
-    @staticmethod
-    def _prepare(doc: SearchDocument, phrases) -> _Prepared:
-        nom_terms, body_terms = analyze(doc.nom), analyze(doc.text)
-        a_nom, a_body = " ".join(nom_terms), " ".join(body_terms)
-        words = text_tokens(nom_terms, body_terms, phrases, regular(a_nom) and regular(a_body))
-        return _Prepared(doc, a_nom, a_body, words, tag_tokens(doc))
-
-    def _write(self, g: int, docs: Iterable[SearchDocument], writer: PostingWriter,
-               positions: dict[int, tuple[float, float]], replace_existing: bool = True) -> int:
-        phrases = self._phrases(g)
-        latest = {doc.key: doc for doc in docs}  # a key given twice: the last one wins
-        prepared = [self._prepare(doc, phrases) for doc in latest.values()]
-        if not prepared:
-            return 0
-        c = self.conn
-        if replace_existing:
-            self._remove(g, list(latest), writer, positions)
-        vocab = writer.vocab
-        tokens: set[str] = set()
-        for p in prepared:
-            tokens.update(p.words)
-            tokens.update(p.tags)
-        vocab.resolve(tokens)
-        ids = vocab.ids
-        first = c.execute(f"SELECT COALESCE(MAX(docid), 0) + 1 FROM doc_{g}").fetchone()[0]
-        docs_rows, content_rows, fts_rows = [], [], []
-        for docid, p in enumerate(prepared, first):
-            doc = p.doc
-            tags = array("I", map(ids.__getitem__, p.tags))
-            docs_rows.append((docid, doc.key, doc.score_qualite, doc.groupe_doublons,
-                              tags.tobytes()))
-            data = doc.raw if doc.raw is not None else json.dumps(
-                doc.data, ensure_ascii=False, separators=(",", ":"))
-            content_rows.append((docid, p.a_nom, p.a_body, doc.kind, doc.id, doc.source, doc.nom,
-                                 data))
-            fts_rows.append((docid, p.a_nom, p.a_body))
-            writer.add(docid, p.words)
-            writer.add(docid, p.tags)
-            if doc.located:
-                positions[docid] = (doc.latitude, doc.longitude)
-        c.executemany(f"INSERT INTO doc_{g}(docid, key, score, groupe, tags) VALUES (?,?,?,?,?)",
-                      docs_rows)
-        c.executemany(f"INSERT INTO content_{g}(docid, a_nom, a_body, kind, id, source, nom, data)"
-                      " VALUES (?,?,?,?,?,?,?,?)", content_rows)
-        c.executemany(f"INSERT INTO ftx_{g}(rowid, a_nom, a_body) VALUES (?,?,?)", fts_rows)
-        return len(prepared)
-
-    def _remove(self, g: int, keys: list[str], writer: PostingWriter,
-                positions: dict[int, tuple[float, float]]) -> int:
-        c = self.conn
-        rows = []
-        for start in range(0, len(keys), 5000):
-            rows += c.execute(
-                f"SELECT d.docid, d.tags, c.a_nom, c.a_body FROM doc_{g} d "
-                f"JOIN content_{g} c ON c.docid = d.docid "
-                "WHERE d.key IN (SELECT value FROM json_each(?))",
-                (json.dumps(keys[start:start + 5000]),)).fetchall()
-        if not rows:
-            return 0
-        phrases = self._phrases(g)
-        words = {docid: _text_tokens(a_nom, a_body, phrases) for docid, _, a_nom, a_body in rows}
-        writer.vocab.resolve(t for ts in words.values() for t in ts)
-        tokens = writer.vocab.ids
-        for docid, tags, _, _ in rows:
-            ids = array("I")
-            ids.frombytes(tags)
-            writer.remove(docid, ids)
-            writer.remove(docid, (tokens[t] for t in words[docid]))
-            positions[docid] = (NAN, NAN)
-        # External-content FTS5 forgets a row only when told its exact indexed values.
-        c.executemany(f"INSERT INTO ftx_{g}(ftx_{g}, rowid, a_nom, a_body) "
-                      "VALUES ('delete', ?, ?, ?)", [(r[0], r[2], r[3]) for r in rows])
-        c.executemany(f"DELETE FROM content_{g} WHERE docid = ?", [(r[0],) for r in rows])
-        c.executemany(f"DELETE FROM doc_{g} WHERE docid = ?", [(r[0],) for r in rows])
-        return len(rows)
-
-    def _save_positions(self, g: int, positions: dict[int, tuple[float, float]]) -> None:
-        by_block: dict[int, list[tuple[int, float, float]]] = {}
-        for docid, (lat, lon) in positions.items():
-            by_block.setdefault(docid >> BLOCK_BITS, []).append((docid & (BLOCK - 1), lat, lon))
-        c = self.conn
-        for block, changes in by_block.items():
-            row = c.execute(f"SELECT lat, lon FROM geo_{g} WHERE block = ?", (block,)).fetchone()
-            lat, lon = empty_block(), empty_block()
-            if row:
-                lat, lon = array("d"), array("d")
-                lat.frombytes(row[0])
-                lon.frombytes(row[1])
-            for i, la, lo in changes:
-                lat[i], lon[i] = la, lo
-            c.execute(f"INSERT OR REPLACE INTO geo_{g}(block, lat, lon) VALUES (?, ?, ?)",
-                      (block, lat.tobytes(), lon.tobytes()))
-        positions.clear()
+    def _writer(self, g: int, vocabulary: Vocabulary | None = None) -> GenerationWriter:
+        return GenerationWriter(self.conn, g, self._phrases(g), vocabulary or self._vocabulary(g))
 
     def index(self, documents: Iterable[SearchDocument]) -> int:
         self._mapped(False)
         g = self._generation(create=True)
         with self._transaction():
-            writer, positions = PostingWriter(self.conn, g, self._vocabulary(g)), {}
-            n = self._write(g, documents, writer, positions)
+            writer = self._writer(g)
+            n = writer.write(documents)
             writer.flush()
-            self._save_positions(g, positions)
             self._bump_version()
         return n
 
@@ -359,10 +217,9 @@ class SqliteBackend:
         self._mapped(False)
         g = self._generation(create=True)
         with self._transaction():
-            writer, positions = PostingWriter(self.conn, g, self._vocabulary(g)), {}
-            n = self._remove(g, [f"{kind}/{rid}" for kind, rid in keys], writer, positions)
+            writer = self._writer(g)
+            n = writer.remove([f"{kind}/{rid}" for kind, rid in keys])
             writer.flush()
-            self._save_positions(g, positions)
             self._bump_version()
         return n
 
@@ -383,18 +240,14 @@ class SqliteBackend:
             self._create_tables(new)
             # No segment merging while filling: one 'optimize' at the end does it once.
             self.conn.execute(f"INSERT INTO ftx_{new}(ftx_{new}, rank) VALUES ('automerge', 0)")
-        writer = PostingWriter(self.conn, new, Vocabulary(self.conn, new))
-        positions: dict[int, tuple[float, float]] = {}
+        writer = self._writer(new, Vocabulary(self.conn, new))
         n = 0
         batch: list[SearchDocument] = []
 
         def write(batch: list[SearchDocument]) -> int:
             with self._transaction():
-                done = self._write(new, batch, writer, positions, replace_existing=False)
-                if writer.pending() >= 2_000_000:  # bounded memory: ~30,000 documents
-                    writer.flush()
-                if len(positions) >= BLOCK:
-                    self._save_positions(new, positions)
+                done = writer.write(batch, replace_existing=False)
+                writer.flush(bounded=True)
             if progress and batch:
                 progress(len(batch))
             return done
@@ -407,7 +260,6 @@ class SqliteBackend:
         n += write(batch)
         with self._transaction():
             writer.flush()
-            self._save_positions(new, positions)
         # Merge FTS5 segments into one b-tree: fewer segments to walk per query.
         with self._transaction():
             self.conn.execute(f"INSERT INTO ftx_{new}(ftx_{new}) VALUES ('optimize')")

@@ -9,7 +9,7 @@ variant "hebergement" stems to the indexed "heberg". Words the index knows are n
 from __future__ import annotations
 
 import string
-from typing import Callable
+from collections.abc import Callable
 
 from catalog.search.analysis import stem, words
 

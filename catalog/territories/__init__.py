@@ -83,7 +83,7 @@ class Territories:
                 starts.append(info)
             elif needle in name:
                 contains.append(info)
-        key = lambda c: (-(c.population or 0), c.nom, c.code)  # noqa: E731
+        key = lambda c: (-(c.population or 0), c.nom, c.code)
         return (sorted(starts, key=key) + sorted(contains, key=key))[:limit]
 
     def region_of_departement(self, code: str | None) -> str | None:

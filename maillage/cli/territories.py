@@ -86,7 +86,12 @@ def positions(centroids, from_records, geocode, geocoder_url) -> None:
 
 def _place_communes(engine, centroids, from_records, geocode, geocoder_url) -> None:
     from catalog.territories.geocoding import BAN_URL, BanCsvGeocoder
-    from catalog.territories.loader import geocode_missing, positions_from_records, read_centroids, set_positions
+    from catalog.territories.loader import (
+        geocode_missing,
+        positions_from_records,
+        read_centroids,
+        set_positions,
+    )
 
     if centroids:
         n = set_positions(engine, read_centroids(centroids), "fichier")
