@@ -24,7 +24,16 @@ ELISIONS = ("l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lo
 # French stop words, accent-folded (Lucene's French list, trimmed of words that carry meaning
 # in our domain such as "sans" — "sans abri", "sans emploi").
 STOP_WORDS = frozenset(
-    ["a", "au", "aux", "avec", "ce", "ces", "dans", "de", "des", "du", "elle", "en", "et", "eux", "il", "je", "la", "le", "les", "leur", "lui", "ma", "mais", "me", "meme", "mes", "moi", "mon", "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "sa", "se", "ses", "son", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "c", "d", "j", "l", "m", "n", "s", "t", "y", "ete", "etee", "etees", "etes", "etant", "suis", "es", "est", "sommes", "etes", "sont", "serai", "seras", "sera", "serons", "serez", "seront", "serais", "serait", "serions", "seriez", "seraient", "etais", "etait", "etions", "etiez", "etaient", "fus", "fut", "fumes", "futes", "furent", "sois", "soit", "soyons", "soyez", "soient", "fusse", "fusses", "fut", "fussions", "fussiez", "fussent", "ayant", "eu", "eue", "eues", "eus", "ai", "as", "avons", "avez", "ont", "aurai", "auras", "aura", "aurons", "aurez", "auront", "aurais", "aurait", "aurions", "auriez", "auraient", "avais", "avait", "avions", "aviez", "avaient", "eut", "eumes", "eutes", "eurent", "aie", "aies", "ait", "ayons", "ayez", "aient", "eusse", "eusses", "eut", "eussions", "eussiez", "eussent", "ceci", "cela", "cet", "cette", "ici", "ils", "les", "leurs", "quel", "quels", "quelle", "quelles", "sur", "si"]
+    """a au aux avec ce ces dans de des du elle en et eux il je la le les leur lui ma mais me
+    meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes
+    toi ton tu un une vos votre vous c d j l m n s t y ete etee etees etes etant suis es est
+    sommes etes sont serai seras sera serons serez seront serais serait serions seriez seraient
+    etais etait etions etiez etaient fus fut fumes futes furent sois soit soyons soyez soient
+    fusse fusses fut fussions fussiez fussent ayant eu eue eues eus ai as avons avez ont aurai
+    auras aura aurons aurez auront aurais aurait aurions auriez auraient avais avait avions
+    aviez avaient eut eumes eutes eurent aie aies ait ayons ayez aient eusse eusses eut
+    eussions eussiez eussent ceci cela cet cette ici ils les leurs quel quels quelle quelles
+    sur si""".split()  # noqa: SIM905 - a list to read, not to edit
 )
 
 _WORD = re.compile(r"[^\W_]+")
