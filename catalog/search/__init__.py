@@ -18,8 +18,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import orjson
-
 from catalog.config import Settings
 
 KINDS = ("service", "structure", "formation", "aide", "solution-mobilite")
@@ -123,7 +121,7 @@ class SearchBackend(Protocol):
     def set_watermark(self, seq: int) -> None: ...
 
 
-from catalog.search.documents import SearchDocument, build_document
+from catalog.search.documents import SearchDocument, build_document, load_record
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -172,7 +170,10 @@ def get_backend(settings: Settings, name: str | None = None) -> SearchBackend:
     return backend
 
 
-BATCH = 2000
+BATCH = 1000  # records read per keyset query
+# A sync batch also ends once its records weigh this much (JSON as stored): a batch of 4,000
+# small services and one of 1,500 LHEO sessions with long descriptions then cost alike.
+BATCH_BYTES = 12_000_000
 
 
 def iter_documents(engine, settings: Settings, above_seq: int = -1,
@@ -202,7 +203,7 @@ def iter_documents(engine, settings: Settings, above_seq: int = -1,
             return
         for kind, rid, source, data, status, seq, date_maj in rows:
             if status == "active":
-                doc = build_document(kind, rid, _loads(data), territories, source=source,
+                doc = build_document(kind, rid, load_record(data), territories, source=source,
                                      date_maj=date_maj, raw=data)
                 yield seq, status, doc
             else:
@@ -210,11 +211,6 @@ def iter_documents(engine, settings: Settings, above_seq: int = -1,
         last = rows[-1][5]
 
 
-def _loads(data: str) -> dict[str, Any]:
-    try:
-        return orjson.loads(data)  # several times faster than json on records
-    except orjson.JSONDecodeError:  # what orjson refuses (NaN, huge integers), json reads
-        return json.loads(data)
 
 
 def count_records(engine, above_seq: int = -1, active_only: bool = False) -> int:
@@ -240,15 +236,17 @@ def sync_index(settings: Settings, engine, backend: SearchBackend | None = None)
     batch_docs: list[SearchDocument] = []
     batch_gone: list[tuple[str, str]] = []
     top = mark
+    weight = 0
     for seq, status, item in iter_documents(engine, settings, above_seq=mark):
         if isinstance(item, SearchDocument):
             batch_docs.append(item)
+            weight += len(item.raw or "") + len(item.text)
         else:
             batch_gone.append(item)
         top = seq
-        if len(batch_docs) + len(batch_gone) >= size:
+        if len(batch_docs) + len(batch_gone) >= size or weight >= BATCH_BYTES:
             applied += _apply(backend, batch_docs, batch_gone, top)
-            batch_docs, batch_gone = [], []
+            batch_docs, batch_gone, weight = [], [], 0
     applied += _apply(backend, batch_docs, batch_gone, top)
     return applied
 

@@ -89,7 +89,7 @@ def to_source(doc: SearchDocument) -> dict[str, Any]:
         "code_epci": doc.code_epci, "code_departement": doc.code_departement,
         "code_region": doc.code_region, "remote": doc.remote, "zoned": doc.zoned,
         "score_qualite": doc.score_qualite, "groupe": doc.groupe_doublons or doc.key,
-        "date_maj": doc.date_maj, "data": doc.data,
+        "date_maj": doc.date_maj, "data": doc.fields,
     }
     if doc.located:
         source["location"] = {"lat": doc.latitude, "lon": doc.longitude}

@@ -74,17 +74,26 @@ class GenerationWriter:
         self.postings = PostingWriter(conn, g, vocabulary)
         self.positions: dict[int, tuple[float, float]] = {}
 
-    def _prepare(self, doc: SearchDocument) -> _Prepared:
-        nom_terms, body_terms = analyze(doc.nom), analyze(doc.text)
-        a_nom, a_body = " ".join(nom_terms), " ".join(body_terms)
-        words = text_tokens(nom_terms, body_terms, self.phrases,
-                            regular(a_nom) and regular(a_body))
-        return _Prepared(doc, a_nom, a_body, words, tag_tokens(doc))
+    def _prepare(self, docs: Iterable[SearchDocument]) -> list[_Prepared]:
+        # Records often share their text: an LHEO feed gives one record per session of an
+        # action, each with the action's name and description. Analysed once per batch.
+        analysed: dict[tuple[str, str], tuple[str, str, list[str]]] = {}
+        prepared = []
+        for doc in docs:
+            text = (doc.nom or "", doc.text or "")
+            if text not in analysed:
+                nom_terms, body_terms = analyze(doc.nom), analyze(doc.text)
+                a_nom, a_body = " ".join(nom_terms), " ".join(body_terms)
+                analysed[text] = (a_nom, a_body, text_tokens(
+                    nom_terms, body_terms, self.phrases, regular(a_nom) and regular(a_body)))
+            a_nom, a_body, words = analysed[text]
+            prepared.append(_Prepared(doc, a_nom, a_body, words, tag_tokens(doc)))
+        return prepared
 
     def write(self, docs: Iterable[SearchDocument], replace_existing: bool = True) -> int:
         g, c = self.g, self.conn
         latest = {doc.key: doc for doc in docs}  # a key given twice: the last one wins
-        prepared = [self._prepare(doc) for doc in latest.values()]
+        prepared = self._prepare(latest.values())
         if not prepared:
             return 0
         if replace_existing:
