@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -61,6 +62,32 @@ def engine(settings):
     from catalog.db import get_engine
 
     return get_engine(settings)
+
+
+@pytest.fixture
+def territories(engine):
+    """The few communes, EPCI and départements of `fixtures/mobilite/decoupage` (official COG
+    layout), for harvesters that place records by INSEE or SIREN code."""
+    from catalog.territories import clear_cache
+    from catalog.territories.loader import find_files, load_files
+
+    load_files(engine, find_files(FIXTURES / "mobilite" / "decoupage"))
+    yield
+    clear_cache()
+
+
+def stored_records(engine, kind: str | None = None) -> dict[str, dict]:
+    """Record id → its stored fields (optionally of one kind)."""
+    from sqlalchemy import select
+
+    from catalog.models import Record
+
+    query = select(Record.id, Record.data)
+    if kind:
+        query = query.where(Record.kind == kind)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
 
 
 def corpus_path(*parts: str) -> Path:

@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from datetime import date, datetime
 
 import pytest
 import responses
-from sqlalchemy import select
 
-from catalog.models import Record
 from harvesters import harvester_class
 from harvesters.aides_conditions import age_bounds
 from harvesters.aides_jeunes import AidesJeunesHarvester, load_yaml
 from harvesters.engine import harvest
 from harvesters.report import iter_lines
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, stored_records
 
 YAML_DIR = FIXTURES / "aides" / "aides-jeunes"
 API_DIR = FIXTURES / "aides" / "aides-jeunes-api"
 API = "https://mes-aides.1jeune1solution.beta.gouv.fr"
 DAY = "2025-03-01"
 
-
-def records(engine) -> dict[str, dict]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(Record.id, Record.data).where(Record.kind == "aide")).all()
-    return {row.id: (row.data if isinstance(row.data, dict) else json.loads(row.data)) for row in rows}
 
 
 def report_messages(engine, job_id: int) -> dict[str, str]:
@@ -58,7 +50,7 @@ def test_yaml_directory_harvests_every_readable_benefit_and_reports_the_others(s
     lines = report_messages(engine, summary.job_id)
     assert "alias" in lines["data/benefits/javascript/aide-alias.yml"]
     assert "python/object" in lines["data/benefits/javascript/aide-objet-python.yml"]  # refused, never built
-    assert set(records(engine)) == {f"aides-jeunes--{n}" for n in (
+    assert set(stored_records(engine, "aide")) == {f"aides-jeunes--{n}" for n in (
         "montreuil-bourse-permis", "region-idf-aide-merite", "caf-93-aide-bafa", "lyon-tarification-solidaire",
         "etat-discover", "rsa-jeunes-actifs", "caf-93-permanence-saint-denis")}
     again = harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
@@ -67,7 +59,7 @@ def test_yaml_directory_harvests_every_readable_benefit_and_reports_the_others(s
 
 def test_a_commune_benefit_keeps_its_conditions_as_data_and_as_french(settings, engine):
     harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
-    aide = records(engine)["aides-jeunes--montreuil-bourse-permis"]
+    aide = stored_records(engine, "aide")["aides-jeunes--montreuil-bourse-permis"]
     assert aide["nom"] == "Bourse au permis de conduire"
     assert aide["zone_eligibilite"] == ["93048"]
     assert aide["conditions"] == {"age_min": 18, "age_max": 25, "statuts": ["demandeur-emploi", "etudiant"]}
@@ -88,7 +80,7 @@ def test_a_commune_benefit_keeps_its_conditions_as_data_and_as_french(settings, 
 
 def test_a_region_becomes_its_departements_and_profiles_widen_the_flat_keys(settings, engine):
     harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
-    aide = records(engine)["aides-jeunes--region-idf-aide-merite"]
+    aide = stored_records(engine, "aide")["aides-jeunes--region-idf-aide-merite"]
     assert aide["zone_eligibilite"] == ["75", "77", "78", "91", "92", "93", "94", "95"]
     # lycéen ≤ 20 ans boursier OR supérieur < 26 ans: the flat keys never exclude either of them.
     assert aide["conditions"] == {
@@ -182,7 +174,7 @@ def test_without_a_date_option_the_file_date_is_used(tmp_path):
 def test_a_folder_that_is_not_aides_jeunes_fails_without_changes(tmp_path, settings, engine):
     summary = harvest(AidesJeunesHarvester(str(tmp_path)), settings=settings)
     assert summary.status == "failed" and "data/benefits/" in summary.message
-    assert records(engine) == {}
+    assert stored_records(engine, "aide") == {}
 
 
 @pytest.mark.parametrize("operator,value,expected", [
@@ -216,7 +208,7 @@ def test_the_api_gives_the_same_records_with_embedded_or_referenced_institutions
         summary = harvest(AidesJeunesHarvester(API), settings=settings)
     assert summary.status == "done-with-errors", summary.message
     assert (summary.counts["added"], summary.counts["invalid"]) == (3, 1)  # the private one is reported
-    aides = records(engine)
+    aides = stored_records(engine, "aide")
     marseille = aides["aides-jeunes--marseille-aide-mobilite"]
     assert marseille["zone_eligibilite"] == ["13055"]
     assert marseille["conditions"] == {"age_min": 16, "age_max": 25, "statuts": ["demandeur-emploi", "apprenti"]}
@@ -239,4 +231,4 @@ def test_a_broken_api_fails_the_run_and_changes_nothing(settings, engine, body, 
         serve_api(rsps, benefits=body, status=status)
         summary = harvest(AidesJeunesHarvester(API), settings=settings)
     assert summary.status == "failed" and expected in summary.message
-    assert records(engine) == {}
+    assert stored_records(engine, "aide") == {}

@@ -7,31 +7,14 @@ import re
 
 import pytest
 import yaml
-from sqlalchemy import select
 
-from catalog.models import Record
 from harvesters.aides_velo import AidesVeloHarvester
 from harvesters.engine import harvest
-from tests.conftest import FIXTURES, corpus_path
+from tests.conftest import FIXTURES, corpus_path, stored_records
 
 HERE = FIXTURES / "mobilite" / "aides-velo"
-DECOUPAGE = FIXTURES / "mobilite" / "decoupage"
 
 
-@pytest.fixture
-def territories(engine):
-    from catalog.territories import clear_cache
-    from catalog.territories.loader import find_files, load_files
-
-    load_files(engine, find_files(DECOUPAGE))
-    yield
-    clear_cache()
-
-
-def records(engine) -> dict[str, dict]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(Record.id, Record.data)).all()
-    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
 
 
 def test_rules_map_to_aids_with_zones_amounts_and_conditions(settings, engine, territories):
@@ -39,7 +22,7 @@ def test_rules_map_to_aids_with_zones_amounts_and_conditions(settings, engine, t
     summary = harvest(harvester, settings=settings)
     # 6 aids (the computation rules are not aids): 4 mapped, 2 reported.
     assert (summary.counts["read"], summary.counts["added"], summary.counts["invalid"]) == (6, 4, 2)
-    saved = records(engine)
+    saved = stored_records(engine)
     montreuil = saved["aides-velo--montreuil"]
     assert montreuil["nom"] == "Ville de Montreuil" and montreuil["categorie"] == "aide-financiere"
     assert montreuil["zone_eligibilite"] == ["93048"]
@@ -66,7 +49,7 @@ def test_rules_map_to_aids_with_zones_amounts_and_conditions(settings, engine, t
 def test_without_territories_epci_and_region_aids_are_reported(settings, engine):
     summary = harvest(AidesVeloHarvester(str(HERE / "aides.publicodes")), settings=settings)
     assert (summary.counts["added"], summary.counts["invalid"]) == (2, 4)
-    assert set(records(engine)) == {"aides-velo--montreuil", "aides-velo--luxembourg"}
+    assert set(stored_records(engine)) == {"aides-velo--montreuil", "aides-velo--luxembourg"}
 
 
 @pytest.mark.parametrize("name, expected", [("bombe.publicodes", "alias YAML refusé"),
@@ -74,7 +57,7 @@ def test_without_territories_epci_and_region_aids_are_reported(settings, engine)
 def test_hostile_or_broken_yaml_is_refused(settings, engine, name, expected):
     summary = harvest(AidesVeloHarvester(str(HERE / name)), settings=settings)
     assert summary.status == "failed" and expected in summary.message
-    assert records(engine) == {}
+    assert stored_records(engine) == {}
 
 
 @pytest.mark.corpus

@@ -7,31 +7,14 @@ from datetime import date
 
 import pytest
 import responses
-from sqlalchemy import select
 
-from catalog.models import Record
 from harvesters.covoiturage import CovoiturageHarvester
 from harvesters.engine import harvest
-from tests.conftest import FIXTURES, corpus_path
+from tests.conftest import FIXTURES, corpus_path, stored_records
 
 HERE = FIXTURES / "mobilite" / "covoiturage"
-DECOUPAGE = FIXTURES / "mobilite" / "decoupage"
 
 
-@pytest.fixture
-def territories(engine):
-    from catalog.territories import clear_cache
-    from catalog.territories.loader import find_files, load_files
-
-    load_files(engine, find_files(DECOUPAGE))
-    yield
-    clear_cache()
-
-
-def records(engine) -> dict[str, dict]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(Record.id, Record.data)).all()
-    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
 
 
 def test_campaigns_map_to_solutions_with_the_epci_as_zone(settings, engine, territories):
@@ -40,7 +23,7 @@ def test_campaigns_map_to_solutions_with_the_epci_as_zone(settings, engine, terr
     assert summary.counts["read"] == 6
     assert summary.counts["added"] == 2
     assert summary.counts["invalid"] == 4
-    saved = records(engine)
+    saved = stored_records(engine)
     lyon = saved["covoiturage-aom--200046977"]
     assert lyon["nom"] == "Incitation au covoiturage — Métropole de Lyon"
     assert lyon["porteur_nom"] == "Métropole de Lyon" and lyon["porteur_siren"] == "200046977"
@@ -76,18 +59,18 @@ def test_the_zone_of_a_non_epci_aom_comes_from_the_options(settings, engine, ter
         "zones": {"253800825": ["38"]}, "noms": {"200093201": "MEL"}})
     summary = harvest(harvester, settings=settings)
     assert summary.counts["added"] == 3
-    smmag = records(engine)["covoiturage-aom--253800825"]
+    smmag = stored_records(engine)["covoiturage-aom--253800825"]
     assert smmag["zone_eligibilite"] == ["38"]
     assert smmag["nom"] == "Incitation au covoiturage — AOM (SIREN 253800825)"
     assert (smmag["montant_min"], smmag["montant_max"]) == (2.0, 2.0)
-    assert records(engine)["covoiturage-aom--200093201"]["porteur_nom"] == "MEL"  # a name given wins
+    assert stored_records(engine)["covoiturage-aom--200093201"]["porteur_nom"] == "MEL"  # a name given wins
     assert "2\u00a0€ par passager et par trajet" in smmag["description"]
 
 
 def test_without_territory_tables_the_siren_is_kept_as_an_epci_code(settings, engine):
     summary = harvest(CovoiturageHarvester(str(HERE / "campagnes.json")), settings=settings)
     assert summary.counts["added"] == 3  # the syndicat mixte cannot be told from an EPCI
-    lyon = records(engine)["covoiturage-aom--200046977"]
+    lyon = stored_records(engine)["covoiturage-aom--200046977"]
     assert lyon["nom"] == "Incitation au covoiturage — AOM (SIREN 200046977)"
     assert lyon["zone_eligibilite"] == ["200046977"]
     assert "porteur_nom" not in lyon
@@ -97,7 +80,7 @@ def test_a_file_keyed_by_siren_and_its_dates(settings, engine, territories):
     summary = harvest(CovoiturageHarvester(str(HERE / "campagnes-par-siren.json")), settings=settings)
     assert summary.counts["added"] == 1 and summary.counts["invalid"] == 1
     assert "ne correspond pas au code_siren" in json.dumps(summary.as_dict()["errors"], ensure_ascii=False)
-    sarreguemines = records(engine)["covoiturage-aom--200070746"]
+    sarreguemines = stored_records(engine)["covoiturage-aom--200070746"]
     assert sarreguemines["porteur_nom"] == "CA Sarreguemines Confluences"
     assert (sarreguemines["date_maj"], sarreguemines["date_debut"], sarreguemines["date_fin"]) == (
         "2025-03-12", "2025-01-01", "2025-12-31")
@@ -108,7 +91,7 @@ def test_a_broken_file_changes_nothing(settings, engine, name, expected):
     summary = harvest(CovoiturageHarvester(str(HERE / name)), settings=settings)
     assert summary.status == "failed"
     assert expected in summary.message and "n'a pas été modifié" in summary.message
-    assert records(engine) == {}
+    assert stored_records(engine) == {}
 
 
 def test_a_remote_file_is_dated_by_its_last_modified_header(settings, engine):
@@ -119,7 +102,7 @@ def test_a_remote_file_is_dated_by_its_last_modified_header(settings, engine):
         summary = harvest(CovoiturageHarvester(url), settings=settings)
     assert summary.counts["added"] == 1
     # The campaign's own `derniere_maj` wins over the file's date.
-    assert records(engine)["covoiturage-aom--200070746"]["date_maj"] == "2025-03-12"
+    assert stored_records(engine)["covoiturage-aom--200070746"]["date_maj"] == "2025-03-12"
 
 
 @pytest.mark.corpus
@@ -131,7 +114,7 @@ def test_corpus_national_file_harvests_every_campaign(settings, engine):
     summary = harvest(CovoiturageHarvester(str(path), options={"date_maj": "2026-04-22"}), settings=settings)
     assert summary.status == "done", summary.as_dict()
     assert (summary.counts["read"], summary.counts["added"], summary.counts["invalid"]) == (111, 111, 0)
-    saved = records(engine)
+    saved = stored_records(engine)
     assert {d["porteur_siren"] for d in saved.values()} == sirens
     # Three campaigns give their per-passenger bounds in the wrong order; all are in order now.
     assert all(d["montant_min"] <= d["montant_max"] for d in saved.values())

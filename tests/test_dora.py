@@ -9,37 +9,20 @@ from datetime import UTC, datetime
 import pytest
 import responses
 from responses import matchers
-from sqlalchemy import select
 
 import schemas
-from catalog.models import Record
 from harvesters.dora import THEMATIQUES_V0, DoraHarvester, _thematiques
 from harvesters.engine import harvest
-from tests.conftest import FIXTURES, corpus_path
+from tests.conftest import FIXTURES, corpus_path, stored_records
 
 API = "https://api.dora.inclusion.beta.gouv.fr"
 RECORDED = FIXTURES / "dora"
-DECOUPAGE = FIXTURES / "mobilite" / "decoupage"
 
 
 def recorded(name: str) -> dict:
     return json.loads((RECORDED / name).read_text(encoding="utf-8"))
 
 
-def records(engine) -> dict[str, dict]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(Record.id, Record.data)).all()
-    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
-
-
-@pytest.fixture
-def territories(engine):
-    from catalog.territories import clear_cache
-    from catalog.territories.loader import find_files, load_files
-
-    load_files(engine, find_files(DECOUPAGE))
-    yield
-    clear_cache()
 
 
 def serve(rsps, *, services=None):
@@ -64,7 +47,7 @@ def test_the_api_is_paged_with_the_drf_token(settings, engine, territories):
     assert summary.kinds == ["structure", "service"]
     # 3 structures, 3 services of which one is suspended since 2024 (DORA's API would not list it).
     assert (summary.counts["read"], summary.counts["added"]) == (5, 5)
-    saved = records(engine)
+    saved = stored_records(engine)
     assert set(saved) == {
         "dora--5b7d1a3e-2f4c-4d8e-9a61-0c1f2e3d4b5a", "dora--8c2e4f6a-1b3d-4e5f-8a9b-7c6d5e4f3a2b",
         "dora--0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f", "dora--a1b2c3d4-e5f6-4789-8abc-def012345678",
@@ -118,7 +101,7 @@ def test_a_rejected_token_changes_nothing(settings, engine):
         rsps.get(f"{API}/api/v2/structures/", status=401, json=recorded("unauthorized.json"))
         summary = harvest(DoraHarvester(API, credentials="mauvais"), settings=settings)
     assert summary.status == "failed" and "401" in summary.message and "jeton" in summary.message
-    assert records(engine) == {}
+    assert stored_records(engine) == {}
 
 
 def test_no_token_no_call(settings):
@@ -137,7 +120,7 @@ def test_a_broken_page_midway_changes_nothing(settings, engine, territories, ser
         serve(rsps, services=services)
         summary = harvest(DoraHarvester(API, options={"page_size": 2}, credentials="t"), settings=settings)
     assert summary.status == "failed" and expected in summary.message, summary.message
-    assert records(engine) == {}  # the structures read before are rolled back too
+    assert stored_records(engine) == {}  # the structures read before are rolled back too
 
 
 def test_a_page_that_links_to_itself_stops(settings, engine):
@@ -170,7 +153,7 @@ def test_the_dora_demo_files_harvest_cleanly(settings, engine):
         summary = harvest(DoraHarvester(str(demo / spec["location"]), options=spec["options"]),
                           source=spec["name"], settings=settings)
         assert summary.status == "done" and summary.counts["invalid"] == 0, summary.as_dict()
-    saved = records(engine)
+    saved = stored_records(engine)
     assert len(saved) == 10
     cv = saved["dora--7a1b2c3d-0000-4a00-8b00-000000000002"]  # v0 fields in the demo too
     assert cv["thematiques"] == ["preparer-sa-candidature--realiser-un-cv-et-ou-une-lettre-de-motivation"]
@@ -208,7 +191,7 @@ def test_corpus_dora_api_v1_records_harvest(settings, engine, tmp_path):
     # Without territory tables a regional zone cannot become départements: those are reported.
     assert summary.counts["read"] == len(live)
     assert (summary.counts["added"], summary.counts["invalid"]) == (len(live) - len(regional), len(regional))
-    saved = records(engine)
+    saved = stored_records(engine)
     assert all(d["structure_id"].startswith("dora--") for d in saved.values() if "structure_id" in d)
 
 

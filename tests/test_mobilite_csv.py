@@ -7,13 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 import schemas
-from catalog.models import Record
 from harvesters.engine import harvest
 from harvesters.mobilite_csv import MobiliteCsvHarvester
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, stored_records
 
 HERE = FIXTURES / "mobilite" / "csv"
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,18 +19,13 @@ TEMPLATE_DOC = ROOT / "harvesters" / "templates" / "mobilite.md"
 DEMO = ROOT / "demo" / "mobilite"
 
 
-def records(engine) -> dict[str, dict]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(Record.id, Record.data)).all()
-    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
-
 
 def test_spreadsheet_habits_are_forgiven(settings, engine):
     harvester = MobiliteCsvHarvester(str(HERE / "plateformes.csv"), options={"source": "roues-libres",
                                                                              "date_maj": "2025-03-10"})
     summary = harvest(harvester, settings=settings)
     assert (summary.counts["read"], summary.counts["added"], summary.counts["invalid"]) == (5, 3, 2)
-    saved = records(engine)
+    saved = stored_records(engine)
     garage = saved["roues-libres--garage-bourg"]
     assert garage["categorie"] == "garage-solidaire"  # a label, in lower case
     assert garage["publics"] == ["demandeurs-emploi", "jeunes"]  # labels with a curly apostrophe
@@ -61,7 +54,7 @@ def test_spreadsheet_habits_are_forgiven(settings, engine):
 def test_a_comma_separated_file_with_a_bom(settings, engine):
     summary = harvest(MobiliteCsvHarvester(str(HERE / "virgule.csv")), settings=settings)
     assert summary.counts["added"] == 1, summary.as_dict()
-    location = records(engine)["plateformes-mobilite--location-93"]
+    location = stored_records(engine)["plateformes-mobilite--location-93"]
     assert location["nom"] == "Location solidaire, voitures et scooters"
     assert location["publics"] == ["demandeurs-emploi", "femmes"]
     assert location["zone_eligibilite"] == ["93", "200054781"]
@@ -77,7 +70,7 @@ def test_an_unusable_file_is_refused_whole(settings, engine, name, expected):
     summary = harvest(MobiliteCsvHarvester(str(HERE / name)), settings=settings)
     assert summary.status == "failed"
     assert expected in summary.message and "n'a pas été modifié" in summary.message
-    assert records(engine) == {}
+    assert stored_records(engine) == {}
 
 
 def test_the_template_documents_every_field_of_the_schema():
@@ -91,7 +84,7 @@ def test_the_example_of_the_template_harvests_cleanly(settings, engine):
                                            options={"source": "plateformes-demo"}), settings=settings)
     assert summary.status == "done", summary.as_dict()
     assert summary.counts["added"] == 8
-    categories = {d["categorie"] for d in records(engine).values()}
+    categories = {d["categorie"] for d in stored_records(engine).values()}
     assert {"garage-solidaire", "location-solidaire", "auto-ecole-sociale", "conseil-mobilite",
             "velo-solidaire", "transport-solidaire", "pret-vehicule", "plateforme-mobilite"} == categories
 

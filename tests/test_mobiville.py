@@ -5,27 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
 
-from catalog.models import Record
 from harvesters.engine import harvest
 from harvesters.mobiville import MobivilleHarvester, safe_text
-from tests.conftest import FIXTURES, corpus_path
+from tests.conftest import FIXTURES, corpus_path, stored_records
 
 HERE = FIXTURES / "mobilite" / "mobiville"
 
-
-def records(engine) -> dict[str, dict]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(Record.id, Record.data)).all()
-    return {id_: json.loads(data) if isinstance(data, str) else data for id_, data in rows}
 
 
 def test_aids_map_to_solutions_with_safe_text(settings, engine):
     summary = harvest(MobivilleHarvester(str(HERE / "aides.json"), options={"date_maj": "2025-01-15"}),
                       settings=settings)
     assert (summary.counts["read"], summary.counts["added"], summary.counts["invalid"]) == (4, 3, 1)
-    saved = records(engine)
+    saved = stored_records(engine)
     permis = saved["mobiville--aide-permis-emploi"]
     assert permis["nom"] == "Aide au permis pour l'emploi"
     assert permis["categorie"] == "aide-financiere"
@@ -61,13 +54,13 @@ def test_aids_map_to_solutions_with_safe_text(settings, engine):
 def test_the_zone_can_be_narrowed_by_the_source(settings, engine):
     harvester = MobivilleHarvester(str(HERE / "aides.json"), options={"zone_eligibilite": ["93", "200054781"]})
     harvest(harvester, settings=settings)
-    assert records(engine)["mobiville--garage-solidaire-rhone"]["zone_eligibilite"] == ["93", "200054781"]
+    assert stored_records(engine)["mobiville--garage-solidaire-rhone"]["zone_eligibilite"] == ["93", "200054781"]
 
 
 def test_a_truncated_file_changes_nothing(settings, engine):
     summary = harvest(MobivilleHarvester(str(HERE / "tronque.json")), settings=settings)
     assert summary.status == "failed" and "tronqué" in summary.message
-    assert records(engine) == {}
+    assert stored_records(engine) == {}
 
 
 @pytest.mark.parametrize("html, text", [
@@ -89,7 +82,7 @@ def test_corpus_mobiville_helps_all_harvest(settings, engine):
     summary = harvest(MobivilleHarvester(str(path), options={"date_maj": "2022-11-08"}), settings=settings)
     assert summary.status == "done", summary.as_dict()
     assert (summary.counts["added"], summary.counts["invalid"]) == (17, 0)
-    saved = records(engine).values()
+    saved = stored_records(engine).values()
     assert all("<" not in d["description"] for d in saved)
     categories = sorted(d["categorie"] for d in saved)
     assert categories.count("aide-financiere") == 4  # the four « Aide financière »

@@ -401,25 +401,15 @@ def array_reader(field: dict) -> Reader:
         return value
 
     array_constraints = set(field.get("constraints", {})) - {"required"}
+    low = field.get("constraints", {}).get("minLength", 0)
+    high = field.get("constraints", {}).get("maxLength", sys.maxsize)
     if fast_enum is not None and array_constraints <= {"minLength", "maxLength"}:
         # The usual array: referentiel values, maybe a size range. Decide the common valid
         # case with a JSON parse, a size test and one set inclusion; anything else (including
         # every invalid value) goes through the full reader above.
-        loads = orjson.loads
-        low = field.get("constraints", {}).get("minLength", 0)
-        high = field.get("constraints", {}).get("maxLength", sys.maxsize)
-
         def enum_array_reader(raw: Any, problems: list[Problem]) -> Any:
-            if raw.__class__ is str:
-                try:
-                    value = loads(raw)
-                except orjson.JSONDecodeError:
-                    return reader(raw, problems)
-            elif raw.__class__ is list:
-                value = list(raw)
-            else:
-                return reader(raw, problems)
-            if value.__class__ is list and low <= len(value) <= high:
+            value = _plain_list(raw)
+            if value is not None and low <= len(value) <= high:
                 try:
                     if fast_enum.issuperset(value):
                         return value
@@ -433,21 +423,9 @@ def array_reader(field: dict) -> Reader:
             and array_constraints <= {"minLength", "maxLength"}):
         # Lists of free strings (zone_eligibilite, operateurs): all present strings is the
         # usual case, tested in C; anything else goes through the full reader.
-        loads = orjson.loads
-        low = field.get("constraints", {}).get("minLength", 0)
-        high = field.get("constraints", {}).get("maxLength", sys.maxsize)
-
         def string_array_reader(raw: Any, problems: list[Problem]) -> Any:
-            if raw.__class__ is str:
-                try:
-                    value = loads(raw)
-                except orjson.JSONDecodeError:
-                    return reader(raw, problems)
-            elif raw.__class__ is list:
-                value = list(raw)
-            else:
-                return reader(raw, problems)
-            if (value.__class__ is list and low <= len(value) <= high
+            value = _plain_list(raw)
+            if (value is not None and low <= len(value) <= high
                     and all(map(isinstance, value, repeat(str))) and "" not in value):
                 return value
             return reader(raw, problems)
@@ -460,3 +438,17 @@ def cell_reader(field: dict) -> Reader:
     if field["type"] == "array":
         return array_reader(field)
     return scalar_reader(field)
+
+
+def _plain_list(raw: Any) -> list | None:
+    """The list a cell holds (a list, or a JSON array as text), or None: the fast readers leave
+    anything else, and every doubt, to the full reader."""
+    if raw.__class__ is list:
+        return list(raw)
+    if raw.__class__ is str:
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        return value if value.__class__ is list else None
+    return None
