@@ -107,6 +107,17 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, int,
     return elapsed, usage.ru_maxrss / 1024, process.returncode, text
 
 
+def job_outcome(output: str) -> str:
+    """The job's status, counts and message (`--json`), so that a figure is never read off a
+    run that failed, was held or left the search index behind."""
+    try:
+        job = json.loads(output[output.index("{"):])
+    except ValueError:
+        return "(résumé JSON illisible)"
+    counts = ", ".join(f"{k} {v}" for k, v in job["counts"].items() if v)
+    return f"{job['status']}: {counts}" + (f" — {job['message']}" if job.get("message") else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default="10000,100000", help="comma-separated sizes")
@@ -137,6 +148,8 @@ def main() -> None:
                 print(f"{rows:>9} {step:<28} {seconds:>9.1f} {rows / seconds:>10.0f} {rss:>12.0f}{flag}")
                 if code != 0 and "maillage" in step:
                     print(output[-2000:])
+                elif "maillage" in step:
+                    print(f"{'':>9}   {job_outcome(output)}")
             if "frictionless validate" in results:
                 ratio = (rows / results["maillage harvest (1st run)"][0]) / (rows / results["frictionless validate"][0])
                 print(f"{rows:>9} {'harvest / frictionless':<28} {ratio:>9.2f}×")

@@ -112,3 +112,18 @@ def test_fast_analysis_equals_the_plain_pipeline():
     for text in texts:
         assert fold(text) == _reference_fold(text), text
         assert analyze(text) == _reference_analyze(text), text
+
+
+def test_analysis_stays_exact_when_its_term_table_fills_up(monkeypatch):
+    # A million records with numbered names hold more distinct words than the table keeps: a
+    # text whose words are half known, half new, arriving as the table is replaced, must still
+    # get every one of its terms (it once got None for the known half).
+    import catalog.search.analysis as analysis
+
+    monkeypatch.setattr(analysis, "_KEPT", 50)
+    monkeypatch.setattr(analysis, "_TERMS", {})
+    texts = [f"Accompagnement au permis de conduire n°{i} à Saint-Denis, atelier {i * 7}"
+             for i in range(200)]
+    for text in texts:
+        assert analyze(text) == _reference_analyze(text), text
+        assert len(analysis._TERMS) <= 50

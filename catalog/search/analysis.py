@@ -130,7 +130,9 @@ _TERMS: dict[str, str | int] = {}
 _DROP = 0  # not "": Snowball may stem odd words to an empty term, which is kept
 
 
-def _learn(tokens: list[str]) -> None:
+def _learn(tokens: list[str]) -> dict[str, str | int]:
+    """The table, now holding every one of `tokens` (a full table is replaced by a new one
+    learning all of them, not only those the old one lacked)."""
     global _TERMS
     terms = _TERMS
     new = {t for t in tokens if t not in terms}
@@ -140,6 +142,7 @@ def _learn(tokens: list[str]) -> None:
     kept = [t for t in new if not _dropped(t)]
     terms.update(dict.fromkeys(new, _DROP))
     terms.update(zip(kept, _stemmer().stemWords(kept)))
+    return terms
 
 
 def analyze(text: str | None) -> list[str]:
@@ -149,8 +152,7 @@ def analyze(text: str | None) -> list[str]:
     tokens = _tokens(text.lower())
     terms = list(map(_TERMS.get, tokens))
     if None in terms:
-        _learn([t for t, term in zip(tokens, terms) if term is None])
-        terms = list(map(_TERMS.get, tokens))
+        terms = list(map(_learn(tokens).get, tokens))
     return [term for term in terms if term is not _DROP]
 
 
