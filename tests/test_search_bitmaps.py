@@ -63,3 +63,20 @@ def test_writes_across_blocks_match_a_python_model():
         assert state.df(conn, token) == len(docs)
     assert bitmaps.members(state.union(conn, ["a", "c"])) == sorted(model["a"] | model["c"])
     assert state.union_ids(conn, ["b", "c"]) == sorted(model["b"] | model["c"])
+
+
+def test_the_vocabulary_cache_is_bounded_and_ids_stay_stable(monkeypatch):
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    create_tables(conn, 1)
+    vocab = Vocabulary(conn, 1)
+    monkeypatch.setattr(Vocabulary, "KEPT", 100)
+    first_ids: dict[str, int] = {}
+    for batch in range(20):
+        # Numbered names: new tokens every batch, and a few from every earlier batch again.
+        tokens = {f"n{batch}-{k}" for k in range(40)} | {f"n{b}-0" for b in range(batch)}
+        vocab.resolve(tokens)
+        assert tokens <= set(vocab.ids)
+        assert len(vocab.ids) <= 100 + len(tokens)
+        for token in tokens:
+            assert first_ids.setdefault(token, vocab[token]) == vocab[token]
+    assert len(set(first_ids.values())) == len(first_ids)  # one id per token, never reused

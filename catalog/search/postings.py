@@ -49,7 +49,14 @@ class Vocabulary:
         self.ids: dict[str, int] = {}
         self.next_id: int | None = None
 
+    # Tokens remembered between batches: the vocabulary of a large catalog (numbers, names)
+    # outgrows any fixed budget, and a writer's memory must not grow with the index.
+    KEPT = 250_000
+
     def resolve(self, tokens: Iterable[str]) -> None:
+        """Make `ids` hold every one of `tokens` (new ones get the next ids)."""
+        if len(self.ids) > self.KEPT:
+            self.ids = {}  # callers read `ids` after resolving, never a copy kept from before
         known = self.ids
         missing = [t for t in (tokens if isinstance(tokens, set) else set(tokens)) if t not in known]
         if not missing:
