@@ -118,7 +118,7 @@ def test_analysis_stays_exact_when_its_term_table_fills_up(monkeypatch):
     # A million records with numbered names hold more distinct words than the table keeps: a
     # text whose words are half known, half new, arriving as the table is replaced, must still
     # get every one of its terms (it once got None for the known half).
-    import catalog.search.analysis as analysis
+    from catalog.search import analysis
 
     monkeypatch.setattr(analysis, "_KEPT", 50)
     monkeypatch.setattr(analysis, "_TERMS", {})

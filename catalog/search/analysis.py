@@ -140,8 +140,9 @@ def _learn(tokens: list[str]) -> dict[str, str | int]:
         terms = _TERMS = {}
         new = set(tokens)
     kept = [t for t in new if not _dropped(t)]
-    terms.update(dict.fromkeys(new, _DROP))
-    terms.update(zip(kept, _stemmer().stemWords(kept)))
+    learnt = dict.fromkeys(new, _DROP)
+    learnt.update(zip(kept, _stemmer().stemWords(kept)))
+    terms.update(learnt)  # one update: a searching thread never sees a word as dropped
     return terms
 
 

@@ -24,6 +24,7 @@ from catalog.search.bitmaps import BLOCK_BITS
 
 _LOW = (1 << BLOCK_BITS) - 1
 _IN_CHUNK = 5000  # ids per `json_each` lookup
+_UNKNOWN = object()  # not yet looked up (None: looked up, absent)
 
 
 def create_tables(conn: sqlite3.Connection, g: int) -> None:
@@ -171,6 +172,7 @@ class Postings:
     """Document sets of one committed index state, for searching (cached per process)."""
 
     BUDGET = 192 << 20  # bytes of cached sets per index state
+    VOCAB_KEPT = 200_000  # token entries (present or absent) remembered per index state
     IDS_BUDGET = 32 << 20  # bytes of cached id arrays
 
     def __init__(self, g: int, state: tuple):
@@ -184,12 +186,20 @@ class Postings:
         self.lock = threading.Lock()
         self.extra: dict = {}  # other per-state caches (circles, grid roots...)
 
+    def _remember(self, token: str, entry: tuple[int, int] | None) -> tuple[int, int] | None:
+        # Typo correction asks about hundreds of candidate words, most absent: bounded.
+        if len(self._vocab) >= self.VOCAB_KEPT:
+            self._vocab = {}  # a new dict: a thread reading the old one is unharmed
+        self._vocab[token] = entry
+        return entry
+
     def _entry(self, conn: sqlite3.Connection, token: str) -> tuple[int, int] | None:
-        if token not in self._vocab:
+        entry = self._vocab.get(token, _UNKNOWN)
+        if entry is _UNKNOWN:
             row = conn.execute(f"SELECT tokid, df FROM vocab_{self.g} WHERE token = ?",
                                (token,)).fetchone()
-            self._vocab[token] = (row[0], row[1]) if row and row[1] > 0 else None
-        return self._vocab[token]
+            entry = self._remember(token, (row[0], row[1]) if row and row[1] > 0 else None)
+        return entry
 
     def df(self, conn: sqlite3.Connection, token: str) -> int:
         entry = self._entry(conn, token)
@@ -197,15 +207,23 @@ class Postings:
 
     def dfs(self, conn: sqlite3.Connection, tokens: list[str]) -> dict[str, int]:
         """Document frequencies of many tokens at once (typo candidates)."""
-        missing = [t for t in set(tokens) if t not in self._vocab]
+        known: dict[str, int] = {}
+        missing = []
+        for t in set(tokens):
+            entry = self._vocab.get(t, _UNKNOWN)
+            if entry is _UNKNOWN:
+                missing.append(t)
+            elif entry:
+                known[t] = entry[1]
         for chunk in _chunks(missing):
             found = {t: (i, n) for t, i, n in conn.execute(
                 f"SELECT token, tokid, df FROM vocab_{self.g} WHERE token IN "
                 "(SELECT value FROM json_each(?))", (json.dumps(chunk),))}
             for t in chunk:
-                entry = found.get(t)
-                self._vocab[t] = entry if entry and entry[1] > 0 else None
-        return {t: self._vocab[t][1] for t in tokens if self._vocab.get(t)}
+                entry = self._remember(t, found[t] if t in found and found[t][1] > 0 else None)
+                if entry:
+                    known[t] = entry[1]
+        return {t: known[t] for t in tokens if t in known}
 
     def with_prefix(self, conn: sqlite3.Connection, prefix: str) -> list[tuple[str, int]]:
         """(token, df) of every present token starting with `prefix`."""
@@ -250,6 +268,8 @@ class Postings:
                 base = (key & _LOW) << BLOCK_BITS
                 found.extend(base + v for v in bitmaps.decode(data))
         with self.lock:
+            if token in self._ids:  # another thread read it meanwhile
+                return self._ids[token]
             self._ids[token] = found
             self._ids_bytes += 4 * len(found) + 64
             while self._ids_bytes > self.IDS_BUDGET and len(self._ids) > 1:

@@ -96,7 +96,10 @@ def circle(reader: Reader, center: Center, hmax: float) -> int:
     kept = [d for d, h in zip(ids, reader.terms(center, ids)) if h <= hmax]
     found = reader.union(inside) | bitmaps.from_ids(kept)
     if len(cache) >= CIRCLES_KEPT:
-        cache.pop(next(iter(cache)))
+        try:
+            cache.pop(next(iter(cache)), None)
+        except (StopIteration, RuntimeError):  # another search thread evicted meanwhile
+            pass
     cache[key] = found
     return found
 

@@ -112,6 +112,7 @@ class SqliteBackend:
         conn = conns.pop(self.path, None)
         if conn is not None:
             conn.close()
+            getattr(_local, "mapped", set()).discard(self.path)
 
     def _meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -173,7 +174,13 @@ class SqliteBackend:
                 backend.conn.execute("BEGIN IMMEDIATE")
 
             def __exit__(self, exc_type, exc, tb):
-                backend.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+                if exc_type:
+                    backend.conn.execute("ROLLBACK")
+                    # Token ids given in the rolled-back transaction are gone from vocab_g:
+                    # a cached one would later name two tokens.
+                    backend._vocabularies = {}
+                else:
+                    backend.conn.execute("COMMIT")
 
         return _Tx()
 
@@ -205,22 +212,25 @@ class SqliteBackend:
 
     def index(self, documents: Iterable[SearchDocument]) -> int:
         self._mapped(False)
-        g = self._generation(create=True)
+        self._generation(create=True)
         with self._transaction():
-            writer = self._writer(g)
+            # Read under the write lock: a rebuild in another process cannot switch it now.
+            writer = self._writer(self._generation())
             n = writer.write(documents)
             writer.flush()
-            self._bump_version()
+            if n:
+                self._bump_version()
         return n
 
     def delete(self, keys: Iterable[tuple[str, str]]) -> int:
         self._mapped(False)
-        g = self._generation(create=True)
+        self._generation(create=True)
         with self._transaction():
-            writer = self._writer(g)
-            n = writer.remove([f"{kind}/{rid}" for kind, rid in keys])
+            writer = self._writer(self._generation())
+            n = len(writer.remove([f"{kind}/{rid}" for kind, rid in keys]))
             writer.flush()
-            self._bump_version()
+            if n:
+                self._bump_version()
         return n
 
     def rebuild(self, documents: Iterable[SearchDocument], total: int | None = None,
@@ -294,7 +304,8 @@ class SqliteBackend:
                 query = replace(query, text=correct_typos(query.text, self._known_terms(reader)))
             return self._search(reader, make_plan(query, self._territories_view()))
         finally:
-            c.execute("COMMIT")
+            if c.in_transaction:  # SQLite may have rolled back already: keep the real error
+                c.execute("COMMIT")
 
     @staticmethod
     def _known_terms(reader: Reader):

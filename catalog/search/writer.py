@@ -96,8 +96,9 @@ class GenerationWriter:
         prepared = self._prepare(latest.values())
         if not prepared:
             return 0
-        if replace_existing:
-            self.remove(list(latest))
+        # A re-indexed document keeps its id: sets, positions and bitmaps are sized by the
+        # highest id, which must follow the number of documents, not of updates.
+        reused = self.remove(list(latest)) if replace_existing else {}
         vocab = self.postings.vocab
         tokens: set[str] = set()
         for p in prepared:
@@ -106,8 +107,12 @@ class GenerationWriter:
         vocab.resolve(tokens)
         ids = vocab.ids
         first = c.execute(f"SELECT COALESCE(MAX(docid), 0) + 1 FROM doc_{g}").fetchone()[0]
+        fresh = iter(range(first, first + len(prepared)))
+        # In id order, so that each token's additions arrive sorted (PostingWriter.flush).
+        numbered = sorted(((reused.get(p.doc.key) or next(fresh), p) for p in prepared),
+                          key=lambda pair: pair[0])
         docs_rows, content_rows, fts_rows = [], [], []
-        for docid, p in enumerate(prepared, first):
+        for docid, p in numbered:
             doc = p.doc
             tags = array("I", map(ids.__getitem__, p.tags))
             docs_rows.append((docid, doc.key, doc.score_qualite, doc.groupe_doublons,
@@ -128,22 +133,23 @@ class GenerationWriter:
         c.executemany(f"INSERT INTO ftx_{g}(rowid, a_nom, a_body) VALUES (?,?,?)", fts_rows)
         return len(prepared)
 
-    def remove(self, keys: list[str]) -> int:
+    def remove(self, keys: list[str]) -> dict[str, int]:
+        """Take documents out of the index; returns the id each one had."""
         g, c = self.g, self.conn
         rows = []
         for start in range(0, len(keys), 5000):
             rows += c.execute(
-                f"SELECT d.docid, d.tags, c.a_nom, c.a_body FROM doc_{g} d "
+                f"SELECT d.docid, d.tags, c.a_nom, c.a_body, d.key FROM doc_{g} d "
                 f"JOIN content_{g} c ON c.docid = d.docid "
                 "WHERE d.key IN (SELECT value FROM json_each(?))",
                 (json.dumps(keys[start:start + 5000]),)).fetchall()
         if not rows:
-            return 0
+            return {}
         words = {docid: _text_tokens(a_nom, a_body, self.phrases)
-                 for docid, _, a_nom, a_body in rows}
+                 for docid, _, a_nom, a_body, _ in rows}
         vocab = self.postings.vocab
         vocab.resolve({t for ts in words.values() for t in ts})
-        for docid, tags, _, _ in rows:
+        for docid, tags, _, _, _ in rows:
             ids = array("I")
             ids.frombytes(tags)
             self.postings.remove(docid, ids)
@@ -154,7 +160,7 @@ class GenerationWriter:
                       "VALUES ('delete', ?, ?, ?)", [(r[0], r[2], r[3]) for r in rows])
         c.executemany(f"DELETE FROM content_{g} WHERE docid = ?", [(r[0],) for r in rows])
         c.executemany(f"DELETE FROM doc_{g} WHERE docid = ?", [(r[0],) for r in rows])
-        return len(rows)
+        return {r[4]: r[0] for r in rows}
 
     def flush(self, bounded: bool = False) -> None:
         """Write pending sets and positions (`bounded`: only once they weigh enough — a
