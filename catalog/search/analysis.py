@@ -4,7 +4,9 @@ One pipeline, written once: lowercase → elisions ("l'hébergement") → accent
 stop words → Snowball French stemming. The embedded backend runs it in Python (FTS5 cannot load
 a custom tokenizer from Python); the Elasticsearch backend declares the same chain as an analyzer
 (`elastic.index_settings`) with the same stop words and synonyms, so both find the same records.
-Synonyms apply at query time only, so changing them never requires a reindex.
+Synonyms apply at query time, so changing them never requires a reindex for correct answers;
+the embedded index also keeps multi-word synonyms as tokens of each generation (faster), and
+checks a phrase added since through FTS5 until the next rebuild.
 """
 
 from __future__ import annotations

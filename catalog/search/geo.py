@@ -136,9 +136,3 @@ def upper_bound(center: Center, cell: Cell) -> float:
     far = max(center.h(lat, lon) for lat in (south, north) for lon in (west, east))
     return 1.0 if far >= 0.25 else far * (1 + _RELATIVE) + 1e-300
 
-
-def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
-    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
-    coslat = math.cos(math.radians(lat))
-    dlon = 180.0 if coslat < 1e-6 else min(180.0, dlat / coslat)
-    return (lat - dlat, lon - dlon, lat + dlat, lon + dlon)

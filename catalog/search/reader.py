@@ -2,7 +2,7 @@
 
 Everything here is cached per process and per state (`Postings`): token sets, positions by
 block of document ids, the grid's cells. A search opens a read transaction, finds the state
-(generation, version) and reuses what earlier searches of that state loaded.
+(index uid, generation, version) and reuses what earlier searches of that state loaded.
 """
 
 from __future__ import annotations

@@ -151,10 +151,6 @@ class SqliteBackend:
         phrases = sorted(multiword(synonym_map()))
         self._set_meta(f"phrases_{g}", json.dumps(phrases))
 
-    @staticmethod
-    def _tables(g: int) -> tuple[str, ...]:
-        return tables(g)
-
     def _phrases(self, g: int) -> frozenset[tuple[str, ...]]:
         return frozenset(tuple(p) for p in json.loads(self._meta(f"phrases_{g}", "[]")))
 
@@ -245,7 +241,7 @@ class SqliteBackend:
         old = self._generation(create=True, check=False)  # a rebuild also upgrades the layout
         new = old + 1
         with self._transaction():
-            for table in self._tables(new):
+            for table in tables(new):
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
             self._create_tables(new)
             # No segment merging while filling: one 'optimize' at the end does it once.
@@ -280,7 +276,7 @@ class SqliteBackend:
             if self._meta("uid") is None:
                 self._set_meta("uid", secrets.token_hex(8))
             self._bump_version()
-            for table in self._tables(old):
+            for table in tables(old):
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
             self.conn.execute("DELETE FROM meta WHERE key = ?", (f"phrases_{old}",))
         forget(str(self.path))
