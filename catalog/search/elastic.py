@@ -259,12 +259,15 @@ class ElasticBackend:
         from elasticsearch import helpers
 
         new = self._new_index()
-        n = 0
+        n = reported = 0
         for ok, _item in helpers.streaming_bulk(self.client, bulk_actions(documents, new),
                                                 chunk_size=2000):
             n += ok
-            if progress and n % 2000 == 0:
-                progress(2000)
+            if progress and n - reported >= 2000:
+                progress(n - reported)
+                reported = n
+        if progress and n > reported:
+            progress(n - reported)
         self.client.indices.refresh(index=new)
         old = []
         if self.client.indices.exists_alias(name=self.alias):

@@ -16,13 +16,12 @@ import sqlite3
 from collections.abc import Iterable
 
 from catalog.search.analysis import analyze
-from catalog.search.tokens import occurrences, regular
+from catalog.search.tokens import Phrase, occurrences, regular
 
 WEIGHTS = (4.0, 1.0)  # a_nom, a_body
 EXACT_WEIGHT = 2.0  # how much more the typed words count than their synonyms
 _K1, _B = 1.2, 0.75
 
-Phrase = tuple[str, ...]
 
 
 def _quote(token: str) -> str:

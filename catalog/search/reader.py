@@ -17,10 +17,10 @@ from bisect import bisect_left
 from catalog.search.bitmaps import BLOCK, BLOCK_BITS
 from catalog.search.geo import TOP, Cell, Center, cell_token, children, parse_cell
 from catalog.search.postings import Postings
+from catalog.search.tokens import Phrase
 
 NAN = math.nan
 _OFFSET = BLOCK - 1
-Phrase = tuple[str, ...]
 
 _states: dict[str, Postings] = {}
 _states_lock = threading.Lock()
