@@ -28,6 +28,7 @@ from catalog.errors import UnusableInput
 from catalog.tabular import detect_format, iter_rows
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, is_url, local_copy
+from schemas import field_names
 
 API_ENDPOINTS = {"structure": "/api/v1/structures", "service": "/api/v1/services"}
 BULK_SUFFIXES = (".json", ".ndjson", ".jsonl", ".csv", ".parquet")
@@ -99,10 +100,24 @@ class DataInclusionHarvester(Harvester):
             if first is None:
                 raise UnusableInput(f"{path.name} ne contient aucun enregistrement.")
             kind = self.options.get("kind") or _kind_of(path, first[1])
+            _check_layout(path.name, kind, first[1])
             self._covered = (kind,)
             for position, row in chain([first], rows):
                 self._done += 1
                 yield Item(kind, row, reference=f"ligne {position}" if fmt == "csv" else f"élément {position}")
+
+
+def _check_layout(name: str, kind: str, first_row: dict) -> None:
+    """A file of another layout (a display export with labelled columns, a v0 file with other
+    names) is refused as a whole, saying what it holds, rather than read as thousands of rows
+    reported empty."""
+    expected = field_names(kind)
+    if not set(first_row) & set(expected):
+        columns = list(first_row)
+        shown = ", ".join(f"« {c} »" for c in columns[:6]) + (" …" if len(columns) > 6 else "")
+        raise UnusableInput(
+            f"{name} ne suit pas le schéma data·inclusion v1 ({kind}) : aucune de ses colonnes n'en "
+            f"est un champ. Colonnes lues : {shown} ; attendues : {', '.join(expected[:6])}, …")
 
 
 def _kind_of(path: Path, first_row: dict) -> str:

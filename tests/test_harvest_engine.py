@@ -152,8 +152,10 @@ def test_a_services_file_says_nothing_about_structures(tmp_path, settings, engin
         ("services.csv", "source,id,nom\ntest,test--v1,Caf\xe9 solidaire\n".encode("latin-1")),
         ("services.parquet", b"PAR1 truncated"),
         ("services.json", b""),
+        ("services.json", b'[{"Service ID": "a-1", "Nom": "Garantie Visale", "Frais": "{gratuit}"}]'),
     ],
-    ids=["truncated-json", "not-json", "broken-ndjson", "latin1-csv", "corrupt-parquet", "empty"],
+    ids=["truncated-json", "not-json", "broken-ndjson", "latin1-csv", "corrupt-parquet", "empty",
+         "other-layout"],
 )
 def test_unusable_file_fails_with_a_reason_and_changes_nothing(tmp_path, settings, engine, name, content):
     run(write_json(tmp_path / "services.json", [service(i) for i in range(10)]), settings)
@@ -275,3 +277,14 @@ def test_warnings_are_reported_and_the_record_is_written(tmp_path, settings, eng
         warning = next(g for g in summary.groups if g.status == "warning")
         assert warning.field == "conditions" and warning.examples == ["élément 2"]
     assert statuses(engine) == {"active": 3}
+
+
+def test_a_file_of_another_layout_is_refused_saying_what_it_holds(tmp_path, settings):
+    bad = tmp_path / "services.csv"
+    bad.write_text("Service ID,Structure ID,Nom,Thematiques\na-1,s-1,Garantie Visale,{logement}\n",
+                   encoding="utf-8")
+    summary = run(bad, settings)
+    assert summary.status == "failed"
+    assert summary.counts["read"] == 0
+    assert "ne suit pas le schéma data·inclusion v1 (service)" in summary.message
+    assert "« Service ID »" in summary.message and "attendues : " in summary.message
