@@ -41,6 +41,11 @@ def test_a_reindexed_document_keeps_its_id_and_only_its_new_text(backend):
     assert found(backend, "atelier numérique") == []
     assert found(backend, "garde enfants") == [f"new{i}" for i in range(5)]
     assert backend.count() == 7
+    # The document with the highest id, re-indexed beside a new one: two ids, no clash.
+    backend.index([doc("new4", "Épicerie sociale"), doc("z", "Atelier cuisine")])
+    assert highest_docid(backend) == 8
+    assert found(backend, "epicerie") == ["a", "new4"]
+    assert found(backend, "atelier") == ["z"]
 
 
 def test_a_rolled_back_write_leaves_no_token_id_behind(backend):

@@ -96,6 +96,8 @@ class GenerationWriter:
         prepared = self._prepare(latest.values())
         if not prepared:
             return 0
+        # Read before removing: the highest id may be one of the documents re-indexed here.
+        first = c.execute(f"SELECT COALESCE(MAX(docid), 0) + 1 FROM doc_{g}").fetchone()[0]
         # A re-indexed document keeps its id: sets, positions and bitmaps are sized by the
         # highest id, which must follow the number of documents, not of updates.
         reused = self.remove(list(latest)) if replace_existing else {}
@@ -106,7 +108,6 @@ class GenerationWriter:
             tokens.update(p.tags)
         vocab.resolve(tokens)
         ids = vocab.ids
-        first = c.execute(f"SELECT COALESCE(MAX(docid), 0) + 1 FROM doc_{g}").fetchone()[0]
         fresh = iter(range(first, first + len(prepared)))
         # In id order, so that each token's additions arrive sorted (PostingWriter.flush).
         numbered = sorted(((reused.get(p.doc.key) or next(fresh), p) for p in prepared),
