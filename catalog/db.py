@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection
 from catalog.config import Settings, load_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# PostgreSQL advisory lock held by a transaction that writes records (see reserve_sequence).
+RECORD_WRITERS_LOCK = 0x4D61696C  # "Mail"
 
 
 def make_engine(database_url: str) -> Engine:
@@ -91,9 +93,13 @@ def get_engine(settings: Settings | None = None) -> Engine:
 def reserve_sequence(conn: Connection, size: int) -> list[int]:
     """Reserve `size` change-sequence numbers, in increasing order.
 
-    PostgreSQL: a real SEQUENCE, which never blocks concurrent writers. SQLite: writers are
-    serialised by the database lock (BEGIN IMMEDIATE), so the next numbers are those past the
-    highest in use.
+    The search index follows records by this number (`sync_index` reads above a watermark), so
+    numbers must be committed in the order they are given: a number given before another but
+    committed after it would be read after the watermark passed it, and never indexed.
+    SQLite: writers are serialised by the database lock (BEGIN IMMEDIATE), so the next numbers
+    are those past the highest in use. PostgreSQL: a SEQUENCE, and the first reservation of a
+    transaction takes a transaction-scoped advisory lock, so writers of records are serialised
+    from their first change to their commit, as on SQLite.
     """
     if size <= 0:
         return []
@@ -102,6 +108,7 @@ def reserve_sequence(conn: Connection, size: int) -> list[int]:
         first = max(current + 1, conn.info.get("seq_next", 0))
         conn.info["seq_next"] = first + size
         return list(range(first, first + size))
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECORD_WRITERS_LOCK})
     rows = conn.execute(
         text("SELECT nextval('record_seq') FROM generate_series(1, :n)"), {"n": size}
     )
