@@ -124,6 +124,15 @@ def harvest(
     reap_interrupted_jobs(engine)
     job_id = create_job(engine, harvester, policy.name, dry_run, force)
     run = _Run(engine, harvester, policy, job_id, dry_run=dry_run, force=force, batch_size=batch_size)
+    # Two runs of one source at once (cron and a worker, two workers) would judge vanished
+    # records against each other's writes: the later job gives way. Dry runs write nothing.
+    busy = None if dry_run else _earlier_active_job(engine, policy.name, job_id)
+    if busy is not None:
+        run.status, run.refused = FAILED, True
+        run.message = (f"Une récolte de la source « {policy.name} » est déjà en cours (tâche {busy}) : "
+                       "celle-ci n'a pas été lancée. Le catalogue n'a pas été modifié.")
+        run.finish()
+        return run.summary()
     try:
         run.execute(progress)
     finally:
@@ -150,6 +159,7 @@ class _Run:
         self.message: str | None = None
         self.kinds: list[str] = []
         self.committed = False
+        self.refused = False  # not run: another run of the source was under way
         self.position = 0
 
     # -- the run -------------------------------------------------------------------------------
@@ -292,7 +302,7 @@ class _Run:
                     kinds=orjson.dumps(self.kinds).decode(), **dict(self.counts),
                 )
             )
-            if not self.dry_run:
+            if not (self.dry_run or self.refused):
                 conn.execute(update(Source.__table__).where(Source.__table__.c.name == self.policy.name)
                              .values(last_job_id=self.job_id))
         self.groups = self.report.groups()
@@ -318,6 +328,17 @@ def create_job(engine: Engine, harvester: Harvester, source: str, dry_run: bool,
 def update_job(engine: Engine, job_id: int, **values: Any) -> None:
     with engine.begin() as conn:
         conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(**values))
+
+
+def _earlier_active_job(engine: Engine, source: str, job_id: int) -> int | None:
+    """A writing job of `source` created before `job_id` and not finished (an earlier id wins,
+    so two runs started together cannot both give way, nor both go ahead)."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(JOBS.c.id).where(JOBS.c.source == source, JOBS.c.id < job_id,
+                                    JOBS.c.status.in_([PENDING, RUNNING]),
+                                    JOBS.c.dry_run.is_(False))
+            .order_by(JOBS.c.id).limit(1)).scalar()
 
 
 def reap_interrupted_jobs(engine: Engine) -> int:

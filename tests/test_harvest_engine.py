@@ -288,3 +288,29 @@ def test_a_file_of_another_layout_is_refused_saying_what_it_holds(tmp_path, sett
     assert summary.counts["read"] == 0
     assert "ne suit pas le schéma data·inclusion v1 (service)" in summary.message
     assert "« Service ID »" in summary.message and "attendues : " in summary.message
+
+
+def test_a_source_already_being_harvested_is_not_harvested_twice_at_once(tmp_path, settings, engine):
+    import os
+    import socket
+
+    from catalog.clock import utcnow
+    from catalog.models import HarvestJob
+
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(5)])
+    # Another live process is harvesting "di" (this one stands in for it: its pid is alive).
+    with engine.begin() as conn:
+        busy = conn.execute(HarvestJob.__table__.insert().values(
+            source="di", format="datainclusion", location="ailleurs", status="running",
+            dry_run=False, forced=False, kinds="[]", created_at=utcnow(), started_at=utcnow(),
+            pid=os.getpid(), host=socket.gethostname(),
+            read=0, added=0, updated=0, unchanged=0, invalid=0, archived=0, missing=0, restored=0,
+            warnings=0)).inserted_primary_key[0]
+    refused = run(path, settings)
+    assert refused.status == "failed" and f"déjà en cours (tâche {busy})" in refused.message
+    assert statuses(engine) == {}
+    assert run(path, settings, dry_run=True).counts["added"] == 5  # a dry run writes nothing: allowed
+    with engine.begin() as conn:
+        conn.execute(update(HarvestJob.__table__).where(HarvestJob.__table__.c.id == busy)
+                     .values(status="done"))
+    assert run(path, settings).counts["added"] == 5
