@@ -14,13 +14,19 @@ MAILLAGE := $(BIN)/maillage
 
 .PHONY: install test test-sqlite test-postgres demo demo-data serve bench clean
 
-install: $(STAMP) $(NPM_STAMP)
+DI_REFERENTIELS := schemas/referentiels/thematiques.csv
+
+install: $(STAMP) $(NPM_STAMP) $(DI_REFERENTIELS)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
+
+# The data·inclusion v1 referentiels, from the official package's enums (not tracked in git).
+$(DI_REFERENTIELS): $(STAMP)
+	$(BIN)/python -m schemas.sync --referentiels
 
 # DSFR assets and the official COG / postal-code data, pinned by package-lock.json.
 # --ignore-scripts: nothing from the registry runs on this machine at install time.

@@ -7,6 +7,7 @@ This module is the only Python that reads the files of `schemas/`; everything el
 from __future__ import annotations
 
 import csv
+import io
 import json
 from functools import cache
 from pathlib import Path
@@ -45,16 +46,24 @@ def referential_path(name: str) -> Path:
 
 
 def referential_names() -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in REFERENTIELS_DIR.glob("*.csv")))
+    from schemas.sync import DATA_INCLUSION_REFERENTIELS
+
+    return tuple(sorted({p.stem for p in REFERENTIELS_DIR.glob("*.csv")} | set(DATA_INCLUSION_REFERENTIELS)))
 
 
 @cache
 def _referential_rows(name: str) -> tuple[tuple[str, str, str], ...]:
     path = referential_path(name)
-    if not path.exists():
+    if path.exists():
+        with open(path, encoding="utf-8", newline="") as f:
+            return tuple((row["value"], row["label"], row["description"]) for row in csv.DictReader(f))
+    from schemas.sync import DATA_INCLUSION_REFERENTIELS, data_inclusion_referentiel
+
+    if name not in DATA_INCLUSION_REFERENTIELS:
         raise KeyError(f"Référentiel inconnu « {name} ».")
-    with open(path, encoding="utf-8", newline="") as f:
-        return tuple((row["value"], row["label"], row["description"]) for row in csv.DictReader(f))
+    # Not written yet (`make install` writes it): the official package's enums, as the file has.
+    rows = csv.DictReader(io.StringIO(data_inclusion_referentiel(name)))
+    return tuple((row["value"], row["label"], row["description"]) for row in rows)
 
 
 def referential(name: str) -> list[dict]:

@@ -6,8 +6,12 @@
 - each kind's `README.md`, from its `schema.json` (docs must match the contract);
 - `datapackage.json`, the published dataset: one table per kind, with its schema.
 
-    python -m schemas.sync          # rewrite the generated files
-    python -m schemas.sync --check  # list stale files, exit 1 if any
+    python -m schemas.sync                # rewrite the generated files
+    python -m schemas.sync --check        # list stale files, exit 1 if any
+    python -m schemas.sync --referentiels # only the data·inclusion referentiels (`make install`)
+
+The data·inclusion referentiels are not tracked in git: they are the official package's enums,
+written at install (and read from the package when absent), never a copy kept by hand.
 """
 
 from __future__ import annotations
@@ -173,7 +177,23 @@ def write() -> list[Path]:
     return changed
 
 
+def write_data_inclusion_referentiels() -> list[Path]:
+    """Only the referentiels taken from `data-inclusion-schema` (not tracked: `make install`)."""
+    written = []
+    for name in DATA_INCLUSION_REFERENTIELS:
+        path, text = schemas.referential_path(name), data_inclusion_referentiel(name)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    schemas.clear_caches()
+    return written
+
+
 def main(argv: list[str]) -> int:
+    if "--referentiels" in argv:
+        for path in write_data_inclusion_referentiels():
+            print(f"écrit : {path.relative_to(schemas.SCHEMAS_DIR.parent)}")
+        return 0
     if "--check" in argv:
         stale = stale_files()
         for path in stale:

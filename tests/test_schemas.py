@@ -346,3 +346,19 @@ def test_frictionless_command_line_as_in_schema_data_gouv_fr_ci(kind):
     assert status("--type", "schema", "schema.json") == 0
     assert status("--schema", "schema.json", "exemple-valide.csv") == 0
     assert status("--schema", "schema.json", "exemple-invalide.csv") == 1
+
+
+def test_data_inclusion_referentiels_are_read_from_the_official_package_until_written(tmp_path, monkeypatch):
+    # Not tracked in git: `make install` writes them; before that, the package's enums stand in.
+    written = {name: schemas.referential(name) for name in sync.DATA_INCLUSION_REFERENTIELS}
+    monkeypatch.setattr(schemas, "REFERENTIELS_DIR", tmp_path)
+    schemas.clear_caches()
+    try:
+        for name, rows in written.items():
+            assert schemas.referential(name) == rows
+        assert set(sync.DATA_INCLUSION_REFERENTIELS) <= set(schemas.referential_names())
+        with pytest.raises(KeyError):
+            schemas.referential("lheo-niveaux")  # ours: never invented from elsewhere
+    finally:
+        monkeypatch.undo()
+        schemas.clear_caches()
