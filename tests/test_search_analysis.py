@@ -80,12 +80,17 @@ def test_grid_bounds_hold_every_point_of_a_cell():
                         haversine_km(48.8566, 2.3522, 45.7640, 4.8357), rel_tol=1e-9)
 
 
-def _reference_fold(text: str) -> str:
+def _reference_fold(text: str, extra: dict | None = None) -> str:
     """The analysis pipeline written plainly (the fast one must give the same results)."""
     import unicodedata
 
-    text = text.lower().translate(str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"}))
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = text.lower()
+    while True:  # to the fixed point: "ǽ" → "æ" → "ae"
+        folded = text.translate(str.maketrans({**(extra or {}), "œ": "oe", "æ": "ae", "ß": "ss"}))
+        folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+        if folded == text:
+            return text
+        text = folded
 
 
 def _reference_analyze(text: str) -> list[str]:
@@ -95,8 +100,8 @@ def _reference_analyze(text: str) -> list[str]:
 
     from catalog.search.analysis import STOP_WORDS
 
-    text = text.translate(str.maketrans({"’": "'", "`": "'", "ʼ": "'"}))
-    tokens = [t for t in re.findall(r"[^\W_]+", _reference_fold(text))
+    apostrophes = {"’": "'", "`": "'", "ʼ": "'"}
+    tokens = [t for t in re.findall(r"[^\W_]+", _reference_fold(text, apostrophes))
               if t not in STOP_WORDS and not (len(t) == 1 and not t.isdigit())]
     return Stemmer.Stemmer("french").stemWords(tokens)
 

@@ -47,37 +47,52 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("french")
 
 
+def _fold_char(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char.translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 class _CharFolds(dict):
     """Code point → its folded text (ligatures, NFKD, combining marks dropped), computed the
     first time the character is seen. Folding character by character is exact: NFKD only
-    reorders combining marks, and those are dropped."""
+    reorders combining marks, and those are dropped. A fold is taken to its fixed point ("ǽ"
+    → "æ" → "ae"), so that folding twice changes nothing: "ǽ" and "æ" are the same word.
 
-    def __init__(self, extra: dict[str, str] | None = None):
+    `separators`: for tokenizing, characters that cannot be part of a word ("—", "«", "…",
+    no-break spaces) fold to a space, so that French text is ASCII once folded and is cut by
+    the fast ASCII path rather than the regular expression (same tokens either way)."""
+
+    def __init__(self, extra: dict[str, str] | None = None, *, separators: bool = False):
         super().__init__()
         self.extra = extra or {}
+        self.separators = separators
 
     def __missing__(self, code: int) -> str:
-        char = self.extra.get(chr(code), chr(code)).translate(_LIGATURES)
-        decomposed = unicodedata.normalize("NFKD", char)
-        folded = self[code] = "".join(c for c in decomposed if not unicodedata.combining(c))
+        folded = self._once(chr(code))
+        for _ in range(4):  # Unicode folds settle in one or two passes
+            again = "".join(map(self._once, folded))
+            if again == folded:
+                break
+            folded = again
+        if self.separators:
+            folded = "".join(c if c.isascii() or _WORD.fullmatch(c) else " " for c in folded)
+        self[code] = folded
         return folded
+
+    def _once(self, char: str) -> str:
+        return _fold_char(self.extra.get(char, char))
 
 
 _FOLDS = _CharFolds()
 # For words(): the apostrophes that Unicode counts as letters ("lʼhébergement") become "'".
-_WORD_FOLDS = _CharFolds({"’": "'", "ʼ": "'"})
+_WORD_FOLDS = _CharFolds({"’": "'", "ʼ": "'"}, separators=True)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # ASCII needs no folding once lowercased
 
 
 def _fold_chars(text: str, folds: _CharFolds) -> str:
-    chars = set("".join(_NON_ASCII.findall(text)))
-    if not "".join([folds[ord(c)] for c in chars]).isascii():
-        # A folded character that is not ASCII may itself fold further ("ǽ" → "æ" → "ae" on
-        # a second pass): one pass, character by character.
-        return text.translate(folds)
-    # Latin text: one str.replace per distinct non-ASCII character (é, è, à, ’...), whose
-    # ASCII replacement no later replace can touch.
-    for char in chars:
+    # One str.replace per distinct non-ASCII character (é, è, à, ’...): folds are fixed points,
+    # so a later replace never changes what an earlier one wrote.
+    for char in set("".join(_NON_ASCII.findall(text))):
         text = text.replace(char, folds[ord(char)])
     return text
 
