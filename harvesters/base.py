@@ -39,6 +39,9 @@ class Harvester:
     default_source: ClassVar[str]
     # Name of the environment variable holding the credential, when the format needs one.
     credentials_env: ClassVar[str | None] = None
+    # True for a harvester whose `items()` reads its source and nothing else (no catalog, no
+    # territories): the engine may then run it in a child process (harvesters/child_reader.py).
+    reads_in_child: ClassVar[bool] = False
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         self.location = location

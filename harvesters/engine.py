@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import socket
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
@@ -35,6 +35,7 @@ from catalog.records import qualified_id
 from catalog.store import CONFLICT, UNCHANGED, Candidate, RecordWriter
 from catalog.validation import Problem, validator_for
 from harvesters.base import Harvester, Item
+from harvesters.child_reader import ChildItems, child_reading_enabled
 from harvesters.report import ErrorGroup, ReportSpool
 
 JOBS = HarvestJob.__table__
@@ -174,8 +175,10 @@ class _Run:
             active_before = {kind: _count_active(conn, self.policy.name, kind) for kind in self.harvester.kinds}
             writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",
                                   now=self.now, job_id=self.job_id)
-            with _progress_bar(progress, self.harvester) as advance:
-                for batch in _batched(self.harvester.items(), self.batch_size):
+            items = ChildItems(self.harvester) if child_reading_enabled(self.harvester) else None
+            done = (lambda: items.progress) if items is not None else self.harvester.progress_done
+            with _progress_bar(progress, self.harvester, done) as advance:
+                for batch in _batched(items if items is not None else self.harvester.items(), self.batch_size):
                     self._process(conn, writer, batch)
                     advance(len(batch))
             self.kinds = list(self.harvester.covered_kinds())
@@ -452,9 +455,10 @@ def _chunks(values: list, size: int) -> Iterator[list]:
 class _progress_bar:
     """A rich progress bar on the terminal (records read, and bytes when the harvester knows)."""
 
-    def __init__(self, enabled: bool, harvester: Harvester) -> None:
+    def __init__(self, enabled: bool, harvester: Harvester, done: Callable[[], int | None]) -> None:
         self.enabled = enabled
         self.harvester = harvester
+        self.done = done
 
     def __enter__(self):
         if not self.enabled:
@@ -469,7 +473,7 @@ class _progress_bar:
 
         def advance(n: int) -> None:
             self.read += n
-            self.progress.update(self.task, completed=self.harvester.progress_done(), read=self.read)
+            self.progress.update(self.task, completed=self.done(), read=self.read)
 
         return advance
 

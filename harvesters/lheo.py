@@ -107,6 +107,7 @@ class LheoHarvester(Harvester):
     format: ClassVar[str] = "lheo"
     kinds: ClassVar[tuple[str, ...]] = (KIND,)
     default_source: ClassVar[str] = "lheo"
+    reads_in_child: ClassVar[bool] = True  # national feeds: parsing beside validation and writing
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)

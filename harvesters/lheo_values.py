@@ -410,9 +410,12 @@ REGION_OF_DEPARTEMENT = {dep: region for region, deps in REGION_DEPARTEMENTS.ite
 class Corrections(Counter):
     """How many values of each kind were repaired or dropped, with the first few places."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        super().__init__(counts or {})
         self.examples: dict[str, list[str]] = {}
+
+    def __reduce__(self):  # Counter's own forgets `examples` (sent back by a child reader)
+        return type(self), (dict(self),), {"examples": self.examples}
 
     def note(self, what: str, where: str) -> None:
         self[what] += 1

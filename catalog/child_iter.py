@@ -1,0 +1,122 @@
+"""An iterator computed in a forked child process, so that producing and consuming share cores.
+
+Harvesting a national feed and indexing what it wrote are both two CPU-bound halves in a row
+(parse and map, then validate and write; read and analyse records, then write the index). In
+one Python process they take turns; here the producing half runs in a child and streams its
+values, pickled by batches, through a pipe to the consuming half in the parent.
+
+Whatever goes wrong in the child (an exception, its death, a truncated message) is raised in
+the parent at the point of iteration, so a caller's transaction rolls back as it would have in
+one process. The pipe blocks the child when the parent lags: memory stays bounded. The child
+must not use the parent's open database connections (see `fresh_engine`).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from itertools import islice
+from typing import Any
+
+from catalog.errors import UnusableInput
+
+log = logging.getLogger(__name__)
+PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+class ChildFailed(RuntimeError):
+    """The child stopped without saying why (killed, out of memory), or failed with an
+    exception that cannot be sent back as it is."""
+
+
+def children_enabled() -> bool:
+    """A second core to use, fork available, and not switched off (`MAILLAGE_CHILD_PROCESSES=0`,
+    e.g. to profile in one process)."""
+    return (os.environ.get("MAILLAGE_CHILD_PROCESSES", "1") != "0" and (os.cpu_count() or 1) >= 2
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+class ChildIterator:
+    """Iterate once. `produce()` runs in the child; `progress()` (child side) is sent with each
+    batch and readable here as `.progress`; `finish()` (child side) runs once `produce()` is
+    exhausted and its result is `.result` here when iteration ends."""
+
+    def __init__(self, produce: Callable[[], Iterator[Any]], *, batch: int = 200, name: str = "maillage",
+                 progress: Callable[[], Any] | None = None, finish: Callable[[], Any] | None = None):
+        self.produce, self.batch, self.name = produce, batch, name
+        self.progress_of, self.finish = progress, finish
+        self.progress: Any = None
+        self.result: Any = None
+
+    def __iter__(self) -> Iterator[Any]:
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=self._child, args=(sender,), daemon=True, name=self.name)
+        child.start()
+        sender.close()  # ours: so that the child's end closing reads as end of file
+        try:
+            while True:
+                try:
+                    message = receiver.recv_bytes()
+                except EOFError:
+                    child.join(5)
+                    raise ChildFailed(f"Le processus « {self.name} » s'est arrêté sans finir "
+                                            f"(code {child.exitcode}).") from None
+                tag, payload, progress = pickle.loads(message)
+                self.progress = progress
+                if tag == "values":
+                    yield from payload
+                elif tag == "done":
+                    self.result = payload
+                    return
+                else:
+                    raise payload
+        finally:
+            receiver.close()
+            if child.is_alive():  # the parent stopped early (its error, Ctrl-C): stop the child
+                child.terminate()
+            child.join(5)
+
+    def _child(self, sender) -> None:
+        try:
+            values = iter(self.produce())
+            while batch := list(islice(values, self.batch)):
+                sender.send_bytes(pickle.dumps(("values", batch, self._progress()), PROTOCOL))
+            result = self.finish() if self.finish else None
+            sender.send_bytes(pickle.dumps(("done", result, self._progress()), PROTOCOL))
+        except BrokenPipeError:
+            pass  # the parent is gone or stopped early: nobody to tell
+        except BaseException as exc:
+            if not isinstance(exc, (UnusableInput, KeyboardInterrupt)):
+                log.exception("Processus « %s »", self.name)  # a bug: its traceback stays in the log
+            try:
+                sender.send_bytes(pickle.dumps(("error", _sendable(exc), None), PROTOCOL))
+            except BrokenPipeError:
+                pass
+        finally:
+            sender.close()
+
+    def _progress(self) -> Any:
+        return self.progress_of() if self.progress_of else None
+
+
+def picklable(value: Any) -> bool:
+    try:
+        pickle.loads(pickle.dumps(value, PROTOCOL))
+    except Exception:  # noqa: BLE001 - an open file, a generator, a class without its arguments
+        return False
+    return True
+
+
+def fresh_engine(engine):
+    """In a child: the parent's SQLAlchemy engine with its pool forgotten, not closed (the
+    connections belong to the parent; SQLAlchemy's documented pattern after fork)."""
+    engine.dispose(close=False)
+    return engine
+
+
+def _sendable(exc: BaseException) -> BaseException:
+    return exc if picklable(exc) else ChildFailed(f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,109 @@
+"""Work done in a child process (catalog/child_iter.py): same results as in one process, and
+a failure or death of the child leaves the catalog as it was."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import ClassVar
+
+import pytest
+
+from catalog.child_iter import ChildFailed, ChildIterator
+from catalog.errors import UnusableInput
+from harvesters.base import Harvester, Item
+from harvesters.child_reader import ChildItems
+from harvesters.engine import harvest
+from harvesters.lheo import LheoHarvester
+from tests.conftest import FIXTURES, stored_records
+from tests.factories import service
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork needed")
+
+
+def _squares(n):
+    for i in range(n):
+        if i == 7 and n == 13:
+            raise UnusableInput("treize")
+        yield i * i
+
+
+def test_values_progress_and_result_come_back_in_order():
+    seen = []
+    it = ChildIterator(lambda: _squares(1000), batch=64, progress=lambda: len(seen), finish=lambda: os.getpid())
+    values = list(it)
+    assert values == [i * i for i in range(1000)]
+    assert it.result != os.getpid()  # finish() ran in the child
+
+
+def test_an_exception_in_the_child_is_raised_in_the_parent():
+    with pytest.raises(UnusableInput, match="treize"):
+        list(ChildIterator(lambda: _squares(13), batch=2))
+
+
+def test_a_child_that_dies_is_an_error_not_an_early_end():
+    def dying():
+        yield 1
+        os._exit(3)
+
+    with pytest.raises(ChildFailed, match="code 3"):
+        list(ChildIterator(dying, batch=1))
+
+
+class _ServicesInChild(Harvester):
+    """Writes a few services then fails the way `mode` says, from the child process."""
+
+    format: ClassVar[str] = "test-child"
+    kinds: ClassVar[tuple[str, ...]] = ("service",)
+    default_source: ClassVar[str] = "di"
+    reads_in_child: ClassVar[bool] = True
+
+    def __init__(self, location: str, mode: str, n: int = 30):
+        super().__init__(location)
+        self.mode, self.n, self.read = mode, n, 0
+
+    def items(self) -> Iterator[Item]:
+        for i in range(self.n):
+            if i == self.n // 2 and self.mode == "unusable":
+                raise UnusableInput("Flux tronqué.")
+            if i == self.n // 2 and self.mode == "killed":
+                os._exit(9)
+            self.read += 1
+            yield Item("service", service(i) | {"nom": f"{self.mode} {i}"})
+
+    def covered_kinds(self) -> tuple[str, ...]:
+        # Only the child knows it read everything: this must come back to the engine.
+        return self.kinds if self.read == self.n else ()
+
+
+def test_harvest_in_a_child_keeps_the_catalog_on_failure_and_death(settings, engine):
+    first = harvest(_ServicesInChild("x", "ok"), source="di", settings=settings)
+    assert first.status == "done" and first.counts["added"] == 30
+    before = stored_records(engine)
+
+    truncated = harvest(_ServicesInChild("x", "unusable"), source="di", settings=settings)
+    assert truncated.status == "failed" and "Flux tronqué." in truncated.message
+    assert stored_records(engine) == before
+
+    with pytest.raises(ChildFailed):
+        harvest(_ServicesInChild("x", "killed"), source="di", settings=settings)
+    assert stored_records(engine) == before
+
+    # The harvester's state comes back from the child: fewer services, read to the end,
+    # are judged against the catalog (the missing ones start their grace period).
+    fewer = harvest(_ServicesInChild("x", "ok", n=28), source="di", settings=settings)
+    assert fewer.status == "done" and fewer.kinds == ["service"] and fewer.counts["missing"] == 2
+
+
+def test_lheo_items_and_state_are_the_same_read_in_a_child():
+    path = str(FIXTURES / "lheo" / "intercarif-defauts.xml")
+    alone = LheoHarvester(path)
+    expected = list(alone.items())
+    in_child = LheoHarvester(path)
+    items = list(ChildItems(in_child))
+    assert [(i.row, i.reference, i.problems, i.warnings, i.id_hint) for i in items] == \
+           [(i.row, i.reference, i.problems, i.warnings, i.id_hint) for i in expected]
+    assert any(i.warnings for i in items) and any(i.problems for i in items)
+    assert in_child.counts == alone.counts and in_child.variant == alone.variant
+    assert in_child.corrections == alone.corrections and in_child.corrections.examples == alone.corrections.examples
+    assert in_child.covered_kinds() == ("formation",)
