@@ -175,10 +175,13 @@ class _Run:
             active_before = {kind: _count_active(conn, self.policy.name, kind) for kind in self.harvester.kinds}
             writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",
                                   now=self.now, job_id=self.job_id)
-            items = ChildItems(self.harvester) if child_reading_enabled(self.harvester) else None
-            done = (lambda: items.progress) if items is not None else self.harvester.progress_done
+            if child_reading_enabled(self.harvester):  # the source is read beside validation and writing
+                in_child = ChildItems(self.harvester)
+                items, done = iter(in_child), (lambda: in_child.progress)
+            else:
+                items, done = self.harvester.items(), self.harvester.progress_done
             with _progress_bar(progress, self.harvester, done) as advance:
-                for batch in _batched(items if items is not None else self.harvester.items(), self.batch_size):
+                for batch in _batched(items, self.batch_size):
                     self._process(conn, writer, batch)
                     advance(len(batch))
             self.kinds = list(self.harvester.covered_kinds())
