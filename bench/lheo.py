@@ -31,6 +31,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -225,8 +226,6 @@ class MemorySampler:
     in each), which is what the machine really gives them. Linux only; None elsewhere."""
 
     def __init__(self) -> None:
-        import threading
-
         self.peak_kb: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)

@@ -29,10 +29,22 @@ def _squares(n):
 
 
 def test_values_progress_and_result_come_back_in_order():
-    seen = []
-    it = ChildIterator(lambda: _squares(1000), batch=64, progress=lambda: len(seen), finish=lambda: os.getpid())
-    values = list(it)
+    made = {"n": 0}
+
+    def squares():
+        for i in range(1000):
+            made["n"] += 1
+            yield i * i
+
+    it = ChildIterator(squares, batch=64, progress=lambda: made["n"], finish=os.getpid)
+    values, progress = [], []
+    for value in it:
+        values.append(value)
+        progress.append(it.progress)
     assert values == [i * i for i in range(1000)]
+    # Progress is the child's, as of the batch each value came in.
+    assert progress[0] == 64 and progress[64] == 128 and progress[-1] == it.progress == 1000
+    assert made["n"] == 0  # counted in the child, not here
     assert it.result != os.getpid()  # finish() ran in the child
 
 
