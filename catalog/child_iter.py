@@ -7,8 +7,10 @@ values, pickled by batches, through a pipe to the consuming half in the parent.
 
 Whatever goes wrong in the child (an exception, its death, a truncated message) is raised in
 the parent at the point of iteration, so a caller's transaction rolls back as it would have in
-one process. The pipe blocks the child when the parent lags: memory stays bounded. The child
-must not use the parent's open database connections (see `fresh_engine`).
+one process. A thread of the parent empties the pipe into a queue of `ahead` batches: the child
+goes on producing while the parent works through a batch, instead of waiting, blocked on a full
+pipe, for the parent's next read. When the queue is full the child blocks: memory stays bounded.
+The child must not use the parent's open database connections (see `fresh_engine`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
@@ -44,9 +48,10 @@ class ChildIterator:
     batch and readable here as `.progress`; `finish()` (child side) runs once `produce()` is
     exhausted and its result is `.result` here when iteration ends."""
 
-    def __init__(self, produce: Callable[[], Iterator[Any]], *, batch: int = 200, name: str = "maillage",
-                 progress: Callable[[], Any] | None = None, finish: Callable[[], Any] | None = None):
-        self.produce, self.batch, self.name = produce, batch, name
+    def __init__(self, produce: Callable[[], Iterator[Any]], *, batch: int = 200, ahead: int = 8,
+                 name: str = "maillage", progress: Callable[[], Any] | None = None,
+                 finish: Callable[[], Any] | None = None):
+        self.produce, self.batch, self.ahead, self.name = produce, batch, ahead, name
         self.progress_of, self.finish = progress, finish
         self.progress: Any = None
         self.result: Any = None
@@ -57,14 +62,18 @@ class ChildIterator:
         child = context.Process(target=self._child, args=(sender,), daemon=True, name=self.name)
         child.start()
         sender.close()  # ours: so that the child's end closing reads as end of file
+        received: queue.Queue[bytes | None] = queue.Queue(maxsize=self.ahead)
+        stop = threading.Event()
+        pump = threading.Thread(target=_pump, args=(receiver, received, stop), daemon=True,
+                                name=f"{self.name} (réception)")
+        pump.start()
         try:
             while True:
-                try:
-                    message = receiver.recv_bytes()
-                except EOFError:
+                message = received.get()
+                if message is None:
                     child.join(5)
                     raise ChildFailed(f"Le processus « {self.name} » s'est arrêté sans finir "
-                                            f"(code {child.exitcode}).") from None
+                                            f"(code {child.exitcode}).")
                 tag, payload, progress = pickle.loads(message)
                 self.progress = progress
                 if tag == "values":
@@ -75,10 +84,15 @@ class ChildIterator:
                 else:
                     raise payload
         finally:
-            receiver.close()
+            stop.set()
             if child.is_alive():  # the parent stopped early (its error, Ctrl-C): stop the child
                 child.terminate()
             child.join(5)
+            if child.is_alive():  # deaf to SIGTERM: the pump below waits for the pipe's end
+                child.kill()
+                child.join()
+            pump.join()  # the child gone, its end of the pipe is closed: the pump sees the end
+            receiver.close()
 
     def _child(self, sender) -> None:
         try:
@@ -101,6 +115,25 @@ class ChildIterator:
 
     def _progress(self) -> Any:
         return self.progress_of() if self.progress_of else None
+
+
+def _pump(receiver, received: queue.Queue, stop: threading.Event) -> None:
+    """Move the child's messages from the pipe to `received`, then None once the pipe ends.
+    `recv_bytes` waits without the GIL, so this thread costs the parent little."""
+    while True:
+        try:
+            message = receiver.recv_bytes()
+        except (EOFError, OSError):
+            message = None
+        while True:
+            try:
+                received.put(message, timeout=0.1)
+                break
+            except queue.Full:
+                if stop.is_set():
+                    return
+        if message is None:
+            return
 
 
 def picklable(value: Any) -> bool:

@@ -3,7 +3,10 @@ a failure or death of the child leaves the catalog as it was."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -60,6 +63,41 @@ def test_a_child_that_dies_is_an_error_not_an_early_end():
 
     with pytest.raises(ChildFailed, match="code 3"):
         list(ChildIterator(dying, batch=1))
+
+
+def _big_values(made):
+    for i in range(100):
+        made.value += 1
+        yield str(i) * 100_000  # far more than a pipe holds: without the queue the child would wait
+
+
+def _pump_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.endswith("(réception)")]
+
+
+def test_the_child_works_ahead_while_the_parent_is_busy_within_its_queue():
+    made = multiprocessing.get_context("fork").Value("i", 0)  # shared with the forked child
+    values = iter(ChildIterator(lambda: _big_values(made), batch=1, ahead=4))
+    assert next(values) == "0" * 100_000
+    # The parent holds one value and asks for no other: the child still goes on, up to the queue's
+    # size (4) plus the message the receiving thread holds, the one in the pipe, the one being made.
+    deadline = time.monotonic() + 30
+    while made.value < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert made.value >= 5
+    time.sleep(0.3)
+    assert made.value <= 1 + 4 + 3  # and no further: memory stays bounded
+    assert [len(v) for v in values] == [len(str(i)) * 100_000 for i in range(1, 100)]
+
+
+def test_stopping_early_stops_the_child_and_the_receiving_thread():
+    made = multiprocessing.get_context("fork").Value("i", 0)
+    values = ChildIterator(lambda: _big_values(made), batch=1, ahead=2).__iter__()
+    next(values)
+    values.close()  # the consumer stops (an error of its own, Ctrl-C): the generator is closed
+    assert _pump_threads() == []
+    assert made.value < 100
+    assert multiprocessing.active_children() == []
 
 
 class _ServicesInChild(Harvester):
