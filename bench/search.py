@@ -216,7 +216,7 @@ def main() -> None:
             if done[0] % 100_000 < n:
                 print(f"    {done[0]:>9,} indexés, {time.perf_counter() - start:6.0f} s", flush=True)
 
-        backend.rebuild(generate(args.records, territories), total=args.records, progress=progress)
+        backend.rebuild(generate(args.records, territories), progress=progress)
         build, build_cpu = time.perf_counter() - start, time.process_time() - cpu_start
         size = sum(p.stat().st_size for p in args.dir.glob("search.sqlite*")) / 1e6
         print(f"index: {backend.count():,} fiches en {build:.0f} s "

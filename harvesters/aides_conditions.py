@@ -216,13 +216,13 @@ class Eligibility:
             data["taux_incapacite_min"] = taux
         if self.territoires_exclus:
             data["territoires_exclus"] = self.territoires_exclus
-        if self.profiles and self._profiles_say_more(statuts, boursier, taux):
+        if self.profiles and self._profiles_say_more(boursier, taux):
             data["profils"] = [p.as_data() for p in self.profiles]
         if self.autres:
             data["autres"] = self.autres
         return data
 
-    def _profiles_say_more(self, statuts: list[str], boursier: bool | None, taux: float | None) -> bool:
+    def _profiles_say_more(self, boursier: bool | None, taux: float | None) -> bool:
         """Whether the flat keys lose something of the per-situation rules."""
         if any(p.statut is None for p in self.profiles) or (self.statuts and len(self.profiles)):
             return True

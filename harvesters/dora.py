@@ -239,7 +239,7 @@ class DoraHarvester(Harvester):
                     raise UnusableInput(f"{url} : l'API DORA renvoie vers une page déjà lue (pagination en boucle).")
                 seen.add(url)
                 body = client.get_json(url, params)
-                results, url = _page(body, url, host, kind)
+                results, url = _page(body, url, host)
                 if page == 1 and isinstance(body, dict):
                     self._total += int(body.get("count") or 0)
                 params = None  # `next` carries the query
@@ -344,7 +344,7 @@ class DoraHarvester(Harvester):
 # -- shapes ----------------------------------------------------------------------------------------
 
 
-def _page(body: Any, url: str, host: str, kind: str) -> tuple[list, str | None]:
+def _page(body: Any, url: str, host: str) -> tuple[list, str | None]:
     """The records of an API page and the next page's URL (on the same host only)."""
     if isinstance(body, list):
         return body, None  # unpaged: the whole list

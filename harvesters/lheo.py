@@ -189,25 +189,25 @@ class LheoHarvester(Harvester):
             elif problem is not None:
                 yield from self._unmapped_action(action, numero, action_numero, problem, reference)
             else:
-                yield from self._action_items(action, numero, action_numero, base, feed)
+                yield from self._action_items(action, numero, action_numero, base)
             seen_actions.add(action_numero)
         if problem is not None and not actions:
             yield Item(KIND, None, reference, [problem])
 
-    def _action_items(self, action: etree._Element, numero: str, action_numero: str, base: dict,
-                      feed: _Feed) -> Iterator[Item]:
+    def _action_items(self, action: etree._Element, numero: str, action_numero: str,
+                      base: dict) -> Iterator[Item]:
         """One item per session of the action (one for the action itself when it has none)."""
         reference = f"formation {numero}, action {action_numero} (ligne {action.sourceline})"
         kids = _children(action)
         sessions = kids.get("session", [])
-        action_fields = self._action_fields(kids, base, reference)
+        action_fields = self._action_fields(kids, reference)
         if not sessions:
             row = base | action_fields
             row["numero_action"], row["id"] = action_numero, _row_id(numero, action_numero, None)
             yield self._item(self._finish(row, base, {}), reference)
             return
         for session, key in zip(sessions, _session_keys(sessions)):
-            row = base | action_fields | self._session_fields(session, _children(session), action_fields, feed)
+            row = base | action_fields | self._session_fields(session, _children(session), action_fields)
             row["numero_action"], row["numero_session"] = action_numero, key
             row["id"] = _row_id(numero, action_numero, key)
             yield self._item(self._finish(row, base, action_fields),
@@ -286,7 +286,7 @@ class LheoHarvester(Harvester):
 
     # -- action --------------------------------------------------------------------------------
 
-    def _action_fields(self, kids: dict, base: dict, reference: str) -> dict[str, Any]:
+    def _action_fields(self, kids: dict, reference: str) -> dict[str, Any]:
         extras = _extras(kids)
         public_codes = V.unique(V.pattern_code(e.text, V.FORMACODE) for e in kids.get("code-public-vise", []))
         modalites = _coded(_text(kids, "modalites-enseignement"), "lheo-modalites-enseignement")
@@ -337,7 +337,7 @@ class LheoHarvester(Harvester):
 
     # -- session -------------------------------------------------------------------------------
 
-    def _session_fields(self, session: etree._Element, kids: dict, action: dict, feed: _Feed) -> dict[str, Any]:
+    def _session_fields(self, session: etree._Element, kids: dict, action: dict) -> dict[str, Any]:
         periode = _children(_first(kids, "periode"))
         warnings: list[Problem] = []
         reference = f"session (ligne {session.sourceline})"

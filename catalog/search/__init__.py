@@ -114,8 +114,7 @@ class SearchBackend(Protocol):
     def index(self, documents: Iterable[SearchDocument]) -> int: ...
     def delete(self, keys: Iterable[tuple[str, str]]) -> int: ...  # (kind, id) pairs
     def search(self, query: SearchQuery) -> SearchResult: ...
-    def rebuild(self, documents: Iterable[SearchDocument], total: int | None = None,
-                progress=None) -> int: ...
+    def rebuild(self, documents: Iterable[SearchDocument], progress=None) -> int: ...
     def count(self) -> int: ...
     def get_watermark(self) -> int: ...
     def set_watermark(self, seq: int) -> None: ...
@@ -176,7 +175,7 @@ BATCH = 1000  # records read per keyset query
 BATCH_BYTES = 12_000_000
 
 
-def iter_documents(engine, settings: Settings, above_seq: int = -1,
+def iter_documents(engine, above_seq: int = -1,
                    statuses: tuple[str, ...] | None = None) -> Iterator[tuple[int, str, SearchDocument | tuple[str, str]]]:
     """(seq, status, document-or-key) for every record above `above_seq`, in seq order.
 
@@ -237,7 +236,7 @@ def sync_index(settings: Settings, engine, backend: SearchBackend | None = None)
     batch_gone: list[tuple[str, str]] = []
     top = mark
     weight = 0
-    for seq, status, item in iter_documents(engine, settings, above_seq=mark):
+    for seq, status, item in iter_documents(engine, above_seq=mark):
         if isinstance(item, SearchDocument):
             batch_docs.append(item)
             weight += len(item.raw or "") + len(item.text)
@@ -266,17 +265,16 @@ def rebuild_index(settings: Settings, engine, backend: SearchBackend | None = No
                   progress=None) -> int:
     """Reindex every active record from scratch; the watermark ends at the highest seq seen."""
     backend = backend or get_backend(settings)
-    total = count_records(engine, active_only=True)
 
     def docs() -> Iterator[SearchDocument]:
-        for _seq, _status, doc in iter_documents(engine, settings, statuses=("active",)):
+        for _seq, _status, doc in iter_documents(engine, statuses=("active",)):
             yield doc  # type: ignore[misc]
 
     with engine.connect() as conn:
         from sqlalchemy import text
 
         highest = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM record")).scalar_one()
-    n = backend.rebuild(docs(), total=total, progress=progress)
+    n = backend.rebuild(docs(), progress=progress)
     # Records archived during the rebuild are caught by the next sync: the watermark is the seq
     # read *before* the scan started, not the highest seen during it.
     backend.set_watermark(highest)

@@ -254,8 +254,7 @@ class ElasticBackend:
                              raise_on_error=False)
         return ok
 
-    def rebuild(self, documents: Iterable[SearchDocument], total: int | None = None,
-                progress=None) -> int:
+    def rebuild(self, documents: Iterable[SearchDocument], progress=None) -> int:
         from elasticsearch import helpers
 
         new = self._new_index()

@@ -11,7 +11,6 @@ the whole cache is dropped as soon as the index changes (its `version` in `meta`
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from array import array
@@ -21,9 +20,9 @@ from itertools import pairwise
 
 from catalog.search import bitmaps
 from catalog.search.bitmaps import BLOCK_BITS
+from catalog.search.many import select_in
 
 _LOW = (1 << BLOCK_BITS) - 1
-_IN_CHUNK = 5000  # ids per `json_each` lookup
 _UNKNOWN = object()  # not yet looked up (None: looked up, absent)
 
 
@@ -35,11 +34,6 @@ def create_tables(conn: sqlite3.Connection, g: int) -> None:
 
 def tables(g: int) -> tuple[str, ...]:
     return (f"vocab_{g}", f"post_{g}")
-
-
-def _chunks(items: list, size: int = _IN_CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 class Vocabulary:
@@ -62,10 +56,8 @@ class Vocabulary:
         missing = [t for t in (tokens if isinstance(tokens, set) else set(tokens)) if t not in known]
         if not missing:
             return
-        for chunk in _chunks(missing):
-            self.ids.update(self.conn.execute(
-                f"SELECT token, tokid FROM vocab_{self.g} WHERE token IN "
-                "(SELECT value FROM json_each(?))", (json.dumps(chunk),)))
+        self.ids.update(select_in(self.conn, f"SELECT token, tokid FROM vocab_{self.g} WHERE token IN {{ids}}",
+                                  missing))
         new = [t for t in missing if t not in self.ids]
         if new:
             if self.next_id is None:
@@ -120,11 +112,8 @@ class PostingWriter:
         if not changes:
             return
         keys = sorted(changes)
-        existing: dict[int, bytes] = {}
-        for chunk in _chunks(keys):
-            existing.update(self.conn.execute(
-                f"SELECT id, data FROM post_{self.g} WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps(chunk),)))
+        existing: dict[int, bytes] = dict(
+            select_in(self.conn, f"SELECT id, data FROM post_{self.g} WHERE id IN {{ids}}", keys))
         writes, deletes = [], []
         for key in keys:
             added, removed = changes[key]
@@ -215,14 +204,12 @@ class Postings:
                 missing.append(t)
             elif entry:
                 known[t] = entry[1]
-        for chunk in _chunks(missing):
-            found = {t: (i, n) for t, i, n in conn.execute(
-                f"SELECT token, tokid, df FROM vocab_{self.g} WHERE token IN "
-                "(SELECT value FROM json_each(?))", (json.dumps(chunk),))}
-            for t in chunk:
-                entry = self._remember(t, found[t] if t in found and found[t][1] > 0 else None)
-                if entry:
-                    known[t] = entry[1]
+        found = {t: (i, n) for t, i, n in select_in(
+            conn, f"SELECT token, tokid, df FROM vocab_{self.g} WHERE token IN {{ids}}", missing)}
+        for t in missing:
+            entry = self._remember(t, found[t] if t in found and found[t][1] > 0 else None)
+            if entry:
+                known[t] = entry[1]
         return {t: known[t] for t in tokens if t in known}
 
     def with_prefix(self, conn: sqlite3.Connection, prefix: str) -> list[tuple[str, int]]:
@@ -286,13 +273,10 @@ class Postings:
             low = ids[0] << BLOCK_BITS
             return conn.execute(f"SELECT id, data FROM post_{self.g} WHERE id BETWEEN ? AND ?",
                                 (low, low | _LOW)).fetchall()
-        out: list[tuple[int, bytes]] = []
-        for chunk in _chunks(ids, 500):
-            out += conn.execute(
-                f"SELECT p.id, p.data FROM json_each(?) j JOIN post_{self.g} p "
-                f"ON p.id BETWEEN j.value << {BLOCK_BITS} AND (j.value << {BLOCK_BITS}) | {_LOW}",
-                (json.dumps(chunk),)).fetchall()
-        return out
+        return list(select_in(
+            conn, f"SELECT p.id, p.data FROM {{ids}} j JOIN post_{self.g} p "
+                  f"ON p.id BETWEEN j.value << {BLOCK_BITS} AND (j.value << {BLOCK_BITS}) | {_LOW}",
+            ids, chunk=500))
 
     def union(self, conn: sqlite3.Connection, tokens: Iterable[str]) -> int:
         """The union of several tokens' sets, read from their containers in one pass."""

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from catalog.search.analysis import analyze
+from catalog.search.many import select_in
 from catalog.search.tokens import Phrase, occurrences, regular
 
 WEIGHTS = (4.0, 1.0)  # a_nom, a_body
@@ -112,22 +113,18 @@ def bm25_of(conn: sqlite3.Connection, g: int, phrases: list[Phrase], hits: dict[
     avgdl = float(tokens) / float(rows)
     weights = [idf(rows, hits.get(p, 0)) for p in phrases]
     scores: dict[int, float] = {}
-    docids = list(docids)
-    for start in range(0, len(docids), 5000):
-        chunk = json.dumps(docids[start:start + 5000])
-        for docid, a_nom, a_body, size in conn.execute(
-                f"SELECT c.docid, c.a_nom, c.a_body, s.sz FROM content_{g} c "
-                f"JOIN ftx_{g}_docsize s ON s.id = c.docid "
-                "WHERE c.docid IN (SELECT value FROM json_each(?))", (chunk,)):
-            nom, body = (a_nom or "").split(), (a_body or "").split()
-            if _varints(size) != [len(nom), len(body)] or not regular(f"{a_nom} {a_body}"):
-                return None
-            length = float(len(nom) + len(body))
-            score = 0.0
-            for weight, p in zip(weights, phrases):
-                freq = WEIGHTS[0] * occurrences(nom, p) + WEIGHTS[1] * occurrences(body, p)
-                score += term(weight, freq, length, avgdl)
-            scores[docid] = -1.0 * score
+    for docid, a_nom, a_body, size in select_in(
+            conn, f"SELECT c.docid, c.a_nom, c.a_body, s.sz FROM content_{g} c "
+                  f"JOIN ftx_{g}_docsize s ON s.id = c.docid WHERE c.docid IN {{ids}}", list(docids)):
+        nom, body = (a_nom or "").split(), (a_body or "").split()
+        if _varints(size) != [len(nom), len(body)] or not regular(f"{a_nom} {a_body}"):
+            return None
+        length = float(len(nom) + len(body))
+        score = 0.0
+        for weight, p in zip(weights, phrases):
+            freq = WEIGHTS[0] * occurrences(nom, p) + WEIGHTS[1] * occurrences(body, p)
+            score += term(weight, freq, length, avgdl)
+        scores[docid] = -1.0 * score
     return scores
 
 

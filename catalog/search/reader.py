@@ -7,7 +7,6 @@ block of document ids, the grid's cells. A search opens a read transaction, find
 
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
 import threading
@@ -16,6 +15,7 @@ from bisect import bisect_left
 
 from catalog.search.bitmaps import BLOCK, BLOCK_BITS
 from catalog.search.geo import TOP, Cell, Center, cell_token, children, parse_cell
+from catalog.search.many import select_in
 from catalog.search.postings import Postings
 from catalog.search.tokens import Phrase
 
@@ -132,9 +132,4 @@ class Reader:
     # -- rows -----------------------------------------------------------------------------
     def rows(self, sql: str, docids: list[int], *args) -> list[tuple]:
         """`sql` (with `{ids}` where the id list goes) for many document ids, in chunks."""
-        out: list[tuple] = []
-        for start in range(0, len(docids), 5000):
-            chunk = json.dumps(docids[start:start + 5000])
-            out.extend(self.conn.execute(
-                sql.format(g=self.g, ids="(SELECT value FROM json_each(?))"), (chunk, *args)))
-        return out
+        return list(select_in(self.conn, sql.format(g=self.g, ids="{ids}"), docids, *args))

@@ -229,8 +229,7 @@ class SqliteBackend:
                 self._bump_version()
         return n
 
-    def rebuild(self, documents: Iterable[SearchDocument], total: int | None = None,
-                progress=None) -> int:
+    def rebuild(self, documents: Iterable[SearchDocument], progress=None) -> int:
         """Build a new generation beside the live one, then switch in one transaction.
 
         Readers keep answering from the old generation until the switch (zero downtime), and
@@ -351,7 +350,7 @@ class SqliteBackend:
             if ranks is not None:
                 odd = found & reader.bits(IRREGULAR)
                 if odd:  # a few documents FTS5 must score itself
-                    ranks.update(self._combine(reader, [
+                    ranks.update(self._combine([
                         bm25(reader.conn, reader.g, match, bitmaps.members(odd))
                         for _, match in passes]))
                 return ranks
@@ -371,10 +370,10 @@ class SqliteBackend:
                 scores = {d: s for d, s in bm25(reader.conn, reader.g, match).items()
                           if bitmaps.contains(data, d)}
             results.append(scores)
-        return self._combine(reader, results)
+        return self._combine(results)
 
     @staticmethod
-    def _combine(reader: Reader, results: list[dict[int, float]]) -> dict[int, float]:
+    def _combine(results: list[dict[int, float]]) -> dict[int, float]:
         ranks = results[0]
         if len(results) > 1:
             for docid, extra in results[1].items():

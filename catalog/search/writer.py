@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from catalog.search import SearchDocument
 from catalog.search.analysis import analyze
 from catalog.search.bitmaps import BLOCK, BLOCK_BITS
+from catalog.search.many import select_in
 from catalog.search.postings import PostingWriter, Vocabulary
 from catalog.search.postings import create_tables as create_posting_tables
 from catalog.search.postings import tables as posting_tables
@@ -137,13 +138,8 @@ class GenerationWriter:
     def remove(self, keys: list[str]) -> dict[str, int]:
         """Take documents out of the index; returns the id each one had."""
         g, c = self.g, self.conn
-        rows = []
-        for start in range(0, len(keys), 5000):
-            rows += c.execute(
-                f"SELECT d.docid, d.tags, c.a_nom, c.a_body, d.key FROM doc_{g} d "
-                f"JOIN content_{g} c ON c.docid = d.docid "
-                "WHERE d.key IN (SELECT value FROM json_each(?))",
-                (json.dumps(keys[start:start + 5000]),)).fetchall()
+        rows = list(select_in(c, f"SELECT d.docid, d.tags, c.a_nom, c.a_body, d.key FROM doc_{g} d "
+                                 f"JOIN content_{g} c ON c.docid = d.docid WHERE d.key IN {{ids}}", keys))
         if not rows:
             return {}
         words = {docid: _text_tokens(a_nom, a_body, self.phrases)

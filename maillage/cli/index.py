@@ -38,7 +38,7 @@ def rebuild(backend: str | None) -> None:
                   TimeRemainingColumn()) as bar:
         task = bar.add_task("index", total=None)
 
-        def progress(done: int, total: int | None = None) -> None:
+        def progress(done: int) -> None:
             bar.update(task, advance=done)
 
         from catalog.search import count_records
