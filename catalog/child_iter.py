@@ -120,11 +120,14 @@ class ChildIterator:
 def _pump(receiver, received: queue.Queue, stop: threading.Event) -> None:
     """Move the child's messages from the pipe to `received`, then None once the pipe ends.
     `recv_bytes` waits without the GIL, so this thread costs the parent little."""
-    while True:
+    last = False
+    while not last:
         try:
             message = receiver.recv_bytes()
         except (EOFError, OSError):
-            message = None
+            message, last = None, True
+        except Exception as exc:  # noqa: BLE001 - said to the parent, which would otherwise wait forever
+            message, last = pickle.dumps(("error", ChildFailed(f"Réception interrompue : {exc!r}"), None)), True
         while True:
             try:
                 received.put(message, timeout=0.1)
@@ -132,8 +135,6 @@ def _pump(receiver, received: queue.Queue, stop: threading.Event) -> None:
             except queue.Full:
                 if stop.is_set():
                     return
-        if message is None:
-            return
 
 
 def picklable(value: Any) -> bool:

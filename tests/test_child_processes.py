@@ -4,6 +4,7 @@ a failure or death of the child leaves the catalog as it was."""
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 import time
@@ -98,6 +99,16 @@ def test_stopping_early_stops_the_child_and_the_receiving_thread():
     assert _pump_threads() == []
     assert made.value < 100
     assert multiprocessing.active_children() == []
+
+
+def test_a_failure_to_receive_is_an_error_not_a_wait(monkeypatch):
+    def refused(self, maxlength=None):
+        raise MemoryError("message trop gros")
+
+    monkeypatch.setattr(multiprocessing.connection.Connection, "recv_bytes", refused)
+    with pytest.raises(ChildFailed, match="Réception interrompue : MemoryError"):
+        list(ChildIterator(lambda: iter(range(10)), batch=2))
+    assert _pump_threads() == [] and multiprocessing.active_children() == []
 
 
 class _ServicesInChild(Harvester):
