@@ -118,13 +118,14 @@ class ChildIterator:
 
 
 def _pump(receiver, received: queue.Queue, stop: threading.Event) -> None:
-    """Move the child's messages from the pipe to `received`, then None once the pipe ends.
-    `recv_bytes` waits without the GIL, so this thread costs the parent little."""
+    """Move the child's messages from the pipe to `received`, then None once the pipe ends, or
+    an error message if receiving fails. `recv_bytes` waits without the GIL: the thread costs the
+    parent little. The pipe is closed only after this thread ends, so any other error is real."""
     last = False
     while not last:
         try:
             message = receiver.recv_bytes()
-        except (EOFError, OSError):
+        except EOFError:
             message, last = None, True
         except Exception as exc:  # noqa: BLE001 - said to the parent, which would otherwise wait forever
             message, last = pickle.dumps(("error", ChildFailed(f"Réception interrompue : {exc!r}"), None)), True
