@@ -49,7 +49,8 @@ test-postgres: install
 # The demo catalog: official territories, every demo/*/sources.json harvested, index rebuilt.
 demo-data: install
 	rm -rf $(DEMO_DIR)
-	MAILLAGE_DATA_DIR=$(DEMO_DIR) $(MAILLAGE) territories load --from node_modules
+	# The catalog is still empty here: communes are placed from its records after the harvest.
+	MAILLAGE_DATA_DIR=$(DEMO_DIR) $(MAILLAGE) territories load --from node_modules --no-from-records
 	MAILLAGE_DATA_DIR=$(DEMO_DIR) $(MAILLAGE) demo load demo
 	# Offline, communes are placed from the records' own coordinates (see README, territoires).
 	MAILLAGE_DATA_DIR=$(DEMO_DIR) $(MAILLAGE) territories positions
