@@ -212,14 +212,12 @@ def iter_documents(engine, above_seq: int = -1,
 
 
 
-def count_records(engine, above_seq: int = -1, active_only: bool = False) -> int:
+def count_active_records(engine) -> int:
+    """What a rebuild will index (for its progress bar)."""
     from sqlalchemy import text
 
-    where = " AND status = 'active'" if active_only else ""
     with engine.connect() as conn:
-        return conn.execute(
-            text(f"SELECT count(*) FROM record WHERE seq > :s{where}"), {"s": above_seq}
-        ).scalar_one()
+        return conn.execute(text("SELECT count(*) FROM record WHERE status = 'active'")).scalar_one()
 
 
 def sync_index(settings: Settings, engine, backend: SearchBackend | None = None) -> int:

@@ -41,9 +41,9 @@ def rebuild(backend: str | None) -> None:
         def progress(done: int) -> None:
             bar.update(task, advance=done)
 
-        from catalog.search import count_records
+        from catalog.search import count_active_records
 
-        bar.update(task, total=count_records(engine, active_only=True))
+        bar.update(task, total=count_active_records(engine))
         n = rebuild_index(settings, engine, target, progress=progress)
     click.echo(f"{n} fiche{'s' if n > 1 else ''} indexée{'s' if n > 1 else ''} ({target.name}).")
 
