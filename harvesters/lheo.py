@@ -15,7 +15,9 @@ Read here: LHEO 2.2 (`http://www.lheo.org/2.2`, Intercarif, ONISEP), LHEO 2.3
 Reading (safety, encodings, compression, streaming) is `lheo_xml.py`; value cleaning is
 `lheo_values.py`; publics and thématiques are `lheo_vocab.py`.
 
-One `formation` record per session (per action when an action has no session):
+One `formation` record per session (per action when an action has no session) and per place
+of training: an action taught in several towns (several `lieu-de-formation`) has rows in each,
+so that it is found around every one of them.
 
 | LHEO                                                    | formation field                         |
 | ------------------------------------------------------- | --------------------------------------- |
@@ -30,7 +32,7 @@ One `formation` record per session (per action when an action has no session):
 | conditions-specifiques                                  | conditions_acces                        |
 | modalites-enseignement (0 / 1 mixte / 2 distance)       | modalites_enseignement, modes_accueil   |
 | modalites-entrees-sorties, nombre-heures-total          | modalites_entrees_sorties, duree_heures |
-| lieu-de-formation/coordonnees/adresse (else adresse-inscription) | adresse, code_postal, commune, code_insee, latitude, longitude |
+| each lieu-de-formation/coordonnees/adresse (else adresse-inscription) | adresse, code_postal, commune, code_insee, latitude, longitude |
 | code-perimetre-recrutement + the place                  | zone_eligibilite                        |
 | prix-total-TTC, organisme-financeur, conventionnement   | prix_total_ttc, financeurs, frais, frais_precisions |
 | session/periode/debut, fin; etat-recrutement            | date_debut, date_fin, etat_recrutement  |
@@ -45,6 +47,9 @@ being the element's `numero` attribute, else its `id` attribute. The three are n
 ONISEP and EDOF exports one number is repeated at the three levels. Without a number, an action
 is `action-{rank in its formation}` and a session `session-{début}-{fin}` (its dates), which
 stay stable from one export to the next as long as the producer does not reorder its offer.
+The rows of an action's first place have that id; those of each further place add
+`/lieu-{numero}` (the lieu's `numero`, else its rank): `F1/A1/S1/lieu-2`. A lieu that repeats an
+address already given, or gives none, adds no rows.
 A formation with no number at all cannot be identified: it is reported, not guessed.
 
 `date_maj` is required: when no level carries a modification date, the creation date is used,
@@ -200,26 +205,55 @@ class LheoHarvester(Harvester):
         reference = f"formation {numero}, action {action_numero} (ligne {action.sourceline})"
         kids = _children(action)
         sessions = kids.get("session", [])
-        action_fields = self._action_fields(kids, reference)
-        if not sessions:
-            row = base | action_fields
-            row["numero_action"], row["id"] = action_numero, _row_id(numero, action_numero, None)
-            yield self._item(self._finish(row, base, {}), reference)
-            return
-        for session, key in zip(sessions, _session_keys(sessions)):
-            row = base | action_fields | self._session_fields(session, _children(session), action_fields)
-            row["numero_action"], row["numero_session"] = action_numero, key
-            row["id"] = _row_id(numero, action_numero, key)
-            yield self._item(self._finish(row, base, action_fields),
-                             f"formation {numero}, action {action_numero}, session {key} (ligne {session.sourceline})")
+        session_keys = _session_keys(sessions)
+        fields = self._action_fields(kids, reference)
+        for place_key, place, coordonnees, place_warnings in self._places(kids.get("lieu-de-formation", []), reference):
+            action_fields = fields | {"_place": place, "_contacts": [coordonnees, *fields["_contacts"]],
+                                      "_warnings": fields["_warnings"] + place_warnings}
+            if not sessions:
+                row = base | action_fields
+                row["numero_action"], row["id"] = action_numero, _row_id(numero, action_numero, None, place_key)
+                yield self._item(self._finish(row, base, {}), _at_place(reference, place_key))
+                continue
+            for session, key in zip(sessions, session_keys):
+                row = base | action_fields | self._session_fields(session, _children(session), action_fields)
+                row["numero_action"], row["numero_session"] = action_numero, key
+                row["id"] = _row_id(numero, action_numero, key, place_key)
+                yield self._item(self._finish(row, base, action_fields), _at_place(
+                    f"formation {numero}, action {action_numero}, session {key} (ligne {session.sourceline})", place_key))
+
+    def _places(self, lieux: list[etree._Element], reference: str) -> list[tuple[str | None, dict | None, etree._Element | None, list[Problem]]]:
+        """The action's distinct places of training, each with its id suffix, `coordonnees` (for
+        contacts) and warnings. Each place makes rows of its own, so that the action is found
+        around every town it is taught in. The first place has no suffix: a feed with one place
+        per action, the usual case, keeps plain ids. A lieu without an address places nothing;
+        when no lieu has one, the first still gives its contacts (the session then gives its
+        registration address)."""
+        found: list[tuple[str | None, dict | None, etree._Element | None, list[Problem]]] = []
+        used: set[str] = set()
+        for rank, lieu in enumerate(lieux, start=1):
+            coordonnees = _first(_children(lieu), "coordonnees")
+            warnings: list[Problem] = []
+            place = self._place(_first(_children(coordonnees), "adresse"), _at_place(reference, f"lieu {rank}")
+                                if rank > 1 else reference, warnings)
+            if place is None or any(place == known for _, known, _, _ in found):
+                continue  # no address, or the same one again
+            found.append((_place_key(lieu, rank, used) if found else None, place, coordonnees, warnings))
+        if not found:
+            found.append((None, None, _first(_children(lieux[0]), "coordonnees") if lieux else None, []))
+        return found
 
     def _unmapped_action(self, action: etree._Element, numero: str, action_numero: str, problem: Problem,
                          reference: str | None = None) -> Iterator[Item]:
         """The action's sessions reported, each with its catalog id (so it is not archived for a defect)."""
         reference = reference or f"formation {numero}, action {action_numero} (ligne {action.sourceline})"
-        sessions = _children(action).get("session", [])
-        for key in _session_keys(sessions) or [None]:
-            yield Item(KIND, None, reference, [problem], qualified_id(self.source, _row_id(numero, action_numero, key)))
+        kids = _children(action)
+        # The ids its rows would have: one per session (or the action itself) and place.
+        place_keys = [key for key, *_ in self._places(kids.get("lieu-de-formation", []), reference)]
+        for key in _session_keys(kids.get("session", [])) or [None]:
+            for place_key in place_keys:
+                yield Item(KIND, None, reference, [problem],
+                           qualified_id(self.source, _row_id(numero, action_numero, key, place_key)))
 
     def _item(self, finished: tuple[dict[str, Any], list[Problem]], reference: str) -> Item:
         row, warnings = finished
@@ -290,10 +324,7 @@ class LheoHarvester(Harvester):
         extras = _extras(kids)
         public_codes = V.unique(V.pattern_code(e.text, V.FORMACODE) for e in kids.get("code-public-vise", []))
         modalites = _coded(_text(kids, "modalites-enseignement"), "lheo-modalites-enseignement")
-        lieu = _first(kids, "lieu-de-formation")
-        lieu_coordonnees = _first(_children(lieu), "coordonnees")
         warnings: list[Problem] = []
-        place = self._place(_first(_children(lieu_coordonnees), "adresse"), reference, warnings)
         price = V.decimal(_text(kids, "prix-total-TTC"))
         if price is None:
             price = V.decimal(extras.get("frais-ttc"))  # EDOF: action extras « frais-pedagogiques »
@@ -321,9 +352,8 @@ class LheoHarvester(Harvester):
             "frais": frais,
             "frais_precisions": precisions,
             "_perimetre": V.code(_text(kids, "code-perimetre-recrutement")),
-            "_place": place,
             "_dates": _dates(kids),
-            "_contacts": [lieu_coordonnees, _extra_coordonnees(kids, "contact-information")],
+            "_contacts": [_extra_coordonnees(kids, "contact-information")],  # after the place's
             "_warnings": warnings,
         }
         if "eligibilite-cpf" in extras:
@@ -530,8 +560,21 @@ def _session_keys(sessions: list[etree._Element]) -> list[str]:
     return keys
 
 
-def _row_id(formation: str, action: str, session: str | None) -> str:
-    return f"{formation}/{action}" + (f"/{session}" if session else "")
+def _row_id(formation: str, action: str, session: str | None, place: str | None = None) -> str:
+    return "/".join(part for part in (formation, action, session, place) if part)
+
+
+def _place_key(lieu: etree._Element, rank: int, used: set[str]) -> str:
+    """The id suffix of a further place of training: `lieu-{numero}`, else `lieu-{rank}`."""
+    key = f"lieu-{_identifier(lieu) or rank}"
+    while key in used:  # the same numero twice
+        key = f"{key}-{rank}"
+    used.add(key)
+    return key
+
+
+def _at_place(reference: str, place_key: str | None) -> str:
+    return f"{reference}, {place_key}" if place_key else reference
 
 
 def _coded(raw: str | None, referentiel: str) -> str | None:
