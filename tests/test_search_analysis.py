@@ -44,6 +44,21 @@ def test_typo_variants_and_correction():
     assert analyze(correct_typos("hebergment d'urgence", lookup)) == ["heberg", "urgenc"]
     assert analyze(correct_typos("informatiqe", lookup)) == ["informat"]
     assert correct_typos("zzz", lookup) == "zzz"  # too short to guess
+    # A code is exact: the code one slip away is another métier or certification.
+    codes = {"m2204": 4, "2204": 2, "rncp34849": 1}
+    lookup = lambda ts: {t: codes[t] for t in ts if t in codes}
+    assert correct_typos("K2204", lookup) == "k2204" and correct_typos("RNCP34848", lookup) == "rncp34848"
+
+
+def test_formation_codes_are_searchable_as_people_write_them():
+    doc = build_document("formation", "carif--1", {
+        "nom": "CACES R489", "codes_rome": ["N1101"], "formacodes": ["31811"],
+        "code_rncp": "34849", "code_rs": "5629"})
+    terms = set(analyze(doc.text))
+    for query in ("N1101", "n1101", "31811", "RNCP34849", "RNCP 34849", "34849", "RS5629", "RS 5629", "5629"):
+        assert set(analyze(query)) <= terms, query
+    # Nothing is added for a record without codes (services, aides).
+    assert build_document("service", "di--1", {"nom": "Accueil", "description": "Accueil de jour"}).text == "Accueil de jour"
 
 
 def test_document_reads_fields_defensively():

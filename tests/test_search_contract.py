@@ -75,6 +75,13 @@ def test_permis_at_saint_denis_sorted_by_distance(backend):
     assert result.hits[3].distance is None
 
 
+def test_a_formation_is_found_by_its_rome_or_certification_code(backend):
+    for text in ("N1101", "RS5629", "rs 5629"):
+        assert ids(backend.search(SearchQuery(text=text, code_commune="93066"))) == ["carif--caces"], text
+    # Another métier, one letter away: not corrected into N1101 (codes are exact).
+    assert ids(backend.search(SearchQuery(text="M1101", code_commune="93066"))) == []
+
+
 def test_parent_commune_zone_covers_arrondissement(backend):
     # Paris 20e: a zone set on Paris (75056) covers it, a zone set on the 93 does not.
     got = set(ids(backend.search(SearchQuery(code_commune="75120", distance=3, size=100))))

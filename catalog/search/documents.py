@@ -20,6 +20,9 @@ from catalog.territories import FRANCE, Territories, departement_of
 TEXT_FIELDS = ("description", "presentation_resume", "presentation_detail", "objectif",
                "objectifs", "contenu", "resultats_attendus", "conditions_acces",
                "publics_precisions", "frais_precisions", "sigle", "commune")
+# Codes people type to find a formation (a ROME métier, a FORMACODE domain, a certification),
+# searchable as written in each register: "K2204", "RNCP34849", "RNCP 34849" or "34849".
+CODE_FIELDS = (("codes_rome", ""), ("formacodes", ""), ("code_rncp", "RNCP"), ("code_rs", "RS"))
 REMOTE = "a-distance"
 # Codes meaning "the whole country" in zone_eligibilite (data·inclusion accepts both).
 NATIONAL = {"france", "99100", "fr"}
@@ -194,6 +197,10 @@ def build_document(kind: str, record_id: str, data: dict[str, Any],
         epci = parent.epci if parent else None
     texts = [str(data[f]) for f in TEXT_FIELDS if data.get(f)]
     texts.extend(thematique_text(t) for t in thematiques)
+    codes = [f"{prefix}{code} {prefix} {code}" if prefix else code
+             for name, prefix in CODE_FIELDS for code in _list(data.get(name))]
+    if codes:
+        texts.append(" ".join(codes))
     score = _float(data.get("score_qualite"))
     return SearchDocument(
         kind=kind,

@@ -3,7 +3,9 @@
 A query word whose stem the index does not know is replaced by the most frequent of its
 one-edit variants (a letter missing, extra, wrong, or two letters swapped) whose stem the index
 knows. Editing the *word* rather than the stem matters: "hebergment" stems to itself, while its
-variant "hebergement" stems to the indexed "heberg". Words the index knows are never touched.
+variant "hebergement" stems to the indexed "heberg". Words the index knows are never touched,
+nor are words with a digit: codes ("K2204", "RNCP34849", "93066") are exact, and the code one
+slip away is another métier or certification, not what was asked for.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def correct_typos(text: str, known: Lookup) -> str:
     present = known(sorted(set(stems.values())))
     fixed = []
     for word in found:
-        if stems[word] in present or len(word) < MIN_LENGTH or word.isdigit():
+        if stems[word] in present or len(word) < MIN_LENGTH or _has_digit(word):
             fixed.append(word)
             continue
         candidates = {v: stem(v) for v in variants(word)}
@@ -46,3 +48,7 @@ def correct_typos(text: str, known: Lookup) -> str:
                    default=None)
         fixed.append(best[2] if best else word)
     return " ".join(fixed)
+
+
+def _has_digit(word: str) -> bool:
+    return any(c.isdigit() for c in word)
