@@ -92,9 +92,8 @@ from harvesters.lheo_xml import NS_EDOF, detect_encoding, formations, local_file
 log = logging.getLogger(__name__)
 KIND = "formation"
 NAME_MAX, DESCRIPTION_MAX = 255, 20000
-# Funders whose places are free for the trainee (`dict-financeurs`): public bodies, not the
-# company (5), the trainee (10), an OPCO (16, employees' training), « autre » or obsolete codes.
-# What was repaired or dropped, reported as the item's warnings (the record is written).
+# What was repaired, dropped or left unpublished, reported as the item's warnings (the record is
+# written).
 WARNINGS: dict[str, tuple[str, str]] = {
     "siret-15": ("organisme_siret", "SIRET de 15 caractères « {raw} » lu sans son zéro initial : {value}."),
     "siret-format": ("organisme_siret", "SIRET « {raw} » illisible (14 chiffres attendus) : écarté."),
@@ -104,8 +103,16 @@ WARNINGS: dict[str, tuple[str, str]] = {
     "coordonnees-inversees": ("latitude", "Latitude et longitude inversées ({raw}) : remises dans l'ordre."),
     "courriel-ecarte": ("courriel", "Adresse électronique illisible « {raw} » : écartée."),
     "url-ecartee": ("lien_inscription", "Adresse web illisible « {raw} » : écartée."),
+    "certifications-multiples": ("code_rncp", ("La formation vise plusieurs certifications ({raw}) : le schéma n'en "
+                                               "publie qu'une de chaque répertoire, la première ({value}).")),
 }
+# Funders whose places are free for the trainee (`dict-financeurs`): public bodies, not the
+# company (5), the trainee (10), an OPCO (16, employees' training), « autre » or obsolete codes.
 PUBLIC_FUNDERS = frozenset({"2", "3", "4", "6", "7", "8", "9", "11", "12", "13", "14", "15", "17", "18", "19", "20"})
+# The registers of a `certification`: element, the prefix its code may carry, and how people
+# write a code of it ("RNCP34849", "RS5629", "Certif Info 108546").
+CERTIFICATION_CODES = (("code-RNCP", "RNCP", "RNCP"), ("code-RS", "RS", "RS"),
+                       ("code-CERTIFINFO", "", "Certif Info "))
 
 
 class LheoHarvester(Harvester):
@@ -279,6 +286,13 @@ class LheoHarvester(Harvester):
         lien, bad_url = _url(kids, "url-formation")
         if bad_url:
             self._warn(warnings, "url-ecartee", reference, raw=bad_url)
+        codes = {name: V.unique(V.pattern_code(_text(k, name), V.CERTIF_NUMBER, prefix=prefix) for k in certifications)
+                 for name, prefix, _ in CERTIFICATION_CODES}
+        if any(len(found) > 1 for found in codes.values()):  # one code per register in the schema
+            labels = {name: label for name, _, label in CERTIFICATION_CODES}
+            self._warn(warnings, "certifications-multiples", reference,
+                       raw=", ".join(labels[name] + c for name, found in codes.items() for c in found),
+                       value=", ".join(labels[name] + found[0] for name, found in codes.items() if found))
         formacodes = V.unique(V.pattern_code(e.text, V.FORMACODE) for e in domaine.get("code-FORMACODE", []))
         nom = V.line(_text(kids, "intitule-formation"))
         extras = _extras(kids)
@@ -298,9 +312,9 @@ class LheoHarvester(Harvester):
             "formacodes": formacodes or None,
             "codes_rome": V.unique(V.rome(e.text) for e in domaine.get("code-ROME", [])) or None,
             "codes_nsf": V.unique(V.nsf(e.text) for e in domaine.get("code-NSF", [])) or None,
-            "code_rncp": _first_code(certifications, "code-RNCP", "RNCP"),
-            "code_rs": _first_code(certifications, "code-RS", "RS"),
-            "code_certifinfo": _first_code(certifications, "code-CERTIFINFO", ""),
+            "code_rncp": next(iter(codes["code-RNCP"]), None),
+            "code_rs": next(iter(codes["code-RS"]), None),
+            "code_certifinfo": next(iter(codes["code-CERTIFINFO"]), None),
             "objectif_general": objective,
             "niveau_entree": _coded(_text(kids, "code-niveau-entree"), "lheo-niveaux"),
             "niveau_sortie": _coded(_text(kids, "code-niveau-sortie"), "lheo-niveaux"),
@@ -580,14 +594,6 @@ def _at_place(reference: str, place_key: str | None) -> str:
 def _coded(raw: str | None, referentiel: str) -> str | None:
     value = V.code(raw)
     return value if value is not None and value in schemas.referential_values(referentiel) else None
-
-
-def _first_code(certifications: list[dict], name: str, prefix: str) -> str | None:
-    for kids in certifications:
-        value = V.pattern_code(_text(kids, name), V.CERTIF_NUMBER, prefix=prefix)
-        if value:
-            return value
-    return None
 
 
 def _url(kids: dict, name: str) -> tuple[str | None, str | None]:

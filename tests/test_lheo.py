@@ -93,6 +93,26 @@ def test_lheo_23_one_row_per_session_with_formation_action_and_organisme():
     assert second["telephone"] == "+33148300000" and second["date_maj"] == "2025-02-12"
 
 
+def test_several_certifications_publish_the_first_of_each_register_and_say_so(tmp_path):
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8").replace(
+        "<certification>\n        <code-RS>RS5629</code-RS>\n      </certification>",
+        "<certification><code-RS>RS5629</code-RS></certification>"
+        "<certification><code-RNCP>RNCP35760</code-RNCP><code-CERTIFINFO>108546</code-CERTIFINFO></certification>"
+        "<certification><code-RS>5630</code-RS></certification>")
+    path = tmp_path / "certifications.xml"
+    path.write_text(text, encoding="utf-8")
+    found = {item.row["id"]: item for item in items(path)}
+    caces = found["FOR-93-0001/AF-93-0001/SE-93-0001"]
+    assert (caces.row["code_rs"], caces.row["code_rncp"], caces.row["code_certifinfo"]) == ("5629", "35760", "108546")
+    [warning] = caces.warnings
+    assert warning.code == "lheo-certifications-multiples" and warning.field == "code_rncp"
+    assert "(RNCP35760, RS5629, RS5630, Certif Info 108546)" in warning.message
+    assert "la première (RNCP35760, RS5629, Certif Info 108546)" in warning.message
+    # One certification per register (the usual case) says nothing.
+    assert found["FOR-59-0042/AF-59-0042/SE-59-0042-1"].warnings == []
+    assert all(item.warnings == [] for item in items(LHEO / "lheo-2.3.xml"))
+
+
 def test_lheo_23_fle_region_zone_hours_and_fees():
     fle = rows(LHEO / "lheo-2.3.xml")["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
     assert fle["thematiques"] == ["se-former--trouver-sa-formation", "lecture-ecriture-calcul--maitriser-le-francais"]
