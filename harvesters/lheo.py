@@ -17,7 +17,7 @@ Reading (safety, encodings, compression, streaming) is `lheo_xml.py`; value clea
 
 One `formation` record per session (per action when an action has no session) and per place
 of training: an action taught in several towns (several `lieu-de-formation`) has rows in each,
-so that it is found around every one of them.
+so that it is found around every one of them (up to MAX_PLACES places, the others reported).
 
 | LHEO                                                    | formation field                         |
 | ------------------------------------------------------- | --------------------------------------- |
@@ -92,6 +92,7 @@ from harvesters.lheo_xml import NS_EDOF, detect_encoding, formations, local_file
 log = logging.getLogger(__name__)
 KIND = "formation"
 NAME_MAX, DESCRIPTION_MAX = 255, 20000
+MAX_PLACES = 50  # distinct places of training published per action (each has rows of its own)
 # What was repaired, dropped or left unpublished, reported as the item's warnings (the record is
 # written).
 WARNINGS: dict[str, tuple[str, str]] = {
@@ -103,6 +104,8 @@ WARNINGS: dict[str, tuple[str, str]] = {
     "coordonnees-inversees": ("latitude", "Latitude et longitude inversées ({raw}) : remises dans l'ordre."),
     "courriel-ecarte": ("courriel", "Adresse électronique illisible « {raw} » : écartée."),
     "url-ecartee": ("lien_inscription", "Adresse web illisible « {raw} » : écartée."),
+    "lieux-ecartes": ("adresse", ("L'action décrit {raw} lieux de formation : seuls les {value} premiers lieux "
+                                  "distincts sont publiés.")),
     "certifications-multiples": ("code_rncp", ("La formation vise plusieurs certifications ({raw}) : le schéma n'en "
                                                "publie qu'une de chaque répertoire, la première ({value}).")),
 }
@@ -235,16 +238,23 @@ class LheoHarvester(Harvester):
         around every town it is taught in. The first place has no suffix: a feed with one place
         per action, the usual case, keeps plain ids. A lieu without an address places nothing;
         when no lieu has one, the first still gives its contacts (the session then gives its
-        registration address)."""
+        registration address). At most MAX_PLACES: every session has rows in each place, so a
+        feed listing thousands of places would multiply its rows by as many."""
         found: list[tuple[str | None, dict | None, etree._Element | None, list[Problem]]] = []
+        seen: set[tuple] = set()
         used: set[str] = set()
         for rank, lieu in enumerate(lieux, start=1):
+            if len(found) == MAX_PLACES:
+                self._warn(found[0][3], "lieux-ecartes", reference, raw=len(lieux), value=MAX_PLACES)
+                break
             coordonnees = _first(_children(lieu), "coordonnees")
             warnings: list[Problem] = []
             place = self._place(_first(_children(coordonnees), "adresse"), _at_place(reference, f"lieu {rank}")
                                 if rank > 1 else reference, warnings)
-            if place is None or any(place == known for _, known, _, _ in found):
+            same = tuple(place.items()) if place is not None else None
+            if same is None or same in seen:
                 continue  # no address, or the same one again
+            seen.add(same)
             found.append((_place_key(lieu, rank, used) if found else None, place, coordonnees, warnings))
         if not found:
             found.append((None, None, _first(_children(lieux[0]), "coordonnees") if lieux else None, []))

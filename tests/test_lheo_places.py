@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from catalog.models import Record
 from harvesters.engine import harvest
-from harvesters.lheo import LheoHarvester
+from harvesters.lheo import MAX_PLACES, LheoHarvester
 from tests.conftest import FIXTURES
 
 FEED = FIXTURES / "lheo" / "plusieurs-lieux.xml"
@@ -95,3 +95,20 @@ def test_an_unmappable_formation_keeps_every_place_of_its_rows(tmp_path, setting
     summary = run(broken, settings)
     assert summary.counts["invalid"] == 6 and summary.counts["missing"] == summary.counts["archived"] == 0
     assert set(states(engine).values()) == {("active", False)}
+
+
+def test_a_feed_listing_thousands_of_places_does_not_multiply_its_rows(tmp_path):
+    text = FEED.read_text(encoding="utf-8")
+    start = text.index("<lieu-de-formation>", text.index('<action numero="AF-69-0002">'))
+    end = text.index("<modalites-entrees-sorties>1", start)
+    many = "".join(f"<lieu-de-formation><coordonnees><adresse><ligne>{n} rue de la Paix</ligne>"
+                   f"<codepostal>69001</codepostal><ville>Lyon</ville></adresse></coordonnees></lieu-de-formation>"
+                   for n in range(1, 3001))
+    path = tmp_path / "many.xml"
+    path.write_text(text[:start] + many + text[end:], encoding="utf-8")
+    found = [item for item in items(path) if item.row["numero_action"] == "AF-69-0002"]
+    assert len(found) == MAX_PLACES
+    assert found[-1].row["adresse"] == f"{MAX_PLACES} rue de la Paix"
+    [warning] = found[0].warnings
+    assert warning.code == "lheo-lieux-ecartes" and "3000 lieux" in warning.message
+    assert all(item.warnings == [] for item in found[1:])
