@@ -118,6 +118,10 @@ CERTIFICATION_CODES = (("code-RNCP", "RNCP", "RNCP"), ("code-RS", "RS", "RS"),
                        ("code-CERTIFINFO", "", "Certif Info "))
 
 
+# A place of training: (id suffix, place fields, its `coordonnees`, what was repaired in it).
+_Place = tuple[str | None, dict[str, Any] | None, etree._Element | None, list[Problem]]
+
+
 class LheoHarvester(Harvester):
     format: ClassVar[str] = "lheo"
     kinds: ClassVar[tuple[str, ...]] = (KIND,)
@@ -232,7 +236,7 @@ class LheoHarvester(Harvester):
                 yield self._item(self._finish(row, base, action_fields), _at_place(
                     f"formation {numero}, action {action_numero}, session {key} (ligne {session.sourceline})", place_key))
 
-    def _places(self, lieux: list[etree._Element], reference: str) -> list[tuple[str | None, dict | None, etree._Element | None, list[Problem]]]:
+    def _places(self, lieux: list[etree._Element], reference: str) -> list[_Place]:
         """The action's distinct places of training, each with its id suffix, `coordonnees` (for
         contacts) and warnings. Each place makes rows of its own, so that the action is found
         around every town it is taught in. The first place has no suffix: a feed with one place
@@ -240,7 +244,7 @@ class LheoHarvester(Harvester):
         when no lieu has one, the first still gives its contacts (the session then gives its
         registration address). At most MAX_PLACES: every session has rows in each place, so a
         feed listing thousands of places would multiply its rows by as many."""
-        found: list[tuple[str | None, dict | None, etree._Element | None, list[Problem]]] = []
+        found: list[_Place] = []
         seen: set[tuple] = set()
         used: set[str] = set()
         for rank, lieu in enumerate(lieux, start=1):
