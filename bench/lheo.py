@@ -4,8 +4,8 @@
 
 For each size: generates a schema-valid LHEO 2.3 feed of about that many MB into `bench/out/`
 (deterministic, realistic: titles, HTML descriptions, 1–3 actions of 1–3 sessions per
-formation, organismes, funders, CPF extras, a few real-world defects), then runs, each in its
-own process,
+formation, organismes (responsable; formateur for one action in three), funders, CPF extras,
+a few real-world defects), then runs, each in its own process,
   1. our whole pipeline: `harvest(LheoHarvester(FILE))` on an empty data directory (parse,
      map, validate, identify, write records + revisions, index for search);
   2. `xmlschema.XMLSchema(lheo.xsd).iter_decode(FILE, path="//offres/formation", lazy=True)`,
@@ -153,6 +153,9 @@ def formation_xml(i: int, rng: random.Random) -> str:
             f"<nombre-heures-centre>{rng.randint(35, 600)}</nombre-heures-centre>"
             f"<nombre-heures-entreprise>{rng.randint(0, 210)}</nombre-heures-entreprise>"
             f"<conventionnement>{i % 2}</conventionnement>"
+            + (f"<organisme-formateur><SIRET-formateur><SIRET>{_luhn_complete(_luhn_complete(str(19930000 + i % 997)) + '0001')}"
+               f"</SIRET></SIRET-formateur><raison-sociale-formateur>Centre de formation {i % 997}"
+               "</raison-sociale-formateur></organisme-formateur>" if (i + a) % 3 == 0 else "") +
             f"<organisme-financeur><code-financeur>{rng.choice(['2', '4', '10', '16'])}</code-financeur>"
             "<nb-places-financees>12</nb-places-financees></organisme-financeur>"
             "</action>")

@@ -37,8 +37,9 @@ so that it is found around every one of them (up to MAX_PLACES places, the other
 | prix-total-TTC, organisme-financeur, conventionnement   | prix_total_ttc, financeurs, frais, frais_precisions |
 | session/periode/debut, fin; etat-recrutement            | date_debut, date_fin, etat_recrutement  |
 | url-session, else url-action, else url-formation        | lien_inscription                        |
-| contacts: session, lieu, formation, organisme (in that order) | telephone, courriel               |
+| contacts: session, lieu, formation, organisme, formateur (in that order) | telephone, courriel    |
 | organisme-formation-responsable: raison-sociale, SIRET, numero-activite | organisme_nom, _siret, _numero_activite |
+| action/organisme-formateur: raison-sociale-formateur, SIRET | organisme_formateur_nom, _siret          |
 | extras info="eligibilite-cpf" (Intercarif), code-CPF, EDOF | eligible_cpf                         |
 | most recent datemaj / horodatage-modification of the three levels | date_maj                     |
 
@@ -108,7 +109,10 @@ WARNINGS: dict[str, tuple[str, str]] = {
                                   "distincts sont publiés.")),
     "certifications-multiples": ("code_rncp", ("La formation vise plusieurs certifications ({raw}) : le schéma n'en "
                                                "publie qu'une de chaque répertoire, la première ({value}).")),
+    "formateurs-multiples": ("organisme_formateur_nom", ("L'action est dispensée par plusieurs organismes formateurs "
+                                                         "({raw}) : le schéma n'en publie qu'un, le premier ({value}).")),
 }
+FORMATEURS_NAMED = 5  # organismes formateurs named in the report line of an action with several
 # Funders whose places are free for the trainee (`dict-financeurs`): public bodies, not the
 # company (5), the trainee (10), an OPCO (16, employees' training), « autre » or obsolete codes.
 PUBLIC_FUNDERS = frozenset({"2", "3", "4", "6", "7", "8", "9", "11", "12", "13", "14", "15", "17", "18", "19", "20"})
@@ -384,6 +388,7 @@ class LheoHarvester(Harvester):
             "_contacts": [_extra_coordonnees(kids, "contact-information")],  # after the place's
             "_warnings": warnings,
         }
+        fields.update(self._formateur(kids.get("organisme-formateur", []), reference, warnings))
         if "eligibilite-cpf" in extras:
             fields["eligible_cpf"] = True
         url, bad_url = _url(kids, "url-action")
@@ -392,6 +397,32 @@ class LheoHarvester(Harvester):
         if bad_url:
             self._warn(warnings, "url-ecartee", reference, raw=bad_url)
         return fields
+
+    def _formateur(self, organismes: list[etree._Element], reference: str, warnings: list[Problem]) -> dict[str, Any]:
+        """Who teaches the action (`organisme-formateur`), when the feed says: often not the
+        responsible body (a subcontractor, a member of a network). The schema holds one, the first
+        named; the others are reported. Its contact is the last resort of the row's contacts."""
+        named = [(kids, nom) for kids in map(_children, organismes)
+                 if (nom := V.line(_text(kids, "raison-sociale-formateur")))]
+        if not named:
+            return {}
+        kids, nom = named[0]
+        raw_siret = _text(_children(_first(kids, "SIRET-formateur")), "SIRET")
+        siret, defect = V.siret(raw_siret)
+        if defect:
+            self._warn(warnings, defect, reference, field="organisme_formateur_siret", raw=raw_siret.strip(),
+                       value=siret)
+        distinct: dict[str, str] = {}  # the same name in other letters is the same organisme
+        for _, other in named:
+            distinct.setdefault(other.casefold(), other)
+        others = list(distinct.values())[1:]
+        if others:
+            shown = [nom, *others[: FORMATEURS_NAMED - 1]]
+            more = len(others) + 1 - len(shown)
+            self._warn(warnings, "formateurs-multiples", reference, value=nom,
+                       raw=", ".join(shown) + (f" et {more} autre{'s' if more > 1 else ''}" if more else ""))
+        return {"organisme_formateur_nom": nom, "organisme_formateur_siret": siret,
+                "_formateur_contact": _inner(kids, "contact-formateur")}
 
     # -- session -------------------------------------------------------------------------------
 
@@ -435,6 +466,7 @@ class LheoHarvester(Harvester):
             export_date or self.default_date_maj)
         # Contacts from the deepest level up; each `coordonnees` read once per formation, if needed.
         contacts = row.pop("_contacts") + (action.get("_contacts", []) if action else []) + base["_contacts"]
+        contacts.append(row.pop("_formateur_contact", None))
         telephone = courriel = None
         for element in contacts:
             if element is None:
@@ -464,10 +496,11 @@ class LheoHarvester(Harvester):
                 row[name] = row[name].isoformat()
         return {k: v for k, v in row.items() if v is not None}, warnings
 
-    def _warn(self, warnings: list[Problem], code: str, where: str, **values: Any) -> None:
-        field, message = WARNINGS[code]
+    def _warn(self, warnings: list[Problem], code: str, where: str, *, field: str | None = None,
+              **values: Any) -> None:
+        default_field, message = WARNINGS[code]
         self.corrections.note(code, where)
-        warnings.append(Problem(field, f"lheo-{code}", message.format(**values)))
+        warnings.append(Problem(field or default_field, f"lheo-{code}", message.format(**values)))
 
     def _place(self, adresse: etree._Element | None, reference: str, warnings: list[Problem]) -> dict[str, Any] | None:
         if adresse is None:

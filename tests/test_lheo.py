@@ -113,6 +113,69 @@ def test_several_certifications_publish_the_first_of_each_register_and_say_so(tm
     assert all(item.warnings == [] for item in items(LHEO / "lheo-2.3.xml"))
 
 
+FORMATEUR = ("<organisme-formateur><SIRET-formateur><SIRET>{siret}</SIRET></SIRET-formateur>"
+             "<raison-sociale-formateur>{nom}</raison-sociale-formateur>{contact}</organisme-formateur>")
+
+
+def with_formateurs(tmp_path, formation: str, *formateurs: str, drop: str = "") -> dict:
+    """lheo-2.3.xml with `formateurs` added to the action of `formation` (and `drop` removed)."""
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8")
+    assert drop in text
+    text = text.replace(drop, "")
+    head, _, tail = text.partition(f'<formation numero="{formation}"')
+    action_end = tail.index("</action>")
+    path = tmp_path / "formateurs.xml"
+    path.write_text(head + '<formation numero="' + formation + '"' + tail[:action_end] + "".join(formateurs)
+                    + tail[action_end:], encoding="utf-8")
+    return {item.row["id"]: item for item in items(path)}
+
+
+def test_the_organisme_that_teaches_is_published_beside_the_responsible_one():
+    found = rows(LHEO / "lheo-2.3.xml")
+    caces = found["FOR-93-0001/AF-93-0001/SE-93-0001"]
+    assert caces["organisme_nom"] == "Association pour la formation aux métiers de la manutention"
+    assert caces["organisme_formateur_nom"] == "Lycée professionnel Alfred Costes"
+    assert caces["organisme_formateur_siret"] == "19930042700010"
+    # Its contact comes last: the session's, the formation's and the organisme's come first.
+    assert caces["telephone"] == "+33148300001"
+    fle = found["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert "organisme_formateur_nom" not in fle and "organisme_formateur_siret" not in fle
+
+
+def test_the_formateur_contact_is_the_last_resort(tmp_path):
+    formateur = FORMATEUR.format(siret="77567227200157", nom="Centre Lille-Sud Formation", contact=(
+        "<contact-formateur><coordonnees><telfixe><numtel>03 20 00 00 77</numtel></telfixe>"
+        "</coordonnees></contact-formateur>"))
+    organisme_phone = "<coordonnees-organisme><coordonnees><telfixe><numtel>03 20 00 00 42</numtel></telfixe>" \
+                      "</coordonnees></coordonnees-organisme>"
+    fle = with_formateurs(tmp_path, "FOR-59-0042", formateur, drop=organisme_phone)["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert fle.row["telephone"] == "+33320000077"  # no other number in the feed
+    assert fle.row["courriel"] == "fle@centre-lille-sud.fr"  # the formation's, before the formateur's
+    assert fle.warnings == []
+
+
+def test_several_formateurs_and_a_defective_siret_are_reported(tmp_path):
+    names = ["GRETA Lille Métropole", "greta lille métropole", *(f"Organisme associé {n}" for n in range(1, 7))]
+    found = with_formateurs(tmp_path, "FOR-59-0042", FORMATEUR.format(siret="077567227200157", nom=names[0], contact=""),
+                            *(FORMATEUR.format(siret="77567227200157", nom=n, contact="") for n in names[1:]))
+    fle = found["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert fle.row["organisme_formateur_nom"] == "GRETA Lille Métropole"
+    assert fle.row["organisme_formateur_siret"] == "77567227200157"  # 15 characters: its leading zero dropped
+    repaired, several = fle.warnings
+    assert (repaired.code, repaired.field) == ("lheo-siret-15", "organisme_formateur_siret")
+    assert (several.code, several.field) == ("lheo-formateurs-multiples", "organisme_formateur_nom")
+    # The same name in other letters is the same organisme; the list is cut after five names.
+    assert "(GRETA Lille Métropole, Organisme associé 1, Organisme associé 2, Organisme associé 3, " \
+           "Organisme associé 4 et 2 autres)" in several.message
+    assert several.message.endswith("le premier (GRETA Lille Métropole).")
+    # An unreadable SIRET is dropped, the name kept; the other formation says nothing.
+    found = with_formateurs(tmp_path, "FOR-59-0042", FORMATEUR.format(siret="775672272001", nom="GRETA", contact=""))
+    fle = found["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert "organisme_formateur_siret" not in fle.row and fle.row["organisme_formateur_nom"] == "GRETA"
+    assert [w.code for w in fle.warnings] == ["lheo-siret-format"]
+    assert found["FOR-93-0001/AF-93-0001/SE-93-0001"].warnings == []
+
+
 def test_lheo_23_fle_region_zone_hours_and_fees():
     fle = rows(LHEO / "lheo-2.3.xml")["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
     assert fle["thematiques"] == ["se-former--trouver-sa-formation", "lecture-ecriture-calcul--maitriser-le-francais"]

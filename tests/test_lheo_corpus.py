@@ -6,9 +6,10 @@ What the corpus holds, and what we do with it:
   has no modification date: the formation's « DATE EXPORT ONISEP » extra (2015-12-03) stands in.
 - `intercarif-data-test.xml` (LHEO 2.2, Intercarif extract, deliberately schema-invalid): harvested,
   1 / 1 / 1. Kept: everything the offer says that we can read (title, codes, RNCP 320, CPF
-  eligibility, dates with `00000000` as unknown, Paris 19e as 75119, région zone, funder). Lost, and
-  why: the contact of `contact-formation` (its `coordonneFs` typo hides it), the 15-character
-  SIRET `011111111111111` (not a SIRET, even without its leading zero), the postal code written as
+  eligibility, dates with `00000000` as unknown, Paris 19e as 75119, région zone, funder, the
+  organisme formateur « Anotea Formation Paris »). Lost, and why: the contact of
+  `contact-formation` (its `coordonneFs` typo hides it), the 15-character SIRETs `011111111111111`
+  and `022222222222222` (not SIRETs, even without their leading zero), the postal code written as
   Montreuil's INSEE code (93100, undetectable without the COG), « 11 11 » and « 1111 » phones.
   Element order violations do not matter to a reader that looks elements up by name.
 - `edof-moncompteformation/Exemple de catalogue à importer_v7r0.xml` (EDOF, ISO-8859-1): harvested,
@@ -106,7 +107,10 @@ def test_intercarif_test_file_is_invalid_yet_what_it_says_is_kept():
     assert (row["date_debut"], row["date_fin"], row["date_maj"]) == ("2017-10-30", "2018-06-01", "2017-12-13")
     assert row["code_insee"] == "75119" and row["zone_eligibilite"][0] == "75"
     assert row["publics"] == ["tous-publics"] and row["financeurs"] == ["2"] and row["duree_heures"] == 697
-    assert "organisme_siret" not in row and harvester.corrections["siret-format"] == 1
+    # Both SIRETs have 15 digits without being a valid one behind a leading zero: dropped.
+    assert "organisme_siret" not in row and "organisme_formateur_siret" not in row
+    assert harvester.corrections["siret-format"] == 2
+    assert row["organisme_formateur_nom"] == "Anotea Formation Paris"
     assert row["courriel"] == "anotea.pe+responsable@gmail.com"  # the organisme's: the formation's is hidden
 
 

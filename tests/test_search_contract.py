@@ -82,6 +82,13 @@ def test_a_formation_is_found_by_its_rome_or_certification_code(backend):
     assert ids(backend.search(SearchQuery(text="M1101", code_commune="93066"))) == []
 
 
+def test_an_offer_is_found_by_who_provides_it(backend):
+    # The organisme responsible for a formation, the one teaching it, an aide's institution.
+    for text, expected in (("Alfred Costes", ["carif--caces"]), ("association logistique", ["carif--caces"]),
+                           ("Île-de-France", ["at--permis-idf"])):
+        assert ids(backend.search(SearchQuery(text=text, code_commune="93066"))) == expected, text
+
+
 def test_parent_commune_zone_covers_arrondissement(backend):
     # Paris 20e: a zone set on Paris (75056) covers it, a zone set on the 93 does not.
     got = set(ids(backend.search(SearchQuery(code_commune="75120", distance=3, size=100))))

@@ -16,10 +16,12 @@ import orjson
 
 from catalog.territories import FRANCE, Territories, departement_of
 
-# Free-text fields, beyond `nom`, that people search in (whichever the kind has).
+# Free-text fields, beyond `nom`, that people search in (whichever the kind has), including
+# who provides the offer: "AFPA", "CAF", "GRETA" are how conseillers often look for it.
 TEXT_FIELDS = ("description", "presentation_resume", "presentation_detail", "objectif",
                "objectifs", "contenu", "resultats_attendus", "conditions_acces",
-               "publics_precisions", "frais_precisions", "sigle", "commune")
+               "publics_precisions", "frais_precisions", "sigle", "commune",
+               "organisme_nom", "organisme_formateur_nom", "institution_nom", "porteur_nom")
 # Codes people type to find a formation (a ROME métier, a FORMACODE domain, a certification),
 # searchable as written in each register: "K2204", "RNCP34849", "RNCP 34849" or "34849".
 CODE_FIELDS = (("codes_rome", ""), ("formacodes", ""), ("code_rncp", "RNCP"), ("code_rs", "RS"))
