@@ -136,8 +136,8 @@ def test_the_organisme_that_teaches_is_published_beside_the_responsible_one():
     assert caces["organisme_nom"] == "Association pour la formation aux métiers de la manutention"
     assert caces["organisme_formateur_nom"] == "Lycée professionnel Alfred Costes"
     assert caces["organisme_formateur_siret"] == "19930042700010"
-    # Its contact comes last: the session's, the formation's and the organisme's come first.
-    assert caces["telephone"] == "+33148300001"
+    # Its contact comes last: a session without contact shows the formation's number, not its.
+    assert found["FOR-93-0001/AF-93-0001/SE-93-0002"]["telephone"] == "+33148300000"
     fle = found["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
     assert "organisme_formateur_nom" not in fle and "organisme_formateur_siret" not in fle
 
