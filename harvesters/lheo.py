@@ -36,6 +36,7 @@ so that it is found around every one of them (up to MAX_PLACES places, the other
 | code-perimetre-recrutement + the place                  | zone_eligibilite                        |
 | prix-total-TTC, organisme-financeur, conventionnement   | prix_total_ttc, financeurs, frais, frais_precisions |
 | session/periode/debut, fin; etat-recrutement            | date_debut, date_fin, etat_recrutement  |
+| extras « session-perimee » / « action-perimee » (Intercarif) = 1 | etat_recrutement « 2 » (fermé)   |
 | url-session, else url-action, else url-formation        | lien_inscription                        |
 | contacts: session, lieu, formation, organisme, formateur (in that order) | telephone, courriel    |
 | organisme-formation-responsable: raison-sociale, SIRET, numero-activite | organisme_nom, _siret, _numero_activite |
@@ -60,7 +61,7 @@ the source's `date_maj` option; a formation still without one is reported.
 Defects are repaired where the intent is certain and dropped where it is not; either way the
 record is written and the item carries a warning for the report (`WARNINGS` below): a SIRET
 with 15 characters or a wrong check digit, a postal code given as INSEE code, swapped
-coordinates, an unreadable e-mail or web address.
+coordinates, an unreadable e-mail or web address, an open session that Intercarif marks as over.
 
 Options: `source` (the producer's name in ids; by default the registered source's name),
 `encoding` (imposed when the declared one is wrong and cannot be guessed), `date_maj`
@@ -109,6 +110,8 @@ WARNINGS: dict[str, tuple[str, str]] = {
                                   "distincts sont publiés.")),
     "certifications-multiples": ("code_rncp", ("La formation vise plusieurs certifications ({raw}) : le schéma n'en "
                                                "publie qu'une de chaque répertoire, la première ({value}).")),
+    "perimee": ("etat_recrutement", ("Session périmée selon le producteur (extra « {raw} ») : publiée avec le "
+                                     "recrutement fermé, et non « {value} ».")),
     "formateurs-multiples": ("organisme_formateur_nom", ("L'action est dispensée par plusieurs organismes formateurs "
                                                          "({raw}) : le schéma n'en publie qu'un, le premier ({value}).")),
 }
@@ -391,6 +394,8 @@ class LheoHarvester(Harvester):
         fields.update(self._formateur(kids.get("organisme-formateur", []), reference, warnings))
         if "eligibilite-cpf" in extras:
             fields["eligible_cpf"] = True
+        if extras.get("action-perimee") == "1":
+            fields["_perimee"] = "action-perimee"
         url, bad_url = _url(kids, "url-action")
         if url:
             fields["lien_inscription"] = url
@@ -441,8 +446,11 @@ class LheoHarvester(Harvester):
         if action["_place"] is None:  # no place of training: the registration address
             inscription = _first(_children(_first(kids, "adresse-inscription")), "adresse")
             fields["_place"] = self._place(inscription, reference, warnings)
-        if "eligibilite-cpf" in _extras(kids):
+        extras = _extras(kids)
+        if "eligibilite-cpf" in extras:
             fields["eligible_cpf"] = True
+        if extras.get("session-perimee") == "1":
+            fields["_perimee"] = "session-perimee"
         url, bad_url = _url(kids, "url-session")
         if url:
             fields["lien_inscription"] = url
@@ -481,6 +489,14 @@ class LheoHarvester(Harvester):
             if telephone and courriel:
                 break
         row["telephone"], row["courriel"] = telephone, courriel
+        # Intercarif marks sessions (or whole actions) that are over: whatever the recruitment
+        # state says, nobody can join them any more.
+        expired = row.pop("_perimee", None)  # the session's flag, else its action's
+        if expired and row.get("etat_recrutement") != "2":
+            if row.get("etat_recrutement"):
+                self._warn(warnings, "perimee", row["id"], raw=expired,
+                           value=schemas.referential_labels("lheo-etat-recrutement")[row["etat_recrutement"]].lower())
+            row["etat_recrutement"] = "2"
         place = dict(row.pop("_place", None) or {})
         departement = place.pop("_departement", None)
         row.update(place)

@@ -215,6 +215,27 @@ def test_intercarif_defects_are_repaired_or_dropped_not_fatal():
     assert "eligible_cpf" not in undated and undated["date_maj"] == "2025-01-20"
 
 
+def test_sessions_intercarif_marks_as_over_are_published_closed(tmp_path):
+    text = (LHEO / "intercarif-defauts.xml").read_text(encoding="utf-8")
+    flag = '<extra info="session-perimee">0</extra>'
+    ended_action = "<prix-total-TTC>0</prix-total-TTC>\n</action>"
+    assert flag in text and ended_action in text
+    path = tmp_path / "perimees.xml"
+    path.write_text(text.replace(flag, flag.replace("0", "1")).replace(ended_action, (
+        '<prix-total-TTC>0</prix-total-TTC>\n<extras info="type-action"><extra info="action-perimee">1</extra>'
+        "</extras>\n</action>")), encoding="utf-8")
+    found = {item.row["id"]: item for item in items(path) if item.row}
+    over = found["FOR_001/AF_001/SE_001"]
+    assert over.row["etat_recrutement"] == "2"  # the feed said « ouvert »: corrected, and reported
+    [warning] = [w for w in over.warnings if w.field == "etat_recrutement"]
+    assert warning.code == "lheo-perimee" and "non « ouvert »" in warning.message
+    assert found["FOR_004/AF_040"].row["etat_recrutement"] == "2"  # a whole action over, no state given
+    assert not [w for w in found["FOR_004/AF_040"].warnings if w.field == "etat_recrutement"]
+    # A flag at 0, or none: the producer's state is kept.
+    assert rows(LHEO / "intercarif-defauts.xml")["FOR_001/AF_001/SE_001"]["etat_recrutement"] == "1"
+    assert found["FOR_001/AF_001/SE_002"].row["etat_recrutement"] == "3"
+
+
 def test_intercarif_places_arrondissements_and_swapped_coordinates():
     found = rows(LHEO / "intercarif-defauts.xml")
     paris = found["FOR_004/AF_040"]  # an action without session is one row

@@ -7,7 +7,8 @@ What the corpus holds, and what we do with it:
 - `intercarif-data-test.xml` (LHEO 2.2, Intercarif extract, deliberately schema-invalid): harvested,
   1 / 1 / 1. Kept: everything the offer says that we can read (title, codes, RNCP 320, CPF
   eligibility, dates with `00000000` as unknown, Paris 19e as 75119, région zone, funder, the
-  organisme formateur « Anotea Formation Paris »). Lost, and why: the contact of
+  organisme formateur « Anotea Formation Paris »; its `session-perimee` flag closes the recruitment
+  its state says is open). Lost, and why: the contact of
   `contact-formation` (its `coordonneFs` typo hides it), the 15-character SIRETs `011111111111111`
   and `022222222222222` (not SIRETs, even without their leading zero), the postal code written as
   Montreuil's INSEE code (93100, undetectable without the COG), « 11 11 » and « 1111 » phones.
@@ -112,6 +113,8 @@ def test_intercarif_test_file_is_invalid_yet_what_it_says_is_kept():
     assert harvester.corrections["siret-format"] == 2
     assert row["organisme_formateur_nom"] == "Anotea Formation Paris"
     assert row["courriel"] == "anotea.pe+responsable@gmail.com"  # the organisme's: the formation's is hidden
+    # The session is « session-perimee » (2017-2018) although its state says « ouvert »: closed.
+    assert row["etat_recrutement"] == "2" and harvester.corrections["perimee"] == 1
 
 
 def test_onisep_and_edof_examples():
