@@ -135,6 +135,11 @@ def formation_xml(i: int, rng: random.Random) -> str:
                 '<extras info="eligibilite-cpf"><extra info="france-entiere">1</extra></extras>'
                 "</session>")
         price = f"{rng.randint(800, 9000)},50" if defect else str(rng.randint(800, 9000))
+        formateur = "" if (i + a) % 3 else (  # one action in three names who teaches it
+            "<organisme-formateur><SIRET-formateur>"
+            f"<SIRET>{_luhn_complete(_luhn_complete(str(19930000 + i % 997)) + '0001')}</SIRET>"
+            f"</SIRET-formateur><raison-sociale-formateur>Centre de formation {i % 997}"
+            "</raison-sociale-formateur></organisme-formateur>")
         actions.append(
             f'<action numero="AF_{i}_{a}" datemaj="2025{1 + i % 12:02d}01">'
             "<rythme-formation>Temps plein</rythme-formation>"
@@ -153,9 +158,7 @@ def formation_xml(i: int, rng: random.Random) -> str:
             f"<nombre-heures-centre>{rng.randint(35, 600)}</nombre-heures-centre>"
             f"<nombre-heures-entreprise>{rng.randint(0, 210)}</nombre-heures-entreprise>"
             f"<conventionnement>{i % 2}</conventionnement>"
-            + (f"<organisme-formateur><SIRET-formateur><SIRET>{_luhn_complete(_luhn_complete(str(19930000 + i % 997)) + '0001')}"
-               f"</SIRET></SIRET-formateur><raison-sociale-formateur>Centre de formation {i % 997}"
-               "</raison-sociale-formateur></organisme-formateur>" if (i + a) % 3 == 0 else "") +
+            + formateur +
             f"<organisme-financeur><code-financeur>{rng.choice(['2', '4', '10', '16'])}</code-financeur>"
             "<nb-places-financees>12</nb-places-financees></organisme-financeur>"
             "</action>")
