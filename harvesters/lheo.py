@@ -30,12 +30,16 @@ so that it is found around every one of them (up to MAX_PLACES places, the other
 | objectif-general-formation, code-niveau-entree/-sortie  | objectif_general, niveau_entree/_sortie |
 | action/code-public-vise, info-public-vise               | codes_public_vise, publics, publics_precisions |
 | conditions-specifiques                                  | conditions_acces                        |
+| modalites-recrutement, rythme-formation, modalites-pedagogiques | modalites_recrutement, rythme_formation, modalites_pedagogiques |
+| acces-handicapes, hebergement, restauration, transport  | acces_handicapes, hebergement, restauration, transport |
 | modalites-enseignement (0 / 1 mixte / 2 distance)       | modalites_enseignement, modes_accueil   |
 | modalites-entrees-sorties, nombre-heures-total          | modalites_entrees_sorties, duree_heures |
 | each lieu-de-formation/coordonnees/adresse (else adresse-inscription) | adresse, code_postal, commune, code_insee, latitude, longitude |
 | code-perimetre-recrutement + the place                  | zone_eligibilite                        |
 | prix-total-TTC, organisme-financeur, conventionnement   | prix_total_ttc, financeurs, frais, frais_precisions |
 | session/periode/debut, fin; etat-recrutement            | date_debut, date_fin, etat_recrutement  |
+| session/periode-inscription/periode/debut, fin          | date_debut_inscription, date_fin_inscription |
+| session/modalites-inscription                           | modalites_inscription                   |
 | extras « session-perimee » / « action-perimee » (Intercarif) = 1 | etat_recrutement « 2 » (fermé)   |
 | url-session, else url-action, else url-formation        | lien_inscription                        |
 | contacts: session, lieu, formation, organisme, formateur (in that order) | telephone, courriel    |
@@ -61,7 +65,8 @@ the source's `date_maj` option; a formation still without one is reported.
 Defects are repaired where the intent is certain and dropped where it is not; either way the
 record is written and the item carries a warning for the report (`WARNINGS` below): a SIRET
 with 15 characters or a wrong check digit, a postal code given as INSEE code, swapped
-coordinates, an unreadable e-mail or web address, an open session that Intercarif marks as over.
+coordinates, an unreadable e-mail or web address, an open session that Intercarif marks as over,
+a registration period that closes before it opens, a text without a single word (EDOF's « 0 »).
 
 Options: `source` (the producer's name in ids; by default the registered source's name),
 `encoding` (imposed when the declared one is wrong and cannot be guessed), `date_maj`
@@ -114,8 +119,17 @@ WARNINGS: dict[str, tuple[str, str]] = {
                                      "recrutement fermé, et non « {value} ».")),
     "formateurs-multiples": ("organisme_formateur_nom", ("L'action est dispensée par plusieurs organismes formateurs "
                                                          "({raw}) : le schéma n'en publie qu'un, le premier ({value}).")),
+    "texte-sans-mot": ("", "« {element} » ne contient aucun mot (« {raw} ») : écarté."),
+    "inscription-inversee": ("date_fin_inscription", ("Période d'inscription close avant d'ouvrir ({raw}) : ses deux "
+                                                      "dates sont écartées.")),
 }
 FORMATEURS_NAMED = 5  # organismes formateurs named in the report line of an action with several
+# Texts of an action published as written (HTML made safe), in the XSD's order: LHEO element →
+# formation field. What a conseiller tells a person before sending them: rhythm, meals, housing,
+# transport, disability access, how trainees are selected and taught.
+ACTION_TEXTS = {"rythme-formation": "rythme_formation", "restauration": "restauration", "hebergement": "hebergement",
+                "transport": "transport", "acces-handicapes": "acces_handicapes",
+                "modalites-recrutement": "modalites_recrutement", "modalites-pedagogiques": "modalites_pedagogiques"}
 # Funders whose places are free for the trainee (`dict-financeurs`): public bodies, not the
 # company (5), the trainee (10), an OPCO (16, employees' training), « autre » or obsolete codes.
 PUBLIC_FUNDERS = frozenset({"2", "3", "4", "6", "7", "8", "9", "11", "12", "13", "14", "15", "17", "18", "19", "20"})
@@ -392,6 +406,8 @@ class LheoHarvester(Harvester):
             "_warnings": warnings,
         }
         fields.update(self._formateur(kids.get("organisme-formateur", []), reference, warnings))
+        for element, name in ACTION_TEXTS.items():
+            fields[name] = self._words(kids, element, name, reference, warnings)
         if "eligibilite-cpf" in extras:
             fields["eligible_cpf"] = True
         if extras.get("action-perimee") == "1":
@@ -429,16 +445,35 @@ class LheoHarvester(Harvester):
         return {"organisme_formateur_nom": nom, "organisme_formateur_siret": siret,
                 "_formateur_contact": _inner(kids, "contact-formateur")}
 
+    def _words(self, kids: dict, element: str, field: str, reference: str, warnings: list[Problem]) -> str | None:
+        """A free text of the feed, or None when it has no word at all: EDOF writes « 0 » in
+        `acces-handicapes` or `transport`, which may mean « non » or « not filled in »; showing a
+        conseiller « Accès des personnes handicapées : 0 » would tell them nothing either way."""
+        value = V.text(_text(kids, element))
+        if value is not None and not any(c.isalpha() for c in value):
+            self._warn(warnings, "texte-sans-mot", reference, field=field, element=element, raw=value)
+            return None
+        return value
+
     # -- session -------------------------------------------------------------------------------
 
     def _session_fields(self, session: etree._Element, kids: dict, action: dict) -> dict[str, Any]:
         periode = _children(_first(kids, "periode"))
         warnings: list[Problem] = []
         reference = f"session (ligne {session.sourceline})"
+        inscription = _children(_first(_children(_first(kids, "periode-inscription")), "periode"))
+        opens, closes = V.lheo_date(_text(inscription, "debut")), V.lheo_date(_text(inscription, "fin"), end=True)
+        if opens and closes and opens > closes:  # which one is wrong cannot be known
+            self._warn(warnings, "inscription-inversee", reference, raw=f"du {opens:%d/%m/%Y} au {closes:%d/%m/%Y}")
+            opens = closes = None
         fields: dict[str, Any] = {
             "date_debut": V.lheo_date(_text(periode, "debut")),
             "date_fin": V.lheo_date(_text(periode, "fin"), end=True),
             "etat_recrutement": _coded(_text(kids, "etat-recrutement"), "lheo-etat-recrutement"),
+            "date_debut_inscription": opens,
+            "date_fin_inscription": closes,
+            "modalites_inscription": self._words(kids, "modalites-inscription", "modalites_inscription", reference,
+                                                 warnings),
             "_dates": _dates(kids),
             "_contacts": [_inner(kids, "contact-session"), _extra_coordonnees(kids, "contact-inscription")],
             "_warnings": warnings,
@@ -507,7 +542,7 @@ class LheoHarvester(Harvester):
                                 ("session", row.get("numero_session"))):
                 link = link.replace("{" + name + "}", quote(value or "", safe=""))
             row["lien_source"] = V.url(link)
-        for name in ("date_maj", "date_debut", "date_fin"):
+        for name in ("date_maj", "date_debut", "date_fin", "date_debut_inscription", "date_fin_inscription"):
             if row.get(name) is not None:
                 row[name] = row[name].isoformat()
         return {k: v for k, v in row.items() if v is not None}, warnings

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from catalog.errors import UnusableInput
 from catalog.models import Record, Revision
+from catalog.validation import validator_for
 from harvesters import harvester_class
 from harvesters.engine import harvest
 from harvesters.lheo import LheoHarvester
@@ -174,6 +175,55 @@ def test_several_formateurs_and_a_defective_siret_are_reported(tmp_path):
     assert "organisme_formateur_siret" not in fle.row and fle.row["organisme_formateur_nom"] == "GRETA"
     assert [w.code for w in fle.warnings] == ["lheo-siret-format"]
     assert found["FOR-93-0001/AF-93-0001/SE-93-0001"].warnings == []
+
+
+def test_what_a_conseiller_tells_before_sending_someone():
+    """Selection, rhythm, teaching, disability access, meals, transport; when and how to register."""
+    found = rows(LHEO / "lheo-2.3.xml")
+    caces, later = found["FOR-93-0001/AF-93-0001/SE-93-0001"], found["FOR-93-0001/AF-93-0001/SE-93-0002"]
+    for row in (caces, later):  # the action's texts, on each of its sessions
+        assert row["modalites_recrutement"] == "Information collective, puis tests de positionnement."
+        assert row["rythme_formation"] == "Temps plein"
+        assert row["modalites_pedagogiques"] == "Pratique sur chariots pendant 80 % du temps."
+        assert row["acces_handicapes"].startswith("Plateau de plain-pied, accessible en fauteuil roulant")
+        assert row["restauration"] == "Restaurant interentreprises à 200 m."
+        assert row["transport"] == "Tramway T1, arrêt Libération."  # escaped HTML made text
+        assert "hebergement" not in row
+    assert (caces["date_debut_inscription"], caces["date_fin_inscription"]) == ("2025-02-03", "2025-03-28")
+    assert caces["modalites_inscription"].startswith("Sur prescription de votre conseiller France Travail")
+    assert not {"date_debut_inscription", "date_fin_inscription", "modalites_inscription"} & set(later)
+    fle = found["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert fle["rythme_formation"] == "Temps partiel, 20 heures par semaine" and "acces_handicapes" not in fle
+
+
+def test_registration_periods_and_texts_without_a_word_are_not_guessed():
+    found = {item.row["id"]: item for item in items(LHEO / "intercarif-defauts.xml") if item.row}
+    first = found["FOR_001/AF_001/SE_001"]
+    assert first.row["date_fin_inscription"] == "2025-12-19" and "date_debut_inscription" not in first.row  # 00000000
+    assert first.row["acces_handicapes"] == "Accès handicapé possible"  # HTML in CDATA
+    assert "hebergement" not in first.row  # « Non renseigné »
+    # A period that closes before it opens: which date is wrong cannot be known, both are dropped.
+    undated = found["FOR_001/AF_001/SE_002"]
+    assert not {"date_debut_inscription", "date_fin_inscription"} & set(undated.row)
+    [inverted] = [w for w in undated.warnings if w.code == "lheo-inscription-inversee"]
+    assert inverted.field == "date_fin_inscription" and "du 01/12/2025 au 15/10/2025" in inverted.message
+    assert not [w for w in first.warnings if w.code == "lheo-inscription-inversee"]
+    # EDOF writes « 0 » where it has nothing to say (or means « non »): not shown as a text.
+    [edof] = items(LHEO / "edof-latin1.xml")
+    assert edof.row["restauration"] == "Restauration possible" and edof.row["hebergement"] == "Hébergement possible"
+    assert edof.row["modalites_recrutement"] == "Entretien individuel"
+    assert "transport" not in edof.row and "acces_handicapes" not in edof.row
+    wordless = [w for w in edof.warnings if w.code == "lheo-texte-sans-mot"]
+    assert [w.field for w in wordless] == ["transport", "acces_handicapes"]
+    assert wordless[1].message == "« acces-handicapes » ne contient aucun mot (« 0 ») : écarté."
+
+
+def test_the_schema_refuses_a_registration_period_that_closes_before_it_opens():
+    """For producers who publish the `formation` schema directly (CSV, data package)."""
+    row = {"source": "of", "id": "of--1", "nom": "CAP Cuisine", "date_maj": "2025-01-02",
+           "date_debut_inscription": "2025-12-01", "date_fin_inscription": "2025-10-15"}
+    assert [p.code for p in validator_for("formation").check(row)[1]] == ["custom:compare-columns"]
+    assert validator_for("formation").check(row | {"date_fin_inscription": "2025-12-01"})[1] == []
 
 
 def test_lheo_23_fle_region_zone_hours_and_fees():
@@ -447,8 +497,8 @@ def test_harvest_writes_valid_records_and_reports_the_unmappable(settings, engin
     assert invalid == {"lheo-action-en-double", "lheo-date-maj", "lheo-identifiant", "lheo-intitule"}
     # Repaired or dropped values: the records are written, and the report says what was changed.
     warned = {group.code: group for group in summary.groups if group.status == "warning"}
-    assert sorted(warned) == ["lheo-coordonnees-inversees", "lheo-courriel-ecarte", "lheo-insee-arrondissement",
-                              "lheo-siret-15", "lheo-siret-invalide"]
+    assert sorted(warned) == ["lheo-coordonnees-inversees", "lheo-courriel-ecarte", "lheo-inscription-inversee",
+                              "lheo-insee-arrondissement", "lheo-siret-15", "lheo-siret-invalide"]
     assert summary.counts["warnings"] == 6  # every written row here has something to know
     assert warned["lheo-courriel-ecarte"].count == 2 and "pas-une-adresse" in warned["lheo-courriel-ecarte"].message
     assert warned["lheo-insee-arrondissement"].count == 3  # Paris 11e, and Lyon 2e on two sessions

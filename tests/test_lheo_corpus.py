@@ -115,6 +115,9 @@ def test_intercarif_test_file_is_invalid_yet_what_it_says_is_kept():
     assert row["courriel"] == "anotea.pe+responsable@gmail.com"  # the organisme's: the formation's is hidden
     # The session is « session-perimee » (2017-2018) although its state says « ouvert »: closed.
     assert row["etat_recrutement"] == "2" and harvester.corrections["perimee"] == 1
+    # Registration « 00000000 » to 22 May 2018; how trainees are selected; disability access.
+    assert "date_debut_inscription" not in row and row["date_fin_inscription"] == "2018-05-22"
+    assert row["modalites_recrutement"] == "Entretien, Tests" and row["acces_handicapes"] == "Accès handicapé possible"
 
 
 def test_onisep_and_edof_examples():
@@ -126,3 +129,8 @@ def test_onisep_and_edof_examples():
     assert [r.get("code_rncp") or r.get("code_rs") for r in edof[:2]] == ["40344", "6604"]
     assert all(r["eligible_cpf"] and r["prix_total_ttc"] == 600.6 for r in edof)
     assert "choisir-un-metier--identifier-ses-points-forts-et-ses-competences" in edof[2]["thematiques"]
+    assert onisep["hebergement"] == "Internat garçons-filles"
+    # EDOF's texts, except its « 0 » for transport and disability access, which say nothing.
+    assert all((r["restauration"], r["hebergement"], r["modalites_recrutement"], r["modalites_pedagogiques"]) ==
+               ("Restauration possible", "Hébergement possible", "Aucune", "Stage en présentiel.") for r in edof)
+    assert not any("transport" in r or "acces_handicapes" in r for r in edof)
