@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from harvesters.datainclusion import DataInclusionHarvester
@@ -92,3 +94,35 @@ def test_security_headers(client):
     headers = client.get("/").headers
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_formation_page_reads_in_french(tmp_path, settings, engine):
+    """Values are written as in French, not as Python or ISO writes them."""
+    from harvesters.lheo import LheoHarvester
+    from tests.conftest import FIXTURES
+
+    harvest(LheoHarvester(str(FIXTURES / "lheo" / "lheo-2.3.xml"), options={"source": "carif"}), source="carif",
+            settings=settings)
+    page = create_app(settings, TESTING=True).test_client().get("/fiches/formations/carif--FOR-93-0001/AF-93-0001/SE-93-0001")
+    assert page.status_code == 200
+    text = re.sub(r"[ \n]+", " ", page.text)  # not str.split(): it splits on the narrow space of « 1 190 »
+    assert "<dt>Fin des inscriptions</dt> <dd>28 mars 2025</dd>" in text
+    assert "<dt>Date de début</dt> <dd>7 avril 2025</dd>" in text
+    assert "<dt>Prix total TTC</dt> <dd>1\u202f190</dd>" in text  # not « 1190.0 »
+    assert "<dt>Formation certifiante</dt> <dd>oui</dd>" in text and "True" not in text
+    assert "<dt>Latitude</dt> <dd>48,9077</dd>" in text  # every digit of a coordinate
+    assert "<dt>Accès des personnes handicapées</dt> <dd>Plateau de plain-pied" in text
+    assert "mise à jour chez le producteur le 15 février 2025" in text
+
+
+def test_values_are_written_as_in_french():
+    from web.labels import label
+
+    assert label("formation", "date_debut", "2026-12-01") == "1er décembre 2026"
+    assert label("aide", "date_fin", "2027-01-31") == "31 janvier 2027"
+    assert label("formation", "nom", "2026-12-01") == "2026-12-01"  # not a date field
+    assert label("formation", "date_debut", "bientôt") == "bientôt"  # not a date: shown as it is
+    assert label("formation", "prix_total_ttc", 1234567.25) == "1\u202f234\u202f567,25"
+    assert label("formation", "duree_heures", -0.5) == "-0,5" and label("formation", "duree_heures", 12) == "12"
+    assert (label("formation", "eligible_cpf", True), label("formation", "eligible_cpf", False)) == ("oui", "non")
+    assert label("formation", "modalites_enseignement", "1") == "Formation mixte"

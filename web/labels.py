@@ -3,16 +3,31 @@
 
 from __future__ import annotations
 
+from datetime import date
+from functools import cache
+
 import schemas
 
 # Search facets that are not record fields, and the referential of their values.
 FACET_REFERENTIALS = {"categories": "thematiques-categories", "types": "types-de-services"}
 
 
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
 def label(kind: str | None, field: str, value: object) -> str:
-    """The label of `value` in `field` of a record of `kind` (a facet name when kind is None)."""
+    """The label of `value` in `field` of a record of `kind` (a facet name when kind is None):
+    a referential's label, or the value written as in French (« oui », « 1 190,5 », « 4 décembre
+    2026 »), never Python's `True`, `1190.5` or ISO dates."""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int | float):
+        return french_number(value)
     if not isinstance(value, str):
         return str(value)
+    if kind is not None and value and _field_types(kind).get(field) == "date":
+        return french_date(value)
     if kind is None:
         referential = FACET_REFERENTIALS.get(field) or schemas.field_referentials("service").get(field)
     else:
@@ -30,3 +45,30 @@ def thematique_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
         (category, category_labels.get(category, category), [(v, labels.get(v, v)) for v in subs])
         for category, subs in schemas.thematique_categories().items()
     ]
+
+
+def french_number(value: float) -> str:
+    """1190.0 → « 1 190 », 4500.5 → « 4 500,5 », 48.9077 → « 48,9077 »: every digit kept (a
+    coordinate must not be rounded), a narrow no-break space between thousands."""
+    text = repr(float(value))
+    if not text[-1].isdigit() or "e" in text:  # nan, inf, 1e+20: as Python writes them
+        return str(value)
+    whole, _, decimals = text.partition(".")
+    grouped = f"{int(whole):,}".replace(",", "\u202f")
+    if whole.startswith("-") and not grouped.startswith("-"):  # -0.5
+        grouped = "-" + grouped
+    return grouped if decimals in ("", "0") else f"{grouped},{decimals}"
+
+
+def french_date(value: str) -> str:
+    """`2026-12-04` → « 4 décembre 2026 » (the 1st: « 1er ») ; anything else as it is."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+@cache
+def _field_types(kind: str) -> dict[str, str]:
+    return {field["name"]: field.get("type", "string") for field in schemas.load_schema(kind)["fields"]}
