@@ -4,8 +4,9 @@
 
 For each size: generates a schema-valid LHEO 2.3 feed of about that many MB into `bench/out/`
 (deterministic, realistic: titles, HTML descriptions, 1–3 actions of 1–3 sessions per
-formation, organismes (responsable; formateur for one action in three), funders, CPF extras,
-a few real-world defects), then runs, each in its own process,
+formation, registration periods, organismes (responsable; formateur for one action in three),
+disability access and selection for one action in two, funders, CPF extras, a few real-world
+defects), then runs, each in its own process,
   1. our whole pipeline: `harvest(LheoHarvester(FILE))` on an empty data directory (parse,
      map, validate, identify, write records + revisions, index for search);
   2. `xmlschema.XMLSchema(lheo.xsd).iter_decode(FILE, path="//offres/formation", lazy=True)`,
@@ -63,6 +64,10 @@ TITLES = [
     ("Initiation à l'informatique et au numérique", "70354", "", "326", "5"),
     ("Créer et gérer son entreprise", "32047", "", "310", "4"),
 ]
+# What an action says of disability access and of how it selects trainees (one action in two).
+ACCESS = ("Accès handicapé possible", "Locaux accessibles en fauteuil roulant ; référent handicap sur place.",
+          "Nous contacter pour étudier l'adaptation de la formation.")
+SELECTION = ("Information collective, entretien individuel", "Entretien, Tests", "Dossier de candidature")
 WORDS = (
     "acquérir", "maîtriser", "compétences", "professionnelles", "atelier", "pratique",
     "entreprise", "stage", "sécurité", "réglementation", "client", "qualité", "équipe",
@@ -130,11 +135,16 @@ def formation_xml(i: int, rng: random.Random) -> str:
                 f'<session numero="SE_{i}_{a}_{s}" datemaj="2025{1 + i % 12:02d}{1 + i % 28:02d}">'
                 f"<periode><debut>{debut}</debut><fin>2026{month:02d}28</fin></periode>"
                 f"<adresse-inscription>{_adresse(place, rng, False)}</adresse-inscription>"
+                f"<periode-inscription><periode><debut>2025{month:02d}01</debut><fin>2026{month:02d}01</fin></periode>"
+                "</periode-inscription>"
                 f"<etat-recrutement>{1 + (i + s) % 3}</etat-recrutement>"
                 f"<url-session><urlweb>https://www.organisme-formation.fr/sessions/SE_{i}_{a}_{s}</urlweb></url-session>"
                 '<extras info="eligibilite-cpf"><extra info="france-entiere">1</extra></extras>'
                 "</session>")
         price = f"{rng.randint(800, 9000)},50" if defect else str(rng.randint(800, 9000))
+        welcome = "" if (i + a) % 2 else (  # one action in two says how it welcomes and selects
+            f"<acces-handicapes>{ACCESS[i % len(ACCESS)]}</acces-handicapes>"
+            f"<modalites-recrutement>{SELECTION[i % len(SELECTION)]}</modalites-recrutement>")
         formateur = "" if (i + a) % 3 else (  # one action in three names who teaches it
             "<organisme-formateur><SIRET-formateur>"
             f"<SIRET>{_luhn_complete(_luhn_complete(str(19930000 + i % 997)) + '0001')}</SIRET>"
@@ -152,7 +162,7 @@ def formation_xml(i: int, rng: random.Random) -> str:
             f"<lieu-de-formation>{_coordonnees(place, rng, i)}</lieu-de-formation>"
             f"<modalites-entrees-sorties>{i % 2}</modalites-entrees-sorties>"
             f"<url-action><urlweb>www.organisme-formation.fr/actions/AF_{i}_{a}</urlweb></url-action>"
-            + "".join(sessions) +
+            + "".join(sessions) + welcome +
             f"<code-perimetre-recrutement>{rng.choice(['1', '2', '3', '5'])}</code-perimetre-recrutement>"
             f"<prix-total-TTC>{price}</prix-total-TTC>"
             f"<nombre-heures-centre>{rng.randint(35, 600)}</nombre-heures-centre>"
