@@ -119,6 +119,7 @@ WARNINGS: dict[str, tuple[str, str]] = {
                                      "recrutement fermé, et non « {value} ».")),
     "formateurs-multiples": ("organisme_formateur_nom", ("L'action est dispensée par plusieurs organismes formateurs "
                                                          "({raw}) : le schéma n'en publie qu'un, le premier ({value}).")),
+    # The field is the text's own, named by _words().
     "texte-sans-mot": ("", "« {element} » ne contient aucun mot (« {raw} ») : écarté."),
     "inscription-inversee": ("date_fin_inscription", ("Période d'inscription close avant d'ouvrir ({raw}) : ses deux "
                                                       "dates sont écartées.")),
