@@ -30,10 +30,11 @@ so that it is found around every one of them (up to MAX_PLACES places, the other
 | objectif-general-formation, code-niveau-entree/-sortie  | objectif_general, niveau_entree/_sortie |
 | action/code-public-vise, info-public-vise               | codes_public_vise, publics, publics_precisions |
 | conditions-specifiques                                  | conditions_acces                        |
-| modalites-recrutement, rythme-formation, modalites-pedagogiques | modalites_recrutement, rythme_formation, modalites_pedagogiques |
+| rythme-formation, modalites-alternance, -recrutement, -pedagogiques | rythme_formation, modalites_alternance, _recrutement, _pedagogiques |
 | acces-handicapes, hebergement, restauration, transport  | acces_handicapes, hebergement, restauration, transport |
 | modalites-enseignement (0 / 1 mixte / 2 distance)       | modalites_enseignement, modes_accueil   |
 | modalites-entrees-sorties, nombre-heures-total          | modalites_entrees_sorties, duree_heures |
+| duree-indicative (« 2 ans »)                            | duree_indicative                        |
 | each lieu-de-formation/coordonnees/adresse (else adresse-inscription) | adresse, code_postal, commune, code_insee, latitude, longitude |
 | code-perimetre-recrutement + the place                  | zone_eligibilite                        |
 | prix-total-TTC, organisme-financeur, conventionnement   | prix_total_ttc, financeurs, frais, frais_precisions |
@@ -126,11 +127,12 @@ WARNINGS: dict[str, tuple[str, str]] = {
 }
 FORMATEURS_NAMED = 5  # organismes formateurs named in the report line of an action with several
 # Texts of an action published as written (HTML made safe), in the XSD's order: LHEO element →
-# formation field. What a conseiller tells a person before sending them: rhythm, meals, housing,
-# transport, disability access, how trainees are selected and taught.
-ACTION_TEXTS = {"rythme-formation": "rythme_formation", "restauration": "restauration", "hebergement": "hebergement",
-                "transport": "transport", "acces-handicapes": "acces_handicapes",
-                "modalites-recrutement": "modalites_recrutement", "modalites-pedagogiques": "modalites_pedagogiques"}
+# formation field. What a conseiller tells a person before sending them: rhythm, work-study,
+# meals, housing, transport, disability access, selection, teaching, duration in words.
+ACTION_TEXTS = {"rythme-formation": "rythme_formation", "modalites-alternance": "modalites_alternance",
+                "restauration": "restauration", "hebergement": "hebergement", "transport": "transport",
+                "acces-handicapes": "acces_handicapes", "modalites-recrutement": "modalites_recrutement",
+                "modalites-pedagogiques": "modalites_pedagogiques", "duree-indicative": "duree_indicative"}
 # Funders whose places are free for the trainee (`dict-financeurs`): public bodies, not the
 # company (5), the trainee (10), an OPCO (16, employees' training), « autre » or obsolete codes.
 PUBLIC_FUNDERS = frozenset({"2", "3", "4", "6", "7", "8", "9", "11", "12", "13", "14", "15", "17", "18", "19", "20"})

@@ -178,12 +178,13 @@ def test_several_formateurs_and_a_defective_siret_are_reported(tmp_path):
 
 
 def test_what_a_conseiller_tells_before_sending_someone():
-    """Selection, rhythm, teaching, disability access, meals, transport; when and how to register."""
+    """Rhythm, work-study, meals, transport, disability access, selection, teaching, duration in
+    words; when and how to register."""
     found = rows(LHEO / "lheo-2.3.xml")
     caces, later = found["FOR-93-0001/AF-93-0001/SE-93-0001"], found["FOR-93-0001/AF-93-0001/SE-93-0002"]
     for row in (caces, later):  # the action's texts, on each of its sessions
         assert row["modalites_recrutement"] == "Information collective, puis tests de positionnement."
-        assert row["rythme_formation"] == "Temps plein"
+        assert row["rythme_formation"] == "Temps plein" and row["modalites_alternance"] == "Aucune"
         assert row["modalites_pedagogiques"] == "Pratique sur chariots pendant 80 % du temps."
         assert row["acces_handicapes"].startswith("Plateau de plain-pied, accessible en fauteuil roulant")
         assert row["restauration"] == "Restaurant interentreprises à 200 m."
@@ -194,6 +195,7 @@ def test_what_a_conseiller_tells_before_sending_someone():
     assert not {"date_debut_inscription", "date_fin_inscription", "modalites_inscription"} & set(later)
     fle = found["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
     assert fle["rythme_formation"] == "Temps partiel, 20 heures par semaine" and "acces_handicapes" not in fle
+    assert fle["duree_indicative"] == "10 mois, de septembre à juin" and fle["duree_heures"] == 435
 
 
 def test_registration_periods_and_texts_without_a_word_are_not_guessed():

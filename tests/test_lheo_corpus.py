@@ -7,15 +7,16 @@ What the corpus holds, and what we do with it:
 - `intercarif-data-test.xml` (LHEO 2.2, Intercarif extract, deliberately schema-invalid): harvested,
   1 / 1 / 1. Kept: everything the offer says that we can read (title, codes, RNCP 320, CPF
   eligibility, dates with `00000000` as unknown, Paris 19e as 75119, région zone, funder, the
-  organisme formateur « Anotea Formation Paris »; its `session-perimee` flag closes the recruitment
-  its state says is open). Lost, and why: the contact of `contact-formation` (its `coordonneFs`
+  organisme formateur « Anotea Formation Paris », registration until 22 May 2018, selection
+  « Entretien, Tests », « Accès handicapé possible »; its `session-perimee` flag closes the
+  recruitment its state says is open). Lost, and why: the contact of `contact-formation` (its `coordonneFs`
   typo hides it), the 15-character SIRETs `011111111111111` and `022222222222222` (not SIRETs,
   even without their leading zero), the postal code written as Montreuil's INSEE code (93100,
   undetectable without the COG), « 11 11 » and « 1111 » phones.
   Element order violations do not matter to a reader that looks elements up by name.
 - `edof-moncompteformation/Exemple de catalogue à importer_v7r0.xml` (EDOF, ISO-8859-1): harvested,
   4 / 4 / 4 (RNCP, RS, bilan CPF202, VAE CPF200). Its SIRET 12312312300000 fails the check digit:
-  dropped.
+  dropped; its « 0 » for `transport` and `acces-handicapes` says nothing: dropped, reported.
 - `legacy-1.3.0/*.xml`: LHEO 1.3.0 (`offre-formation/action-formation`) and `lheo-leger` indexes,
   refused: that structure was abandoned with LHEO 2.0.
 - `lheo.xsd`, `lheo.dtd`, `lheo-gml.xml`, the EDOF XSD, `SOURCES.md`: documentation, not feeds;
@@ -32,7 +33,7 @@ from lxml import etree
 from catalog.errors import UnusableInput
 from harvesters.engine import harvest
 from harvesters.lheo import LheoHarvester
-from tests.conftest import corpus_path
+from tests.conftest import FIXTURES, corpus_path
 
 pytestmark = pytest.mark.corpus
 SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -129,8 +130,17 @@ def test_onisep_and_edof_examples():
     assert [r.get("code_rncp") or r.get("code_rs") for r in edof[:2]] == ["40344", "6604"]
     assert all(r["eligible_cpf"] and r["prix_total_ttc"] == 600.6 for r in edof)
     assert "choisir-un-metier--identifier-ses-points-forts-et-ses-competences" in edof[2]["thematiques"]
-    assert onisep["hebergement"] == "Internat garçons-filles"
+    assert onisep["hebergement"] == "Internat garçons-filles" and onisep["duree_indicative"] == "2 ans"
     # EDOF's texts, except its « 0 » for transport and disability access, which say nothing.
     assert all((r["restauration"], r["hebergement"], r["modalites_recrutement"], r["modalites_pedagogiques"]) ==
                ("Restauration possible", "Hébergement possible", "Aucune", "Stage en présentiel.") for r in edof)
     assert not any("transport" in r or "acces_handicapes" in r for r in edof)
+
+
+@pytest.mark.parametrize("path", [FIXTURES / "lheo" / "lheo-2.3.xml",
+                                  FIXTURES.parents[1] / "demo" / "formations" / "offres-formation.xml"],
+                         ids=["fixture-2.3", "demo"])
+def test_hand_made_23_feeds_follow_the_official_xsd(path):
+    """What we write as LHEO 2.3 must be LHEO 2.3, so that the tests read what producers send."""
+    schema = etree.XMLSchema(etree.parse(str(corpus_path("lheo", "lheo.xsd")), SAFE))
+    assert schema.validate(etree.parse(str(path), SAFE)), [str(e) for e in schema.error_log][:5]
