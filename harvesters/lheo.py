@@ -32,6 +32,7 @@ so that it is found around every one of them (up to MAX_PLACES places, the other
 | conditions-specifiques                                  | conditions_acces                        |
 | rythme-formation, modalites-alternance, -recrutement, -pedagogiques | rythme_formation, modalites_alternance, _recrutement, _pedagogiques |
 | acces-handicapes, hebergement, restauration, transport  | acces_handicapes, hebergement, restauration, transport |
+| date-information/date, adresse-information/adresse      | dates_information, adresse_information (one line) |
 | modalites-enseignement (0 / 1 mixte / 2 distance)       | modalites_enseignement, modes_accueil   |
 | modalites-entrees-sorties, nombre-heures-total          | modalites_entrees_sorties, duree_heures |
 | duree-indicative (« 2 ans »)                            | duree_indicative                        |
@@ -411,6 +412,10 @@ class LheoHarvester(Harvester):
         fields.update(self._formateur(kids.get("organisme-formateur", []), reference, warnings))
         for element, name in ACTION_TEXTS.items():
             fields[name] = self._words(kids, element, name, reference, warnings)
+        # Information meetings (« information collective »): often how a person enters a formation.
+        meetings = (V.lheo_date(_text(_children(e), "date")) for e in kids.get("date-information", []))
+        fields["dates_information"] = V.unique(d.isoformat() for d in meetings if d) or None
+        fields["adresse_information"] = _one_line(_first(_children(_first(kids, "adresse-information")), "adresse"))
         if "eligibilite-cpf" in extras:
             fields["eligible_cpf"] = True
         if extras.get("action-perimee") == "1":
@@ -690,6 +695,14 @@ def _place_key(lieu: etree._Element, rank: int, used: set[str]) -> str:
 
 def _at_place(reference: str, place_key: str | None) -> str:
     return f"{reference}, {place_key}" if place_key else reference
+
+
+def _one_line(adresse: etree._Element | None) -> str | None:
+    """An `adresse` as people write it on one line: its lines, then postal code and town."""
+    kids = _children(adresse)
+    town = " ".join(v for v in (V.postal_code(_text(kids, "codepostal")), V.line(_text(kids, "ville"))) if v)
+    parts = V.unique([*(V.line(e.text) for e in kids.get("ligne", [])), town or None])
+    return ", ".join(parts) or None
 
 
 def _coded(raw: str | None, referentiel: str) -> str | None:

@@ -191,6 +191,9 @@ def test_what_a_conseiller_tells_before_sending_someone():
         assert row["transport"] == "Tramway T1, arrêt Libération."  # escaped HTML made text
         assert "hebergement" not in row
     assert (caces["date_debut_inscription"], caces["date_fin_inscription"]) == ("2025-02-03", "2025-03-28")
+    # Information meetings: each date once, « 00000000 » left out; where, on one line.
+    assert caces["dates_information"] == ["2025-03-10"]
+    assert caces["adresse_information"] == "21 rue de la Commune de Paris, 93000 Bobigny"
     assert caces["modalites_inscription"].startswith("Sur prescription de votre conseiller France Travail")
     assert not {"date_debut_inscription", "date_fin_inscription", "modalites_inscription"} & set(later)
     fle = found["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
@@ -204,6 +207,7 @@ def test_registration_periods_and_texts_without_a_word_are_not_guessed():
     assert first.row["date_fin_inscription"] == "2025-12-19" and "date_debut_inscription" not in first.row  # 00000000
     assert first.row["acces_handicapes"] == "Accès handicapé possible"  # HTML in CDATA
     assert "hebergement" not in first.row  # « Non renseigné »
+    assert "dates_information" not in first.row  # its only date is « 00000000 »
     # A period that closes before it opens: which date is wrong cannot be known, both are dropped.
     undated = found["FOR_001/AF_001/SE_002"]
     assert not {"date_debut_inscription", "date_fin_inscription"} & set(undated.row)
@@ -220,12 +224,18 @@ def test_registration_periods_and_texts_without_a_word_are_not_guessed():
     assert wordless[1].message == "« acces-handicapes » ne contient aucun mot (« 0 ») : écarté."
 
 
-def test_the_schema_refuses_a_registration_period_that_closes_before_it_opens():
+def test_the_schema_checks_registration_periods_and_information_dates():
     """For producers who publish the `formation` schema directly (CSV, data package)."""
     row = {"source": "of", "id": "of--1", "nom": "CAP Cuisine", "date_maj": "2025-01-02",
            "date_debut_inscription": "2025-12-01", "date_fin_inscription": "2025-10-15"}
     assert [p.code for p in validator_for("formation").check(row)[1]] == ["custom:compare-columns"]
     assert validator_for("formation").check(row | {"date_fin_inscription": "2025-12-01"})[1] == []
+    # Information meetings: real dates, each once.
+    dated = row | {"date_fin_inscription": "2025-12-01"}
+    for meetings, problem in ((["2025-11-13", "2025-11-27"], None), (["2025-13-45"], "type"),
+                              (["2025-11-13", "2025-11-13"], "unique-items")):
+        found = [(p.field, p.code) for p in validator_for("formation").check(dated | {"dates_information": meetings})[1]]
+        assert found == ([("dates_information", problem)] if problem else []), meetings
 
 
 def test_lheo_23_fle_region_zone_hours_and_fees():

@@ -119,6 +119,7 @@ def test_intercarif_test_file_is_invalid_yet_what_it_says_is_kept():
     # Registration « 00000000 » to 22 May 2018; how trainees are selected; disability access.
     assert "date_debut_inscription" not in row and row["date_fin_inscription"] == "2018-05-22"
     assert row["modalites_recrutement"] == "Entretien, Tests" and row["acces_handicapes"] == "Accès handicapé possible"
+    assert row["adresse_information"] == "75019 Paris" and "dates_information" not in row  # « - », « 00000000 »
 
 
 def test_onisep_and_edof_examples():
@@ -135,6 +136,7 @@ def test_onisep_and_edof_examples():
     assert all((r["restauration"], r["hebergement"], r["modalites_recrutement"], r["modalites_pedagogiques"]) ==
                ("Restauration possible", "Hébergement possible", "Aucune", "Stage en présentiel.") for r in edof)
     assert not any("transport" in r or "acces_handicapes" in r for r in edof)
+    assert edof[0]["adresse_information"] == "MONORGANISMEFORMATION, 91510 LARDY"
 
 
 @pytest.mark.parametrize("path", [FIXTURES / "lheo" / "lheo-2.3.xml",

@@ -107,6 +107,7 @@ def test_a_formation_page_reads_in_french(tmp_path, settings, engine):
     assert page.status_code == 200
     text = re.sub(r"[ \n]+", " ", page.text)  # not str.split(): it splits on the narrow space of « 1 190 »
     assert "<dt>Fin des inscriptions</dt> <dd>28 mars 2025</dd>" in text
+    assert "<dt>Réunions d’information</dt> <dd>10 mars 2025 </dd>" in text  # a list of dates
     assert "<dt>Date de début</dt> <dd>7 avril 2025</dd>" in text
     assert "<dt>Prix total TTC</dt> <dd>1\u202f190</dd>" in text  # not « 1190.0 »
     assert "<dt>Formation certifiante</dt> <dd>oui</dd>" in text and "True" not in text

@@ -71,4 +71,6 @@ def french_date(value: str) -> str:
 
 @cache
 def _field_types(kind: str) -> dict[str, str]:
-    return {field["name"]: field.get("type", "string") for field in schemas.load_schema(kind)["fields"]}
+    """Field name → the type of its value, or of each item of a list (labels are per item)."""
+    return {field["name"]: (field.get("arrayItem") or {}).get("type", "string") if field.get("type") == "array"
+            else field.get("type", "string") for field in schemas.load_schema(kind)["fields"]}
