@@ -9,10 +9,10 @@ What the corpus holds, and what we do with it:
   eligibility, dates with `00000000` as unknown, Paris 19e as 75119, région zone, funder, the
   organisme formateur « Anotea Formation Paris », registration until 22 May 2018, selection
   « Entretien, Tests », « Accès handicapé possible »; its `session-perimee` flag closes the
-  recruitment its state says is open). Lost, and why: the contact of `contact-formation` (its `coordonneFs`
-  typo hides it), the 15-character SIRETs `011111111111111` and `022222222222222` (not SIRETs,
-  even without their leading zero), the postal code written as Montreuil's INSEE code (93100,
-  undetectable without the COG), « 11 11 » and « 1111 » phones.
+  recruitment its state says is open). Lost, and why: the contact of `contact-formation` (its
+  `coordonneFs` typo hides it), the 15-character SIRETs `011111111111111` and `022222222222222`
+  (not SIRETs, even without their leading zero), the postal code written as Montreuil's INSEE code
+  (93100, undetectable without the COG), « 11 11 » and « 1111 » phones.
   Element order violations do not matter to a reader that looks elements up by name.
 - `edof-moncompteformation/Exemple de catalogue à importer_v7r0.xml` (EDOF, ISO-8859-1): harvested,
   4 / 4 / 4 (RNCP, RS, bilan CPF202, VAE CPF200). Its SIRET 12312312300000 fails the check digit:

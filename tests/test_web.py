@@ -8,8 +8,11 @@ import pytest
 
 from harvesters.datainclusion import DataInclusionHarvester
 from harvesters.engine import harvest
+from harvesters.lheo import LheoHarvester
+from tests.conftest import FIXTURES
 from tests.factories import service, structure, write_json
 from web import create_app
+from web.labels import label
 
 
 @pytest.fixture
@@ -96,11 +99,8 @@ def test_security_headers(client):
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
 
 
-def test_a_formation_page_reads_in_french(tmp_path, settings, engine):
+def test_a_formation_page_reads_in_french(settings, engine):
     """Values are written as in French, not as Python or ISO writes them."""
-    from harvesters.lheo import LheoHarvester
-    from tests.conftest import FIXTURES
-
     harvest(LheoHarvester(str(FIXTURES / "lheo" / "lheo-2.3.xml"), options={"source": "carif"}), source="carif",
             settings=settings)
     page = create_app(settings, TESTING=True).test_client().get("/fiches/formations/carif--FOR-93-0001/AF-93-0001/SE-93-0001")
@@ -117,8 +117,6 @@ def test_a_formation_page_reads_in_french(tmp_path, settings, engine):
 
 
 def test_values_are_written_as_in_french():
-    from web.labels import label
-
     assert label("formation", "date_debut", "2026-12-01") == "1er décembre 2026"
     assert label("aide", "date_fin", "2027-01-31") == "31 janvier 2027"
     assert label("formation", "nom", "2026-12-01") == "2026-12-01"  # not a date field
