@@ -28,16 +28,20 @@ so that it is found around every one of them (up to MAX_PLACES places, the other
 | domaine-formation/code-FORMACODE, code-ROME, code-NSF   | formacodes, codes_rome, codes_nsf       |
 | certification/code-RNCP, code-RS, code-CERTIFINFO       | code_rncp, code_rs, code_certifinfo     |
 | objectif-general-formation, code-niveau-entree/-sortie  | objectif_general, niveau_entree/_sortie |
+| action/niveau-entree-obligatoire                        | niveau_entree_obligatoire               |
+| parcours-de-formation (en groupe, individualisé...)     | parcours_formation                      |
 | action/code-public-vise, info-public-vise               | codes_public_vise, publics, publics_precisions |
 | conditions-specifiques                                  | conditions_acces                        |
 | rythme-formation, modalites-alternance, -recrutement, -pedagogiques | rythme_formation, modalites_alternance, _recrutement, _pedagogiques |
 | acces-handicapes, hebergement, restauration, transport  | acces_handicapes, hebergement, restauration, transport |
 | date-information/date, adresse-information/adresse      | dates_information, adresse_information (one line) |
+| langue-formation (0–5, ISO 639-1)                       | langues (lower case, each once)         |
 | modalites-enseignement (0 / 1 mixte / 2 distance)       | modalites_enseignement, modes_accueil   |
 | modalites-entrees-sorties, nombre-heures-total          | modalites_entrees_sorties, duree_heures |
 | duree-indicative (« 2 ans »)                            | duree_indicative                        |
 | each lieu-de-formation/coordonnees/adresse (else adresse-inscription) | adresse, code_postal, commune, code_insee, latitude, longitude |
 | code-perimetre-recrutement + the place                  | zone_eligibilite                        |
+| infos-perimetre-recrutement                             | zone_eligibilite_precisions             |
 | prix-total-TTC, organisme-financeur, conventionnement   | prix_total_ttc, financeurs, frais, frais_precisions |
 | session/periode/debut, fin; etat-recrutement            | date_debut, date_fin, etat_recrutement  |
 | session/periode-inscription/periode/debut, fin          | date_debut_inscription, date_fin_inscription |
@@ -68,7 +72,8 @@ Defects are repaired where the intent is certain and dropped where it is not; ei
 record is written and the item carries a warning for the report (`WARNINGS` below): a SIRET
 with 15 characters or a wrong check digit, a postal code given as INSEE code, swapped
 coordinates, an unreadable e-mail or web address, an open session that Intercarif marks as over,
-a registration period that closes before it opens, a text without a single word (EDOF's « 0 »).
+a registration period that closes before it opens, a text without a single word (EDOF's « 0 »),
+a language that is not an ISO 639-1 code.
 
 Options: `source` (the producer's name in ids; by default the registered source's name),
 `encoding` (imposed when the declared one is wrong and cannot be guessed), `date_maj`
@@ -79,6 +84,7 @@ Options: `source` (the producer's name in ids; by default the registered source'
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -125,7 +131,9 @@ WARNINGS: dict[str, tuple[str, str]] = {
     "texte-sans-mot": ("", "« {element} » ne contient aucun mot (« {raw} ») : écarté."),
     "inscription-inversee": ("date_fin_inscription", ("Période d'inscription close avant d'ouvrir ({raw}) : ses deux "
                                                       "dates sont écartées.")),
+    "langue-inconnue": ("langues", "Langue « {raw} » : pas un code ISO 639-1 (deux lettres, « FR ») : écartée."),
 }
+_A_WORD = re.compile(r"[^\W\d_]{2}")  # two letters in a row, accented or not
 FORMATEURS_NAMED = 5  # organismes formateurs named in the report line of an action with several
 # Texts of an action published as written (HTML made safe), in the XSD's order: LHEO element →
 # formation field. What a conseiller tells a person before sending them: rhythm, work-study,
@@ -357,6 +365,7 @@ class LheoHarvester(Harvester):
             "objectif_general": objective,
             "niveau_entree": _coded(_text(kids, "code-niveau-entree"), "lheo-niveaux"),
             "niveau_sortie": _coded(_text(kids, "code-niveau-sortie"), "lheo-niveaux"),
+            "parcours_formation": _coded(_text(kids, "parcours-de-formation"), "lheo-parcours"),
             "thematiques": thematiques_of(title=nom, objective=objective, cpf_codes=cpf_codes, formacodes=formacodes),
             "eligible_cpf": True if feed.edof or cpf_codes or "eligibilite-cpf" in extras else None,
             "organisme_nom": V.line(_text(organisme, "raison-sociale")) or V.line(_text(organisme, "nom-organisme")),
@@ -395,6 +404,7 @@ class LheoHarvester(Harvester):
             "publics": publics_of(public_codes),
             "publics_precisions": V.text(_text(kids, "info-public-vise")),
             "conditions_acces": V.text(_text(kids, "conditions-specifiques")),
+            "niveau_entree_obligatoire": V.boolean(_text(kids, "niveau-entree-obligatoire")),
             "modalites_enseignement": modalites,
             "modes_accueil": {"0": ["en-presentiel"], "1": ["en-presentiel", "a-distance"],
                               "2": ["a-distance"]}.get(modalites or ""),
@@ -416,6 +426,10 @@ class LheoHarvester(Harvester):
         meetings = (V.lheo_date(_text(_children(e), "date")) for e in kids.get("date-information", []))
         fields["dates_information"] = V.unique(d.isoformat() for d in meetings if d) or None
         fields["adresse_information"] = _one_line(_first(_children(_first(kids, "adresse-information")), "adresse"))
+        fields["langues"] = self._languages(kids.get("langue-formation", []), reference, warnings)
+        # Says what code-perimetre-recrutement cannot: « Canton de Bray » behind « 0 autres ».
+        fields["zone_eligibilite_precisions"] = self._words(kids, "infos-perimetre-recrutement",
+                                                            "zone_eligibilite_precisions", reference, warnings)
         if "eligibilite-cpf" in extras:
             fields["eligible_cpf"] = True
         if extras.get("action-perimee") == "1":
@@ -453,12 +467,27 @@ class LheoHarvester(Harvester):
         return {"organisme_formateur_nom": nom, "organisme_formateur_siret": siret,
                 "_formateur_contact": _inner(kids, "contact-formateur")}
 
+    def _languages(self, elements: list[etree._Element], reference: str, warnings: list[Problem]) -> list[str] | None:
+        """`langue-formation`: ISO 639-1 codes (LHEO writes « FR »), lower case as the
+        referentiel has them. Anything else (« FRA », « Français ») is reported, not guessed."""
+        languages = []
+        for element in elements:
+            raw = V.line(element.text)  # placeholders (« - ») are None
+            if raw is None:
+                continue
+            if raw.lower() in schemas.referential_values("langues"):
+                languages.append(raw.lower())
+            else:
+                self._warn(warnings, "langue-inconnue", reference, raw=raw)
+        return V.unique(languages) or None
+
     def _words(self, kids: dict, element: str, field: str, reference: str, warnings: list[Problem]) -> str | None:
-        """A free text of the feed, or None when it has no word at all: EDOF writes « 0 » in
-        `acces-handicapes` or `transport`, which may mean « non » or « not filled in »; showing a
-        conseiller « Accès des personnes handicapées : 0 » would tell them nothing either way."""
+        """A free text of the feed, or None when it has no word (two letters in a row): EDOF writes
+        « 0 » in `acces-handicapes` or `transport`, which may mean « non » or « not filled in »;
+        showing a conseiller « Accès des personnes handicapées : 0 » would tell them nothing either
+        way, nor would a lone letter for the recruitment area (« R »: « Région »? « Rhône »?)."""
         value = V.text(_text(kids, element))
-        if value is not None and not any(c.isalpha() for c in value):
+        if value is not None and not _A_WORD.search(value):
             self._warn(warnings, "texte-sans-mot", reference, field=field, element=element, raw=value)
             return None
         return value

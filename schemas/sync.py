@@ -1,6 +1,9 @@
 """Regenerate what `schemas/` derives from elsewhere, or check it is up to date.
 
 - the data·inclusion v1 referentiels, from the official `data-inclusion-schema` package enums;
+- `langues`, the ISO 639-1 languages with their French names, from Debian's `iso-codes` as
+  packaged by `pycountry` (a development dependency: the file is tracked, the package only
+  checks it has not drifted);
 - every `enum` of a schema field (or JSON Schema node) that names a `referentiel`, from that
   referentiel's CSV, so a schema never drifts from its referentiels;
 - each kind's `README.md`, from its `schema.json` (docs must match the contract);
@@ -53,6 +56,19 @@ def data_inclusion_referentiel(name: str) -> str:
     from data_inclusion.schema import v1
 
     return referential_csv(getattr(v1, DATA_INCLUSION_REFERENTIELS[name]).as_dict_list())
+
+
+def languages_referentiel() -> str:
+    """ISO 639-1 (two letters: what LHEO `langue-formation` holds) with the names the French
+    translation of `iso-codes` gives them: « Français », « Anglais », « Wolof »."""
+    import gettext
+
+    import pycountry
+
+    french = gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=["fr"])
+    rows = [{"value": language.alpha_2, "label": french.gettext(language.name), "description": ""}
+            for language in pycountry.languages if hasattr(language, "alpha_2")]
+    return referential_csv(sorted(rows, key=lambda row: row["value"]))
 
 
 def schema_json(descriptor: dict) -> str:
@@ -142,6 +158,7 @@ def datapackage(descriptors: dict[str, dict]) -> dict:
 def expected_files() -> dict[Path, str]:
     files: dict[Path, str] = {}
     csvs = {name: data_inclusion_referentiel(name) for name in DATA_INCLUSION_REFERENTIELS}
+    csvs["langues"] = languages_referentiel()
     for name, text in csvs.items():
         files[schemas.referential_path(name)] = text
     descriptors = {}

@@ -220,11 +220,33 @@ def test_registration_periods_and_texts_without_a_word_are_not_guessed():
     assert edof.row["modalites_recrutement"] == "Entretien individuel"
     assert "transport" not in edof.row and "acces_handicapes" not in edof.row
     wordless = [w for w in edof.warnings if w.code == "lheo-texte-sans-mot"]
-    assert [w.field for w in wordless] == ["transport", "acces_handicapes"]
+    # A lone letter for the recruitment area is not a word either (« Région »? « Rhône »?).
+    assert [w.field for w in wordless] == ["transport", "acces_handicapes", "zone_eligibilite_precisions"]
     assert wordless[1].message == "« acces-handicapes » ne contient aucun mot (« 0 ») : écarté."
+    assert "zone_eligibilite_precisions" not in edof.row and edof.row["zone_eligibilite"] == ["france"]
 
 
-def test_the_schema_checks_registration_periods_and_information_dates():
+def test_entry_level_path_and_languages():
+    """Whether the entry level is required or advised, how the path is organised, which languages
+    the formation is taught in: what tells a conseiller if a person can enter."""
+    found = rows(LHEO / "lheo-2.3.xml")
+    caces, fle = found["FOR-93-0001/AF-93-0001/SE-93-0001"], found["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert (caces["niveau_entree"], caces["niveau_entree_obligatoire"]) == ("1", False)
+    assert (fle["niveau_entree"], fle["niveau_entree_obligatoire"]) == ("11", True)
+    assert (caces["parcours_formation"], fle["parcours_formation"]) == ("1", "2")
+    assert caces["langues"] == ["fr"]
+    assert fle["langues"] == ["fr", "en"]  # « FR » and « fr » are one language
+    assert fle["zone_eligibilite_precisions"] == "Métropole européenne de Lille"
+    assert "zone_eligibilite_precisions" not in caces
+    # Intercarif-like defects: a three-letter code is reported, not guessed; « - » says nothing.
+    first = next(item for item in items(LHEO / "intercarif-defauts.xml") if item.row)
+    assert "langues" not in first.row
+    [unknown] = [w for w in first.warnings if w.code == "lheo-langue-inconnue"]
+    assert (unknown.field, unknown.message) == (
+        "langues", "Langue « FRA » : pas un code ISO 639-1 (deux lettres, « FR ») : écartée.")
+
+
+def test_the_schema_checks_registration_periods_information_dates_and_languages():
     """For producers who publish the `formation` schema directly (CSV, data package)."""
     row = {"source": "of", "id": "of--1", "nom": "CAP Cuisine", "date_maj": "2025-01-02",
            "date_debut_inscription": "2025-12-01", "date_fin_inscription": "2025-10-15"}
@@ -236,6 +258,10 @@ def test_the_schema_checks_registration_periods_and_information_dates():
                               (["2025-11-13", "2025-11-13"], "unique-items")):
         found = [(p.field, p.code) for p in validator_for("formation").check(dated | {"dates_information": meetings})[1]]
         assert found == ([("dates_information", problem)] if problem else []), meetings
+    # Languages: ISO 639-1 codes as the referentiel has them (lower case), each once.
+    for languages, problem in ((["fr", "en"], None), (["fra"], "enum"), (["FR"], "enum"), (["fr", "fr"], "unique-items")):
+        found = [(p.field, p.code) for p in validator_for("formation").check(dated | {"langues": languages})[1]]
+        assert found == ([("langues", problem)] if problem else []), languages
 
 
 def test_lheo_23_fle_region_zone_hours_and_fees():
@@ -510,7 +536,9 @@ def test_harvest_writes_valid_records_and_reports_the_unmappable(settings, engin
     # Repaired or dropped values: the records are written, and the report says what was changed.
     warned = {group.code: group for group in summary.groups if group.status == "warning"}
     assert sorted(warned) == ["lheo-coordonnees-inversees", "lheo-courriel-ecarte", "lheo-inscription-inversee",
-                              "lheo-insee-arrondissement", "lheo-siret-15", "lheo-siret-invalide"]
+                              "lheo-insee-arrondissement", "lheo-langue-inconnue", "lheo-siret-15",
+                              "lheo-siret-invalide"]
+    assert warned["lheo-langue-inconnue"].count == 2  # « FRA », on both sessions of the action
     assert summary.counts["warnings"] == 6  # every written row here has something to know
     assert warned["lheo-courriel-ecarte"].count == 2 and "pas-une-adresse" in warned["lheo-courriel-ecarte"].message
     assert warned["lheo-insee-arrondissement"].count == 3  # Paris 11e, and Lyon 2e on two sessions

@@ -120,6 +120,8 @@ def test_intercarif_test_file_is_invalid_yet_what_it_says_is_kept():
     assert "date_debut_inscription" not in row and row["date_fin_inscription"] == "2018-05-22"
     assert row["modalites_recrutement"] == "Entretien, Tests" and row["acces_handicapes"] == "Accès handicapé possible"
     assert row["adresse_information"] == "75019 Paris" and "dates_information" not in row  # « - », « 00000000 »
+    # A modular path, taught in French, entry level advised and not required.
+    assert (row["parcours_formation"], row["langues"], row["niveau_entree_obligatoire"]) == ("3", ["fr"], False)
 
 
 def test_onisep_and_edof_examples():
@@ -137,6 +139,11 @@ def test_onisep_and_edof_examples():
                ("Restauration possible", "Hébergement possible", "Aucune", "Stage en présentiel.") for r in edof)
     assert not any("transport" in r or "acces_handicapes" in r for r in edof)
     assert edof[0]["adresse_information"] == "MONORGANISMEFORMATION, 91510 LARDY"
+    # ONISEP's BTS: a mixed path whose entry level is required; EDOF's four: in a group, in French,
+    # recruiting across regions (code 4, no zone of its own) with the precision in words.
+    assert (onisep["parcours_formation"], onisep["niveau_entree_obligatoire"]) == ("4", True)
+    assert all((r["parcours_formation"], r["langues"], r["zone_eligibilite_precisions"]) ==
+               ("1", ["fr"], "Région Ile de France") and "zone_eligibilite" not in r for r in edof)
 
 
 @pytest.mark.parametrize("path", [FIXTURES / "lheo" / "lheo-2.3.xml",

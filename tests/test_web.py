@@ -113,6 +113,9 @@ def test_a_formation_page_reads_in_french(settings, engine):
     assert "<dt>Formation certifiante</dt> <dd>oui</dd>" in text and "True" not in text
     assert "<dt>Latitude</dt> <dd>48,9077</dd>" in text  # every digit of a coordinate
     assert "<dt>Accès des personnes handicapées</dt> <dd>Plateau de plain-pied" in text
+    assert "<dt>Langues de la formation</dt> <dd>Français </dd>" in text and ">fr<" not in text
+    assert "<dt>Type de parcours</dt> <dd>En groupe (non individualisé)</dd>" in text
+    assert "<dt>Niveau d’entrée exigé</dt> <dd>non</dd>" in text
     assert "mise à jour chez le producteur le 15 février 2025" in text
 
 
@@ -125,3 +128,5 @@ def test_values_are_written_as_in_french():
     assert label("formation", "duree_heures", -0.5) == "-0,5" and label("formation", "duree_heures", 12) == "12"
     assert (label("formation", "eligible_cpf", True), label("formation", "eligible_cpf", False)) == ("oui", "non")
     assert label("formation", "modalites_enseignement", "1") == "Formation mixte"
+    assert label("formation", "parcours_formation", "2") == "Individualisé"
+    assert [label("formation", "langues", code) for code in ("fr", "wo")] == ["Français", "Wolof"]
