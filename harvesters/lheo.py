@@ -38,6 +38,7 @@ so that it is found around every one of them (up to MAX_PLACES places, the other
 | langue-formation (0–5, ISO 639-1)                       | langues (lower case, each once)         |
 | modalites-enseignement (0 / 1 mixte / 2 distance)       | modalites_enseignement, modes_accueil   |
 | modalites-entrees-sorties, nombre-heures-total          | modalites_entrees_sorties, duree_heures |
+| nombre-heures-centre, nombre-heures-entreprise          | duree_heures_centre, _entreprise (their sum without a total) |
 | duree-indicative (« 2 ans »)                            | duree_indicative                        |
 | each lieu-de-formation/coordonnees/adresse (else adresse-inscription) | adresse, code_postal, commune, code_insee, latitude, longitude |
 | code-perimetre-recrutement + the place                  | zone_eligibilite                        |
@@ -131,9 +132,12 @@ WARNINGS: dict[str, tuple[str, str]] = {
     "texte-sans-mot": ("", "« {element} » ne contient aucun mot (« {raw} ») : écarté."),
     "inscription-inversee": ("date_fin_inscription", ("Période d'inscription close avant d'ouvrir ({raw}) : ses deux "
                                                       "dates sont écartées.")),
+    "heures-incoherentes": ("duree_heures_centre", ("Heures en centre et en entreprise ({raw}) au-delà du total de "
+                                                    "{value} : seul le total est publié.")),
     "langue-inconnue": ("langues", "Langue « {raw} » : pas un code ISO 639-1 (deux lettres, « FR ») : écartée."),
 }
 _A_WORD = re.compile(r"[^\W\d_]{2}")  # two letters in a row, accented or not
+HOURS_TOLERANCE = 0.5  # rounding of the parts (« 17,5 h » written 18)
 FORMATEURS_NAMED = 5  # organismes formateurs named in the report line of an action with several
 # Texts of an action published as written (HTML made safe), in the XSD's order: LHEO element →
 # formation field. What a conseiller tells a person before sending them: rhythm, work-study,
@@ -391,9 +395,15 @@ class LheoHarvester(Harvester):
         if price is None:
             price = V.decimal(extras.get("frais-ttc"))  # EDOF: action extras « frais-pedagogiques »
         hours = V.decimal(_text(kids, "nombre-heures-total"))
+        centre, entreprise = V.decimal(_text(kids, "nombre-heures-centre")), V.decimal(_text(kids, "nombre-heures-entreprise"))
         if hours is None:
-            centre, entreprise = V.decimal(_text(kids, "nombre-heures-centre")), V.decimal(_text(kids, "nombre-heures-entreprise"))
             hours = centre + (entreprise or 0) if centre is not None else None
+        elif (centre or 0) + (entreprise or 0) > hours + HOURS_TOLERANCE:
+            # More hours in its parts than in all: which figure is wrong cannot be known, and the
+            # total is what financeurs count; the split is dropped.
+            self._warn(warnings, "heures-incoherentes", reference, value=_hours(hours),
+                       raw=f"{_hours(centre or 0)} en centre, {_hours(entreprise or 0)} en entreprise")
+            centre = entreprise = None
         funders = V.unique(_coded(_text(_children(f), "code-financeur"), "lheo-financeurs")
                            for f in kids.get("organisme-financeur", []))
         conventionnee = V.boolean(_text(kids, "conventionnement"))
@@ -410,6 +420,8 @@ class LheoHarvester(Harvester):
                               "2": ["a-distance"]}.get(modalites or ""),
             "modalites_entrees_sorties": _coded(_text(kids, "modalites-entrees-sorties"), "lheo-modalites-entrees-sorties"),
             "duree_heures": hours,
+            "duree_heures_centre": centre,
+            "duree_heures_entreprise": entreprise,
             "prix_total_ttc": price,
             "financeurs": funders or None,
             "frais": frais,
@@ -824,6 +836,11 @@ def _fees(price: float | None, funders: list[str], conventionnee: bool | None,
 def _euros(amount: float) -> str:
     text = f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
     return text.removesuffix(",00") + " €"
+
+
+def _hours(amount: float) -> str:
+    """« 17,5 h », « 400 h »."""
+    return f"{amount:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " h"
 
 
 def _zone(perimetre: str | None, code_insee: str | None, departement: str | None) -> list[str] | None:

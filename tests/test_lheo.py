@@ -199,6 +199,8 @@ def test_what_a_conseiller_tells_before_sending_someone():
     fle = found["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
     assert fle["rythme_formation"] == "Temps partiel, 20 heures par semaine" and "acces_handicapes" not in fle
     assert fle["duree_indicative"] == "10 mois, de septembre à juin" and fle["duree_heures"] == 435
+    assert (fle["duree_heures_centre"], fle["duree_heures_entreprise"]) == (400, 35)  # the total's parts
+    assert "duree_heures_centre" not in caces  # only a total
 
 
 def test_registration_periods_and_texts_without_a_word_are_not_guessed():
@@ -214,6 +216,12 @@ def test_registration_periods_and_texts_without_a_word_are_not_guessed():
     [inverted] = [w for w in undated.warnings if w.code == "lheo-inscription-inversee"]
     assert inverted.field == "date_fin_inscription" and "du 01/12/2025 au 15/10/2025" in inverted.message
     assert not [w for w in first.warnings if w.code == "lheo-inscription-inversee"]
+    # 350 h in centre and 70 h in company are more than the 399 h in all: the total is kept.
+    assert first.row["duree_heures"] == 399 and "duree_heures_centre" not in first.row
+    [hours] = [w for w in first.warnings if w.code == "lheo-heures-incoherentes"]
+    assert hours.field == "duree_heures_centre"
+    assert hours.message == ("Heures en centre et en entreprise (350 h en centre, 70 h en entreprise) au-delà du "
+                             "total de 399 h : seul le total est publié.")
     # EDOF writes « 0 » where it has nothing to say (or means « non »): not shown as a text.
     [edof] = items(LHEO / "edof-latin1.xml")
     assert edof.row["restauration"] == "Restauration possible" and edof.row["hebergement"] == "Hébergement possible"
@@ -535,9 +543,9 @@ def test_harvest_writes_valid_records_and_reports_the_unmappable(settings, engin
     assert invalid == {"lheo-action-en-double", "lheo-date-maj", "lheo-identifiant", "lheo-intitule"}
     # Repaired or dropped values: the records are written, and the report says what was changed.
     warned = {group.code: group for group in summary.groups if group.status == "warning"}
-    assert sorted(warned) == ["lheo-coordonnees-inversees", "lheo-courriel-ecarte", "lheo-inscription-inversee",
-                              "lheo-insee-arrondissement", "lheo-langue-inconnue", "lheo-siret-15",
-                              "lheo-siret-invalide"]
+    assert sorted(warned) == ["lheo-coordonnees-inversees", "lheo-courriel-ecarte", "lheo-heures-incoherentes",
+                              "lheo-inscription-inversee", "lheo-insee-arrondissement", "lheo-langue-inconnue",
+                              "lheo-siret-15", "lheo-siret-invalide"]
     assert warned["lheo-langue-inconnue"].count == 2  # « FRA », on both sessions of the action
     assert summary.counts["warnings"] == 6  # every written row here has something to know
     assert warned["lheo-courriel-ecarte"].count == 2 and "pas-une-adresse" in warned["lheo-courriel-ecarte"].message

@@ -109,6 +109,7 @@ def test_intercarif_test_file_is_invalid_yet_what_it_says_is_kept():
     assert (row["date_debut"], row["date_fin"], row["date_maj"]) == ("2017-10-30", "2018-06-01", "2017-12-13")
     assert row["code_insee"] == "75119" and row["zone_eligibilite"][0] == "75"
     assert row["publics"] == ["tous-publics"] and row["financeurs"] == ["2"] and row["duree_heures"] == 697
+    assert (row["duree_heures_centre"], row["duree_heures_entreprise"]) == (585, 112)  # 697 h in all
     # Both SIRETs have 15 digits without being a valid one behind a leading zero: dropped.
     assert "organisme_siret" not in row and "organisme_formateur_siret" not in row
     assert harvester.corrections["siret-format"] == 2
@@ -132,6 +133,7 @@ def test_onisep_and_edof_examples():
     edof = [i.row for i in LheoHarvester(str(corpus_path("lheo", *EDOF_EXAMPLE.split("/")))).items()]
     assert [r.get("code_rncp") or r.get("code_rs") for r in edof[:2]] == ["40344", "6604"]
     assert all(r["eligible_cpf"] and r["prix_total_ttc"] == 600.6 for r in edof)
+    assert all((r["duree_heures"], r["duree_heures_centre"], r["duree_heures_entreprise"]) == (21, 21, 0) for r in edof)
     assert "choisir-un-metier--identifier-ses-points-forts-et-ses-competences" in edof[2]["thematiques"]
     assert onisep["hebergement"] == "Internat garçons-filles" and onisep["duree_indicative"] == "2 ans"
     # EDOF's texts, except its « 0 » for transport and disability access, which say nothing.
