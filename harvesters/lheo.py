@@ -73,8 +73,8 @@ Defects are repaired where the intent is certain and dropped where it is not; ei
 record is written and the item carries a warning for the report (`WARNINGS` below): a SIRET
 with 15 characters or a wrong check digit, a postal code given as INSEE code, swapped
 coordinates, an unreadable e-mail or web address, an open session that Intercarif marks as over,
-a registration period that closes before it opens, a text without a single word (EDOF's « 0 »),
-a language that is not an ISO 639-1 code.
+a registration period that closes before it opens, a text without a word (EDOF's « 0 »), a
+language that is not an ISO 639-1 code, hours in centre and in company beyond the total.
 
 Options: `source` (the producer's name in ids; by default the registered source's name),
 `encoding` (imposed when the declared one is wrong and cannot be guessed), `date_maj`
