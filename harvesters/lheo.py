@@ -136,7 +136,7 @@ WARNINGS: dict[str, tuple[str, str]] = {
                                                     "{value} : seul le total est publié.")),
     "langue-inconnue": ("langues", "Langue « {raw} » : pas un code ISO 639-1 (deux lettres, « FR ») : écartée."),
 }
-_A_WORD = re.compile(r"[^\W\d_]{2}")  # two letters in a row, accented or not
+_LONE_LETTER = re.compile(r"\W*[^\W\d_]\W*")  # « R », « X. »: a letter alone is not a word
 HOURS_TOLERANCE = 0.5  # rounding of the parts (« 17,5 h » written 18)
 FORMATEURS_NAMED = 5  # organismes formateurs named in the report line of an action with several
 # Texts of an action published as written (HTML made safe), in the XSD's order: LHEO element →
@@ -494,12 +494,13 @@ class LheoHarvester(Harvester):
         return V.unique(languages) or None
 
     def _words(self, kids: dict, element: str, field: str, reference: str, warnings: list[Problem]) -> str | None:
-        """A free text of the feed, or None when it has no word (two letters in a row): EDOF writes
-        « 0 » in `acces-handicapes` or `transport`, which may mean « non » or « not filled in »;
-        showing a conseiller « Accès des personnes handicapées : 0 » would tell them nothing either
-        way, nor would a lone letter for the recruitment area (« R »: « Région »? « Rhône »?)."""
+        """A free text of the feed, or None when it has no word: EDOF writes « 0 » in
+        `acces-handicapes` or `transport`, which may mean « non » or « not filled in »; showing a
+        conseiller « Accès des personnes handicapées : 0 » would tell them nothing either way, nor
+        would a lone letter for the recruitment area (« R »: « Région »? « Rhône »?). A unit after
+        a number is a word: « 35 h » is a duration."""
         value = V.text(_text(kids, element))
-        if value is not None and not _A_WORD.search(value):
+        if value is not None and (not any(c.isalpha() for c in value) or _LONE_LETTER.fullmatch(value)):
             self._warn(warnings, "texte-sans-mot", reference, field=field, element=element, raw=value)
             return None
         return value

@@ -216,6 +216,7 @@ def test_registration_periods_and_texts_without_a_word_are_not_guessed():
     [inverted] = [w for w in undated.warnings if w.code == "lheo-inscription-inversee"]
     assert inverted.field == "date_fin_inscription" and "du 01/12/2025 au 15/10/2025" in inverted.message
     assert not [w for w in first.warnings if w.code == "lheo-inscription-inversee"]
+    assert first.row["duree_indicative"] == "35 h"  # a number and its unit: a text to show
     # 350 h in centre and 70 h in company are more than the 399 h in all: the total is kept.
     assert first.row["duree_heures"] == 399 and "duree_heures_centre" not in first.row
     [hours] = [w for w in first.warnings if w.code == "lheo-heures-incoherentes"]
