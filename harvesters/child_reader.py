@@ -17,6 +17,7 @@ from typing import Any
 
 from catalog.child_iter import ChildIterator, children_enabled, picklable
 from harvesters.base import Harvester, Item
+from harvesters.text_hygiene import clean_items
 
 # Never sent back: set by the engine on its own copy of the harvester.
 _KEPT_BY_PARENT = frozenset({"settings", "source_name", "credentials"})
@@ -27,12 +28,13 @@ def child_reading_enabled(harvester: Harvester) -> bool:
 
 
 class ChildItems:
-    """`harvester.items()` from a child process; `progress` is its `progress_done()` as of the
+    """`harvester.items()` from a child process, control characters repaired there
+    (harvesters/text_hygiene.py); `progress` is its `progress_done()` as of the
     last batch received."""
 
     def __init__(self, harvester: Harvester):
         self.harvester = harvester
-        self.reader = ChildIterator(harvester.items, name=f"lecture {harvester.format}",
+        self.reader = ChildIterator(lambda: clean_items(harvester.items()), name=f"lecture {harvester.format}",
                                     progress=harvester.progress_done, finish=lambda: _state(harvester))
 
     @property

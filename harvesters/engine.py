@@ -37,6 +37,7 @@ from catalog.validation import Problem, validator_for
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
 from harvesters.report import ErrorGroup, ReportSpool
+from harvesters.text_hygiene import clean_items
 
 JOBS = HarvestJob.__table__
 RECORDS = Record.__table__
@@ -179,7 +180,7 @@ class _Run:
                 in_child = ChildItems(self.harvester)
                 items, done = iter(in_child), (lambda: in_child.progress)
             else:
-                items, done = self.harvester.items(), self.harvester.progress_done
+                items, done = clean_items(self.harvester.items()), self.harvester.progress_done
             with _progress_bar(progress, self.harvester, done) as advance:
                 for batch in _batched(items, self.batch_size):
                     self._process(conn, writer, batch)
