@@ -101,9 +101,9 @@ class ColumnMapping:
                                 f"pas « {kind} ».")
         mapping = cls(kind=kind, source=_opt_str(data.get("source")), resource=_opt_str(data.get("resource")),
                       columns=_str_dict(data.get("columns"), "columns", where),
-                      constants=dict(data.get("constants") or {}),
+                      constants=_dict(data.get("constants"), "constants", where),
                       split=_str_dict(data.get("split"), "split", where),
-                      values={k: dict(v) for k, v in (data.get("values") or {}).items()})
+                      values=_values(data.get("values"), where))
         ours = set(schemas.field_names(kind))
         named = set(mapping.columns.values()) | set(mapping.constants) | set(mapping.split) | set(mapping.values)
         if named - ours:
@@ -584,6 +584,25 @@ def _str_dict(value: Any, key: str, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise UnusableInput(f"{where} : « {key} » doit associer des noms à des noms (texte).")
     return {str(k): v for k, v in value.items()}
+
+
+def _dict(value: Any, key: str, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UnusableInput(f"{where} : « {key} » doit associer des noms de champs à des valeurs.")
+    return {str(k): v for k, v in value.items()}
+
+
+def _values(value: Any, where: str) -> dict[str, dict]:
+    """`values`: our field → {their value: our value}; a field left empty (a truncated file,
+    `frais:` alone) is an error, not « no translation »."""
+    fields = _dict(value, "values", where)
+    wrong = sorted(name for name, table in fields.items() if not isinstance(table, dict))
+    if wrong:
+        raise UnusableInput(f"{where} : dans « values », {_names(wrong)} doi{'vent' if len(wrong) > 1 else 't'} "
+                            "associer leurs valeurs aux nôtres ({Gratuit: gratuit, …}).")
+    return fields
 
 
 def _opt_str(value: Any) -> str | None:

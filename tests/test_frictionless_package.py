@@ -98,6 +98,11 @@ def test_mapping_found_beside_the_package_and_applied_to_its_named_resource(tmp_
      "« split » ne s'applique qu'aux champs listes"),
     ({"kind": "service", "source": "x", "columns": {"Numéro": "id", "Absente": "nom"}},
      "colonne(s) « Absente » de la correspondance absente(s) du fichier"),
+    # A truncated file: « frais: » with nothing under it, once a crash (TypeError).
+    ({"kind": "service", "source": "x", "columns": {"Numéro": "id"}, "values": {"frais": None}},
+     "dans « values », « frais » doit associer leurs valeurs aux nôtres"),
+    ({"kind": "service", "source": "x", "columns": {"Numéro": "id"}, "constants": ["date_maj"]},
+     "« constants » doit associer des noms de champs à des valeurs"),
 ])
 def test_a_wrong_mapping_is_refused_with_its_reason(tmp_path, settings, engine, mapping, expected):
     path = tmp_path / "correspondance.json"
