@@ -18,7 +18,7 @@ from typing import BinaryIO
 import ijson
 import orjson
 
-from catalog.errors import UnusableInput
+from catalog.errors import UnusableInput, parser_detail
 
 FORMATS = ("csv", "json", "ndjson", "parquet")
 _EXTENSIONS = {
@@ -131,6 +131,8 @@ def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
     """
     head = stream.read(1 << 16)
     stream.seek(0)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"[\x00", b"{\x00", b"\x00[", b"\x00{"):
+        raise UnusableInput(f"{name} est encodé en UTF-16 (ou UTF-32) : enregistrez-le en UTF-8.")
     prefix = _items_prefix(head)
     position = 0
     try:
@@ -141,10 +143,10 @@ def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
             yield position, item
     except ijson.common.IncompleteJSONError as exc:
         raise UnusableInput(
-            f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) ({exc})."
+            f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) ({parser_detail(exc)})."
         ) from exc
     except ijson.common.JSONError as exc:
-        raise UnusableInput(f"{name} : JSON mal formé ({exc}).") from exc
+        raise UnusableInput(f"{name} : JSON mal formé ({parser_detail(exc)}).") from exc
     except UnicodeDecodeError as exc:
         raise UnusableInput(f"{name} : le JSON n'est pas encodé en UTF-8.") from exc
 

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from catalog.errors import UnusableInput
+from catalog.errors import UnusableInput, parser_detail
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
 from catalog.territories import Territories
@@ -65,7 +65,8 @@ class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.YAMLError(f"alias YAML refusé ({event.start_mark})")
+            raise yaml.MarkedYAMLError(problem="alias YAML refusé (un fichier de règles n'en a pas besoin)",
+                                       problem_mark=event.start_mark)
         return super().compose_node(parent, index)
 
 
@@ -111,7 +112,7 @@ class AidesVeloHarvester(Harvester):
         except UnicodeDecodeError as exc:
             raise UnusableInput(f"{self.location} n'est pas encodé en UTF-8.") from exc
         except yaml.YAMLError as exc:
-            raise UnusableInput(f"{self.location} : YAML illisible ou refusé ({exc}).") from exc
+            raise UnusableInput(f"{self.location} : YAML illisible ou refusé ({parser_detail(exc)}).") from exc
         if not isinstance(rules, dict):
             raise UnusableInput(f"{self.location} : un ensemble de règles publicodes (objet YAML) est attendu.")
         if self.options.get("date_maj"):

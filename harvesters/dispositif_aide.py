@@ -32,6 +32,7 @@ under, `dispositif-aide` for a bare `maillage harvest dispositif-aide FILE`), `e
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from itertools import chain
@@ -154,7 +155,8 @@ def _package_resources(path: Path) -> list[tuple[str, str]] | None:
         if f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
             return None
     try:
-        descriptor = orjson.loads(path.read_bytes())
+        # A byte order mark is what Windows editors write first; JSON parsers may skip it (RFC 8259).
+        descriptor = orjson.loads(path.read_bytes().removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError as exc:
         raise UnusableInput(f"{path.name} : JSON mal formé ({exc}).") from exc
     if not isinstance(descriptor, dict) or not ("fields" in descriptor or "resources" in descriptor):

@@ -52,11 +52,12 @@ def test_without_territories_epci_and_region_aids_are_reported(settings, engine)
     assert set(stored_records(engine)) == {"aides-velo--montreuil", "aides-velo--luxembourg"}
 
 
-@pytest.mark.parametrize("name, expected", [("bombe.publicodes", "alias YAML refusé"),
-                                            ("casse.publicodes", "YAML illisible")])
+@pytest.mark.parametrize("name, expected", [("bombe.publicodes", "(ligne 2, colonne 8 : alias YAML refusé"),
+                                            ("casse.publicodes", "YAML illisible ou refusé (ligne 3, colonne 1 : expected ',' or ']'")])
 def test_hostile_or_broken_yaml_is_refused(settings, engine, name, expected):
     summary = harvest(AidesVeloHarvester(str(HERE / name)), settings=settings)
     assert summary.status == "failed" and expected in summary.message
+    assert "\n" not in summary.message  # the position said in words, not drawn with a caret
     assert stored_records(engine) == {}
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,22 @@ def test_json_files_and_data_packages_are_read_too(settings, engine):
     prime = records["mel--e1111111-1111-4111-8111-111111111111"]
     assert "Compter au plus 10 salarié(s)." in prime["conditions_texte"]
     assert "microentreprise, PME" in prime["conditions_texte"]
+
+
+def test_a_package_saved_by_a_windows_editor_with_a_byte_order_mark(tmp_path, settings, engine):
+    shutil.copytree(FILES / "paquet", tmp_path / "paquet")
+    descriptor = tmp_path / "paquet" / "datapackage.json"
+    descriptor.write_bytes(codecs.BOM_UTF8 + descriptor.read_bytes())
+    summary = harvest(DispositifAideHarvester(str(descriptor), options={"source": "mel"}), settings=settings)
+    assert summary.status == "done" and summary.counts["added"] == 1
+
+
+def test_a_json_file_in_utf16_is_refused_saying_so(tmp_path, settings):
+    path = tmp_path / "dispositifs.json"
+    path.write_bytes((FILES / "dispositifs.json").read_text(encoding="utf-8").encode("utf-16"))
+    summary = harvest(DispositifAideHarvester(str(path)), settings=settings)
+    assert summary.status == "failed"
+    assert summary.message.startswith("dispositifs.json est encodé en UTF-16 (ou UTF-32) : enregistrez-le en UTF-8.")
 
 
 @pytest.mark.parametrize("name,expected", [
