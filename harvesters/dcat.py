@@ -43,6 +43,7 @@ no way to turn that off — so only inline contexts are read; pages are capped i
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -57,11 +58,12 @@ import orjson
 from lxml import etree
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS
+from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
 from catalog.db import get_engine, writer_connection
-from catalog.errors import UnusableInput
+from catalog.errors import UnusableInput, parser_detail
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
 from harvesters import FORMATS
 from harvesters.base import Harvester
@@ -372,9 +374,18 @@ def parse_rdf(data: bytes, fmt: str, location: str) -> Graph:
     except UnicodeDecodeError as exc:
         raise UnusableInput(f"{location} : le document n'est pas encodé en UTF-8.") from exc
     except Exception as exc:  # rdflib raises many kinds (BadSyntax, SAXParseException, ValueError…)
-        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        raise UnusableInput(f"{location} : DCAT illisible en {_FORMAT_LABELS.get(fmt, fmt)} ({first}).") from exc
+        raise UnusableInput(f"{location} : DCAT illisible en {_FORMAT_LABELS.get(fmt, fmt)} "
+                            f"({_rdf_detail(exc)}).") from exc
     return graph
+
+
+def _rdf_detail(exc: Exception) -> str:
+    """Where and why rdflib stopped, on one line."""
+    if isinstance(exc, BadSyntax):  # its text starts « at line 33 of <>: » and says why on the next lines
+        return f"ligne {exc.lines + 1} : {exc._why}"[:300]
+    if isinstance(exc, (IndexError, KeyError)):  # the Turtle parser runs off the end of a cut document
+        return "document tronqué ou mal formé"
+    return parser_detail(exc)[:300]
 
 
 _FORMAT_LABELS = {"turtle": "Turtle", "xml": "RDF/XML", "json-ld": "JSON-LD", "nt": "N-Triples"}
@@ -396,7 +407,7 @@ def _check_xml(data: bytes, location: str) -> None:
 
 def _safe_jsonld(data: bytes, location: str) -> str:
     try:
-        document = orjson.loads(data)
+        document = orjson.loads(data.removeprefix(codecs.BOM_UTF8))  # as Turtle, read as « utf-8-sig »
     except orjson.JSONDecodeError as exc:
         raise UnusableInput(f"{location} : JSON-LD mal formé ({exc}).") from exc
     remote = _remote_contexts(document)

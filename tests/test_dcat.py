@@ -259,11 +259,31 @@ def test_malformed_catalogs_fail_with_the_reason(tmp_path, settings, engine):
     bad.write_text("@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<a> a dcat:Dataset ; dct:title \"x\" .",
                    encoding="utf-8")
     summary = run(bad, settings)
-    assert summary.status == "failed" and "DCAT illisible en Turtle" in summary.message
+    assert summary.status == "failed" and "DCAT illisible en Turtle (ligne 2 : " in summary.message
+    assert 'Prefix "dct:" not bound' in summary.message and "\n" not in summary.message
+    cut = tmp_path / "coupe.ttl"
+    turtle = (HERE / "catalogue.ttl").read_bytes()
+    for end in range(200, len(turtle), 97):  # a download cut inside a statement: refused, said on one line
+        if turtle[:end].rstrip().endswith(b"."):
+            continue  # cut between two statements: a shorter catalog, valid, that no parser can tell apart
+        cut.write_bytes(turtle[:end])
+        summary = run(cut, settings)
+        assert summary.status == "failed" and "DCAT illisible en Turtle (" in summary.message, end
+        assert "\n" not in summary.message and "index out of range" not in summary.message, summary.message
     html = tmp_path / "catalogue"
     html.write_text("<!DOCTYPE html><html><body>Erreur 404</body></html>", encoding="utf-8")
     summary = run(html, settings)
     assert summary.status == "failed" and "page HTML" in summary.message
+
+
+def test_a_json_ld_catalog_with_a_byte_order_mark_is_read_as_turtle_is(tmp_path, settings, engine):
+    path = tmp_path / "catalogue.jsonld"
+    path.write_bytes(b"\xef\xbb\xbf" + (HERE / "catalogue.jsonld").read_bytes())
+    summary = run(path, settings, source="departement")
+    assert summary.status == "done", summary.message
+    assert summary.counts["read"] == 2 and summary.counts["added"] == 1
+    spec = get_source(engine, "departement-services-insertion")
+    assert spec.location == "https://donnees.exemple-departement.fr/fichiers/services.csv"
 
 
 def test_cli_and_a_registered_catalog_source(settings, engine):
