@@ -73,7 +73,7 @@ from harvesters.aides_jeunes_conditions import (
     zone_of,
 )
 from harvesters.aides_notes import AidNotes, eligibility_warnings
-from harvesters.aides_text import http_url, option_flag, safe_text, sentence_case
+from harvesters.aides_text import code_text, http_url, option_flag, safe_text, sentence_case
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, is_url
 
@@ -160,7 +160,7 @@ class AidesJeunesHarvester(Harvester):
         client = HttpClient()
         benefits, modified = _get_list(client, base + "/api/benefits")
         institutions_list, _ = _get_list(client, base + "/api/institutions")
-        institutions = {i.get("slug"): i for i in institutions_list if isinstance(i, dict)}
+        institutions = {i["slug"]: i for i in institutions_list if isinstance(i, dict) and code_text(i.get("slug"))}
         self.site = self.site or base
         self._total = len(benefits)
         day = _date(self.options.get("date_maj")) or modified or utcnow().date()
@@ -170,7 +170,7 @@ class AidesJeunesHarvester(Harvester):
             institution = benefit.get("institution") if isinstance(benefit, dict) else None
             if isinstance(institution, str):
                 institution = institutions.get(institution)
-            elif isinstance(institution, dict) and institution.get("slug") in institutions:
+            elif isinstance(institution, dict) and code_text(institution.get("slug")) in institutions:
                 institution = {**institutions[institution["slug"]], **institution}
             yield reference, benefit_id, benefit, institution, day
 
@@ -243,7 +243,7 @@ def map_benefit(benefit_id: str, benefit: dict, institution: dict, *, source: st
         "nom": sentence_case(str(benefit.get("label") or benefit.get("title")).strip()),
         "description": safe_text(benefit.get("description")),
         "institution_nom": institution.get("name") or institution.get("label"),
-        "institution_type": institution.get("type") if institution.get("type") in INSTITUTION_TYPES else "autre",
+        "institution_type": institution["type"] if code_text(institution.get("type")) in INSTITUTION_TYPES else "autre",
         "institution_code_insee": (str(institution["code_insee"]).strip() or None) if institution.get("code_insee") else None,
         "institution_siren": zones.siren(institution.get("code_siren")),
         "zone_eligibilite": zone or None,
@@ -264,13 +264,13 @@ def map_benefit(benefit_id: str, benefit: dict, institution: dict, *, source: st
 
 def amount_of(benefit: dict) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    periodicite = benefit.get("periodicite")
+    periodicite = code_text(benefit.get("periodicite"))
     if periodicite in PERIODICITES:
         row["montant_periodicite"] = periodicite
     amount = benefit.get("montant")
     legend = str(benefit.get("legend")).strip() if isinstance(benefit.get("legend"), str) else ""
     if is_number(amount) and benefit.get("type") != "bool" and float(amount) >= 0:
-        unit, symbol = UNITS.get(benefit.get("unit") or "€", ("euros", "€"))
+        unit, symbol = UNITS.get(code_text(benefit.get("unit")) or "€", ("euros", "€"))
         row["montant_max"] = float(amount)
         row["montant_unite"] = unit
         row["montant_texte"] = f"{amount_text(amount)} {symbol} {legend}".strip()

@@ -15,6 +15,7 @@ from typing import Any
 
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility, Profile, age_bounds
+from harvesters.aides_text import code_text
 
 # -- the vocabulary of contribuer/public/admin/config.yml ----------------------------------------
 
@@ -69,7 +70,7 @@ def general_condition(eligibility: Eligibility, condition: Any) -> None:
     if not isinstance(condition, dict):
         eligibility.other("illisible", {"valeur": condition}, f"condition illisible : {condition!r}", known=False)
         return
-    type_ = condition.get("type")
+    type_ = code_text(condition.get("type"))
     params = {k: v for k, v in condition.items() if k != "type"}
     if type_ in GEOGRAPHIC_TYPES or type_ in ("attached_to_institution", "codes_postaux"):
         return
@@ -91,7 +92,7 @@ def general_condition(eligibility: Eligibility, condition: Any) -> None:
         if codes:
             eligibility.exclude_territories(codes, "ne pas résider dans l’intercommunalité (SIREN) " + ", ".join(codes))
     else:
-        eligibility.other(str(type_), params, describe(type_, condition), known=_known(type_))
+        eligibility.other(type_ or "illisible", params, describe(type_, condition), known=_known(type_))
 
 
 def _known(type_: Any) -> bool:
@@ -123,11 +124,12 @@ def describe(type_: Any, condition: dict) -> str:
         return "résider dans une commune de code postal " + ", ".join(map(str, as_list(condition.get("values"))))
     if type_ == "not" and isinstance(condition.get("value"), dict):
         inner = condition["value"]
-        return "ne pas remplir la condition suivante : " + describe(inner.get("type"), inner)
+        return "ne pas remplir la condition suivante : " + describe(code_text(inner.get("type")), inner)
     if type_ == "age":
         return f"âge {_operator(condition.get('operator'))} {condition.get('value')} ans"
     details = ", ".join(f"{k} : {v}" for k, v in condition.items() if k != "type")
-    return f"condition « {type_} » non interprétée par Maillage" + (f" ({details})" if details else "")
+    named = f"« {type_} »" if type_ is not None else "sans type lisible"
+    return f"condition {named} non interprétée par Maillage" + (f" ({details})" if details else "")
 
 
 def profile_of(eligibility: Eligibility, profile: Any) -> Profile:

@@ -60,7 +60,7 @@ from catalog.validation import Problem
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
 from harvesters.aides_notes import AidNotes, eligibility_warnings
-from harvesters.aides_text import http_url, option_flag, safe_text, to_date
+from harvesters.aides_text import http_url, option_flag, safe_text, texts, to_date
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient
 
@@ -250,15 +250,15 @@ class AidesTerritoiresHarvester(Harvester):
 
 def map_aid(aid: dict, *, source: str, site: str, zone: list[str]) -> tuple[dict[str, Any], Eligibility]:
     eligibility = Eligibility()
-    audiences = [str(a) for a in aid.get("targeted_audiences") or [] if a]
+    audiences = texts(aid.get("targeted_audiences"))
     if audiences:
         eligibility.sentence("bénéficiaires : " + ", ".join(audiences))
     if aid.get("perimeter"):
         scale = f" ({aid['perimeter_scale']})" if aid.get("perimeter_scale") else ""
         eligibility.sentence(f"territoire couvert : {aid['perimeter']}{scale}")
     eligibility.source_text(safe_text(aid.get("eligibility")))
-    financers = [str(f) for f in aid.get("financers") or [] if f]
-    instructors = [str(i) for i in aid.get("instructors") or [] if i]
+    financers = texts(aid.get("financers"))
+    instructors = texts(aid.get("instructors"))
     description = safe_text(aid.get("description")) or ""
     actors = (["Financeurs : " + ", ".join(financers) + "."] if financers else []) + \
              (["Instructeurs : " + ", ".join(instructors) + "."] if instructors else [])
@@ -270,7 +270,7 @@ def map_aid(aid: dict, *, source: str, site: str, zone: list[str]) -> tuple[dict
         "id": str(aid["id"]),
         "nom": _name(aid),
         "description": description or None,
-        "type_aide": _aid_type(aid.get("aid_types") or []),
+        "type_aide": _aid_type(texts(aid.get("aid_types"))),
         "institution_nom": financers[0] if financers else None,
         "zone_eligibilite": zone or None,
         "conditions": eligibility.conditions(),

@@ -112,6 +112,23 @@ def slug_list(value: object, separator: str = "|") -> list[str]:
     return list(seen)
 
 
+def texts(value: object) -> list[str]:
+    """The texts of a JSON list of names (financeurs, publics…); a lone text is a list of one.
+    A number, an object or `true` where a list is expected is a defect of that record: nothing."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return []
+    return [str(item) for item in value if isinstance(item, (str, int, float)) and not isinstance(item, bool)
+            and str(item).strip()]
+
+
+def code_text(value: object) -> str | None:
+    """A code (type, unit, periodicity…) as the source gives it, when it is a text. A list or an
+    object in its place is a defect, and cannot even be looked up in a table (unhashable)."""
+    return value if isinstance(value, str) else None
+
+
 def option_flag(value: object, default: bool = False) -> bool:
     """A yes/no option, given as a boolean (sources.json) or as text (`--option include_private=oui`)."""
     if value is None or value == "":

@@ -48,7 +48,7 @@ from catalog.validation import Problem
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
 from harvesters.aides_notes import AidNotes, eligibility_warnings
-from harvesters.aides_text import http_url, safe_text, slug_list, to_date
+from harvesters.aides_text import http_url, safe_text, slug_list, texts, to_date
 from harvesters.base import Harvester, Item
 from harvesters.http import is_url, local_copy
 
@@ -244,21 +244,21 @@ def _description(raw: dict[str, Any], porteurs: list[dict]) -> str | None:
     programmes = slug_list(raw.get("programmes_parents"))
     if programmes:
         parts.append("Programmes : " + ", ".join(programmes) + ".")
-    actors = [f"{_text(p.get('nom'))} ({', '.join(map(str, p.get('roles') or []))})" if p.get("roles") else _text(p.get("nom"))
+    actors = [f"{_text(p.get('nom'))} ({', '.join(texts(p.get('roles')))})" if texts(p.get("roles")) else _text(p.get("nom"))
               for p in porteurs if _text(p.get("nom"))]
     if actors:
         parts.append("Porteurs : " + ", ".join(a for a in actors if a) + ".")
-    texts = [f"{_text(b.get('libelle'))} ({b.get('lien')})" if http_url(b.get("lien")) else _text(b.get("libelle"))
+    legal = [f"{_text(b.get('libelle'))} ({b.get('lien')})" if http_url(b.get("lien")) else _text(b.get("libelle"))
              for b in _objects(raw.get("base_juridique")) or []]
-    if any(texts):
-        parts.append("Base juridique : " + " ; ".join(t for t in texts if t) + ".")
+    if any(legal):
+        parts.append("Base juridique : " + " ; ".join(t for t in legal if t) + ".")
     text = "\n\n".join(p for p in parts if p)
     return text[:20000] or None
 
 
 def _financer(porteurs: list[dict]) -> dict | None:
     for porteur in porteurs:
-        if "financeur" in [str(r).lower() for r in porteur.get("roles") or []]:
+        if "financeur" in [role.lower() for role in texts(porteur.get("roles"))]:
             return porteur
     return porteurs[0] if porteurs else None
 

@@ -6,6 +6,7 @@ import os
 import shutil
 from datetime import date, datetime
 
+import orjson
 import pytest
 import responses
 
@@ -232,3 +233,20 @@ def test_a_broken_api_fails_the_run_and_changes_nothing(settings, engine, body, 
         summary = harvest(AidesJeunesHarvester(API), settings=settings)
     assert summary.status == "failed" and expected in summary.message
     assert stored_records(engine, "aide") == {}
+
+
+def test_a_benefit_with_lists_where_codes_are_expected_is_kept_and_the_rest_flows(settings, engine):
+    """Codes (unit, périodicité, institution type, condition type) looked up in our tables: a
+    list in their place once stopped the whole run (unhashable type)."""
+    benefits = orjson.loads((API_DIR / "benefits.json").read_bytes())
+    marseille = benefits[0]
+    marseille |= {"unit": ["€"], "periodicite": [], "institution": {**marseille["institution"], "type": ["commune"]}}
+    marseille["conditions_generales"].append({"type": ["age"], "value": 3})
+    with responses.RequestsMock() as rsps:
+        serve_api(rsps, benefits=orjson.dumps(benefits))
+        summary = harvest(AidesJeunesHarvester(API), settings=settings)
+    assert summary.counts["added"] == 3, summary.message
+    aide = stored_records(engine, "aide")["aides-jeunes--marseille-aide-mobilite"]
+    assert aide["institution_type"] == "autre" and aide["montant_max"] == 300 and aide["montant_unite"] == "euros"
+    assert "montant_periodicite" not in aide
+    assert "Condition sans type lisible non interprétée par Maillage (value : 3)." in aide["conditions_texte"]

@@ -178,3 +178,18 @@ def test_fewer_aids_than_announced_archive_nothing(settings, engine):
 def test_a_location_that_is_not_an_api_address_is_refused(settings, location):
     summary = harvest(AidesTerritoiresHarvester(location, credentials=TOKEN), settings=settings)
     assert summary.status == "failed" and "Adresse d'API" in summary.message
+
+
+def test_an_aid_with_a_number_where_a_list_is_expected_is_kept_and_the_rest_flows(settings, engine):
+    """`financers: 12` once stopped the whole run (« 'int' object is not iterable »)."""
+    page_2 = recorded("aids-page-2.json")
+    page_2["results"][0] |= {"financers": 12, "instructors": "CCAS de Saint-Denis", "aid_types": {"a": 1},
+                             "targeted_audiences": True}
+    with responses.RequestsMock() as rsps:
+        serve(rsps, page_2=page_2)
+        _, summary = run(settings)
+    assert summary.status == "done", summary.message
+    assert summary.counts["added"] == 4
+    cheque = aides(engine)["aides-territoires--103"]
+    assert cheque["description"].endswith("Instructeurs : CCAS de Saint-Denis.")  # a lone name is a list of one
+    assert "institution_nom" not in cheque and "type_aide" not in cheque and "Financeurs" not in cheque["description"]

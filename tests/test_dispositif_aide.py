@@ -106,6 +106,21 @@ def test_a_package_saved_by_a_windows_editor_with_a_byte_order_mark(tmp_path, se
     assert summary.status == "done" and summary.counts["added"] == 1
 
 
+def test_porteurs_whose_roles_are_not_a_list(tmp_path, settings, engine):
+    """`roles: 12` once stopped the whole run (« 'int' object is not iterable »); one role as
+    text is a list of one."""
+    [dispositif] = json.loads((FILES / "dispositifs.json").read_text(encoding="utf-8"))
+    dispositif["porteurs"] = [{"nom": "Ville de Lyon", "roles": 12},
+                              {"nom": "Métropole de Lyon", "siren": "200046977", "roles": "financeur"}]
+    path = tmp_path / "dispositifs.json"
+    path.write_text(json.dumps([dispositif]), encoding="utf-8")
+    summary = harvest(DispositifAideHarvester(str(path)), settings=settings)
+    assert summary.status == "done" and summary.counts["added"] == 1, summary.message
+    [aide] = aides(engine).values()
+    assert aide["institution_nom"] == "Métropole de Lyon"
+    assert "Porteurs : Ville de Lyon, Métropole de Lyon (financeur)." in aide["description"]
+
+
 def test_a_json_file_in_utf16_is_refused_saying_so(tmp_path, settings):
     path = tmp_path / "dispositifs.json"
     path.write_bytes((FILES / "dispositifs.json").read_text(encoding="utf-8").encode("utf-16"))
