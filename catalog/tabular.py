@@ -143,12 +143,16 @@ def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
             yield position, item
     except ijson.common.IncompleteJSONError as exc:
         raise UnusableInput(
-            f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) ({parser_detail(exc)})."
+            f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) ({parser_detail(exc)}"
+            f"{_INTEGER_OVERFLOW if 'integer overflow' in str(exc) else ''})."
         ) from exc
     except ijson.common.JSONError as exc:
         raise UnusableInput(f"{name} : JSON mal formé ({parser_detail(exc)}).") from exc
     except UnicodeDecodeError as exc:
         raise UnusableInput(f"{name} : le JSON n'est pas encodé en UTF-8.") from exc
+
+
+_INTEGER_OVERFLOW = " : un nombre entier y dépasse 64 bits, ce que le lecteur JSON ne sait pas lire"
 
 
 def _items_prefix(head: bytes) -> str:

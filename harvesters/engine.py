@@ -262,7 +262,13 @@ class _Run:
         if problems or key is None:
             return key, problems, None
         data["id"] = key[1]
-        return key, [], Candidate.from_data(item.kind, data)
+        try:
+            return key, [], Candidate.from_data(item.kind, data)
+        except orjson.JSONEncodeError as exc:
+            # Valid for the schema, not storable: an integer beyond 64 bits (« nombre_semaines »
+            # 10²⁰), objects nested past JSON's depth limit. This record is refused, the rest flows.
+            return key, [Problem(None, "non-enregistrable", f"Fiche impossible à enregistrer telle quelle : "
+                                 f"{_json_limit(exc)}.")], None
 
     def _judge_vanished(self, conn: Connection, writer: RecordWriter, active_before: dict[str, int]) -> None:
         grace = timedelta(days=self.policy.grace_days)
@@ -392,6 +398,15 @@ def _create_seen_table(conn: Connection) -> None:
 
 def _drop_seen_table(conn: Connection) -> None:
     conn.execute(text("DROP TABLE IF EXISTS harvest_seen"))
+
+
+def _json_limit(exc: orjson.JSONEncodeError) -> str:
+    said = str(exc)
+    if "64-bit" in said:
+        return "un nombre entier dépasse la capacité du catalogue (64 bits)"
+    if "ecursion" in said:
+        return "des objets imbriqués trop profondément"
+    return said
 
 
 def _duplicate(key: tuple[str, str]) -> Problem:

@@ -230,7 +230,9 @@ def decimal(raw: str | None) -> float | None:
         return None
     if not math.isfinite(number) or number < 0:
         return None
-    return int(number) if number.is_integer() else number
+    # A whole number as an int (4500, not 4500.0), while a float holds it exactly (2⁵³): a larger
+    # one made an int of hundreds of digits, which the catalog's JSON cannot store.
+    return int(number) if number.is_integer() and number <= 2**53 else number
 
 
 def coordinate(raw: str | None, limit: float) -> float | None:

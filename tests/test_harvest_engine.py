@@ -314,3 +314,25 @@ def test_a_source_already_being_harvested_is_not_harvested_twice_at_once(tmp_pat
         conn.execute(update(HarvestJob.__table__).where(HarvestJob.__table__.c.id == busy)
                      .values(status="done"))
     assert run(path, settings).counts["added"] == 5
+
+
+def test_a_record_valid_for_its_schema_but_not_storable_is_refused_alone(tmp_path, settings, engine):
+    """`nombre_semaines` has a minimum, no maximum: 10²⁰ is a valid integer, beyond what the
+    catalog's JSON holds (64 bits). It once stopped the whole run with an internal error."""
+    records = [service(0, nombre_semaines=10**20), service(1, nombre_semaines=2**63 - 1), service(2)]
+    summary = run(write_csv(tmp_path / "services.csv", records), settings)
+    assert summary.status == "done-with-errors", summary.message
+    assert (summary.counts["added"], summary.counts["invalid"]) == (2, 1)
+    [group] = [g for g in summary.groups if g.status == "invalid"]
+    assert group.code == "non-enregistrable" and group.examples == ["ligne 2"]
+    assert "un nombre entier dépasse la capacité du catalogue (64 bits)" in group.message
+    assert statuses(engine) == {"active": 2}
+
+
+def test_a_json_file_with_an_integer_beyond_64_bits_is_refused_saying_why(tmp_path, settings, engine):
+    path = tmp_path / "services.json"
+    path.write_text(orjson.dumps([service(0)]).decode().replace('"date_maj"', '"nombre_semaines":100000000000000000000,'
+                                                                '"date_maj"'), encoding="utf-8")
+    summary = run(path, settings)
+    assert summary.status == "failed" and "un nombre entier y dépasse 64 bits" in summary.message
+    assert statuses(engine) == {}

@@ -40,6 +40,12 @@ def test_decimals(raw, expected):
     assert V.decimal(raw) == expected
 
 
+def test_a_huge_whole_number_stays_a_float_the_catalog_can_store():
+    # int(1e308) has 309 digits, which no JSON store holds: the record could not be written.
+    assert type(V.decimal("1e308")) is float and type(V.decimal("9" * 30)) is float
+    assert type(V.decimal(str(2**53))) is int
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("-", None), ("  Non renseigné ", None), ("NC", None), ("n.c.", None), ("N/C", None), ("...", None),
     ("Néant", None), ("Aucune", "Aucune"), ("Temps plein", "Temps plein"),
