@@ -134,7 +134,7 @@ class AidesJeunesHarvester(Harvester):
         for path in sorted((data / "institutions").glob("*.yml")):
             content, error = load_yaml(path)
             institutions[path.stem] = content if error is None else _Unreadable(error)
-            if error is None and isinstance(content, dict) and content.get("type") not in types:
+            if error is None and isinstance(content, dict) and code_text(content.get("type")) not in types:
                 self.notes.remarks[f"type d'institution inconnu « {content.get('type')} »"] += 1
         files = sorted(p for folder in ("javascript", "openfisca") for p in (data / "benefits" / folder).glob("*.yml"))
         self._total = len(files)
@@ -293,8 +293,9 @@ def publics_of(eligibility: Eligibility) -> list[str]:
 def themes_of(benefit: dict) -> list[str]:
     """Only sure signals: the simulator's interest questions, and the words of the aid's name."""
     found = []
-    if benefit.get("interestFlag") in INTEREST_THEMES:
-        found.append(INTEREST_THEMES[benefit["interestFlag"]])
+    flag = code_text(benefit.get("interestFlag"))
+    if flag in INTEREST_THEMES:
+        found.append(INTEREST_THEMES[flag])
     label = str(benefit.get("label") or "").lower()
     if "permis" in label and "conduire" in label or "code de la route" in label:
         found.append("mobilite--preparer-un-permis")

@@ -155,14 +155,18 @@ def write_csv(lines: Iterable[dict], out: IO[str]) -> int:
             writer.writerow(
                 [
                     line["position"],
-                    line["reference"],
-                    line["kind"],
-                    line["record_id"],
-                    line["status"],
-                    error["champ"] or "",
-                    error["code"] or "",
-                    error["message"] or "",
+                    *map(_inert, (line["reference"], line["kind"], line["record_id"], line["status"],
+                                  error["champ"], error["code"], error["message"])),
                 ]
             )
             written += 1
     return written
+
+
+def _inert(value: str | None) -> str:
+    """A cell a spreadsheet shows as text. References and identifiers come from the source, and
+    a cell starting with = + - @ would be run as a formula by whoever opens the report
+    (« CSV injection »): such a cell starts with an apostrophe, which spreadsheets hide."""
+    if not value:
+        return ""
+    return "'" + value if value[0] in "=+-@\t\r" else value

@@ -336,3 +336,20 @@ def test_a_json_file_with_an_integer_beyond_64_bits_is_refused_saying_why(tmp_pa
     summary = run(path, settings)
     assert summary.status == "failed" and "un nombre entier y dépasse 64 bits" in summary.message
     assert statuses(engine) == {}
+
+
+def test_the_csv_report_never_hands_a_formula_to_a_spreadsheet():
+    import csv
+    import io
+
+    from harvesters.report import write_csv as report_csv
+
+    line = {"position": 3, "reference": "=HYPERLINK(\"http://x\")", "kind": "service", "record_id": "+33 1 23",
+            "status": "invalid", "errors": [{"champ": "nom", "code": "required", "message": "@SUM(A1)"},
+                                            {"champ": "id", "code": "format", "message": "-1 reçu"}]}
+    out = io.StringIO()
+    assert report_csv([line], out) == 2
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["reference"], r["identifiant"], r["message"]) for r in rows] == [
+        ("'=HYPERLINK(\"http://x\")", "'+33 1 23", "'@SUM(A1)"), ("'=HYPERLINK(\"http://x\")", "'+33 1 23", "'-1 reçu")]
+    assert rows[0]["champ"] == "nom" and rows[0]["statut"] == "invalid" and rows[0]["position"] == "3"
