@@ -7,12 +7,15 @@ seam (the `responses` library) while the real client code is what ships.
 from __future__ import annotations
 
 import io
+import ipaddress
 import os
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -24,11 +27,52 @@ from catalog.errors import UnusableInput
 USER_AGENT = "Maillage/0.1 (commun des solutions locales d'insertion; moissonneur)"
 
 
+class _GuardedSession(requests.Session):
+    """Asks, and follows redirects, only where `refuse_private_address` lets it."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        refuse_private_address(url.decode() if isinstance(url, bytes) else url)
+        return super().request(method, url, *args, **kwargs)
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target:
+            refuse_private_address(requests.compat.urljoin(resp.url, target))
+        return target
+
+
+def refuse_private_address(url: str) -> None:
+    """A source's address is chosen by whoever registers it, a partner's DCAT catalog included:
+    it must not make Maillage read its own machine or network (a database port, a cloud
+    metadata service at 169.254.169.254) and copy the answer into a harvest report. Refused:
+    `localhost` and IP addresses that are not public, however written (`127.1`, `2130706433`).
+    A name is not resolved here (that is the network's job: an egress firewall); an operator
+    who harvests an intranet sets MAILLAGE_HTTP_ALLOW_PRIVATE=1."""
+    if os.environ.get("MAILLAGE_HTTP_ALLOW_PRIVATE") == "1":
+        return
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    address = _ip_literal(host)
+    if host == "localhost" or host.endswith(".localhost") or (address is not None and not address.is_global):
+        raise UnusableInput(f"Adresse refusée : {url} désigne une machine locale ou un réseau privé "
+                            "(MAILLAGE_HTTP_ALLOW_PRIVATE=1 pour moissonner un intranet).")
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:  # the shorthand forms the C resolver also accepts: 127.1, 0x7f.0.0.1, 2130706433
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
 class HttpClient:
     def __init__(self, *, token: str | None = None, timeout: float = 60, retries: int = 3,
                  headers: dict[str, str] | None = None) -> None:
         self.timeout = timeout
-        self.session = requests.Session()
+        self.session = _GuardedSession()
         # After the last retry, hand back the last response so its HTTP status can be reported.
         retry = Retry(total=retries, backoff_factor=float(os.environ.get("MAILLAGE_HTTP_BACKOFF", "1")),
                       status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",),

@@ -1,0 +1,71 @@
+"""A source's address cannot make Maillage read its own machine or private network."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from catalog.errors import UnusableInput
+from harvesters.dcat import DcatHarvester
+from harvesters.engine import harvest
+from harvesters.http import HttpClient, refuse_private_address
+from harvesters.mobiville import MobivilleHarvester
+from tests.conftest import FIXTURES
+
+
+@pytest.mark.parametrize("url", [
+    "http://localhost:5432/", "http://api.localhost/x", "http://127.0.0.1/", "http://127.1/", "http://2130706433/",
+    "http://0x7f.0.0.1/", "http://[::1]/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.8/offres.xml",
+    "https://192.168.1.20/api", "http://172.16.0.1/", "http://0.0.0.0:8000/", "http://[fd00::1]/", "http://LOCALHOST./",
+])
+def test_local_and_private_addresses_are_refused(url):
+    with pytest.raises(UnusableInput, match="machine locale ou un réseau privé"):
+        refuse_private_address(url)
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.data.gouv.fr/fr/datasets/", "https://81.255.10.1/flux.xml", "http://[2001:4860:4860::8888]/",
+    "https://api.localhost-partenaire.fr/", "https://10.example.fr/",
+])
+def test_public_addresses_and_names_pass(url):
+    refuse_private_address(url)
+
+
+def test_an_operator_may_allow_an_intranet(monkeypatch):
+    monkeypatch.setenv("MAILLAGE_HTTP_ALLOW_PRIVATE", "1")
+    refuse_private_address("http://10.0.0.8/offres.xml")
+
+
+def test_a_redirect_towards_a_private_address_is_not_followed():
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://partenaire.example.fr/aides.json", status=302,
+                 headers={"Location": "http://169.254.169.254/latest/meta-data/iam"})
+        with pytest.raises(UnusableInput, match="169.254.169.254"):
+            HttpClient().get("https://partenaire.example.fr/aides.json")
+        assert len(rsps.calls) == 1  # the metadata service was never asked
+
+
+def test_a_source_at_a_private_address_fails_before_any_request(settings, engine):
+    with responses.RequestsMock() as rsps:  # any request at all would fail the test
+        summary = harvest(MobivilleHarvester("http://127.0.0.1:5432/aides.json"), settings=settings)
+        assert len(rsps.calls) == 0
+    assert summary.status == "failed" and "Adresse refusée : http://127.0.0.1:5432/aides.json" in summary.message
+
+
+def test_a_catalog_cannot_point_a_source_at_the_internal_network(tmp_path, settings, engine, monkeypatch):
+    """DCAT registers what a partner's catalog declares; running that source later is refused."""
+    from catalog.sources import get_source
+    from harvesters.engine import harvest_source
+
+    text = (FIXTURES / "dcat" / "catalogue.jsonld").read_text(encoding="utf-8")
+    assert "https://donnees.exemple-departement.fr/fichiers/services.csv" in text
+    path = tmp_path / "catalogue.jsonld"
+    path.write_text(text.replace("https://donnees.exemple-departement.fr/fichiers/services.csv",
+                                 "http://169.254.169.254/latest/meta-data/services.csv"), encoding="utf-8")
+    assert harvest(DcatHarvester(str(path)), source="departement", settings=settings).status == "done"
+    spec = get_source(engine, "departement-services-insertion")
+    assert spec.location == "http://169.254.169.254/latest/meta-data/services.csv"
+    with responses.RequestsMock() as rsps:
+        summary = harvest_source(spec.name, settings=settings)
+        assert len(rsps.calls) == 0
+    assert summary.status == "failed" and "Adresse refusée" in summary.message
