@@ -86,8 +86,9 @@ class HttpClient:
         self.session.headers.update(headers or {})
 
     def get(self, url: str, params: dict[str, Any] | None = None, *, stream: bool = False) -> requests.Response:
+        """The response, its body read (at most MAILLAGE_HTTP_MAX_MB) unless `stream`."""
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout, stream=stream)
+            response = self.session.get(url, params=params, timeout=self.timeout, stream=True)
         except requests.RequestException as exc:
             raise UnusableInput(f"Source injoignable : {url} ({type(exc).__name__}).") from exc
         if response.status_code in (401, 403):
@@ -96,6 +97,11 @@ class HttpClient:
             )
         if response.status_code >= 400:
             raise UnusableInput(f"{url} a répondu HTTP {response.status_code}.")
+        if not stream:
+            body = bytearray()
+            for chunk in _capped_chunks(response, url, "MAILLAGE_HTTP_MAX_MB", 512):
+                body += chunk
+            response._content = bytes(body)  # what `.content` returns, read once under the cap
         return response
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
@@ -115,12 +121,34 @@ class HttpClient:
         handle = tempfile.NamedTemporaryFile(delete=False, suffix=suffix)  # noqa: SIM115 - kept for the caller
         try:
             with handle:
-                for chunk in response.iter_content(1 << 20):
+                for chunk in _capped_chunks(response, url, "MAILLAGE_HTTP_MAX_DOWNLOAD_MB", 10240):
                     handle.write(chunk)
-        except requests.RequestException as exc:
+        except BaseException:
             Path(handle.name).unlink(missing_ok=True)
-            raise UnusableInput(f"Téléchargement interrompu : {url} ({type(exc).__name__}).") from exc
+            raise
         return Path(handle.name)
+
+
+def _capped_chunks(response: requests.Response, url: str, variable: str, default_mb: int) -> Iterator[bytes]:
+    """The body by chunks, refused past the limit (`variable`, in MB): a server that never stops
+    sending (broken, or hostile) must not fill the memory or the disk of the harvesting machine."""
+    limit_mb = int(os.environ.get(variable) or default_mb)
+    limit = limit_mb << 20
+    too_big = UnusableInput(f"{url} : réponse de plus de {limit_mb} Mo, refusée (limite réglable : {variable}).")
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise too_big
+    read = 0
+    try:
+        for chunk in response.iter_content(1 << 20):
+            read += len(chunk)
+            if read > limit:
+                response.close()
+                raise too_big
+            yield chunk
+    except requests.RequestException as exc:
+        raise UnusableInput(f"Téléchargement interrompu : {url} ({type(exc).__name__}).") from exc
 
 
 def is_url(location: str) -> bool:

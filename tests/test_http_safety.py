@@ -1,4 +1,5 @@
-"""A source's address cannot make Maillage read its own machine or private network."""
+"""What a source's server can make Maillage do: not read its own machine or private network,
+not fill its memory or disk."""
 
 from __future__ import annotations
 
@@ -69,3 +70,32 @@ def test_a_catalog_cannot_point_a_source_at_the_internal_network(tmp_path, setti
         summary = harvest_source(spec.name, settings=settings)
         assert len(rsps.calls) == 0
     assert summary.status == "failed" and "Adresse refusée" in summary.message
+
+
+BIG = b"[" + b'{"id": "a"},' * 100_000 + b'{"id": "b"}]'  # 1.2 MB
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["taille-annoncee", "taille-tue"])
+def test_a_response_larger_than_the_limit_is_refused(monkeypatch, declared):
+    monkeypatch.setenv("MAILLAGE_HTTP_MAX_MB", "1")
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.Response("GET", "https://partenaire.example.fr/aides.json", body=BIG,
+                                    auto_calculate_content_length=declared))
+        with pytest.raises(UnusableInput, match="réponse de plus de 1 Mo, refusée .*MAILLAGE_HTTP_MAX_MB"):
+            HttpClient().get_json("https://partenaire.example.fr/aides.json")
+    monkeypatch.setenv("MAILLAGE_HTTP_MAX_MB", "2")
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://partenaire.example.fr/aides.json", body=BIG)
+        assert len(HttpClient().get_json("https://partenaire.example.fr/aides.json")) == 100_001
+
+
+def test_a_download_larger_than_the_limit_is_refused_and_leaves_no_file(monkeypatch, tmp_path):
+    import tempfile
+
+    monkeypatch.setenv("MAILLAGE_HTTP_MAX_DOWNLOAD_MB", "1")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://carif.example.fr/offres.xml", body=BIG * 2)
+        with pytest.raises(UnusableInput, match="MAILLAGE_HTTP_MAX_DOWNLOAD_MB"):
+            HttpClient().download("https://carif.example.fr/offres.xml", suffix=".xml")
+    assert list(tmp_path.iterdir()) == []
