@@ -262,9 +262,14 @@ def _error_on_last_line(feed: Feed, exc: etree.XMLSyntaxError) -> bool:
     return line >= lines
 
 
+_XML_POSITION = re.compile(r",? line \d+, column \d+$")
+
+
 def unusable(exc: etree.XMLSyntaxError, name: str, *, at_end: bool = False) -> UnusableInput:
     """A French message for libxml2's error: where, and what it means for the producer."""
     message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+    # libxml2 ends some messages with a line break and « , line 87, column 101 », said below in French.
+    message = _XML_POSITION.sub("", " ".join(message.split()))
     line, column = (exc.position if getattr(exc, "position", None) else (exc.lineno, None))
     where = f"ligne {line}" + (f", colonne {column}" if column else "")
     lower = message.lower()
