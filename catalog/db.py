@@ -51,6 +51,13 @@ def _tune_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+def storable_text(value: str | None) -> str | None:
+    """A message or reference that may quote a damaged source, as every backend stores it:
+    PostgreSQL's text cannot hold a NUL character (SQLite's can), and the report must not be
+    lost for a byte."""
+    return value.replace("\x00", "") if value and "\x00" in value else value
+
+
 def is_sqlite(conn_or_engine) -> bool:
     return conn_or_engine.dialect.name == "sqlite"
 

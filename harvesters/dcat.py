@@ -62,7 +62,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
-from catalog.db import get_engine, writer_connection
+from catalog.db import get_engine, storable_text, writer_connection
 from catalog.errors import UnusableInput, parser_detail
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
 from harvesters import FORMATS
@@ -345,7 +345,8 @@ class _CatalogRun:
         with engine.begin() as conn:
             self.report.persist(conn, job_id)
             conn.execute(update(HarvestJob.__table__).where(HarvestJob.__table__.c.id == job_id).values(
-                status=self.status, message=self.message, finished_at=utcnow(), kinds="[]", **self.counts))
+                status=self.status, message=storable_text(self.message), finished_at=utcnow(), kinds="[]",
+                **self.counts))
             if not dry_run:
                 conn.execute(update(Source.__table__).where(Source.__table__.c.name == self.catalog)
                              .values(last_job_id=job_id))

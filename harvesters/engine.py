@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
-from catalog.db import get_engine, writer_connection
+from catalog.db import get_engine, storable_text, writer_connection
 from catalog.errors import UnusableInput
 from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Source
 from catalog.records import qualified_id
@@ -311,7 +311,7 @@ class _Run:
             self.report.persist(conn, self.job_id)
             conn.execute(
                 update(JOBS).where(JOBS.c.id == self.job_id).values(
-                    status=self.status, message=self.message, finished_at=utcnow(),
+                    status=self.status, message=storable_text(self.message), finished_at=utcnow(),
                     kinds=orjson.dumps(self.kinds).decode(), **dict(self.counts),
                 )
             )
@@ -510,7 +510,7 @@ def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
     except Exception as exc:  # noqa: BLE001 - the catalog is committed; the index catches up at the next sync
         note = f"Index de recherche non mis à jour ({exc}) : lancez « maillage index rebuild »."
         run.message = f"{run.message} {note}" if run.message else note
-        update_job(engine, run.job_id, message=run.message)
+        update_job(engine, run.job_id, message=storable_text(run.message))
 
 
 def harvest_source(name: str, *, settings: Settings | None = None, dry_run: bool = False, force: bool = False,

@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from catalog.db import storable_text
 from catalog.models import JobReportLine
 from catalog.validation import Problem
 
@@ -117,8 +118,8 @@ class ReportSpool:
                     "job_id": job_id,
                     "position": position,
                     "kind": kind,
-                    "record_id": record_id,
-                    "reference": reference,
+                    "record_id": storable_text(record_id),
+                    "reference": storable_text(reference),
                     "status": status,
                     "errors": orjson.dumps(errors).decode(),
                 }

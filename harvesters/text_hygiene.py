@@ -38,6 +38,11 @@ def clean_items(items: Iterable[Item]) -> Iterator[Item]:
     for item in items:
         if item.row is not None:
             clean_row(item)
+        # Where the report says the item is (« ligne 3 (velo-ecole) »), built from its raw id.
+        if _CONTROL.search(item.reference):
+            item.reference = _clean(item.reference, [], [])
+        if item.id_hint and _CONTROL.search(item.id_hint):
+            item.id_hint = _clean(item.id_hint, [], [])
         yield item
 
 

@@ -79,3 +79,29 @@ def test_an_lheo_feed_declared_latin1_written_in_windows_1252(tmp_path, settings
     assert "\x92" not in record["description"]
     [group] = [g for g in summary.groups if g.code == CODE]
     assert (group.status, group.field) == ("warning", "description") and "(’)" in group.message
+
+
+def test_the_reference_built_from_a_raw_id_is_cleaned_too(tmp_path, settings, engine):
+    text = (FIXTURES / "mobilite" / "csv" / "virgule.csv").read_bytes()
+    path = tmp_path / "plateformes.csv"
+    path.write_bytes(text.replace(b"location-93,", b"location\x00-93,"))
+    summary = harvest(MobiliteCsvHarvester(str(path)), source="plateformes", settings=settings)
+    assert summary.status == "done" and summary.counts["added"] == 1
+    assert list(stored_records(engine, "solution-mobilite")) == ["plateformes-mobilite--location-93"]
+    [group] = [g for g in summary.groups if g.code == CODE]
+    assert group.field == "id" and group.examples == ["ligne 2 (location-93)"]
+
+
+def test_a_failure_message_quoting_a_nul_is_stored_on_every_backend(tmp_path, settings, engine):
+    """PostgreSQL's text cannot hold NUL: the job and its message must be stored all the same."""
+    from harvesters.frictionless_package import FrictionlessHarvester
+    from harvesters.jobs import job_summary
+
+    source = FIXTURES / "frictionless" / "mapped"
+    path = tmp_path / "annuaire.csv"
+    path.write_bytes((source / "annuaire-lyon.csv").read_bytes().replace(b"Code commune", b"Code\x00commune", 1))
+    harvester = FrictionlessHarvester(str(path), options={"mapping": str(source / "correspondance.yml")})
+    summary = harvest(harvester, source="lyon", settings=settings)
+    assert summary.status == "failed" and "« Code commune »" in summary.message
+    stored = job_summary(engine, summary.job_id)
+    assert stored["status"] == "failed" and "Codecommune" in stored["message"] and "\x00" not in stored["message"]
