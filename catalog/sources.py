@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection, Engine
 
+from catalog.db import storable_text
 from catalog.models import Source
 
 SOURCES = Source.__table__
@@ -40,9 +41,9 @@ def register_source(engine: Engine, spec: SourceSpec) -> None:
 def upsert_source(conn: Connection, spec: SourceSpec) -> str:
     """`register_source` inside the caller's transaction; returns "added", "updated" or "unchanged"."""
     values = {
-        "title": spec.title or spec.name,
+        "title": storable_text(spec.title or spec.name),
         "format": spec.format,
-        "location": spec.location,
+        "location": storable_text(spec.location),
         "credentials_ref": spec.credentials_ref,
         "schedule": spec.schedule,
         "grace_days": spec.grace_days,

@@ -81,6 +81,7 @@ from harvesters.engine import (
 )
 from harvesters.http import HttpClient, is_url
 from harvesters.report import ReportSpool
+from harvesters.text_hygiene import clean_text
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 MAX_PAGE_BYTES = 50 << 20
@@ -505,17 +506,15 @@ def _literal(graph: Graph, subject, predicate) -> str | None:
     for wanted in ("fr", None, "en"):
         for value in values:
             if value.language == wanted:
-                return str(value).strip()
-    return str(values[0]).strip() if values else None
+                return clean_text(str(value)).strip()
+    return clean_text(str(values[0])).strip() if values else None
 
 
 def _term(graph: Graph, node) -> str | None:
     if node is None:
         return None
-    if isinstance(node, URIRef):
-        return str(node)
-    if isinstance(node, Literal):
-        return str(node)
+    if isinstance(node, URIRef | Literal):
+        return clean_text(str(node))  # Turtle and JSON-LD can spell a NUL (\u0000) in any string
     return _literal(graph, node, DCTERMS.title) or _literal(graph, node, RDFS.label) or \
         _literal(graph, node, DCTERMS.identifier)
 

@@ -39,11 +39,15 @@ def clean_items(items: Iterable[Item]) -> Iterator[Item]:
         if item.row is not None:
             clean_row(item)
         # Where the report says the item is (« ligne 3 (velo-ecole) »), built from its raw id.
-        if _CONTROL.search(item.reference):
-            item.reference = _clean(item.reference, [], [])
-        if item.id_hint and _CONTROL.search(item.id_hint):
-            item.id_hint = _clean(item.id_hint, [], [])
+        item.reference = clean_text(item.reference)
+        if item.id_hint:
+            item.id_hint = clean_text(item.id_hint)
         yield item
+
+
+def clean_text(value: str) -> str:
+    """`value` repaired the same way, for text that is not a record's (a DCAT catalog's titles)."""
+    return _clean(value, [], []) if _CONTROL.search(value) else value
 
 
 def clean_row(item: Item) -> None:

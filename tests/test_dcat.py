@@ -328,3 +328,16 @@ def test_datasets_listed_by_the_catalog_without_a_type_are_read(tmp_path, settin
         encoding="utf-8")
     summary = run(path, settings, source="c")
     assert summary.counts["read"] == 1 and get_source(engine, "c-sans-type").format == "frictionless"
+
+
+def test_control_characters_spelled_in_a_catalog_never_reach_the_sources(tmp_path, settings, engine):
+    """Turtle spells a NUL as \\u0000: once an internal error on PostgreSQL, boxes in titles on SQLite."""
+    text = (HERE / "catalogue.ttl").read_text(encoding="utf-8")
+    title = '"Services d\'insertion de Plaine Commune"@fr'
+    assert title in text
+    path = tmp_path / "catalogue.ttl"
+    path.write_text(text.replace(title, '"Services d\'insertion\\u0000 de Plaine\\u0092 Commune"@fr'), encoding="utf-8")
+    summary = run(path, settings)
+    assert summary.status == "done", summary.message
+    titles = {spec.title for spec in sources(engine).values()}
+    assert any(t.startswith("Services d'insertion de Plaine’ Commune") for t in titles), titles
