@@ -41,6 +41,7 @@ from harvesters.text_hygiene import clean_items
 
 JOBS = HarvestJob.__table__
 RECORDS = Record.__table__
+ID_LENGTH, SOURCE_LENGTH = RECORDS.c.id.type.length, RECORDS.c.source.type.length
 
 PENDING, RUNNING, DONE, DONE_WITH_ERRORS, FAILED, HELD = (
     "pending", "running", "done", "done-with-errors", "failed", "held",
@@ -259,6 +260,11 @@ class _Run:
         data, problems = validator_for(item.kind).check(item.row)
         source, raw_id = item.row.get("source"), item.row.get("id")
         key = (item.kind, qualified_id(str(source), str(raw_id))) if source and raw_id else None
+        if key is not None and (len(key[1]) > ID_LENGTH or len(str(source)) > SOURCE_LENGTH):
+            # The schemas set no length; the catalog's columns do (PostgreSQL enforces them).
+            return None, [Problem("id" if len(str(source)) <= SOURCE_LENGTH else "source", "non-enregistrable",
+                                  f"Fiche impossible à enregistrer telle quelle : identifiant de plus de "
+                                  f"{ID_LENGTH} caractères ou source de plus de {SOURCE_LENGTH}.")], None
         if problems or key is None:
             return key, problems, None
         data["id"] = key[1]

@@ -353,3 +353,16 @@ def test_the_csv_report_never_hands_a_formula_to_a_spreadsheet():
     assert [(r["reference"], r["identifiant"], r["message"]) for r in rows] == [
         ("'=HYPERLINK(\"http://x\")", "'+33 1 23", "'@SUM(A1)"), ("'=HYPERLINK(\"http://x\")", "'+33 1 23", "'-1 reçu")]
     assert rows[0]["champ"] == "nom" and rows[0]["statut"] == "invalid" and rows[0]["position"] == "3"
+
+
+def test_identifiers_longer_than_the_catalog_columns_are_refused_alone(tmp_path, settings, engine):
+    """The schemas set no length on `id` and `source`; the catalog's columns do, and PostgreSQL
+    enforces them: such a record once stopped the whole run there."""
+    records = [service(0, id="x" * 400), service(1, source="s" * 150, id="v1"), service(2)]
+    summary = run(write_json(tmp_path / "services.json", records), settings)
+    assert summary.status == "done-with-errors", summary.message
+    assert (summary.counts["added"], summary.counts["invalid"]) == (1, 2)
+    groups = {g.field: g for g in summary.groups if g.status == "invalid"}
+    assert {f: (g.code, g.examples) for f, g in groups.items()} == {
+        "id": ("non-enregistrable", ["élément 1"]), "source": ("non-enregistrable", ["élément 2"])}
+    assert "identifiant de plus de 300 caractères ou source de plus de 100" in groups["id"].message
