@@ -1,8 +1,9 @@
 """Bad input never stops a harvest with an internal error: every fixture of every format, cut,
 garbled, re-encoded, or with a value of the wrong type, gives a summary and a French reason.
 
-Seeded and small (dry runs), so it runs in the suite; the mutations are those that once found
-crashes (a truncated mapping file, `financers: 12`, a condition type given as a list).
+Seeded and small (dry runs), so it runs in the suite, on SQLite then on PostgreSQL; the
+mutations are those that once found crashes (a truncated mapping file, `financers: 12`, a
+condition type given as a list, a NUL or a 400-character id that only PostgreSQL refused).
 """
 
 from __future__ import annotations
@@ -109,3 +110,33 @@ def test_a_field_of_the_wrong_type_is_reported_never_a_crash(tmp_path, settings,
             first_element(document)[field] = value
             (copy / name).write_text(json.dumps(document), encoding="utf-8")
             assert_reported(run(fmt, copy, name, {}, settings), f"{name} {field}={value!r}")
+
+
+# CSV fixtures: each cell of the first row given odd text in turn (too long for a column, a number
+# beyond 64 bits, a NUL, a formula, a half list, an impossible date).
+CSV_FILES = [
+    ("mobilite-csv", "mobilite/csv", "plateformes.csv"),
+    ("dispositif-aide", "aides/dispositif-aide", "valide.csv"),
+    ("datainclusion", "validate", "services.csv"),
+]
+ODD_CELLS = ("", "x" * 400, "1e400", "99999999999999999999999", "a\x00b", "=1+1", "[", "2025-02-30")
+
+
+@pytest.mark.parametrize("fmt, folder, name", CSV_FILES, ids=[f"{f[0]}:{f[2]}" for f in CSV_FILES])
+def test_an_odd_cell_is_reported_never_a_crash(tmp_path, settings, fmt, folder, name):
+    import csv
+    import io
+
+    copy = tmp_path / "source"
+    shutil.copytree(FIXTURES / folder, copy)
+    text = (copy / name).read_text(encoding="utf-8-sig")
+    delimiter = ";" if text.count(";") > text.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    for column, header in enumerate(rows[0]):
+        for value in ODD_CELLS:
+            changed = [list(row) for row in rows]
+            changed[1][column] = value
+            out = io.StringIO()
+            csv.writer(out, delimiter=delimiter).writerows(changed)
+            (copy / name).write_text(out.getvalue(), encoding="utf-8")
+            assert_reported(run(fmt, copy, name, {}, settings), f"{name} {header}={value[:20]!r}")
