@@ -244,8 +244,7 @@ def _description(raw: dict[str, Any], porteurs: list[dict]) -> str | None:
     programmes = slug_list(raw.get("programmes_parents"))
     if programmes:
         parts.append("Programmes : " + ", ".join(programmes) + ".")
-    actors = [f"{_text(p.get('nom'))} ({', '.join(texts(p.get('roles')))})" if texts(p.get("roles")) else _text(p.get("nom"))
-              for p in porteurs if _text(p.get("nom"))]
+    actors = [_actor(p) for p in porteurs if _text(p.get("nom"))]
     if actors:
         parts.append("Porteurs : " + ", ".join(a for a in actors if a) + ".")
     legal = [f"{_text(b.get('libelle'))} ({b.get('lien')})" if http_url(b.get("lien")) else _text(b.get("libelle"))
@@ -254,6 +253,11 @@ def _description(raw: dict[str, Any], porteurs: list[dict]) -> str | None:
         parts.append("Base juridique : " + " ; ".join(t for t in legal if t) + ".")
     text = "\n\n".join(p for p in parts if p)
     return text[:20000] or None
+
+
+def _actor(porteur: dict) -> str | None:
+    roles = texts(porteur.get("roles"))
+    return f"{_text(porteur.get('nom'))} ({', '.join(roles)})" if roles else _text(porteur.get("nom"))
 
 
 def _financer(porteurs: list[dict]) -> dict | None:

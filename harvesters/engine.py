@@ -262,9 +262,10 @@ class _Run:
         key = (item.kind, qualified_id(str(source), str(raw_id))) if source and raw_id else None
         if key is not None and (len(key[1]) > ID_LENGTH or len(str(source)) > SOURCE_LENGTH):
             # The schemas set no length; the catalog's columns do (PostgreSQL enforces them).
-            return None, [Problem("id" if len(str(source)) <= SOURCE_LENGTH else "source", "non-enregistrable",
-                                  f"Fiche impossible à enregistrer telle quelle : identifiant de plus de "
-                                  f"{ID_LENGTH} caractères ou source de plus de {SOURCE_LENGTH}.")], None
+            field = "source" if len(str(source)) > SOURCE_LENGTH else "id"
+            return None, [Problem(field, "non-enregistrable", f"Fiche impossible à enregistrer telle quelle : "
+                                  f"identifiant de plus de {ID_LENGTH} caractères ou source de plus de "
+                                  f"{SOURCE_LENGTH}.")], None
         if problems or key is None:
             return key, problems, None
         data["id"] = key[1]

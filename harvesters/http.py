@@ -97,11 +97,8 @@ class HttpClient:
             )
         if response.status_code >= 400:
             raise UnusableInput(f"{url} a répondu HTTP {response.status_code}.")
-        if not stream:
-            body = bytearray()
-            for chunk in _capped_chunks(response, url, "MAILLAGE_HTTP_MAX_MB", 512):
-                body += chunk
-            response._content = bytes(body)  # what `.content` returns, read once under the cap
+        if not stream:  # what `.content` returns, read once under the cap
+            response._content = b"".join(_capped_chunks(response, url, "MAILLAGE_HTTP_MAX_MB", 512))
         return response
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
