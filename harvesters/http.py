@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from catalog.errors import UnusableInput
@@ -44,17 +46,29 @@ class _GuardedSession(requests.Session):
 def refuse_private_address(url: str) -> None:
     """A source's address is chosen by whoever registers it, a partner's DCAT catalog included:
     it must not make Maillage read its own machine or network (a database port, a cloud
-    metadata service at 169.254.169.254) and copy the answer into a harvest report. Refused:
-    `localhost` and IP addresses that are not public, however written (`127.1`, `2130706433`).
-    A name is not resolved here (that is the network's job: an egress firewall); an operator
-    who harvests an intranet sets MAILLAGE_HTTP_ALLOW_PRIVATE=1."""
-    if os.environ.get("MAILLAGE_HTTP_ALLOW_PRIVATE") == "1":
+    metadata service at 169.254.169.254) and copy the answer into a harvest report. Refused here,
+    before any request: `localhost` and IP addresses that are not public, however written (`127.1`,
+    `2130706433`). A name that resolves to such an address is refused when the connection is made
+    (`_PublicPeerOnly`). An operator who harvests an intranet sets MAILLAGE_HTTP_ALLOW_PRIVATE=1."""
+    if _private_allowed():
         return
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     address = _ip_literal(host)
-    if host == "localhost" or host.endswith(".localhost") or (address is not None and not address.is_global):
-        raise UnusableInput(f"Adresse refusée : {url} désigne une machine locale ou un réseau privé "
-                            "(MAILLAGE_HTTP_ALLOW_PRIVATE=1 pour moissonner un intranet).")
+    if host == "localhost" or host.endswith(".localhost") or (address is not None and not _is_public(address)):
+        raise UnusableInput(f"Adresse refusée : {url} désigne {_PRIVATE}")
+
+
+_PRIVATE = "une machine locale ou un réseau privé (MAILLAGE_HTTP_ALLOW_PRIVATE=1 pour moissonner un intranet)."
+
+
+def _private_allowed() -> bool:
+    return os.environ.get("MAILLAGE_HTTP_ALLOW_PRIVATE") == "1"
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:  # ::ffff:127.0.0.1 is 127.0.0.1
+        address = address.ipv4_mapped
+    return address.is_global
 
 
 def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -68,6 +82,51 @@ def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
         return None
 
 
+def refuse_private_peer(sock: socket.socket, host: str) -> None:
+    """A name (`intranet.partenaire.fr`, or a public name whose DNS answer changes between two
+    looks) may lead to a private address: the address checked is the one actually connected to,
+    so no second resolution can slip past."""
+    if _private_allowed():
+        return
+    peer = sock.getpeername()[0]
+    if not _is_public(ipaddress.ip_address(peer)):
+        sock.close()
+        raise UnusableInput(f"Adresse refusée : {host} mène à {peer}, {_PRIVATE}")
+
+
+class _PublicPeerOnly:
+    """For urllib3 connections. Through a proxy, the peer is the proxy, which the operator chose
+    and which applies its own rules: only direct connections are checked."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()  # type: ignore[misc]
+        if self.proxy is None:  # type: ignore[attr-defined]
+            refuse_private_peer(sock, self.host)  # type: ignore[attr-defined]
+        return sock
+
+
+class _PublicHTTPConnection(_PublicPeerOnly, HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicPeerOnly, HTTPSConnection):
+    pass
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+
+
 class HttpClient:
     def __init__(self, *, token: str | None = None, timeout: float = 60, retries: int = 3,
                  headers: dict[str, str] | None = None) -> None:
@@ -77,8 +136,8 @@ class HttpClient:
         retry = Retry(total=retries, backoff_factor=float(os.environ.get("MAILLAGE_HTTP_BACKOFF", "1")),
                       status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",),
                       respect_retry_after_header=True, raise_on_status=False)
-        self.session.mount("https://", HTTPAdapter(max_retries=retry))
-        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", _PublicAdapter(max_retries=retry))
+        self.session.mount("http://", _PublicAdapter(max_retries=retry))
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/json"
         if token:

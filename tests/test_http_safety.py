@@ -3,13 +3,18 @@ not fill its memory or disk."""
 
 from __future__ import annotations
 
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
 import pytest
 import responses
 
 from catalog.errors import UnusableInput
 from harvesters.dcat import DcatHarvester
 from harvesters.engine import harvest
-from harvesters.http import HttpClient, refuse_private_address
+from harvesters.http import HttpClient, refuse_private_address, refuse_private_peer
 from harvesters.mobiville import MobivilleHarvester
 from tests.conftest import FIXTURES
 
@@ -70,6 +75,88 @@ def test_a_catalog_cannot_point_a_source_at_the_internal_network(tmp_path, setti
         summary = harvest_source(spec.name, settings=settings)
         assert len(rsps.calls) == 0
     assert summary.status == "failed" and "Adresse refusée" in summary.message
+
+
+
+class _Intranet(BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self):
+        _Intranet.hits.append(self.path)
+        body = b'[{"id": "secret"}]'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def intranet(monkeypatch):
+    """A real server on 127.0.0.1, reached by a name that looks public: `intranet.partenaire.fr`
+    (the resolver is told so, as a partner's DNS could)."""
+    _Intranet.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Intranet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    resolve = socket.getaddrinfo
+
+    def fake_dns(host, *args, **kwargs):
+        return resolve("127.0.0.1" if host == "intranet.partenaire.fr" else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
+    yield f"http://intranet.partenaire.fr:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_name_that_leads_to_a_private_address_is_refused_when_connecting(intranet, scheme):
+    # In https, the refusal comes before the TLS handshake (which this plain server would fail).
+    with pytest.raises(UnusableInput, match=r"intranet.partenaire.fr mène à 127.0.0.1, une machine locale"):
+        HttpClient().get(f"{intranet.replace('http', scheme, 1)}/aides.json")
+    assert _Intranet.hits == []  # connected, refused before a single byte was sent
+
+
+def test_the_intranet_answers_when_the_operator_allows_it(intranet, monkeypatch):
+    # So that the test above proves something: the name does reach a server that answers.
+    monkeypatch.setenv("MAILLAGE_HTTP_ALLOW_PRIVATE", "1")
+    assert HttpClient().get_json(f"{intranet}/aides.json") == [{"id": "secret"}]
+    assert _Intranet.hits == ["/aides.json"]
+
+
+def test_a_harvest_from_a_name_that_leads_inside_fails_and_says_why(intranet, settings, engine):
+    summary = harvest(MobivilleHarvester(f"{intranet}/aides.json"), settings=settings)
+    assert summary.status == "failed" and "mène à 127.0.0.1" in summary.message
+    assert _Intranet.hits == []
+
+
+class _Socket:
+    def __init__(self, peer):
+        self.peer, self.closed = peer, False
+
+    def getpeername(self):
+        return self.peer
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.mark.parametrize(("peer", "public"), [
+    (("81.255.10.1", 443), True), (("2001:4860:4860::8888", 443, 0, 0), True),
+    (("10.1.2.3", 80), False), (("169.254.169.254", 80), False), (("::ffff:127.0.0.1", 80, 0, 0), False),
+    (("fe80::1%eth0", 80, 0, 2), False),
+])
+def test_the_connected_address_decides(peer, public):
+    sock = _Socket(peer)
+    if public:
+        refuse_private_peer(sock, "flux.example.fr")
+    else:
+        with pytest.raises(UnusableInput, match="Adresse refusée : flux.example.fr mène à"):
+            refuse_private_peer(sock, "flux.example.fr")
+    assert sock.closed is not public
 
 
 BIG = b"[" + b'{"id": "a"},' * 100_000 + b'{"id": "b"}]'  # 1.2 MB
