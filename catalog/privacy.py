@@ -2,7 +2,8 @@
 
 Named people (`contact_nom_prenom`) and personal e-mail addresses (a person's name at a
 consumer mail provider) are withheld unless the record says its contact is public
-(`contact_public: true`, set by the partner who owns the record).
+(`contact_public: true`, set by the partner who owns the record). A personal address written
+in a free text ("écrire à camille.martin@gmail.com") is masked in that text too.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ CONSUMER_MAIL_DOMAINS = frozenset({
     "neuf.fr", "laposte.net", "bbox.fr", "icloud.com", "me.com", "aol.com", "gmx.fr", "gmx.com",
     "protonmail.com", "proton.me",
 })
-# "prenom.nom", "prenom-nom", "p.nom": how people's addresses look, unlike "contact" or "accueil".
-PERSON_LOCAL_PART = re.compile(r"^[a-zà-ÿ]+[._-][a-zà-ÿ]+[0-9]*$", re.IGNORECASE)
-DESK_WORDS = ("contact", "accueil", "info", "secretariat", "direction", "association", "asso", "service")
+# "prenom.nom", "prenom-nom", "p.nom", "jean-luc.roy": how people's addresses look, unlike
+# "contact" or "accueil".
+PERSON_LOCAL_PART = re.compile(r"^[a-zà-ÿ]+(?:[._-][a-zà-ÿ]+){1,3}[0-9]*$", re.IGNORECASE)
+DESK_WORDS = ("contact", "accueil", "info", "secretariat", "direction", "association", "asso", "service",
+              "mission", "emploi", "insertion", "formation", "mairie", "ccas", "centre", "maison", "espace")
+# An address inside a sentence: the final full stop of the sentence is not part of it.
+EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MASKED_EMAIL = "[adresse personnelle masquée]"
 
 
 def is_personal_email(address: str) -> bool:
@@ -35,8 +41,18 @@ def public_view(data: dict[str, Any]) -> dict[str, Any]:
     """The record as it may be published (a copy; the stored record is untouched)."""
     if data.get("contact_public") is True:
         return dict(data)
-    view = {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
+    view = {k: v if k in EMAIL_FIELDS else _masked(v) for k, v in data.items() if k not in PERSONAL_FIELDS}
     for name in EMAIL_FIELDS:
         if isinstance(view.get(name), str) and is_personal_email(view[name]):
             view[name] = None
     return view
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        if "@" not in value:  # nearly every text: no regex run
+            return value
+        return EMAIL_IN_TEXT.sub(lambda m: MASKED_EMAIL if is_personal_email(m.group()) else m.group(), value)
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value

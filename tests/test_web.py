@@ -19,7 +19,8 @@ from web.labels import label
 def client(tmp_path, settings, engine):
     services = [service(i) for i in range(30)]
     services[0] |= {"nom": "Préparer le permis de conduire", "contact_nom_prenom": "Camille Martin",
-                    "courriel": "camille.martin@gmail.com"}
+                    "courriel": "camille.martin@gmail.com",
+                    "description": "Inscription auprès de camille.martin@gmail.com ou de accueil@asso-exemple.fr."}
     services[1] |= {"nom": "<script>alert('x')</script> Atelier", "courriel": "accueil@asso-exemple.fr"}
     harvest(DataInclusionHarvester(str(write_json(tmp_path / "services.json", services))), source="demo", settings=settings)
     harvest(DataInclusionHarvester(str(write_json(tmp_path / "structures.json", [structure(i) for i in range(5)]))),
@@ -45,6 +46,8 @@ def test_a_listed_record_has_every_schema_field_and_no_personal_data(client):
     first = next(item for item in items if item["id"] == "test--v0")
     assert set(first) == set(schemas.field_names("service"))
     assert first["contact_nom_prenom"] is None and first["courriel"] is None
+    assert first["description"] == ("Inscription auprès de [adresse personnelle masquée] "
+                                            "ou de accueil@asso-exemple.fr.")
     assert first["nom"] == "Préparer le permis de conduire"
     desk = next(item for item in items if item["id"] == "test--v1")
     assert desk["courriel"] == "accueil@asso-exemple.fr"  # an organisation's address stays
