@@ -25,8 +25,10 @@ CONSUMER_MAIL_DOMAINS = frozenset({
 PERSON_LOCAL_PART = re.compile(r"^[a-zà-ÿ]+(?:[._-][a-zà-ÿ]+){1,3}[0-9]*$", re.IGNORECASE)
 DESK_WORDS = ("contact", "accueil", "info", "secretariat", "direction", "association", "asso", "service",
               "mission", "emploi", "insertion", "formation", "mairie", "ccas", "centre", "maison", "espace")
-# An address inside a sentence: the final full stop of the sentence is not part of it.
-EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An address inside a sentence: the final full stop of the sentence is not part of it. It starts
+# where a word starts and its parts are bounded (RFC 5321 lengths): a hostile text of a million
+# letters and one "@" is scanned in linear time, not tried from each of its letters.
+EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}(?![\w-])")
 MASKED_EMAIL = "[adresse personnelle masquée]"
 
 

@@ -38,3 +38,14 @@ def test_the_named_contact_and_a_personal_courriel_are_withheld():
     view = public_view({"contact_nom_prenom": "Camille Martin", "courriel": "camille.martin@gmail.com",
                         "telephone": "01 23 45 67 89"})
     assert "contact_nom_prenom" not in view and view["courriel"] is None and view["telephone"] == "01 23 45 67 89"
+
+
+def test_an_address_is_only_tried_where_a_word_starts():
+    """What keeps the scan of a hostile text linear (a million letters, then "@"): the pattern
+    cannot start inside a run of address characters, and its parts are bounded."""
+    from catalog.privacy import EMAIL_IN_TEXT
+
+    assert EMAIL_IN_TEXT.match("camille.martin@gmail.com").group() == "camille.martin@gmail.com"
+    assert EMAIL_IN_TEXT.match("camille.martin@gmail.com", 3) is None
+    assert EMAIL_IN_TEXT.search("a" * 65 + "@gmail.com") is None  # RFC 5321: 64 at most before the @
+    assert public_view({"description": "a." * 50_000 + "@ x"})["description"] == "a." * 50_000 + "@ x"
