@@ -16,12 +16,16 @@ from datetime import date, datetime
 import nh3
 from markdown_it import MarkdownIt
 
-_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
-_MARKDOWN = re.compile(r"\[[^\]\n]+\]\([^)\s]+\)|\*\*[^*\n]+\*\*|^\s*[-*] \S|^#{1,6} \S", re.MULTILINE)
-_LINK = re.compile(r"<a\b[^>]*?\bhref\s*=\s*[\"']?(https?://[^\"'\s>]+)[\"']?[^>]*>(.*?)</a\s*>",
-                   re.IGNORECASE | re.DOTALL)
+# Each pattern stops where the next could start (a tag at the next « < », a link's label at the
+# next « <a » or « </a », a Markdown link at the next « [ » or « ( »): a hostile text (« <a » or
+# « [a]( » ten thousand times, never closed) is read in linear time, not rescanned to its end
+# from each opening.
+_TAG = re.compile(r"<[a-zA-Z/!][^<>]*>")
+_MARKDOWN = re.compile(r"\[[^\[\]\n]+\]\([^()\s]+\)|\*\*[^*\n]+\*\*|^\s*[-*] \S|^#{1,6} \S", re.MULTILINE)
+_LINK = re.compile(r"<a\b[^<>]*?\bhref\s*=\s*[\"']?(https?://[^\"'\s<>]+)[\"']?[^<>]*>"
+                   r"([^<]*(?:<(?!/?a\b)[^<]*)*)</a\s*>", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*>", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"<li\b[^<>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LOOSE_LIST = re.compile(r"^(- [^\n]*)\n\n(?=- )", re.MULTILINE)

@@ -260,7 +260,8 @@ def _french(node: Any, depth: int = 0) -> list[str]:
         for child in node:
             lines += _french(child, depth)
     elif node is not None and not LOCALISATION.match(str(node).strip()):  # the zone says where
-        text = re.sub(r"\s*\.\s*", " ", str(node)).replace("demandeur ", "")
+        # (?<!\s): a run of spaces is tried once, from its start (linear on a hostile rule).
+        text = re.sub(r"(?:(?<!\s)\s+)?\.\s*", " ", str(node)).replace("demandeur ", "")
         lines.append("  " * depth + "- " + " ".join(text.split()))
     return lines
 

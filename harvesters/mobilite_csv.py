@@ -48,7 +48,7 @@ from harvesters.http import is_url, local_copy
 KIND = "solution-mobilite"
 REQUIRED_COLUMNS = ("id", "nom", "categorie")
 PLACEHOLDERS = frozenset({"-", "--", "nc", "n/a", "na", "non renseigne", "non renseignee", "inconnu", "?"})
-LIST_SEPARATORS = re.compile(r"\s*[|;,]\s*")
+LIST_SEPARATORS = re.compile(r"(?:(?<!\s)\s+)?[|;,]\s*")  # a run of spaces tried once, from its start
 URL_FIELDS = ("lien_demarche", "lien_source")
 
 

@@ -75,7 +75,12 @@ TAGS = {
     "moins de 26 ans": ("jeunes",),
     "plus de 26 ans": (),
 }
-HIDDEN = re.compile(r"<span[^>]*display\s*:\s*none[^>]*>(.*?)</span>", re.IGNORECASE | re.DOTALL)
+# A tag ends before the next « < », the hidden span's text before the next « <span » or « </span »,
+# and spaces are read once: a hostile text is scanned in linear time, never rescanned to its end
+# from each « < ».
+LINE_END = re.compile(r"<\s*br\s*(?:/\s*)?>|</\s*(p|div|li|h\d)\s*>", re.IGNORECASE)
+LIST_ITEM = re.compile(r"<\s*li[^<>]*>", re.IGNORECASE)
+HIDDEN = re.compile(r"<span[^<>]*?display\s*:\s*none[^<>]*>([^<]*(?:<(?!/?span\b)[^<]*)*)</span>", re.IGNORECASE)
 
 
 class MobivilleHarvester(Harvester):
@@ -155,8 +160,8 @@ def safe_text(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
-    text = re.sub(r"<\s*br\s*/?\s*>|</\s*(p|div|li|h\d)\s*>", "\n", text, flags=re.IGNORECASE)
-    text = re.sub(r"<\s*li[^>]*>", "- ", text, flags=re.IGNORECASE)
+    text = LINE_END.sub("\n", text)
+    text = LIST_ITEM.sub("- ", text)
     # nh3 drops every tag (and the content of script/style); what remains is escaped text.
     text = html.unescape(nh3.clean(text, tags=set()))
     lines = [" ".join(line.replace("\u00a0", " ").split()) for line in text.split("\n")]
