@@ -19,6 +19,7 @@ import ijson
 import orjson
 
 from catalog.errors import UnusableInput, parser_detail
+from catalog.nesting import refuse_too_deep, refuse_too_deep_stream
 
 FORMATS = ("csv", "json", "ndjson", "parquet")
 _EXTENSIONS = {
@@ -134,6 +135,7 @@ def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"[\x00", b"{\x00", b"\x00[", b"\x00{"):
         raise UnusableInput(f"{name} est encodé en UTF-16 (ou UTF-32) : enregistrez-le en UTF-8.")
     prefix = _items_prefix(head)
+    refuse_too_deep_stream(stream, name)  # before ijson's prefixed reading, whose memory grows with depth²
     position = 0
     try:
         for item in ijson.items(stream, prefix, use_float=True):
@@ -178,7 +180,7 @@ def _iter_ndjson(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
             raise UnusableInput(f"{path.name}, ligne {position} : JSON mal formé ({exc}).") from exc
         if not isinstance(item, dict):
             raise UnusableInput(f"{path.name}, ligne {position} : un objet JSON est attendu.")
-        yield position, item
+        yield position, refuse_too_deep(item, f"{path.name}, ligne {position}")
 
 
 def _iter_parquet(path: Path) -> Iterator[tuple[int, dict]]:

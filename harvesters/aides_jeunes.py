@@ -59,6 +59,7 @@ import yaml
 import schemas
 from catalog.clock import utcnow
 from catalog.errors import UnusableInput
+from catalog.nesting import MAX_DEPTH, refuse_too_deep, too_deep
 from catalog.records import qualified_id
 from catalog.territories import Territories
 from catalog.validation import Problem
@@ -331,11 +332,19 @@ def load_yaml(path: Path) -> tuple[Any, str | None]:
     except OSError as exc:
         return None, f"fichier illisible ({exc.strerror})."
     try:
-        return yaml.load(text, Loader=_StrictSafeLoader), None  # a SafeLoader subclass (see _StrictSafeLoader)
+        content = yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader subclass (see _StrictSafeLoader)
+    except RecursionError:  # PyYAML composes recursively: it fails before the depth is checked
+        return None, _TOO_DEEP
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (ligne {mark.line + 1})" if mark else ""
         return None, f"YAML illisible{where} : {getattr(exc, 'problem', None) or exc}."
+    if too_deep(content):
+        return None, _TOO_DEEP
+    return content, None
+
+
+_TOO_DEEP = f"listes ou objets imbriqués sur plus de {MAX_DEPTH} niveaux : fichier refusé."
 
 
 def _data_dir(root: Path) -> Path:
@@ -352,6 +361,7 @@ def _get_list(client: HttpClient, url: str) -> tuple[list, date | None]:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError as exc:
         raise UnusableInput(f"{url} : réponse JSON tronquée ou mal formée ({exc}).") from exc
+    refuse_too_deep(body, url)
     if not isinstance(body, list):
         raise UnusableInput(f"{url} : une liste JSON est attendue (réponse inattendue).")
     modified = None

@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import yaml
 
 from catalog.errors import UnusableInput, parser_detail
+from catalog.nesting import refuse_too_deep, too_deep_message
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
 from catalog.territories import Territories
@@ -113,6 +114,9 @@ class AidesVeloHarvester(Harvester):
             raise UnusableInput(f"{self.location} n'est pas encodé en UTF-8.") from exc
         except yaml.YAMLError as exc:
             raise UnusableInput(f"{self.location} : YAML illisible ou refusé ({parser_detail(exc)}).") from exc
+        except RecursionError:  # PyYAML composes recursively: it fails before the depth is checked
+            raise UnusableInput(too_deep_message(self.location)) from None
+        refuse_too_deep(rules, self.location)
         if not isinstance(rules, dict):
             raise UnusableInput(f"{self.location} : un ensemble de règles publicodes (objet YAML) est attendu.")
         if self.options.get("date_maj"):

@@ -48,6 +48,7 @@ from typing import Any, ClassVar
 import orjson
 
 from catalog.errors import UnusableInput
+from catalog.nesting import refuse_too_deep
 from catalog.records import qualified_id
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
@@ -208,6 +209,7 @@ def _campaigns(content: bytes, location: str) -> list[tuple[str | None, Any]]:
     except orjson.JSONDecodeError as exc:
         hint = " (n'est pas de l'UTF-8)" if "utf-8" in str(exc).lower() else ""
         raise UnusableInput(f"{name} : JSON tronqué ou mal formé{hint} ({exc}).") from exc
+    refuse_too_deep(data, name)
     if isinstance(data, list):
         return [(None, campaign) for campaign in data]
     if isinstance(data, dict) and data and all(SIREN.fullmatch(str(key)) for key in data):

@@ -64,6 +64,7 @@ from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
 from catalog.db import get_engine, storable_text, writer_connection
 from catalog.errors import UnusableInput, parser_detail
+from catalog.nesting import refuse_too_deep
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
 from harvesters import FORMATS
 from harvesters.base import Harvester
@@ -387,6 +388,8 @@ def _rdf_detail(exc: Exception) -> str:
         return f"ligne {exc.lines + 1} : {exc._why}"[:300]
     if isinstance(exc, (IndexError, KeyError)):  # the Turtle parser runs off the end of a cut document
         return "document tronqué ou mal formé"
+    if isinstance(exc, RecursionError):  # the Turtle parser descends into [ … ] and ( … ) recursively
+        return "nœuds anonymes ou listes imbriqués trop profondément"
     return parser_detail(exc)[:300]
 
 
@@ -412,6 +415,7 @@ def _safe_jsonld(data: bytes, location: str) -> str:
         document = orjson.loads(data.removeprefix(codecs.BOM_UTF8))  # as Turtle, read as « utf-8-sig »
     except orjson.JSONDecodeError as exc:
         raise UnusableInput(f"{location} : JSON-LD mal formé ({exc}).") from exc
+    refuse_too_deep(document, location)  # before the walks below and rdflib's, all recursive
     remote = _remote_contexts(document)
     if remote:
         raise UnusableInput(

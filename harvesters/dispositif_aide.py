@@ -42,6 +42,7 @@ from typing import Any, ClassVar
 import orjson
 
 from catalog.errors import UnusableInput
+from catalog.nesting import refuse_too_deep, too_deep
 from catalog.records import qualified_id
 from catalog.tabular import detect_format, iter_rows
 from catalog.validation import Problem
@@ -159,6 +160,7 @@ def _package_resources(path: Path) -> list[tuple[str, str]] | None:
         descriptor = orjson.loads(path.read_bytes().removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError as exc:
         raise UnusableInput(f"{path.name} : JSON mal formé ({exc}).") from exc
+    refuse_too_deep(descriptor, path.name)
     if not isinstance(descriptor, dict) or not ("fields" in descriptor or "resources" in descriptor):
         return None
     if "fields" in descriptor:
@@ -301,6 +303,8 @@ def _objects(value: Any) -> list[dict] | None:
     else:
         try:
             parsed = orjson.loads(str(value))
+            if too_deep(parsed, MAX_DEPTH):
+                return None  # read as no structure, like any cell that is not a literal
         except orjson.JSONDecodeError:
             try:
                 parsed = parse_js_literal(str(value))

@@ -62,6 +62,7 @@ import yaml
 
 import schemas
 from catalog.errors import UnusableInput
+from catalog.nesting import refuse_too_deep, too_deep_message
 from catalog.tabular import detect_format, iter_rows
 from catalog.validation import guess_kind
 from harvesters.base import Harvester, Item
@@ -457,10 +458,12 @@ def _read_text(location: str, base_dir: Path | None, *, what: str, big_is_data: 
 def _parse_descriptor(text: str, where: str) -> Any:
     try:
         if where.lower().endswith((".yaml", ".yml")):
-            return yaml.safe_load(text)
-        return orjson.loads(text)
+            return refuse_too_deep(yaml.safe_load(text), where)
+        return refuse_too_deep(orjson.loads(text), where)
     except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
         raise UnusableInput(f"{where} : JSON/YAML mal formé ({str(exc).splitlines()[0]}).") from exc
+    except RecursionError:  # PyYAML composes recursively: it fails before the depth is checked
+        raise UnusableInput(too_deep_message(where)) from None
 
 
 def _sanitize(descriptor: dict) -> dict:

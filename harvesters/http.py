@@ -25,6 +25,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from catalog.errors import UnusableInput
+from catalog.nesting import refuse_too_deep
 
 USER_AGENT = "Maillage/0.1 (commun des solutions locales d'insertion; moissonneur)"
 
@@ -163,9 +164,10 @@ class HttpClient:
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
         response = self.get(url, params)
         try:
-            return orjson.loads(response.content)
+            body = orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:
             raise UnusableInput(f"{response.url} : réponse JSON tronquée ou mal formée ({exc}).") from exc
+        return refuse_too_deep(body, str(response.url))
 
     def get_stream(self, url: str, params: dict[str, Any] | None = None) -> io.BytesIO:
         """The body of a response as a seekable stream (for `catalog.tabular.iter_json_stream`)."""

@@ -38,6 +38,7 @@ import orjson
 
 import schemas
 from catalog.errors import UnusableInput
+from catalog.nesting import MAX_DEPTH, too_deep
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
 from catalog.tabular import iter_rows
@@ -155,6 +156,8 @@ def _value(name: str, field: dict, raw: str) -> Any:
             raise ValueError(f"un objet JSON est attendu (« {raw} »).") from None
         if not isinstance(value, dict):
             raise ValueError(f"un objet JSON est attendu (« {raw} »).")
+        if too_deep(value):
+            raise ValueError(f"objet JSON imbriqué sur plus de {MAX_DEPTH} niveaux.")
         return value
     if referential:
         return _coded(referential, raw)

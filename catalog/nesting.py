@@ -1,0 +1,64 @@
+"""How deep a source's document may nest.
+
+No source of ours nests lists and objects more than a handful of levels (an aid's conditions:
+four). A document nested thousands of levels deep (`[[[[…]]]]`, a few kilobytes) is a hostile
+one, and each reader fails on it differently: ijson's prefixed events cost memory in the square
+of the depth (20 000 levels: 2 GB, then the kernel kills the harvest), PyYAML and every
+recursive walk (the harvesters' mappings, validation, pickling for the reader process) exhaust
+Python's stack. So every parsed document is checked here, without recursion, and refused with
+a clear reason before anything walks it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+import ijson
+
+from catalog.errors import UnusableInput
+
+MAX_DEPTH = 64
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `value` nests lists or objects past `limit` levels (walked with a list as stack)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        kind = type(current)
+        if kind is list or kind is dict:
+            if depth > limit:
+                return True
+            pending.extend((part, depth + 1) for part in (current if kind is list else current.values()))
+    return False
+
+
+def refuse_too_deep(value: Any, where: str) -> Any:
+    """`value` itself, or UnusableInput when it nests past MAX_DEPTH levels."""
+    if (type(value) is list or type(value) is dict) and too_deep(value):
+        raise UnusableInput(too_deep_message(where))
+    return value
+
+
+def refuse_too_deep_stream(stream: BinaryIO, where: str) -> None:
+    """Reads a seekable JSON stream once, by its unprefixed events (memory independent of the
+    depth), and puts it back at the start. A malformed document is left to the reading pass,
+    which says where it breaks."""
+    depth = 0
+    try:
+        for event, _ in ijson.basic_parse(stream):
+            if event == "start_map" or event == "start_array":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise UnusableInput(too_deep_message(where))
+            elif event == "end_map" or event == "end_array":
+                depth -= 1
+    except (ijson.common.JSONError, UnicodeDecodeError):
+        pass
+    finally:
+        stream.seek(0)
+
+
+def too_deep_message(where: str) -> str:
+    return (f"{where} : listes ou objets imbriqués sur plus de {MAX_DEPTH} niveaux ; aucune source n'en a "
+            "besoin, document refusé.")
