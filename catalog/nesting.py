@@ -18,6 +18,7 @@ import ijson
 from catalog.errors import UnusableInput
 
 MAX_DEPTH = 64
+TOO_DEEP = f"listes ou objets imbriqués sur plus de {MAX_DEPTH} niveaux"
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
@@ -35,7 +36,7 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
 
 def refuse_too_deep(value: Any, where: str) -> Any:
     """`value` itself, or UnusableInput when it nests past MAX_DEPTH levels."""
-    if (type(value) is list or type(value) is dict) and too_deep(value):
+    if too_deep(value):
         raise UnusableInput(too_deep_message(where))
     return value
 
@@ -60,5 +61,4 @@ def refuse_too_deep_stream(stream: BinaryIO, where: str) -> None:
 
 
 def too_deep_message(where: str) -> str:
-    return (f"{where} : listes ou objets imbriqués sur plus de {MAX_DEPTH} niveaux ; aucune source n'en a "
-            "besoin, document refusé.")
+    return f"{where} : {TOO_DEEP} ; aucune source n'en a besoin, document refusé."

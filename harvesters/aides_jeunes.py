@@ -59,7 +59,7 @@ import yaml
 import schemas
 from catalog.clock import utcnow
 from catalog.errors import UnusableInput
-from catalog.nesting import MAX_DEPTH, refuse_too_deep, too_deep
+from catalog.nesting import TOO_DEEP, refuse_too_deep, too_deep
 from catalog.records import qualified_id
 from catalog.territories import Territories
 from catalog.validation import Problem
@@ -333,18 +333,14 @@ def load_yaml(path: Path) -> tuple[Any, str | None]:
         return None, f"fichier illisible ({exc.strerror})."
     try:
         content = yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader subclass (see _StrictSafeLoader)
-    except RecursionError:  # PyYAML composes recursively: it fails before the depth is checked
-        return None, _TOO_DEEP
+        deep = too_deep(content)
+    except RecursionError:  # PyYAML composes recursively: past Python's stack, before our check
+        deep = True
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (ligne {mark.line + 1})" if mark else ""
         return None, f"YAML illisible{where} : {getattr(exc, 'problem', None) or exc}."
-    if too_deep(content):
-        return None, _TOO_DEEP
-    return content, None
-
-
-_TOO_DEEP = f"listes ou objets imbriqués sur plus de {MAX_DEPTH} niveaux : fichier refusé."
+    return (None, f"{TOO_DEEP} : fichier refusé.") if deep else (content, None)
 
 
 def _data_dir(root: Path) -> Path:

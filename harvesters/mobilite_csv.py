@@ -38,7 +38,7 @@ import orjson
 
 import schemas
 from catalog.errors import UnusableInput
-from catalog.nesting import MAX_DEPTH, too_deep
+from catalog.nesting import TOO_DEEP, too_deep
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
 from catalog.tabular import iter_rows
@@ -157,7 +157,7 @@ def _value(name: str, field: dict, raw: str) -> Any:
         if not isinstance(value, dict):
             raise ValueError(f"un objet JSON est attendu (« {raw} »).")
         if too_deep(value):
-            raise ValueError(f"objet JSON imbriqué sur plus de {MAX_DEPTH} niveaux.")
+            raise ValueError(f"objet JSON : {TOO_DEEP}.")
         return value
     if referential:
         return _coded(referential, raw)
