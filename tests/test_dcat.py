@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import orjson
 import pytest
@@ -20,6 +17,7 @@ from harvesters.dcat import DcatHarvester
 from harvesters.engine import harvest, harvest_source
 from harvesters.jobs import job_summary
 from tests.conftest import FIXTURES, corpus_path
+from tests.local_server import local_server
 
 HERE = FIXTURES / "dcat"
 OUR_SERVICE = "https://raw.githubusercontent.com/maillage/maillage/main/schemas/service/schema.json"
@@ -198,30 +196,10 @@ def test_hydra_paging_that_loops_fails_and_registers_nothing(settings, engine):
     assert sources(engine) == {}
 
 
-class _Counter(BaseHTTPRequestHandler):
-    hits: ClassVar[list[str]] = []
-
-    def do_GET(self):
-        _Counter.hits.append(self.path)
-        body = b'{"@context": {"dcat": "http://www.w3.org/ns/dcat#"}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/ld+json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def context_server():
-    _Counter.hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_server(b'{"@context": {"dcat": "http://www.w3.org/ns/dcat#"}}', "application/ld+json") as server:
+        yield server
 
 
 @pytest.mark.parametrize("context", [
@@ -230,21 +208,21 @@ def context_server():
     {"@import": "{url}/contexte.jsonld", "dct": "http://purl.org/dc/terms/"},
 ])
 def test_a_remote_json_ld_context_is_never_fetched(tmp_path, settings, engine, context_server, context):
-    context = orjson.loads(orjson.dumps(context).decode().replace("{url}", context_server))
+    context = orjson.loads(orjson.dumps(context).decode().replace("{url}", context_server.url))
     document = {"@context": context, "@id": "https://exemple.fr/jdd/1", "@type": "dcat:Dataset"}
     path = tmp_path / "catalogue.jsonld"
     path.write_bytes(orjson.dumps(document))
     summary = run(path, settings)
     assert summary.status == "failed" and "contexte JSON-LD distant" in summary.message
-    assert _Counter.hits == []
+    assert context_server.hits == []
 
 
 def test_the_context_server_does_answer(context_server):
     # So that the test above proves something: the server is reachable and counts.
     import urllib.request
 
-    urllib.request.urlopen(f"{context_server}/contexte.jsonld").read()
-    assert _Counter.hits == ["/contexte.jsonld"]
+    urllib.request.urlopen(f"{context_server.url}/contexte.jsonld").read()
+    assert context_server.hits == ["/contexte.jsonld"]
 
 
 @pytest.mark.parametrize("name", ["xxe.rdf", "milliard-de-rires.rdf"])

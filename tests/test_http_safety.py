@@ -4,9 +4,7 @@ not fill its memory or disk."""
 from __future__ import annotations
 
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from types import SimpleNamespace
 
 import pytest
 import responses
@@ -17,6 +15,7 @@ from harvesters.engine import harvest
 from harvesters.http import HttpClient, refuse_private_address, refuse_private_peer
 from harvesters.mobiville import MobivilleHarvester
 from tests.conftest import FIXTURES
+from tests.local_server import local_server
 
 
 @pytest.mark.parametrize("url", [
@@ -78,59 +77,39 @@ def test_a_catalog_cannot_point_a_source_at_the_internal_network(tmp_path, setti
 
 
 
-class _Intranet(BaseHTTPRequestHandler):
-    hits: ClassVar[list[str]] = []
-
-    def do_GET(self):
-        _Intranet.hits.append(self.path)
-        body = b'[{"id": "secret"}]'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def intranet(monkeypatch):
     """A real server on 127.0.0.1, reached by a name that looks public: `intranet.partenaire.fr`
-    (the resolver is told so, as a partner's DNS could)."""
-    _Intranet.hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Intranet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (the resolver is told so, as a partner's DNS could). Its `url` is the name's."""
     resolve = socket.getaddrinfo
 
     def fake_dns(host, *args, **kwargs):
         return resolve("127.0.0.1" if host == "intranet.partenaire.fr" else host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
-    yield f"http://intranet.partenaire.fr:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_server(b'[{"id": "secret"}]', "application/json") as server:
+        yield SimpleNamespace(url=f"http://intranet.partenaire.fr:{server.port}", hits=server.hits)
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_a_name_that_leads_to_a_private_address_is_refused_when_connecting(intranet, scheme):
     # In https, the refusal comes before the TLS handshake (which this plain server would fail).
     with pytest.raises(UnusableInput, match=r"intranet.partenaire.fr mène à 127.0.0.1, une machine locale"):
-        HttpClient().get(f"{intranet.replace('http', scheme, 1)}/aides.json")
-    assert _Intranet.hits == []  # connected, refused before a single byte was sent
+        HttpClient().get(f"{intranet.url.replace('http', scheme, 1)}/aides.json")
+    assert intranet.hits == []  # connected, refused before a single byte was sent
 
 
 def test_the_intranet_answers_when_the_operator_allows_it(intranet, monkeypatch):
     # So that the test above proves something: the name does reach a server that answers.
     monkeypatch.setenv("MAILLAGE_HTTP_ALLOW_PRIVATE", "1")
-    assert HttpClient().get_json(f"{intranet}/aides.json") == [{"id": "secret"}]
-    assert _Intranet.hits == ["/aides.json"]
+    assert HttpClient().get_json(f"{intranet.url}/aides.json") == [{"id": "secret"}]
+    assert intranet.hits == ["/aides.json"]
 
 
 def test_a_harvest_from_a_name_that_leads_inside_fails_and_says_why(intranet, settings, engine):
-    summary = harvest(MobivilleHarvester(f"{intranet}/aides.json"), settings=settings)
+    summary = harvest(MobivilleHarvester(f"{intranet.url}/aides.json"), settings=settings)
     assert summary.status == "failed" and "mène à 127.0.0.1" in summary.message
-    assert _Intranet.hits == []
+    assert intranet.hits == []
 
 
 class _Socket:
