@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import ijson
 import orjson
@@ -138,15 +139,14 @@ def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
     refuse_too_deep_stream(stream, name)  # before ijson's prefixed reading, whose memory grows with depth²
     position = 0
     try:
-        for item in ijson.items(stream, prefix, use_float=True):
+        for item in _json_items(stream, prefix):
             position += 1
             if not isinstance(item, dict):
                 raise UnusableInput(f"{name} : l'élément n°{position} n'est pas un objet JSON.")
             yield position, item
     except ijson.common.IncompleteJSONError as exc:
         raise UnusableInput(
-            f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) ({parser_detail(exc)}"
-            f"{_INTEGER_OVERFLOW if 'integer overflow' in str(exc) else ''})."
+            f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) ({parser_detail(exc)})."
         ) from exc
     except ijson.common.JSONError as exc:
         raise UnusableInput(f"{name} : JSON mal formé ({parser_detail(exc)}).") from exc
@@ -154,7 +154,35 @@ def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
         raise UnusableInput(f"{name} : le JSON n'est pas encodé en UTF-8.") from exc
 
 
-_INTEGER_OVERFLOW = " : un nombre entier y dépasse 64 bits, ce que le lecteur JSON ne sait pas lire"
+def _json_items(stream: BinaryIO, prefix: str) -> Iterator[Any]:
+    """ijson's items, decimals as floats (yajl's float mode, the fast one). That mode cannot hold
+    an integer beyond 64 bits and stops at the first one: from there the rest is read in exact
+    mode (decimals as `Decimal`, given back as floats), so that one record is refused by the
+    engine as not storable instead of the whole file."""
+    given = 0
+    try:
+        for item in ijson.items(stream, prefix, use_float=True):
+            given += 1
+            yield item
+        return
+    except ijson.common.IncompleteJSONError as exc:
+        if "integer overflow" not in str(exc):
+            raise
+    stream.seek(0)
+    for index, item in enumerate(ijson.items(stream, prefix)):
+        if index >= given:
+            yield _decimals_as_floats(item)
+
+
+def _decimals_as_floats(value: Any) -> Any:
+    # Recursion is safe here: refuse_too_deep_stream has bounded the depth.
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _decimals_as_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decimals_as_floats(item) for item in value]
+    return value
 
 
 def _items_prefix(head: bytes) -> str:

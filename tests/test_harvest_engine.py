@@ -329,13 +329,21 @@ def test_a_record_valid_for_its_schema_but_not_storable_is_refused_alone(tmp_pat
     assert statuses(engine) == {"active": 2}
 
 
-def test_a_json_file_with_an_integer_beyond_64_bits_is_refused_saying_why(tmp_path, settings, engine):
+def test_a_json_file_with_an_integer_beyond_64_bits_loses_only_that_record(tmp_path, settings, engine):
+    """ijson's fast mode stops at such an integer: the rest of the file is read in exact mode,
+    its decimals (coordinates) still floats, and only the record that holds it is refused."""
     path = tmp_path / "services.json"
-    path.write_text(orjson.dumps([service(0)]).decode().replace('"date_maj"', '"nombre_semaines":100000000000000000000,'
-                                                                '"date_maj"'), encoding="utf-8")
+    big = '"nombre_semaines":100000000000000000000,"date_maj"'
+    path.write_text(orjson.dumps([service(i) for i in range(4)]).decode().replace('"date_maj"', big, 2)
+                    .replace(big, '"date_maj"', 1), encoding="utf-8")  # the 2nd record only
     summary = run(path, settings)
-    assert summary.status == "failed" and "un nombre entier y dépasse 64 bits" in summary.message
-    assert statuses(engine) == {}
+    assert summary.status == "done-with-errors", summary.message
+    assert (summary.counts["added"], summary.counts["invalid"]) == (3, 1)
+    [group] = [g for g in summary.groups if g.status == "invalid"]
+    assert group.code == "non-enregistrable" and group.examples == ["élément 2"]
+    with engine.connect() as conn:
+        after = conn.execute(select(RECORDS.c.data).where(RECORDS.c.id == "test--v3")).scalar_one()
+    assert orjson.loads(after)["latitude"] == service(3)["latitude"]
 
 
 def test_the_csv_report_never_hands_a_formula_to_a_spreadsheet():
