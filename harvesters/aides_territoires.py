@@ -51,7 +51,6 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import orjson
-import requests
 
 from catalog.clock import utcnow
 from catalog.errors import UnusableInput
@@ -154,10 +153,7 @@ class AidesTerritoiresHarvester(Harvester):
             raise UnusableInput("Jeton d'API Aides-territoires manquant : renseignez la variable "
                                 f"{self.credentials_env} (ou --token-env) avec le jeton de votre compte.")
         url = f"{base}/api/connexion/"
-        try:
-            response = client.session.post(url, headers={"X-AUTH-TOKEN": self.credentials}, timeout=client.timeout)
-        except requests.RequestException as exc:
-            raise UnusableInput(f"Source injoignable : {url} ({type(exc).__name__}).") from exc
+        response = client.post(url, headers={"X-AUTH-TOKEN": self.credentials})
         if response.status_code in (401, 403):
             raise UnusableInput(f"Jeton d'API refusé par Aides-territoires ({url}, HTTP {response.status_code}) : "
                                 "vérifiez le jeton de la source.")

@@ -80,7 +80,7 @@ from harvesters.engine import (
     source_policy,
     update_job,
 )
-from harvesters.http import HttpClient, is_url
+from harvesters.http import HttpClient, is_url, read_body
 from harvesters.report import ReportSpool
 from harvesters.text_hygiene import clean_text
 
@@ -177,11 +177,9 @@ class DcatHarvester(Harvester):
                 "Accept": "text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.8, */*;q=0.1"})
             response = client.get(location, stream=True)
             data = bytearray()
-            for chunk in response.iter_content(1 << 16):
+            for chunk in read_body(response, location, MAX_PAGE_BYTES,
+                                   f"{location} : page de catalogue de plus de 50 Mo, refusée."):
                 data += chunk
-                if len(data) > MAX_PAGE_BYTES:
-                    response.close()
-                    raise UnusableInput(f"{location} : page de catalogue de plus de 50 Mo, refusée.")
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         else:
             path = Path(location)

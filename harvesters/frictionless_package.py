@@ -66,7 +66,7 @@ from catalog.nesting import refuse_too_deep, too_deep_message
 from catalog.tabular import detect_format, iter_rows
 from catalog.validation import guess_kind
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, is_url
+from harvesters.http import HttpClient, ResponseTooBig, is_url, read_body
 
 MAX_DESCRIPTOR_BYTES = 5 << 20  # a descriptor is metadata: anything bigger is not one
 TABULAR_FORMATS = {"csv": "csv", "tsv": "csv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson",
@@ -429,15 +429,13 @@ def _read_text(location: str, base_dir: Path | None, *, what: str, big_is_data: 
     """A descriptor's text; None (`big_is_data`) when it is too big to be one."""
     if is_url(location):
         response = HttpClient().get(location, stream=True)
-        body = bytearray()
-        for chunk in response.iter_content(1 << 16):
-            body += chunk
-            if len(body) > MAX_DESCRIPTOR_BYTES:
-                response.close()
-                if big_is_data:
-                    return None
-                raise UnusableInput(f"{location} : {what} trop volumineux (plus de 5 Mo).")
-        data = bytes(body)
+        try:
+            data = b"".join(read_body(response, location, MAX_DESCRIPTOR_BYTES,
+                                      f"{location} : {what} trop volumineux (plus de 5 Mo)."))
+        except ResponseTooBig:
+            if big_is_data:
+                return None
+            raise
     else:
         path = Path(location)
         if not path.is_absolute() and not path.exists() and base_dir is not None:

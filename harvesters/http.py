@@ -26,6 +26,7 @@ from urllib3.util.retry import Retry
 
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
+from harvesters import http_deadline
 
 USER_AGENT = "Maillage/0.1 (commun des solutions locales d'insertion; moissonneur)"
 
@@ -103,6 +104,7 @@ class _PublicPeerOnly:
         sock = super()._new_conn()  # type: ignore[misc]
         if self.proxy is None:  # type: ignore[attr-defined]
             refuse_private_peer(sock, self.host)  # type: ignore[attr-defined]
+        http_deadline.watch(sock)
         return sock
 
 
@@ -114,12 +116,37 @@ class _PublicHTTPSConnection(_PublicPeerOnly, HTTPSConnection):
     pass
 
 
-class _PublicHTTPPool(HTTPConnectionPool):
+class _DeadlinePool:
+    """For urllib3 pools: a connection taken from the pool serves the request under way, under
+    its deadline."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        http_deadline.watch(conn.sock)  # None for a connection not yet made: `_new_conn` will
+        return conn
+
+
+class _PublicHTTPPool(_DeadlinePool, HTTPConnectionPool):
     ConnectionCls = _PublicHTTPConnection
 
 
-class _PublicHTTPSPool(HTTPSConnectionPool):
+class _PublicHTTPSPool(_DeadlinePool, HTTPSConnectionPool):
     ConnectionCls = _PublicHTTPSConnection
+
+
+RETRY_AFTER_MAX = 120.0
+
+
+class _BoundedRetry(Retry):
+    """A server's Retry-After is followed up to two minutes: urllib3 would sleep up to 6 hours,
+    three times over, in the middle of a scheduled harvest. Asked to wait longer, the harvest
+    retries after two minutes and, still refused, fails saying the server's status."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX)
+
+    def is_exhausted(self) -> bool:
+        return http_deadline.current_expired() or super().is_exhausted()  # past the deadline, no retry
 
 
 class _PublicAdapter(HTTPAdapter):
@@ -134,9 +161,9 @@ class HttpClient:
         self.timeout = timeout
         self.session = _GuardedSession()
         # After the last retry, hand back the last response so its HTTP status can be reported.
-        retry = Retry(total=retries, backoff_factor=float(os.environ.get("MAILLAGE_HTTP_BACKOFF", "1")),
-                      status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",),
-                      respect_retry_after_header=True, raise_on_status=False)
+        retry = _BoundedRetry(total=retries, backoff_factor=float(os.environ.get("MAILLAGE_HTTP_BACKOFF", "1")),
+                              status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",),
+                              respect_retry_after_header=True, raise_on_status=False)
         self.session.mount("https://", _PublicAdapter(max_retries=retry))
         self.session.mount("http://", _PublicAdapter(max_retries=retry))
         self.session.headers["User-Agent"] = USER_AGENT
@@ -146,19 +173,43 @@ class HttpClient:
         self.session.headers.update(headers or {})
 
     def get(self, url: str, params: dict[str, Any] | None = None, *, stream: bool = False) -> requests.Response:
-        """The response, its body read (at most MAILLAGE_HTTP_MAX_MB) unless `stream`."""
+        """The response, its body read (at most MAILLAGE_HTTP_MAX_MB) unless `stream`: then the
+        caller reads it with `read_body`, which keeps the request's deadline."""
+        return self._request("GET", url, params=params, stream=stream)
+
+    def post(self, url: str, *, headers: dict[str, str] | None = None) -> requests.Response:
+        """The response whatever its status (the caller says what a refusal means), body read."""
+        return self._request("POST", url, headers=headers, check_status=False)
+
+    def _request(self, method: str, url: str, *, params: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None, stream: bool = False,
+                 check_status: bool = True) -> requests.Response:
+        deadline = http_deadline.start(http_deadline.max_seconds())
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout, stream=True)
+            with http_deadline.sending(deadline):
+                response = self.session.request(method, url, params=params, headers=headers,
+                                                 timeout=self.timeout, stream=True)
         except requests.RequestException as exc:
+            deadline.finish()
+            if deadline.expired:
+                raise _too_slow(url, deadline) from exc
             raise UnusableInput(f"Source injoignable : {url} ({type(exc).__name__}).") from exc
-        if response.status_code in (401, 403):
+        except BaseException:  # a refused address, an interruption
+            deadline.finish()
+            raise
+        response.deadline = deadline  # type: ignore[attr-defined] - for read_body
+        if check_status and response.status_code in (401, 403):
+            response.close()
+            deadline.finish()
             raise UnusableInput(
                 f"Accès refusé par {url} (HTTP {response.status_code}) : vérifiez le jeton d'accès de la source."
             )
-        if response.status_code >= 400:
-            raise UnusableInput(f"{url} a répondu HTTP {response.status_code}.")
+        if check_status and response.status_code >= 400:
+            response.close()
+            deadline.finish()
+            raise UnusableInput(f"{url} a répondu HTTP {response.status_code}{_retry_after(response)}.")
         if not stream:  # what `.content` returns, read once under the cap
-            response._content = b"".join(_capped_chunks(response, url, "MAILLAGE_HTTP_MAX_MB", 512))
+            response._content = b"".join(read_body(response, url, *_env_limit(url, "MAILLAGE_HTTP_MAX_MB", 512)))
         return response
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
@@ -179,7 +230,7 @@ class HttpClient:
         handle = tempfile.NamedTemporaryFile(delete=False, suffix=suffix)  # noqa: SIM115 - kept for the caller
         try:
             with handle:
-                for chunk in _capped_chunks(response, url, "MAILLAGE_HTTP_MAX_DOWNLOAD_MB", 10240):
+                for chunk in read_body(response, url, *_env_limit(url, "MAILLAGE_HTTP_MAX_DOWNLOAD_MB", 10240)):
                     handle.write(chunk)
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)
@@ -187,26 +238,51 @@ class HttpClient:
         return Path(handle.name)
 
 
-def _capped_chunks(response: requests.Response, url: str, variable: str, default_mb: int) -> Iterator[bytes]:
-    """The body by chunks, refused past the limit (`variable`, in MB): a server that never stops
-    sending (broken, or hostile) must not fill the memory or the disk of the harvesting machine."""
-    limit_mb = int(os.environ.get(variable) or default_mb)
-    limit = limit_mb << 20
-    too_big = UnusableInput(f"{url} : réponse de plus de {limit_mb} Mo, refusée (limite réglable : {variable}).")
+class ResponseTooBig(UnusableInput):
+    pass
+
+
+def read_body(response: requests.Response, url: str, limit: int, too_big: str) -> Iterator[bytes]:
+    """The body by chunks, refused past `limit` bytes (`too_big` says why) or past the request's
+    deadline: a server that never stops sending, or sends a byte a minute (broken, or hostile),
+    must not fill the memory or disk of the harvesting machine, nor hold its harvest for days."""
+    deadline = getattr(response, "deadline", None) or http_deadline.Deadline(http_deadline.max_seconds())
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
-        response.close()
-        raise too_big
-    read = 0
     try:
-        for chunk in response.iter_content(1 << 20):
-            read += len(chunk)
-            if read > limit:
-                response.close()
-                raise too_big
-            yield chunk
-    except requests.RequestException as exc:
-        raise UnusableInput(f"Téléchargement interrompu : {url} ({type(exc).__name__}).") from exc
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise ResponseTooBig(too_big)
+        read = 0
+        try:
+            for chunk in response.iter_content(1 << 20):
+                read += len(chunk)
+                if read > limit:
+                    response.close()
+                    raise ResponseTooBig(too_big)
+                yield chunk
+        except requests.RequestException as exc:
+            if deadline.expired:
+                raise _too_slow(url, deadline) from exc
+            raise UnusableInput(f"Téléchargement interrompu : {url} ({type(exc).__name__}).") from exc
+        if deadline.expired:  # a shut-down socket reads as the end of a body without a declared length
+            raise _too_slow(url, deadline)
+    finally:
+        deadline.finish()
+
+
+def _env_limit(url: str, variable: str, default_mb: int) -> tuple[int, str]:
+    limit_mb = int(os.environ.get(variable) or default_mb)
+    return limit_mb << 20, f"{url} : réponse de plus de {limit_mb} Mo, refusée (limite réglable : {variable})."
+
+
+def _too_slow(url: str, deadline: http_deadline.Deadline) -> UnusableInput:
+    return UnusableInput(f"{url} : réponse toujours incomplète au bout de {deadline.seconds:g} s, abandonnée "
+                         "(limite réglable : MAILLAGE_HTTP_MAX_SECONDS).")
+
+
+def _retry_after(response: requests.Response) -> str:
+    asked = response.headers.get("Retry-After", "").strip()
+    return f" (le serveur demande de réessayer plus tard : Retry-After {asked[:40]})" if asked else ""
 
 
 def is_url(location: str) -> bool:
