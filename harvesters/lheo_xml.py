@@ -276,6 +276,14 @@ def unusable(exc: etree.XMLSyntaxError, name: str, *, at_end: bool = False) -> U
     if "amplification" in lower or "entity" in lower and ("loop" in lower or "huge" in lower):
         return UnusableInput(f"{name} refusé : expansion d'entités excessive ({where}), une attaque « billion "
                              "laughs ». Rien n'a été lu.")
+    if "excessive depth" in lower:
+        return UnusableInput(f"{name} refusé : des éléments imbriqués sur plus de 256 niveaux ({where}), la limite "
+                             "de sécurité du lecteur XML ; un flux LHEO en compte une dizaine.")
+    if "xml_parse_huge" in lower or "too long" in lower:
+        return UnusableInput(f"{name} refusé : un élément démesuré ({where}), texte ou attribut de plus de 10 Mo ou "
+                             "nom de plus de 50 000 caractères, au-delà des limites de sécurité du lecteur XML (sa "
+                             "mémoire ne doit pas dépendre du fichier) ; c'est cet élément qu'il faut corriger à la "
+                             "source.")
     if "entity" in lower and "not defined" in lower:
         return UnusableInput(f"{name} : entité non déclarée ({where}) ; un flux LHEO n'utilise que les entités "
                              f"prédéfinies de XML ({message}).")

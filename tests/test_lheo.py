@@ -512,6 +512,24 @@ def test_files_that_are_not_lheo_feeds(tmp_path, content, reason):
         items(path)
 
 
+OPEN = b'<?xml version="1.0"?><lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation numero="F">'
+
+
+@pytest.mark.parametrize("content, reason", [
+    (OPEN + b"<intitule-formation>" + b"Apprendre. " * 1_000_000, "élément démesuré .*texte ou attribut de plus de 10 Mo"),
+    (OPEN + b"<intitule-formation x='" + b"a" * (11 << 20) + b"'/>", "élément démesuré"),
+    (OPEN + b"<" + b"a" * 60_000 + b"/>", "nom de plus de 50 000 caractères"),
+    (OPEN + b"<objectif-formation>" + b"<p>" * 300, "imbriqués sur plus de 256 niveaux"),
+], ids=["texte", "attribut", "nom", "profondeur"])
+def test_elements_past_the_xml_reader_safety_limits_are_refused_in_french(tmp_path, content, reason):
+    """libxml2 keeps its limits (XML_PARSE_HUGE stays off: a 1 GB text node would be held whole
+    in memory); its English « try XML_PARSE_HUGE » is of no use to a producer."""
+    path = tmp_path / "flux.xml"
+    path.write_bytes(content + b"</formation></offres></lheo>")
+    with pytest.raises(UnusableInput, match=f"flux.xml refusé : .*{reason}"):
+        items(path)
+
+
 def test_billion_laughs_costs_neither_memory_nor_time(tmp_path):
     """A far larger expansion (10^12 characters) under a 1 GB address-space limit: refused, not expanded."""
     levels = "".join(f'<!ENTITY e{n} "{"".join(f"&e{n - 1};" for _ in range(10))}">' for n in range(1, 12))
