@@ -62,6 +62,7 @@ from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import http_url, option_flag, safe_text, texts, to_date
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient
+from harvesters.paging import refuse_endless
 
 DEFAULT_FILTERS = {"targeted_audiences": "private_person"}
 MAX_PAGE_SIZE = 100
@@ -116,6 +117,7 @@ class AidesTerritoiresHarvester(Harvester):
         page = 0
         while url:
             page += 1
+            refuse_endless(page, url)
             body = client.get_json(url, params)
             params = None  # `next` carries the query
             if not isinstance(body, dict) or not isinstance(body.get("results"), list):

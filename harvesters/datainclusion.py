@@ -28,6 +28,7 @@ from catalog.errors import UnusableInput
 from catalog.tabular import detect_format, iter_rows
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, is_url, local_copy
+from harvesters.paging import announced, page_size, refuse_endless
 from schemas import field_names
 
 API_ENDPOINTS = {"structure": "/api/v1/structures", "service": "/api/v1/services"}
@@ -67,7 +68,7 @@ class DataInclusionHarvester(Harvester):
         token = self.credentials or os.environ.get(self.credentials_env or "")
         client = HttpClient(token=token)
         base = self.location.rstrip("/")
-        size = int(self.options.get("page_size", 1000))
+        size = page_size(self.options, 1000)
         kinds = self.options.get("kinds") or self.kinds
         self._size = 0
         for kind in kinds:
@@ -76,13 +77,15 @@ class DataInclusionHarvester(Harvester):
                 params["sources"] = self.options["sources"]
             page, pages = 1, 1
             while page <= pages:
+                where = f"{base}{API_ENDPOINTS[kind]} page {page}"
+                refuse_endless(page, where)
                 body = client.get_json(base + API_ENDPOINTS[kind], params | {"page": page})
                 if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                    raise UnusableInput(f"{base}{API_ENDPOINTS[kind]} page {page} : réponse inattendue "
-                                        "(pas de liste « items »).")
-                pages = int(body.get("pages") or 1)
+                    raise UnusableInput(f"{where} : réponse inattendue (pas de liste « items »).")
+                pages = announced(body, "pages", where) or 1
+                refuse_endless(pages, where)
                 if page == 1:
-                    self._size += int(body.get("total") or 0)
+                    self._size += announced(body, "total", where) or 0
                 for rank, row in enumerate(body["items"], start=1):
                     self._done += 1
                     yield Item(kind, row, reference=f"{kind}s page {page}, élément {rank}")

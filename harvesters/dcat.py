@@ -81,6 +81,8 @@ from harvesters.engine import (
     update_job,
 )
 from harvesters.http import HttpClient, is_url, read_body
+from harvesters.paging import MAX_PAGES as PAGING_MAX_PAGES
+from harvesters.paging import whole_option
 from harvesters.report import ReportSpool
 from harvesters.text_hygiene import clean_text
 
@@ -152,7 +154,7 @@ class DcatHarvester(Harvester):
 
     def datasets(self) -> Iterator[Dataset]:
         """Every dataset of every page, page after page (one page's graph in memory at a time)."""
-        max_pages = int(self.options.get("max_pages", MAX_PAGES))
+        max_pages = whole_option(self.options, "max_pages", MAX_PAGES, PAGING_MAX_PAGES)
         seen: set[str] = set()
         location: str | None = self.location
         self.complete = False

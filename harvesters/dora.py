@@ -47,10 +47,10 @@ from catalog.tabular import iter_rows
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, is_url, local_copy
+from harvesters.paging import announced, page_size, refuse_endless
 
 SOURCE = "dora"
 ENDPOINTS = {"structure": "/api/v2/structures/", "service": "/api/v2/services/"}
-MAX_PAGES = 100_000
 
 # camelCase (DORA API v1) → snake_case v2 names, for the fields that kept their meaning.
 _V1_KEYS = {
@@ -230,18 +230,19 @@ class DoraHarvester(Harvester):
         self._total = 0
         for kind in self.options.get("kinds") or self.kinds:
             url: str | None = base + ENDPOINTS[kind]
-            params: dict[str, Any] | None = {"page_size": int(self.options.get("page_size", 500))}
+            params: dict[str, Any] | None = {"page_size": page_size(self.options, 500)}
             seen: set[str] = set()
             page = 0
             while url:
                 page += 1
-                if url in seen or page > MAX_PAGES:
+                if url in seen:
                     raise UnusableInput(f"{url} : l'API DORA renvoie vers une page déjà lue (pagination en boucle).")
+                refuse_endless(page, url)
                 seen.add(url)
                 body = client.get_json(url, params)
-                results, url = _page(body, url, host)
                 if page == 1 and isinstance(body, dict):
-                    self._total += int(body.get("count") or 0)
+                    self._total += announced(body, "count", url) or 0
+                results, url = _page(body, url, host)
                 params = None  # `next` carries the query
                 for rank, payload in enumerate(results, start=1):
                     yield from self._item(kind, payload, f"{kind}s page {page}, élément {rank}")
