@@ -228,7 +228,7 @@ class AidesTerritoiresHarvester(Harvester):
             return [], False
         body = self.client.get_json(f"{self.base}/api/perimeters/", {"q": name, "scale": slug, "itemsPerPage": 100})
         results = body.get("results") if isinstance(body, dict) else None
-        codes = {str(r.get("code")) for r in results or []
+        codes = {str(r.get("code")) for r in (results if isinstance(results, list) else [])
                  if isinstance(r, dict) and str(r.get("name", "")).casefold() == name.casefold()
                  and r.get("scale") in (scale, None) and r.get("code")}
         if len(codes) != 1:

@@ -87,6 +87,8 @@ class DataInclusionHarvester(Harvester):
                 if page == 1:
                     self._size += announced(body, "total", where) or 0
                 for rank, row in enumerate(body["items"], start=1):
+                    if not isinstance(row, dict):  # as in a file (catalog.tabular): the page is not what it says
+                        raise UnusableInput(f"{where} : l'élément n°{rank} n'est pas un objet JSON.")
                     self._done += 1
                     yield Item(kind, row, reference=f"{kind}s page {page}, élément {rank}")
                 page += 1
