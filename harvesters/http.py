@@ -239,7 +239,7 @@ class HttpClient:
 
 
 class ResponseTooBig(UnusableInput):
-    pass
+    """A body past its cap: for some callers an answer (too big to be a descriptor: data)."""
 
 
 def read_body(response: requests.Response, url: str, limit: int, too_big: str) -> Iterator[bytes]:
