@@ -78,12 +78,11 @@ class DataInclusionHarvester(Harvester):
             page, pages = 1, 1
             while page <= pages:
                 where = f"{base}{API_ENDPOINTS[kind]} page {page}"
-                refuse_endless(page, where)
                 body = client.get_json(base + API_ENDPOINTS[kind], params | {"page": page})
                 if not isinstance(body, dict) or not isinstance(body.get("items"), list):
                     raise UnusableInput(f"{where} : réponse inattendue (pas de liste « items »).")
                 pages = announced(body, "pages", where) or 1
-                refuse_endless(pages, where)
+                refuse_endless(pages, where)  # announced: the loop reads no further
                 if page == 1:
                     self._size += announced(body, "total", where) or 0
                 for rank, row in enumerate(body["items"], start=1):

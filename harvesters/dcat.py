@@ -66,7 +66,7 @@ from catalog.db import get_engine, storable_text, writer_connection
 from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import refuse_too_deep
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
-from harvesters import FORMATS
+from harvesters import FORMATS, paging
 from harvesters.base import Harvester
 from harvesters.engine import (
     DONE,
@@ -81,8 +81,6 @@ from harvesters.engine import (
     update_job,
 )
 from harvesters.http import HttpClient, is_url, read_body
-from harvesters.paging import MAX_PAGES as PAGING_MAX_PAGES
-from harvesters.paging import whole_option
 from harvesters.report import ReportSpool
 from harvesters.text_hygiene import clean_text
 
@@ -154,7 +152,7 @@ class DcatHarvester(Harvester):
 
     def datasets(self) -> Iterator[Dataset]:
         """Every dataset of every page, page after page (one page's graph in memory at a time)."""
-        max_pages = whole_option(self.options, "max_pages", MAX_PAGES, PAGING_MAX_PAGES)
+        max_pages = paging.whole_option(self.options, "max_pages", MAX_PAGES, paging.MAX_PAGES)
         seen: set[str] = set()
         location: str | None = self.location
         self.complete = False

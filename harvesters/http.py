@@ -189,24 +189,20 @@ class HttpClient:
             with http_deadline.sending(deadline):
                 response = self.session.request(method, url, params=params, headers=headers,
                                                  timeout=self.timeout, stream=True)
-        except requests.RequestException as exc:
+        except BaseException as exc:
             deadline.finish()
+            if not isinstance(exc, requests.RequestException):  # a refused address, an interruption
+                raise
             if deadline.expired:
                 raise _too_slow(url, deadline) from exc
             raise UnusableInput(f"Source injoignable : {url} ({type(exc).__name__}).") from exc
-        except BaseException:  # a refused address, an interruption
-            deadline.finish()
-            raise
         response.deadline = deadline  # type: ignore[attr-defined] - for read_body
-        if check_status and response.status_code in (401, 403):
-            response.close()
-            deadline.finish()
-            raise UnusableInput(
-                f"Accès refusé par {url} (HTTP {response.status_code}) : vérifiez le jeton d'accès de la source."
-            )
         if check_status and response.status_code >= 400:
             response.close()
             deadline.finish()
+            if response.status_code in (401, 403):
+                raise UnusableInput(f"Accès refusé par {url} (HTTP {response.status_code}) : vérifiez le jeton "
+                                    "d'accès de la source.")
             raise UnusableInput(f"{url} a répondu HTTP {response.status_code}{_retry_after(response)}.")
         if not stream:  # what `.content` returns, read once under the cap
             response._content = b"".join(read_body(response, url, *_env_limit(url, "MAILLAGE_HTTP_MAX_MB", 512)))

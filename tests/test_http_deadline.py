@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,21 +33,31 @@ def one_second(monkeypatch):
 
 
 @contextmanager
-def trickling_server(head: bytes, drip: bytes, every: float = 0.1,
-                     tls: ssl.SSLContext | None = None) -> Iterator[str]:
-    """Answers `head` at once, then `drip` every `every` seconds until the client goes away."""
+def raw_server(answers: list[bytes], *, drip: bytes = b"", tls: ssl.SSLContext | None = None) -> Iterator[Server]:
+    """A real server on 127.0.0.1 answering the n-th request it receives, on whatever connection,
+    with `answers[n]` (raw HTTP; the last one again after that). A connection is kept for the next
+    request unless the answer closes it. With `drip`, the answer is followed by `drip` every
+    0.1 s until the client goes away: each wait within any read time-out, the whole never ending."""
     stop = threading.Event()
+    asked: list[bytes] = []
 
     class Handler(socketserver.BaseRequestHandler):
         def handle(self):
             try:
                 connection = tls.wrap_socket(self.request, server_side=True) if tls else self.request
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    request += connection.recv(4096)
-                connection.sendall(head)
-                while not stop.wait(every):
-                    connection.sendall(drip)
+                while True:
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        if not (received := connection.recv(4096)):
+                            return
+                        request += received
+                    asked.append(request)
+                    answer = answers[min(len(asked), len(answers)) - 1]
+                    connection.sendall(answer)
+                    while drip and not stop.wait(0.1):
+                        connection.sendall(drip)
+                    if drip or b"Connection: close" in answer:
+                        return
             except OSError:  # the client gave up
                 pass
 
@@ -54,11 +65,22 @@ def trickling_server(head: bytes, drip: bytes, every: float = 0.1,
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield Server(f"http://127.0.0.1:{server.server_address[1]}", asked)
     finally:
         stop.set()
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class Server:
+    url: str
+    asked: list[bytes]  # the requests received, in order
+
+
+def answer(status: str, body: bytes = b"", *headers: str) -> bytes:
+    lines = [f"HTTP/1.1 {status}", *headers, f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 HEAD_WITH_LENGTH = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n["
@@ -68,18 +90,18 @@ HEAD_UNTIL_CLOSE = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nConnec
 
 @pytest.mark.parametrize("head", [HEAD_WITH_LENGTH, HEAD_UNTIL_CLOSE], ids=["taille-annoncee", "jusqu-a-fermeture"])
 def test_a_body_sent_a_byte_at_a_time_is_given_up_at_the_deadline(head):
-    with trickling_server(head, b'{"id": "a"},') as url:
+    with raw_server([head], drip=b'{"id": "a"},') as server:
         started = time.monotonic()
         with pytest.raises(UnusableInput, match=TOO_SLOW):
-            HttpClient(timeout=5).get_json(f"{url}/aides.json")
+            HttpClient(timeout=5).get_json(f"{server.url}/aides.json")
         assert time.monotonic() - started < 3  # the deadline, not the read time-out
 
 
 def test_headers_sent_a_line_at_a_time_are_given_up_at_the_deadline():
-    with trickling_server(b"HTTP/1.1 200 OK\r\n", b"X-Attente: encore\r\n") as url:
+    with raw_server([b"HTTP/1.1 200 OK\r\n"], drip=b"X-Attente: encore\r\n") as server:
         started = time.monotonic()
         with pytest.raises(UnusableInput, match=TOO_SLOW):
-            HttpClient(timeout=5).get(f"{url}/aides.json")
+            HttpClient(timeout=5).get(f"{server.url}/aides.json")
         assert time.monotonic() - started < 3
 
 
@@ -90,8 +112,8 @@ def test_a_slow_download_fails_the_harvest_and_leaves_no_file(tmp_path, settings
     downloads.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(downloads))
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 1000000\r\n\r\n<lheo>"
-    with trickling_server(head, b"<offres>") as url:
-        summary = harvest(LheoHarvester(f"{url}/offres.xml"), settings=settings)
+    with raw_server([head], drip=b"<offres>") as server:
+        summary = harvest(LheoHarvester(f"{server.url}/offres.xml"), settings=settings)
     assert summary.status == "failed"
     assert "réponse toujours incomplète au bout de 1 s" in summary.message
     assert list(downloads.iterdir()) == []
@@ -99,68 +121,30 @@ def test_a_slow_download_fails_the_harvest_and_leaves_no_file(tmp_path, settings
 
 def test_a_quick_answer_is_untouched_by_the_deadline_of_the_request_before(monkeypatch):
     monkeypatch.setenv("MAILLAGE_HTTP_MAX_SECONDS", "0.5")
-    answers = iter([b"[1]", b"[2]"])
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self):
-            for body in answers:  # one keep-alive connection serves both requests
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    request += self.request.recv(4096)
-                self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                     b"Content-Length: 3\r\n\r\n" + body)
-
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    with raw_server([answer("200 OK", b"[1]"), answer("200 OK", b"[2]")]) as server:
         client = HttpClient(timeout=5)
-        url = f"http://127.0.0.1:{server.server_address[1]}/page"
-        assert client.get_json(url) == [1]
+        assert client.get_json(f"{server.url}/page") == [1]
         time.sleep(0.8)  # the first request's deadline passes while its connection waits in the pool
-        assert client.get_json(url) == [2]
-        server.shutdown()
+        assert client.get_json(f"{server.url}/page") == [2]
 
 
 def test_a_server_asking_to_wait_hours_is_retried_after_two_minutes_at_most(monkeypatch):
     slept: list[float] = []
     monkeypatch.setattr(urllib3_retry.time, "sleep", slept.append)
     monkeypatch.setenv("MAILLAGE_HTTP_MAX_SECONDS", "60")
-    asked = []
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self):
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += self.request.recv(4096)
-            asked.append(request)
-            if len(asked) == 1:
-                self.request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 86400\r\n"
-                                     b"Content-Length: 0\r\nConnection: close\r\n\r\n")
-            else:
-                self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
-
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        assert HttpClient().get_json(f"http://127.0.0.1:{server.server_address[1]}/aids/") == []
-        server.shutdown()
-    assert len(asked) == 2 and slept == [RETRY_AFTER_MAX] and RETRY_AFTER_MAX <= 120
+    unavailable = answer("503 Service Unavailable", b"", "Retry-After: 86400", "Connection: close")
+    with raw_server([unavailable, answer("200 OK", b"[]")]) as server:
+        assert HttpClient().get_json(f"{server.url}/aids/") == []
+    assert len(server.asked) == 2 and slept == [RETRY_AFTER_MAX] and RETRY_AFTER_MAX <= 120
 
 
 def test_a_refusal_says_when_the_server_asks_to_come_back(monkeypatch):
     monkeypatch.setattr(urllib3_retry.time, "sleep", lambda seconds: None)
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self):
-            self.request.recv(4096)
-            self.request.sendall(b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3600\r\n"
-                                 b"Content-Length: 0\r\nConnection: close\r\n\r\n")
-            self.request.shutdown(socket.SHUT_WR)
-
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        with pytest.raises(UnusableInput, match=r"a répondu HTTP 429 \(le serveur demande de réessayer plus tard : "
-                                                r"Retry-After 3600\)"):
-            HttpClient().get(f"http://127.0.0.1:{server.server_address[1]}/aids/")
-        server.shutdown()
+    too_many = answer("429 Too Many Requests", b"", "Retry-After: 3600", "Connection: close")
+    refusal = r"a répondu HTTP 429 \(le serveur demande de réessayer plus tard : Retry-After 3600\)"
+    with raw_server([too_many]) as server, pytest.raises(UnusableInput, match=refusal):
+        HttpClient().get(f"{server.url}/aids/")
+    assert len(server.asked) == 4  # the first ask and three retries
 
 
 def test_a_tls_server_that_never_shakes_hands_is_given_up_at_the_deadline():
@@ -175,11 +159,10 @@ def test_a_tls_body_sent_a_byte_at_a_time_is_given_up_at_the_deadline(tmp_path, 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*self_signed_certificate(tmp_path))
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "cert.pem"))
-    with trickling_server(HEAD_WITH_LENGTH, b'{"id": "a"},', tls=context) as url:
-        url = url.replace("http://", "https://")
+    with raw_server([HEAD_WITH_LENGTH], drip=b'{"id": "a"},', tls=context) as server:
         started = time.monotonic()
         with pytest.raises(UnusableInput, match=TOO_SLOW):
-            HttpClient(timeout=5).get_json(f"{url}/aides.json")
+            HttpClient(timeout=5).get_json(server.url.replace("http://", "https://") + "/aides.json")
         assert time.monotonic() - started < 3
 
 
