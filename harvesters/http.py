@@ -184,7 +184,7 @@ class HttpClient:
     def _request(self, method: str, url: str, *, params: dict[str, Any] | None = None,
                  headers: dict[str, str] | None = None, stream: bool = False,
                  check_status: bool = True) -> requests.Response:
-        deadline = http_deadline.start(http_deadline.max_seconds())
+        deadline = http_deadline.start()
         try:
             with http_deadline.sending(deadline):
                 response = self.session.request(method, url, params=params, headers=headers,
@@ -239,10 +239,11 @@ class ResponseTooBig(UnusableInput):
 
 
 def read_body(response: requests.Response, url: str, limit: int, too_big: str) -> Iterator[bytes]:
-    """The body by chunks, refused past `limit` bytes (`too_big` says why) or past the request's
-    deadline: a server that never stops sending, or sends a byte a minute (broken, or hostile),
-    must not fill the memory or disk of the harvesting machine, nor hold its harvest for days."""
-    deadline = getattr(response, "deadline", None) or http_deadline.Deadline(http_deadline.max_seconds())
+    """The body of a response from `HttpClient` (stream=True) by chunks, refused past `limit`
+    bytes (`too_big` says why) or past the request's deadline: a server that never stops sending,
+    or sends a byte a minute (broken, or hostile), must not fill the memory or disk of the
+    harvesting machine, nor hold its harvest for days."""
+    deadline: http_deadline.Deadline = response.deadline  # type: ignore[attr-defined] - set by HttpClient
     declared = response.headers.get("Content-Length", "")
     try:
         if declared.isdigit() and int(declared) > limit:

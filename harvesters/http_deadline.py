@@ -117,13 +117,10 @@ def _fresh_watchdog_in_child() -> None:
 os.register_at_fork(after_in_child=_fresh_watchdog_in_child)
 
 
-def max_seconds() -> float:
-    return float(os.environ.get("MAILLAGE_HTTP_MAX_SECONDS") or 3600)
-
-
-def start(seconds: float) -> Deadline:
-    """A deadline for the request this thread is about to send (see `sending`)."""
-    deadline = Deadline(seconds)
+def start() -> Deadline:
+    """A deadline (MAILLAGE_HTTP_MAX_SECONDS, one hour by default) for the request this thread is
+    about to send (see `sending`)."""
+    deadline = Deadline(float(os.environ.get("MAILLAGE_HTTP_MAX_SECONDS") or 3600))
     _watchdog.add(deadline)
     return deadline
 

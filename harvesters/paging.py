@@ -1,9 +1,9 @@
 """What a paged API announces about itself, read as untrusted input.
 
-A page's `pages`, `total` or `count`, and a source's `page_size` option, come from outside: a
-number written as text, a list, a negative figure must end the run with its reason, never with
-Python's ValueError; and a server that announces ever more pages must not keep a harvest
-reading forever.
+A page's `pages`, `total` or `count`, and a source's counting options (`page_size`,
+`max_pages`), come from outside: a number written as text, a list, a negative figure must end
+the run with its reason, never with Python's ValueError; and a server that announces ever more
+pages must not keep a harvest reading forever.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def announced(body: dict, key: str, where: str) -> int | None:
     value = body.get(key)
     if value is None:
         return None
-    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,18}\s*", value) or isinstance(value, float) and value.is_integer():
+    written_whole = isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,18}\s*", value)
+    if written_whole or (isinstance(value, float) and value.is_integer()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise UnusableInput(f"{where} : réponse inattendue, « {key} » vaut {str(value)[:40]!r} au lieu d'un "
