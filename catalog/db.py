@@ -6,6 +6,8 @@ so a new data directory and an old one end in the same state.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,6 +58,19 @@ def storable_text(value: str | None) -> str | None:
     PostgreSQL's text cannot hold a NUL character (SQLite's can), and the report must not be
     lost for a byte."""
     return value.replace("\x00", "") if value and "\x00" in value else value
+
+
+def storage_full(exc: BaseException) -> bool:
+    """Whether `exc` says there is no room left to write: SQLite's SQLITE_FULL (« database or
+    disk is full »), PostgreSQL's disk_full (SQLSTATE 53100), or a file write refused for want
+    of space or quota (the report spool, a download). Not a bug: the operator frees space and
+    runs again, so a harvest says so in French instead of showing a traceback."""
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
+    if isinstance(orig, sqlite3.Error):
+        return getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    if getattr(orig, "sqlstate", None) == "53100":  # psycopg 3
+        return True
+    return isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def is_sqlite(conn_or_engine) -> bool:

@@ -62,7 +62,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
-from catalog.db import get_engine, storable_text, writer_connection
+from catalog.db import get_engine, storage_full, writer_connection
 from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import refuse_too_deep
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
@@ -73,8 +73,10 @@ from harvesters.engine import (
     DONE_WITH_ERRORS,
     FAILED,
     HELD,
+    NO_ROOM,
     RUNNING,
     JobSummary,
+    close_job,
     create_job,
     reap_interrupted_jobs,
     source_policy,
@@ -222,8 +224,10 @@ class DcatHarvester(Harvester):
         except BaseException as exc:
             transaction.rollback()
             run.status = FAILED
-            run.message = f"Erreur interne ({type(exc).__name__}: {exc}). Aucune source n'a été modifiée."
-            raise
+            if not storage_full(exc):
+                run.message = f"Erreur interne ({type(exc).__name__}: {exc}). Aucune source n'a été modifiée."
+                raise
+            run.message = f"{NO_ROOM} Aucune source n'a été modifiée."
         finally:
             conn.close()
             groups = run.finish(engine, job_id, dry_run)
@@ -336,22 +340,11 @@ class _CatalogRun:
                         problems=problems)
 
     def finish(self, engine, job_id: int, dry_run: bool) -> list:
-        from sqlalchemy import update
-
-        from catalog.models import HarvestJob, Source
-
         if self.status == RUNNING:
             self.status = FAILED
-        with engine.begin() as conn:
-            self.report.persist(conn, job_id)
-            conn.execute(update(HarvestJob.__table__).where(HarvestJob.__table__.c.id == job_id).values(
-                status=self.status, message=storable_text(self.message), finished_at=utcnow(), kinds="[]",
-                **self.counts))
-            if not dry_run:
-                conn.execute(update(Source.__table__).where(Source.__table__.c.name == self.catalog)
-                             .values(last_job_id=job_id))
-        groups = self.report.groups()
-        self.report.close()
+        self.message, groups = close_job(engine, job_id, status=self.status, message=self.message,
+                                         counts=self.counts, kinds=[], report=self.report,
+                                         source=None if dry_run else self.catalog)
         return groups
 
 

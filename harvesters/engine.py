@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
-from catalog.db import get_engine, storable_text, writer_connection
+from catalog.db import get_engine, storable_text, storage_full, writer_connection
 from catalog.errors import UnusableInput
 from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Source
 from catalog.records import qualified_id
@@ -55,6 +55,11 @@ STATUS_LABELS = {
     HELD: "suspendu (à vérifier)",
 }
 COUNT_NAMES = ("read", "added", "updated", "unchanged", "invalid", "archived", "missing", "restored", "warnings")
+# What a run does to the catalog. A failed run's transaction is rolled back, so none of it
+# happened: its job says « 0 ajoutés », not what it had counted before failing. What it read
+# and the problems it found in the source stay (they are true of the source).
+WRITE_OUTCOMES = ("added", "updated", "unchanged", "restored", "missing", "archived")
+NO_ROOM = "Plus de place pour écrire (disque ou base de données pleins) : libérez de l'espace, puis relancez."
 # A job still "running" after this long, whatever its host, is considered dead.
 STALE_AFTER = timedelta(hours=24)
 
@@ -205,9 +210,13 @@ class _Run:
             self.status = FAILED
             self.message = f"{exc} Le catalogue n'a pas été modifié."
         except BaseException as exc:
-            # Anything else (a bug, Ctrl-C) also leaves the catalog untouched; record it, re-raise.
+            # Anything else also leaves the catalog untouched. A full disk is the operator's to
+            # mend and is said so; a bug or Ctrl-C is recorded and raised again.
             transaction.rollback()
             self.status = FAILED
+            if storage_full(exc):
+                self.message = f"{NO_ROOM} Le catalogue n'a pas été modifié."
+                return
             self.message = f"Erreur interne ({type(exc).__name__}: {exc}). Le catalogue n'a pas été modifié."
             raise
         finally:
@@ -314,19 +323,9 @@ class _Run:
     def finish(self) -> None:
         if self.status == RUNNING:  # interrupted before execute() could say how it ended
             self.status = FAILED
-        with self.engine.begin() as conn:
-            self.report.persist(conn, self.job_id)
-            conn.execute(
-                update(JOBS).where(JOBS.c.id == self.job_id).values(
-                    status=self.status, message=storable_text(self.message), finished_at=utcnow(),
-                    kinds=orjson.dumps(self.kinds).decode(), **dict(self.counts),
-                )
-            )
-            if not (self.dry_run or self.refused):
-                conn.execute(update(Source.__table__).where(Source.__table__.c.name == self.policy.name)
-                             .values(last_job_id=self.job_id))
-        self.groups = self.report.groups()
-        self.report.close()
+        self.message, self.groups = close_job(
+            self.engine, self.job_id, status=self.status, message=self.message, counts=self.counts,
+            kinds=self.kinds, report=self.report, source=None if self.dry_run or self.refused else self.policy.name)
 
     def summary(self) -> JobSummary:
         return JobSummary(self.job_id, self.policy.name, self.harvester.format, self.status, self.dry_run,
@@ -345,9 +344,51 @@ def create_job(engine: Engine, harvester: Harvester, source: str, dry_run: bool,
         return result.inserted_primary_key[0]
 
 
+def close_job(engine: Engine, job_id: int, *, status: str, message: str | None, counts: dict[str, int],
+              kinds: list[str], report: ReportSpool, source: str | None) -> tuple[str | None, list[ErrorGroup]]:
+    """Store how a job ended, with its report, and make it `source`'s last job (None: a dry or
+    refused run, which leaves the source's last job as it was). Returns the job's message and
+    the report's groups.
+
+    With no room left for the report (the run may have failed for that very reason), the job
+    is still closed, its message saying the report is missing: a job left « en cours » would
+    hold its source until reaped."""
+    if status == FAILED:
+        for name in WRITE_OUTCOMES:  # not `update`: a Counter's adds
+            counts[name] = 0
+        report.discard(WRITE_OUTCOMES)
+    ending = {"status": status, "finished_at": utcnow(), "kinds": orjson.dumps(kinds).decode(), **counts}
+    try:
+        with engine.begin() as conn:
+            report.persist(conn, job_id)
+            conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(message=storable_text(message), **ending))
+            if source is not None:
+                conn.execute(update(Source.__table__).where(Source.__table__.c.name == source)
+                             .values(last_job_id=job_id))
+    except Exception as exc:
+        if not storage_full(exc):
+            raise
+        note = "Rapport détaillé non enregistré, faute de place (disque ou base de données pleins)."
+        message = f"{message} {note}" if message else note
+        _update_job_if_room(engine, job_id, message=storable_text(message), **ending)
+    groups = report.groups()
+    report.close()
+    return message, groups
+
+
 def update_job(engine: Engine, job_id: int, **values: Any) -> None:
     with engine.begin() as conn:
         conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(**values))
+
+
+def _update_job_if_room(engine: Engine, job_id: int, **values: Any) -> None:
+    """`update_job` after the disk filled up. Without room for even one row, the job stays as it
+    was (« en cours » is reaped by the next run) and the caller still gets its summary."""
+    try:
+        update_job(engine, job_id, **values)
+    except Exception as exc:
+        if not storage_full(exc):
+            raise
 
 
 def _earlier_active_job(engine: Engine, source: str, job_id: int) -> int | None:
@@ -515,9 +556,10 @@ def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
 
         sync_index(settings, engine)
     except Exception as exc:  # noqa: BLE001 - the catalog is committed; the index catches up at the next sync
-        note = f"Index de recherche non mis à jour ({exc}) : lancez « maillage index rebuild »."
+        reason = "plus de place pour écrire" if storage_full(exc) else exc
+        note = f"Index de recherche non mis à jour ({reason}) : lancez « maillage index rebuild »."
         run.message = f"{run.message} {note}" if run.message else note
-        update_job(engine, run.job_id, message=storable_text(run.message))
+        _update_job_if_room(engine, run.job_id, message=storable_text(run.message))
 
 
 def harvest_source(name: str, *, settings: Settings | None = None, dry_run: bool = False, force: bool = False,

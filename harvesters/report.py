@@ -63,6 +63,7 @@ class ReportSpool:
     def __init__(self) -> None:
         self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the spool
         self._groups: dict[tuple, ErrorGroup] = {}
+        self._discarded: set[str] = set()
         self.lines = 0
 
     def add(
@@ -108,11 +109,19 @@ class ReportSpool:
     def groups(self) -> list[ErrorGroup]:
         return sorted(self._groups.values(), key=lambda g: (-g.count, g.status, g.field or ""))
 
+    def discard(self, statuses: Iterable[str]) -> None:
+        """Leave lines of these statuses out of what is stored and grouped: the « ajouté » of a
+        run that failed, and so wrote nothing."""
+        self._discarded.update(statuses)
+        self._groups = {key: group for key, group in self._groups.items() if key[0] not in self._discarded}
+
     def persist(self, conn: Connection, job_id: int, chunk: int = 5000) -> None:
         self._file.seek(0)
         batch = []
         for raw in self._file:
             position, kind, record_id, reference, status, errors = orjson.loads(raw)
+            if status in self._discarded:
+                continue
             batch.append(
                 {
                     "job_id": job_id,

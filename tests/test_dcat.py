@@ -194,6 +194,8 @@ def test_hydra_paging_that_loops_fails_and_registers_nothing(settings, engine):
         summary = run(serve_pages(rsps, loop=True), settings, source="national")
     assert summary.status == "failed" and "en boucle" in summary.message
     assert sources(engine) == {}
+    # Page 1's datasets were read, none registered: the job says so, not what it had planned.
+    assert summary.counts["read"] >= 3 and summary.counts["added"] == 0
 
 
 @pytest.fixture
