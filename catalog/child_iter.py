@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
+from catalog.db import storage_full
 from catalog.errors import UnusableInput
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class ChildIterator:
         except BrokenPipeError:
             pass  # the parent is gone or stopped early: nobody to tell
         except BaseException as exc:
-            if not isinstance(exc, (UnusableInput, KeyboardInterrupt)):
+            if not isinstance(exc, (UnusableInput, KeyboardInterrupt)) and not storage_full(exc):
                 log.exception("Processus « %s »", self.name)  # a bug: its traceback stays in the log
             try:
                 sender.send_bytes(pickle.dumps(("error", _sendable(exc), None), PROTOCOL))

@@ -3,6 +3,7 @@ a failure or death of the child leaves the catalog as it was."""
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -13,11 +14,12 @@ from typing import ClassVar
 
 import pytest
 
+from catalog import child_iter
 from catalog.child_iter import ChildFailed, ChildIterator
 from catalog.errors import UnusableInput
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems
-from harvesters.engine import harvest
+from harvesters.engine import NO_ROOM, harvest
 from harvesters.lheo import LheoHarvester
 from tests.conftest import FIXTURES, stored_records
 from tests.factories import service
@@ -129,6 +131,10 @@ class _ServicesInChild(Harvester):
                 raise UnusableInput("Flux tronqué.")
             if i == self.n // 2 and self.mode == "killed":
                 os._exit(9)
+            if i == self.n // 2 and self.mode == "bug":
+                raise ZeroDivisionError("division by zero")
+            if i == self.n // 2 and self.mode == "no-room":  # e.g. the temporary copy of a download
+                raise OSError(errno.ENOSPC, "No space left on device")
             self.read += 1
             yield Item("service", service(i) | {"nom": f"{self.mode} {i}"})
 
@@ -154,6 +160,21 @@ def test_harvest_in_a_child_keeps_the_catalog_on_failure_and_death(settings, eng
     # are judged against the catalog (the missing ones start their grace period).
     fewer = harvest(_ServicesInChild("x", "ok", n=28), source="di", settings=settings)
     assert fewer.status == "done" and fewer.kinds == ["service"] and fewer.counts["missing"] == 2
+
+
+def test_a_full_disk_in_the_child_is_said_plainly_not_logged_as_a_bug(settings, engine, tmp_path, monkeypatch):
+    harvest(_ServicesInChild("x", "ok"), source="di", settings=settings)
+    before = stored_records(engine)
+    logged = tmp_path / "logged-as-a-bug"  # written by the child (forked: the patch goes with it)
+    monkeypatch.setattr(child_iter.log, "exception", lambda *args: logged.write_text(args[0]))
+
+    summary = harvest(_ServicesInChild("x", "no-room"), source="di", settings=settings)
+    assert summary.status == "failed" and summary.message.startswith(NO_ROOM)
+    assert stored_records(engine) == before
+    assert not logged.exists()
+    with pytest.raises(ZeroDivisionError):  # the same patch does see a real failure
+        harvest(_ServicesInChild("x", "bug"), source="di", settings=settings)
+    assert logged.read_text() == "Processus « %s »"
 
 
 def test_lheo_items_and_state_are_the_same_read_in_a_child():
