@@ -7,6 +7,7 @@ so a new data directory and an old one end in the same state.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
@@ -21,9 +22,15 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 RECORD_WRITERS_LOCK = 0x4D61696C  # "Mail"
 
 
+def sqlite_wait_seconds() -> float:
+    """How long an SQLite writer waits for the write lock another one holds (a harvest holds it
+    from its first write to its commit) before giving up (`MAILLAGE_SQLITE_WAIT_SECONDS`)."""
+    return float(os.environ.get("MAILLAGE_SQLITE_WAIT_SECONDS", "60"))
+
+
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"timeout": 60})
+        engine = create_engine(database_url, connect_args={"timeout": sqlite_wait_seconds()})
         _tune_sqlite(engine)
         return engine
     return create_engine(database_url, pool_pre_ping=True)
@@ -67,10 +74,23 @@ def storage_full(exc: BaseException) -> bool:
     runs again, so a harvest says so in French instead of showing a traceback."""
     orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
     if isinstance(orig, sqlite3.Error):
-        return getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        return _sqlite_code(orig) == sqlite3.SQLITE_FULL
     if getattr(orig, "sqlstate", None) == "53100":  # psycopg 3
         return True
     return isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def catalog_busy(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite's « database is locked »: another writer (a harvest in another
+    process) still held the write lock when `sqlite_wait_seconds` ran out. PostgreSQL writers
+    wait their turn on a lock instead (see `reserve_sequence`)."""
+    orig = getattr(exc, "orig", None) or exc
+    return isinstance(orig, sqlite3.Error) and _sqlite_code(orig) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _sqlite_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF  # the primary code of an extended one
 
 
 def is_sqlite(conn_or_engine) -> bool:

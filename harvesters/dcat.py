@@ -62,7 +62,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
-from catalog.db import get_engine, storage_full, writer_connection
+from catalog.db import get_engine, writer_connection
 from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import refuse_too_deep
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
@@ -73,13 +73,13 @@ from harvesters.engine import (
     DONE_WITH_ERRORS,
     FAILED,
     HELD,
-    NO_ROOM,
     RUNNING,
     JobSummary,
+    NotStarted,
     close_job,
-    create_job,
-    reap_interrupted_jobs,
+    environment_failure,
     source_policy,
+    start_job,
     update_job,
 )
 from harvesters.http import HttpClient, is_url, read_body
@@ -201,13 +201,16 @@ class DcatHarvester(Harvester):
         settings = settings or load_settings()
         engine = get_engine(settings)
         policy = source_policy(engine, source or self.default_source, settings)
-        reap_interrupted_jobs(engine)
-        job_id = create_job(engine, self, policy.name, dry_run, force)
-        run = _CatalogRun(self, policy.name, policy.archive_threshold, force=force)
-        update_job(engine, job_id, status=RUNNING, started_at=run.now, pid=os.getpid(), host=socket.gethostname())
-        conn = writer_connection(engine)
-        transaction = conn.begin()
         try:
+            job_id = start_job(engine, self, policy.name, dry_run=dry_run, force=force)
+        except NotStarted as not_started:
+            return not_started.summary(self, policy.name, dry_run)
+        run = _CatalogRun(self, policy.name, policy.archive_threshold, force=force)
+        conn = transaction = None
+        try:
+            update_job(engine, job_id, status=RUNNING, started_at=run.now, pid=os.getpid(), host=socket.gethostname())
+            conn = writer_connection(engine)
+            transaction = conn.begin()
             run.execute(conn)
             if dry_run:
                 transaction.rollback()
@@ -216,20 +219,20 @@ class DcatHarvester(Harvester):
                 transaction.commit()
             run.status = DONE_WITH_ERRORS if run.counts["invalid"] else DONE
         except _Held as held:
-            transaction.rollback()
             run.status, run.message = HELD, str(held)
         except UnusableInput as exc:
-            transaction.rollback()
             run.status, run.message = FAILED, f"{exc} Aucune source n'a été modifiée."
         except BaseException as exc:
-            transaction.rollback()
             run.status = FAILED
-            if not storage_full(exc):
-                run.message = f"Erreur interne ({type(exc).__name__}: {exc}). Aucune source n'a été modifiée."
+            reason = environment_failure(exc)
+            run.message = f"{reason or f'Erreur interne ({type(exc).__name__}: {exc}).'} Aucune source n'a été modifiée."
+            if reason is None:
                 raise
-            run.message = f"{NO_ROOM} Aucune source n'a été modifiée."
         finally:
-            conn.close()
+            if transaction is not None and transaction.is_active:
+                transaction.rollback()
+            if conn is not None:
+                conn.close()
             groups = run.finish(engine, job_id, dry_run)
         return JobSummary(job_id, policy.name, self.format, run.status, dry_run, [], dict(run.counts),
                           run.message, groups)

@@ -28,7 +28,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
-from catalog.db import get_engine, storable_text, storage_full, writer_connection
+from catalog.db import (
+    catalog_busy,
+    get_engine,
+    sqlite_wait_seconds,
+    storable_text,
+    storage_full,
+    writer_connection,
+)
 from catalog.errors import UnusableInput
 from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Source
 from catalog.records import qualified_id
@@ -60,6 +67,17 @@ COUNT_NAMES = ("read", "added", "updated", "unchanged", "invalid", "archived", "
 # and the problems it found in the source stay (they are true of the source).
 WRITE_OUTCOMES = ("added", "updated", "unchanged", "restored", "missing", "archived")
 NO_ROOM = "Plus de place pour écrire (disque ou base de données pleins) : libérez de l'espace, puis relancez."
+
+
+def environment_failure(exc: BaseException) -> str | None:
+    """What to tell the operator when `exc` is the machine's doing, not a bug: no room left to
+    write, or the catalog held by another writer for longer than SQLite waits. None: a bug."""
+    if storage_full(exc):
+        return NO_ROOM
+    if catalog_busy(exc):
+        return (f"Le catalogue est occupé par une autre écriture (un autre moissonnage ?) depuis plus de "
+                f"{sqlite_wait_seconds():.0f} s : relancez quand elle sera finie.")
+    return None
 # A job still "running" after this long, whatever its host, is considered dead.
 STALE_AFTER = timedelta(hours=24)
 
@@ -75,7 +93,7 @@ class SourcePolicy:
 
 @dataclass
 class JobSummary:
-    job_id: int
+    job_id: int | None  # None: not started, not even recorded (see `start_job`)
     source: str
     format: str
     status: str
@@ -101,6 +119,14 @@ class JobSummary:
 
 class HeldForReview(Exception):
     """The run would archive too large a share of a source's records: nothing is changed."""
+
+
+class NotStarted(Exception):
+    """The job could not even be recorded (no room, the catalog busy): nothing was read."""
+
+    def summary(self, harvester: Harvester, source: str, dry_run: bool) -> JobSummary:
+        return JobSummary(None, source, harvester.format, FAILED, dry_run, [], dict.fromkeys(COUNT_NAMES, 0),
+                          str(self))
 
 
 def source_policy(engine: Engine, name: str, settings: Settings) -> SourcePolicy:
@@ -129,8 +155,10 @@ def harvest(
     engine = get_engine(settings)
     policy = source_policy(engine, source or harvester.default_source, settings)
     harvester.source_name, harvester.settings = policy.name, settings
-    reap_interrupted_jobs(engine)
-    job_id = create_job(engine, harvester, policy.name, dry_run, force)
+    try:
+        job_id = start_job(engine, harvester, policy.name, dry_run=dry_run, force=force)
+    except NotStarted as not_started:
+        return not_started.summary(harvester, policy.name, dry_run)
     run = _Run(engine, harvester, policy, job_id, dry_run=dry_run, force=force, batch_size=batch_size)
     # Two runs of one source at once (cron and a worker, two workers) would judge vanished
     # records against each other's writes: the later job gives way. Dry runs write nothing.
@@ -173,54 +201,57 @@ class _Run:
     # -- the run -------------------------------------------------------------------------------
 
     def execute(self, progress: bool) -> None:
-        update_job(self.engine, self.job_id, status=RUNNING, started_at=self.now,
-                    pid=os.getpid(), host=socket.gethostname())
-        conn = writer_connection(self.engine)
-        transaction = conn.begin()
+        conn = transaction = None
         try:
-            _create_seen_table(conn)
-            active_before = {kind: _count_active(conn, self.policy.name, kind) for kind in self.harvester.kinds}
-            writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",
-                                  now=self.now, job_id=self.job_id)
-            if child_reading_enabled(self.harvester):  # the source is read beside validation and writing
-                in_child = ChildItems(self.harvester)
-                items, done = iter(in_child), (lambda: in_child.progress)
-            else:
-                items, done = clean_items(self.harvester.items()), self.harvester.progress_done
-            with _progress_bar(progress, self.harvester, done) as advance:
-                for batch in _batched(items, self.batch_size):
-                    self._process(conn, writer, batch)
-                    advance(len(batch))
-            self.kinds = list(self.harvester.covered_kinds())
-            self._judge_vanished(conn, writer, active_before)
-            _drop_seen_table(conn)
-            if self.dry_run:
-                transaction.rollback()
-            else:
-                transaction.commit()
-                self.committed = True
-            self.status = DONE_WITH_ERRORS if self.counts["invalid"] else DONE
-            if self.dry_run:
-                self.message = "Essai à blanc : rien n'a été enregistré."
+            update_job(self.engine, self.job_id, status=RUNNING, started_at=self.now,
+                       pid=os.getpid(), host=socket.gethostname())
+            conn = writer_connection(self.engine)
+            transaction = conn.begin()  # SQLite: waits for the write lock (BEGIN IMMEDIATE)
+            self._read_and_write(conn, transaction, progress)
         except HeldForReview as held:
-            transaction.rollback()
             self.status, self.message = HELD, str(held)
         except UnusableInput as exc:
-            transaction.rollback()
-            self.status = FAILED
-            self.message = f"{exc} Le catalogue n'a pas été modifié."
+            self.status, self.message = FAILED, f"{exc} Le catalogue n'a pas été modifié."
         except BaseException as exc:
-            # Anything else also leaves the catalog untouched. A full disk is the operator's to
-            # mend and is said so; a bug or Ctrl-C is recorded and raised again.
-            transaction.rollback()
+            # Anything else also leaves the catalog untouched. A full disk or a catalog held by
+            # another writer is the operator's to mend and is said so; a bug or Ctrl-C is
+            # recorded and raised again.
             self.status = FAILED
-            if storage_full(exc):
-                self.message = f"{NO_ROOM} Le catalogue n'a pas été modifié."
-                return
-            self.message = f"Erreur interne ({type(exc).__name__}: {exc}). Le catalogue n'a pas été modifié."
-            raise
+            reason = environment_failure(exc)
+            self.message = f"{reason or f'Erreur interne ({type(exc).__name__}: {exc}).'} Le catalogue n'a pas été modifié."
+            if reason is None:
+                raise
         finally:
-            conn.close()
+            if transaction is not None and transaction.is_active:
+                transaction.rollback()
+            if conn is not None:
+                conn.close()
+
+    def _read_and_write(self, conn: Connection, transaction, progress: bool) -> None:
+        _create_seen_table(conn)
+        active_before = {kind: _count_active(conn, self.policy.name, kind) for kind in self.harvester.kinds}
+        writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",
+                              now=self.now, job_id=self.job_id)
+        if child_reading_enabled(self.harvester):  # the source is read beside validation and writing
+            in_child = ChildItems(self.harvester)
+            items, done = iter(in_child), (lambda: in_child.progress)
+        else:
+            items, done = clean_items(self.harvester.items()), self.harvester.progress_done
+        with _progress_bar(progress, self.harvester, done) as advance:
+            for batch in _batched(items, self.batch_size):
+                self._process(conn, writer, batch)
+                advance(len(batch))
+        self.kinds = list(self.harvester.covered_kinds())
+        self._judge_vanished(conn, writer, active_before)
+        _drop_seen_table(conn)
+        if self.dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
+            self.committed = True
+        self.status = DONE_WITH_ERRORS if self.counts["invalid"] else DONE
+        if self.dry_run:
+            self.message = "Essai à blanc : rien n'a été enregistré."
 
     def _process(self, conn: Connection, writer: RecordWriter, items: list[Item]) -> None:
         entries = []
@@ -334,6 +365,19 @@ class _Run:
 
 # -- helpers ---------------------------------------------------------------------------------
 
+def start_job(engine: Engine, harvester: Harvester, source: str, *, dry_run: bool, force: bool) -> int:
+    """Mark the jobs of dead processes as failed, then record this one (« en attente »).
+    Raises NotStarted with the reason when the machine will not let it be recorded."""
+    try:
+        reap_interrupted_jobs(engine)
+        return create_job(engine, harvester, source, dry_run, force)
+    except Exception as exc:
+        reason = environment_failure(exc)
+        if reason is None:
+            raise
+        raise NotStarted(f"Moissonnage non lancé. {reason} Le catalogue n'a pas été modifié.") from exc
+
+
 def create_job(engine: Engine, harvester: Harvester, source: str, dry_run: bool, force: bool) -> int:
     with engine.begin() as conn:
         result = conn.execute(JOBS.insert().values(
@@ -366,11 +410,13 @@ def close_job(engine: Engine, job_id: int, *, status: str, message: str | None, 
                 conn.execute(update(Source.__table__).where(Source.__table__.c.name == source)
                              .values(last_job_id=job_id))
     except Exception as exc:
-        if not storage_full(exc):
+        if environment_failure(exc) is None:
             raise
-        note = "Rapport détaillé non enregistré, faute de place (disque ou base de données pleins)."
+        note = ("Rapport détaillé non enregistré, faute de place (disque ou base de données pleins)."
+                if storage_full(exc) else "Rapport détaillé non enregistré : le catalogue était occupé par une "
+                "autre écriture.")
         message = f"{message} {note}" if message else note
-        _update_job_if_room(engine, job_id, message=storable_text(message), **ending)
+        _try_update_job(engine, job_id, message=storable_text(message), **ending)
     groups = report.groups()
     report.close()
     return message, groups
@@ -381,13 +427,13 @@ def update_job(engine: Engine, job_id: int, **values: Any) -> None:
         conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(**values))
 
 
-def _update_job_if_room(engine: Engine, job_id: int, **values: Any) -> None:
-    """`update_job` after the disk filled up. Without room for even one row, the job stays as it
-    was (« en cours » is reaped by the next run) and the caller still gets its summary."""
+def _try_update_job(engine: Engine, job_id: int, **values: Any) -> None:
+    """`update_job` once the disk is full or the catalog busy. Failing that too, the job stays
+    as it was (« en cours » is reaped by the next run) and the caller still gets its summary."""
     try:
         update_job(engine, job_id, **values)
     except Exception as exc:
-        if not storage_full(exc):
+        if environment_failure(exc) is None:
             raise
 
 
@@ -559,7 +605,7 @@ def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
         reason = "plus de place pour écrire" if storage_full(exc) else exc
         note = f"Index de recherche non mis à jour ({reason}) : lancez « maillage index rebuild »."
         run.message = f"{run.message} {note}" if run.message else note
-        _update_job_if_room(engine, run.job_id, message=storable_text(run.message))
+        _try_update_job(engine, run.job_id, message=storable_text(run.message))
 
 
 def harvest_source(name: str, *, settings: Settings | None = None, dry_run: bool = False, force: bool = False,

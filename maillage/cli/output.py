@@ -30,7 +30,8 @@ def echo_job_summary(summary: dict[str, Any]) -> None:
 
     status = summary["status"]
     colour = {"done": "green", "done-with-errors": "yellow", "held": "yellow", "failed": "red"}.get(status)
-    title = f"Moissonnage n°{summary['job']} — source « {summary['source']} » ({summary['format']})"
+    number = "non enregistré" if summary["job"] is None else f"n°{summary['job']}"
+    title = f"Moissonnage {number} — source « {summary['source']} » ({summary['format']})"
     if summary.get("dry_run"):
         title += " — essai à blanc"
     click.echo(title)

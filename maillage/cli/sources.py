@@ -181,10 +181,16 @@ def run_command(names, due, dry_run, force, as_json):
     from catalog.clock import utcnow
     from catalog.db import get_engine
     from catalog.sources import get_source, list_sources
-    from harvesters.engine import harvest_source, reap_interrupted_jobs
+    from harvesters.engine import environment_failure, harvest_source, reap_interrupted_jobs
 
     engine = get_engine()
-    reap_interrupted_jobs(engine)  # a run killed earlier no longer blocks its source
+    try:
+        reap_interrupted_jobs(engine)  # a run killed earlier no longer blocks its source
+    except Exception as exc:
+        reason = environment_failure(exc)
+        if reason is None:
+            raise
+        raise click.ClickException(f"Aucune source moissonnée. {reason}") from exc
     if names:
         specs = []
         for name in names:
