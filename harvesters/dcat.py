@@ -78,6 +78,7 @@ from harvesters.engine import (
     NotStarted,
     close_job,
     environment_failure,
+    failure_reason,
     source_policy,
     start_job,
     update_job,
@@ -224,9 +225,8 @@ class DcatHarvester(Harvester):
             run.status, run.message = FAILED, f"{exc} Aucune source n'a été modifiée."
         except BaseException as exc:
             run.status = FAILED
-            reason = environment_failure(exc)
-            run.message = f"{reason or f'Erreur interne ({type(exc).__name__}: {exc}).'} Aucune source n'a été modifiée."
-            if reason is None:
+            run.message = f"{failure_reason(exc)} Aucune source n'a été modifiée."
+            if environment_failure(exc) is None:
                 raise
         finally:
             if transaction is not None and transaction.is_active:

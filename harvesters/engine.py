@@ -69,6 +69,13 @@ WRITE_OUTCOMES = ("added", "updated", "unchanged", "restored", "missing", "archi
 NO_ROOM = "Plus de place pour écrire (disque ou base de données pleins) : libérez de l'espace, puis relancez."
 
 
+def failure_reason(exc: BaseException) -> str:
+    """Why a run stopped on `exc`, in French, for its job."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "Interrompu à la demande (Ctrl-C)."
+    return environment_failure(exc) or f"Erreur interne ({type(exc).__name__}: {exc})."
+
+
 def environment_failure(exc: BaseException) -> str | None:
     """What to tell the operator when `exc` is the machine's doing, not a bug: no room left to
     write, or the catalog held by another writer for longer than SQLite waits. None: a bug."""
@@ -217,9 +224,8 @@ class _Run:
             # another writer is the operator's to mend and is said so; a bug or Ctrl-C is
             # recorded and raised again.
             self.status = FAILED
-            reason = environment_failure(exc)
-            self.message = f"{reason or f'Erreur interne ({type(exc).__name__}: {exc}).'} Le catalogue n'a pas été modifié."
-            if reason is None:
+            self.message = f"{failure_reason(exc)} Le catalogue n'a pas été modifié."
+            if environment_failure(exc) is None:
                 raise
         finally:
             if transaction is not None and transaction.is_active:

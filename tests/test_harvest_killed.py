@@ -37,13 +37,11 @@ def latest_job(engine):
         return conn.execute(select(func.max(HarvestJob.id))).scalar_one()
 
 
-def test_killed_run_changes_nothing_and_is_reaped(tmp_path, settings, engine):
+def start_stalled_harvest(tmp_path, settings, engine):
+    """A CLI harvest that has read and written 2,500 records (in its open transaction) and
+    waits for more: the source is a pipe kept open. Returns (process, its job id)."""
     first = harvest(DataInclusionHarvester(str(write_json(tmp_path / "services.json", [service(i) for i in range(20)]))),
                     source="di", settings=settings)
-    before = counts(engine)
-
-    # The source is a pipe: the run reads and writes 2,500 records (in its open transaction),
-    # then waits for more, and is killed while waiting.
     fifo = tmp_path / "feed.ndjson"
     os.mkfifo(fifo)
     env = os.environ | {"MAILLAGE_DATA_DIR": str(settings.data_dir)}
@@ -66,9 +64,14 @@ def test_killed_run_changes_nothing_and_is_reaped(tmp_path, settings, engine):
     while (latest_job(engine) == first.job_id or job_status(engine, latest_job(engine)) != "running") \
             and time.time() < deadline:
         time.sleep(0.1)
-    job_id = latest_job(engine)
     time.sleep(1.5)  # let it write its batches inside the transaction
     assert process.poll() is None, process.stderr.read().decode()
+    return process, latest_job(engine)
+
+
+def test_killed_run_changes_nothing_and_is_reaped(tmp_path, settings, engine):
+    process, job_id = start_stalled_harvest(tmp_path, settings, engine)
+    before = counts(engine)
     process.send_signal(signal.SIGKILL)
     process.wait(10)
 
@@ -79,3 +82,17 @@ def test_killed_run_changes_nothing_and_is_reaped(tmp_path, settings, engine):
     # And the catalog is fully usable afterwards.
     summary = harvest(DataInclusionHarvester(str(tmp_path / "services.json")), source="di", settings=settings)
     assert summary.counts["unchanged"] == 20
+
+
+def test_ctrl_c_changes_nothing_and_says_so(tmp_path, settings, engine):
+    process, job_id = start_stalled_harvest(tmp_path, settings, engine)
+    before = counts(engine)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+
+    assert process.returncode == 1 and "Traceback" not in err.decode()  # click: « Aborted! »
+    assert counts(engine) == before
+    with engine.connect() as conn:
+        row = conn.execute(select(HarvestJob.status, HarvestJob.message, HarvestJob.added)
+                           .where(HarvestJob.id == job_id)).one()
+    assert tuple(row) == ("failed", "Interrompu à la demande (Ctrl-C). Le catalogue n'a pas été modifié.", 0)
