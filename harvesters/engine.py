@@ -41,6 +41,7 @@ from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Source
 from catalog.records import qualified_id
 from catalog.store import CONFLICT, UNCHANGED, Candidate, RecordWriter
 from catalog.validation import Problem, validator_for
+from harvesters import job_lease
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
 from harvesters.report import ErrorGroup, ReportSpool
@@ -385,13 +386,12 @@ def start_job(engine: Engine, harvester: Harvester, source: str, *, dry_run: boo
 
 
 def create_job(engine: Engine, harvester: Harvester, source: str, dry_run: bool, force: bool) -> int:
-    with engine.begin() as conn:
-        result = conn.execute(JOBS.insert().values(
-            source=source, format=harvester.format, location=harvester.location, status=PENDING,
-            dry_run=dry_run, forced=force, kinds="[]", created_at=utcnow(),
-            **{name: 0 for name in COUNT_NAMES},
-        ))
-        return result.inserted_primary_key[0]
+    """Record the job (« en attente »), leased to this process until `close_job` (job_lease.py)."""
+    return job_lease.insert_leased(engine, JOBS.insert().values(
+        source=source, format=harvester.format, location=harvester.location, status=PENDING,
+        dry_run=dry_run, forced=force, kinds="[]", created_at=utcnow(),
+        **{name: 0 for name in COUNT_NAMES},
+    ))
 
 
 def close_job(engine: Engine, job_id: int, *, status: str, message: str | None, counts: dict[str, int],
@@ -423,6 +423,7 @@ def close_job(engine: Engine, job_id: int, *, status: str, message: str | None, 
                 "autre écriture.")
         message = f"{message} {note}" if message else note
         _try_update_job(engine, job_id, message=storable_text(message), **ending)
+    job_lease.release(job_id)
     groups = report.groups()
     report.close()
     return message, groups
@@ -458,6 +459,8 @@ def reap_interrupted_jobs(engine: Engine) -> int:
     """Mark as failed the jobs left "running" by a process that died (the watchdog).
 
     A killed run's transaction was never committed, so the catalog is as it was before it.
+    PostgreSQL: the job's lease is free (job_lease.py), whatever machine ran it. SQLite: its
+    pid is gone from this machine, or it started more than STALE_AFTER ago.
     """
     host = socket.gethostname()
     reaped = 0
@@ -465,9 +468,12 @@ def reap_interrupted_jobs(engine: Engine) -> int:
         rows = conn.execute(select(JOBS.c.id, JOBS.c.pid, JOBS.c.host, JOBS.c.started_at, JOBS.c.created_at)
                             .where(JOBS.c.status.in_([PENDING, RUNNING]))).all()
         for row in rows:
-            started = row.started_at or row.created_at
-            dead = (row.host == host and row.pid and not _pid_alive(row.pid)) or (utcnow() - started > STALE_AFTER)
-            if dead:
+            alive = job_lease.owner_alive(conn, row.id)
+            if alive is None:
+                started = row.started_at or row.created_at
+                alive = not ((row.host == host and row.pid and not _pid_alive(row.pid))
+                             or utcnow() - started > STALE_AFTER)
+            if not alive:
                 conn.execute(update(JOBS).where(JOBS.c.id == row.id).values(
                     status=FAILED, finished_at=utcnow(),
                     message="Interrompu : le processus s'est arrêté avant la fin. Le catalogue n'a pas été modifié.",

@@ -54,7 +54,11 @@ def settings(tmp_path, monkeypatch) -> Settings:
 
         reset_database(get_engine(settings))
         clear_cache()  # territories are cached per engine, and the engine is shared here
-    return settings
+    yield settings
+    if test_db:  # this test's engine is never used again: give its connections back to the server
+        from catalog.db import get_engine
+
+        get_engine(settings).dispose()
 
 
 @pytest.fixture

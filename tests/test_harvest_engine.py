@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from catalog.models import Record, Revision
+from harvesters import job_lease
 from harvesters.datainclusion import DataInclusionHarvester
 from harvesters.engine import harvest
 from harvesters.jobs import job_summary
@@ -299,13 +300,13 @@ def test_a_source_already_being_harvested_is_not_harvested_twice_at_once(tmp_pat
 
     path = write_json(tmp_path / "services.json", [service(i) for i in range(5)])
     # Another live process is harvesting "di" (this one stands in for it: its pid is alive).
-    with engine.begin() as conn:
-        busy = conn.execute(HarvestJob.__table__.insert().values(
-            source="di", format="datainclusion", location="ailleurs", status="running",
-            dry_run=False, forced=False, kinds="[]", created_at=utcnow(), started_at=utcnow(),
-            pid=os.getpid(), host=socket.gethostname(),
-            read=0, added=0, updated=0, unchanged=0, invalid=0, archived=0, missing=0, restored=0,
-            warnings=0)).inserted_primary_key[0]
+    # (PostgreSQL: its lease too, held here by a session of its own, see harvesters/job_lease.py.)
+    busy = job_lease.insert_leased(engine, HarvestJob.__table__.insert().values(
+        source="di", format="datainclusion", location="ailleurs", status="running",
+        dry_run=False, forced=False, kinds="[]", created_at=utcnow(), started_at=utcnow(),
+        pid=os.getpid(), host=socket.gethostname(),
+        read=0, added=0, updated=0, unchanged=0, invalid=0, archived=0, missing=0, restored=0,
+        warnings=0))
     refused = run(path, settings)
     assert refused.status == "failed" and f"déjà en cours (tâche {busy})" in refused.message
     assert statuses(engine) == {}
@@ -313,6 +314,7 @@ def test_a_source_already_being_harvested_is_not_harvested_twice_at_once(tmp_pat
     with engine.begin() as conn:
         conn.execute(update(HarvestJob.__table__).where(HarvestJob.__table__.c.id == busy)
                      .values(status="done"))
+    job_lease.release(busy)
     assert run(path, settings).counts["added"] == 5
 
 

@@ -8,10 +8,13 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import orjson
+import pytest
 from sqlalchemy import func, select
 
+from catalog.db import is_sqlite
 from catalog.models import HarvestJob, Record, Revision
 from harvesters.datainclusion import DataInclusionHarvester
 from harvesters.engine import harvest, reap_interrupted_jobs
@@ -96,3 +99,28 @@ def test_ctrl_c_changes_nothing_and_says_so(tmp_path, settings, engine):
         row = conn.execute(select(HarvestJob.status, HarvestJob.message, HarvestJob.added)
                            .where(HarvestJob.id == job_id)).one()
     assert tuple(row) == ("failed", "Interrompu à la demande (Ctrl-C). Le catalogue n'a pas été modifié.", 0)
+
+
+def test_on_postgresql_a_job_lives_as_long_as_its_process_wherever_that_runs(settings, engine):
+    if is_sqlite(engine):
+        pytest.skip("leases are PostgreSQL's; on SQLite a job is judged by its host and pid")
+    # A job started in another process, as in another container: its host and pid say nothing here.
+    owner = subprocess.Popen([sys.executable, "-c", (
+        "import sys\n"
+        "from catalog.config import load_settings\n"
+        "from catalog.db import get_engine\n"
+        "from harvesters.datainclusion import DataInclusionHarvester\n"
+        "from harvesters.engine import start_job\n"
+        "engine = get_engine(load_settings())\n"
+        "print(start_job(engine, DataInclusionHarvester('x.json'), 'di', dry_run=False, force=False), flush=True)\n"
+        "sys.stdin.read()\n")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    job_id = int(owner.stdout.readline())
+    with engine.begin() as conn:
+        conn.execute(HarvestJob.__table__.update().where(HarvestJob.id == job_id).values(
+            status="running", host="un-autre-conteneur", pid=1,
+            started_at=datetime.now(UTC) - timedelta(days=2)))  # older than STALE_AFTER too
+
+    assert reap_interrupted_jobs(engine) == 0 and job_status(engine, job_id) == "running"
+    owner.kill()
+    owner.wait(10)
+    assert reap_interrupted_jobs(engine) == 1 and job_status(engine, job_id) == "failed"
