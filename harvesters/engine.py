@@ -68,6 +68,9 @@ COUNT_NAMES = ("read", "added", "updated", "unchanged", "invalid", "archived", "
 # and the problems it found in the source stay (they are true of the source).
 WRITE_OUTCOMES = ("added", "updated", "unchanged", "restored", "missing", "archived")
 NO_ROOM = "Plus de place pour écrire (disque ou base de données pleins) : libérez de l'espace, puis relancez."
+# SQLite: a job still "running" after this long, whatever its host, is considered dead (on
+# PostgreSQL its lease tells, see job_lease.py).
+STALE_AFTER = timedelta(hours=24)
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -86,8 +89,6 @@ def environment_failure(exc: BaseException) -> str | None:
         return (f"Le catalogue est occupé par une autre écriture (un autre moissonnage ?) depuis plus de "
                 f"{sqlite_wait_seconds():.0f} s : relancez quand elle sera finie.")
     return None
-# A job still "running" after this long, whatever its host, is considered dead.
-STALE_AFTER = timedelta(hours=24)
 
 
 @dataclass
@@ -400,9 +401,9 @@ def close_job(engine: Engine, job_id: int, *, status: str, message: str | None, 
     refused run, which leaves the source's last job as it was). Returns the job's message and
     the report's groups.
 
-    With no room left for the report (the run may have failed for that very reason), the job
-    is still closed, its message saying the report is missing: a job left « en cours » would
-    hold its source until reaped."""
+    With no room left for the report (the run may have failed for that very reason) or the
+    catalog held by another writer, the job is still closed, its message saying the report is
+    missing: a job left « en cours » would hold its source until reaped."""
     if status == FAILED:
         for name in WRITE_OUTCOMES:  # not `update`: a Counter's adds
             counts[name] = 0
