@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from catalog.models import HarvestJob
-from harvesters.engine import COUNT_NAMES
+from harvesters.engine import COUNT_NAMES, DONE, DONE_WITH_ERRORS, FAILED, HELD
 from harvesters.report import ReportSpool, iter_lines
 
 JOBS = HarvestJob.__table__
@@ -39,6 +39,21 @@ def list_jobs(engine: Engine, *, source: str | None = None, limit: int = 20) -> 
         query = query.where(JOBS.c.source == source)
     with engine.connect() as conn:
         return [_summary(row) for row in conn.execute(query).mappings()]
+
+
+def source_health(engine: Engine, source: str) -> dict[str, Any]:
+    """How a source's real runs (not dry ones) have gone lately: its last successful job, and
+    how many have failed or been held since (« échoue depuis 6 fois »). A source failing for
+    weeks keeps its old records, looking fresh in the catalog: its operator must see it."""
+    real = (JOBS.c.source == source) & JOBS.c.dry_run.is_(False)
+    with engine.connect() as conn:
+        success = conn.execute(select(JOBS).where(real, JOBS.c.status.in_([DONE, DONE_WITH_ERRORS]))
+                               .order_by(JOBS.c.id.desc()).limit(1)).mappings().first()
+        since = real & JOBS.c.status.in_([FAILED, HELD])
+        if success is not None:
+            since &= JOBS.c.id > success["id"]
+        failures = conn.execute(select(func.count()).select_from(JOBS).where(since)).scalar_one()
+    return {"last_success": None if success is None else _summary(success), "failures_since_success": failures}
 
 
 def _summary(row) -> dict[str, Any]:

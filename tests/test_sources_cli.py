@@ -201,3 +201,29 @@ def test_a_schedule_that_does_not_parse_is_reported_not_fatal(settings, engine, 
     assert [s["source"] for s in orjson.loads(result.stdout)] == ["normale"]
     assert "Source « bizarre » ignorée" in result.stderr
     assert cli("list").exit_code == 0
+
+
+def test_a_failing_source_says_since_when_and_how_old_its_records_are(settings, engine, services_file):
+    cli("add", "lente", "datainclusion", str(services_file))
+    good = services_file.read_bytes()
+    assert cli("run", "lente").exit_code == 0
+    services_file.write_text("[", encoding="utf-8")  # a truncated feed, twice
+    cli("run", "lente")
+    cli("run", "lente")
+    CliRunner().invoke(main, ["sources", "run", "lente", "--dry-run"])  # a dry run judges nothing
+
+    [listed] = orjson.loads(cli("list", "--json").output)
+    assert listed["failures_since_success"] == 2 and listed["last_success"]["job"] == 1
+    shown = cli("show", "lente").output
+    assert "En échec depuis 2 moissonnages : ses fiches sont celles du moissonnage réussi n°1 du " in shown
+    assert shown.count("JSON tronqué ou mal formé") == 3  # each failed run says why, the dry one too
+    assert "En échec depuis 2 moissonnages" in cli("list").output
+
+    services_file.write_bytes(good)
+    assert cli("run", "lente").exit_code == 0
+    [listed] = orjson.loads(cli("list", "--json").output)
+    assert listed["failures_since_success"] == 0 and "En échec" not in cli("list").output
+
+    cli("add", "jamais", "datainclusion", str(services_file.with_name("absent.json")))
+    CliRunner().invoke(main, ["sources", "run", "jamais"])
+    assert "En échec depuis le dernier moissonnage, jamais réussie : aucune fiche n'en vient." in cli("list").output

@@ -112,6 +112,8 @@ def list_command(as_json):
         click.echo(f"    {source['location']}")
         click.echo(f"    planification : {_schedule_label(source['schedule'])} · dernier moissonnage : "
                    f"{_last_job_label(source['last_job'])} · prochain : {_due_label(source)}")
+        if failing := _failing_label(source):
+            click.secho(f"    {failing}", fg="red")
 
 
 @command.command("show")
@@ -145,10 +147,14 @@ def show_command(name, as_json):
         click.echo("  options :")
         for key, value in spec.options.items():
             click.echo(f"    {key} = {value}")
+    if failing := _failing_label(described):
+        click.secho(f"  {failing}", fg="red")
     jobs = described["jobs"]
     click.echo("  derniers moissonnages :" if jobs else "  jamais moissonnée")
     for job in jobs:
         click.echo(f"    {_last_job_label(job)}")
+        if job["status"] in ("failed", "held") and job["message"]:
+            click.echo(f"      {job['message']}")
 
 
 @command.command("remove")
@@ -267,7 +273,7 @@ def _running_sources(engine) -> set[str]:
 
 def _describe(engine, spec) -> dict[str, Any]:
     from catalog.sources import next_due
-    from harvesters.jobs import list_jobs
+    from harvesters.jobs import list_jobs, source_health
 
     last = next(iter(list_jobs(engine, source=spec.name, limit=1)), None)
     try:
@@ -278,7 +284,7 @@ def _describe(engine, spec) -> dict[str, Any]:
         "name": spec.name, "title": spec.title, "format": spec.format, "location": spec.location,
         "credentials_env": spec.credentials_ref, "schedule": spec.schedule, "grace_days": spec.grace_days,
         "archive_threshold": spec.archive_threshold, "options": spec.options, "enabled": spec.enabled,
-        "last_job": last,
+        "last_job": last, **source_health(engine, spec.name),
         "next_due": None if due is None else ("maintenant" if due.year == 1 else due.isoformat()),
     }
 
@@ -304,6 +310,20 @@ def _last_job_label(job: dict | None) -> str:
     created = datetime.fromisoformat(job["created_at"])
     local = (created if created.tzinfo else created.replace(tzinfo=UTC)).astimezone(schedule_timezone())
     return f"n°{job['job']} du {local:%d/%m/%Y %H:%M} — {STATUS_LABELS.get(job['status'], job['status'])}{dry}"
+
+
+def _failing_label(source: dict) -> str | None:
+    """For a source whose last real runs did not go through: since when, and how old its
+    records in the catalog are (those of its last successful run)."""
+    failures = source["failures_since_success"]
+    if not failures:
+        return None
+    since = "le dernier moissonnage" if failures == 1 else f"{failures} moissonnages"
+    success = source["last_success"]
+    if success is None:
+        return f"En échec depuis {since}, jamais réussie : aucune fiche n'en vient."
+    return (f"En échec depuis {since} : ses fiches sont celles du moissonnage réussi "
+            f"{_last_job_label(success).rsplit(' — ', 1)[0]}.")
 
 
 def _due_label(source: dict) -> str:
