@@ -47,6 +47,9 @@ class Harvester:
         self.location = location
         self.options = options or {}
         self.credentials = credentials
+        # Where the credential comes from, for messages: the source's own variable when it has
+        # one (`build_harvester`), else the format's.
+        self.token_variable = self.credentials_env
         # Set by the engine before `items()`: the registered source this run is for, and the
         # settings of the catalog it writes to.
         self.source_name: str | None = None

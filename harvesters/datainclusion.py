@@ -65,7 +65,7 @@ class DataInclusionHarvester(Harvester):
     # -- API -----------------------------------------------------------------------------------
 
     def _api_items(self) -> Iterator[Item]:
-        token = self.credentials or os.environ.get(self.credentials_env or "")
+        token = self.credentials or os.environ.get(self.token_variable or "")
         client = HttpClient(token=token)
         base = self.location.rstrip("/")
         size = page_size(self.options, 1000)

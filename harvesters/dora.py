@@ -220,9 +220,9 @@ class DoraHarvester(Harvester):
     # -- the API ---------------------------------------------------------------------------------
 
     def _api_items(self) -> Iterator[Item]:
-        token = self.credentials or os.environ.get(self.credentials_env or "")
+        token = self.credentials or os.environ.get(self.token_variable or "")
         if not token:
-            raise UnusableInput("L'API DORA demande un jeton : indiquez-le dans la variable DORA_API_TOKEN "
+            raise UnusableInput(f"L'API DORA demande un jeton : indiquez-le dans la variable {self.token_variable} "
                                 "(ou --token-env).")
         client = HttpClient(headers={"Authorization": f"Token {token}"})
         base = self.location.rstrip("/")

@@ -621,6 +621,17 @@ def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
         _try_update_job(engine, run.job_id, message=storable_text(run.message))
 
 
+def build_harvester(cls: type[Harvester], location: str, *, options: dict[str, Any],
+                    token_env: str | None) -> Harvester:
+    """A harvester whose credential is read from `token_env` (the source's own variable) or,
+    without one, the format's: never the format's when the source names its own, which would
+    harvest a partner's source with another account's token."""
+    variable = token_env or cls.credentials_env
+    harvester = cls(location, options=options, credentials=os.environ.get(variable) if variable else None)
+    harvester.token_variable = variable
+    return harvester
+
+
 def harvest_source(name: str, *, settings: Settings | None = None, dry_run: bool = False, force: bool = False,
                    progress: bool = False) -> JobSummary:
     """Run a registered source: its format, location, options and credentials reference."""
@@ -631,7 +642,6 @@ def harvest_source(name: str, *, settings: Settings | None = None, dry_run: bool
     spec = get_source(get_engine(settings), name)
     if spec is None:
         raise KeyError(f"Source inconnue : « {name} » (voir « maillage sources list »).")
-    cls = harvester_class(spec.format)
-    env_name = spec.credentials_ref or cls.credentials_env
-    harvester = cls(spec.location, options=spec.options, credentials=os.environ.get(env_name) if env_name else None)
+    harvester = build_harvester(harvester_class(spec.format), spec.location, options=spec.options,
+                                token_env=spec.credentials_ref)
     return harvest(harvester, source=spec.name, settings=settings, dry_run=dry_run, force=force, progress=progress)

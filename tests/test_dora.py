@@ -214,3 +214,32 @@ def test_corpus_dora_reclassification_agrees_with_the_v1_referential():
     for service in both:
         ours = _thematiques([c["value"] for c in service["subcategories"]])
         assert set(ours) <= set(assigned[service["id"]])
+
+
+def test_a_source_with_its_own_token_variable_never_borrows_the_format_s(settings, engine, monkeypatch):
+    """A partner's source registered with --token-env DORA_TOKEN_93: while that variable is
+    unset, the run fails naming it, and does not call the API with DORA_API_TOKEN's account."""
+    from click.testing import CliRunner
+
+    from harvesters.engine import harvest_source
+    from maillage.cli import main
+
+    monkeypatch.setenv("DORA_API_TOKEN", "jeton-d-un-autre-compte")
+    monkeypatch.delenv("DORA_TOKEN_93", raising=False)
+    CliRunner().invoke(main, ["sources", "add", "dora-93", "dora", API, "--token-env", "DORA_TOKEN_93",
+                              "--option", "page_size=2"],
+                       catch_exceptions=False)
+    with responses.RequestsMock() as rsps:  # no call expected: any would fail the test
+        summary = harvest_source("dora-93", settings=settings)
+        by_cli = CliRunner().invoke(main, ["harvest", "dora", API, "--token-env", "DORA_TOKEN_93"])
+        assert len(rsps.calls) == 0
+    assert summary.status == "failed"
+    assert summary.message.startswith("L'API DORA demande un jeton : indiquez-le dans la variable DORA_TOKEN_93")
+    assert by_cli.exit_code == 1 and "variable DORA_TOKEN_93" in by_cli.output
+
+    monkeypatch.setenv("DORA_TOKEN_93", "jeton-du-93")
+    with responses.RequestsMock() as rsps:
+        serve(rsps)
+        done = harvest_source("dora-93", settings=settings)
+        assert done.counts["added"] > 0, done.message
+        assert {c.request.headers["Authorization"] for c in rsps.calls} == {"Token jeton-du-93"}

@@ -37,13 +37,11 @@ def command(format_name, location, source_name, dry_run, force, options, token_e
     Codes de sortie : 0 terminé (éventuellement avec des enregistrements invalides, voir le
     rapport), 1 échec (rien n'a été modifié), 3 suspendu par le disjoncteur (rien n'a été modifié).
     """
-    import os
 
-    from harvesters.engine import harvest
+    from harvesters.engine import build_harvester, harvest
 
-    cls = harvester_class(format_name)
-    env_name = token_env or cls.credentials_env
-    harvester = cls(location, options=_parse_options(options), credentials=os.environ.get(env_name) if env_name else None)
+    harvester = build_harvester(harvester_class(format_name), location, options=_parse_options(options),
+                                token_env=token_env)
     summary = harvest(harvester, source=source_name, dry_run=dry_run, force=force,
                       progress=not as_json and sys.stderr.isatty())
     if as_json:
