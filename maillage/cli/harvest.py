@@ -37,7 +37,6 @@ def command(format_name, location, source_name, dry_run, force, options, token_e
     Codes de sortie : 0 terminé (éventuellement avec des enregistrements invalides, voir le
     rapport), 1 échec (rien n'a été modifié), 3 suspendu par le disjoncteur (rien n'a été modifié).
     """
-
     from harvesters.engine import build_harvester, harvest
 
     harvester = build_harvester(harvester_class(format_name), location, options=_parse_options(options),

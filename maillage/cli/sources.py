@@ -302,14 +302,19 @@ def _last_job_label(job: dict | None) -> str:
 
     if not job:
         return "jamais"
+    dry = " (essai à blanc)" if job.get("dry_run") else ""
+    return f"{_job_when(job)} — {STATUS_LABELS.get(job['status'], job['status'])}{dry}"
+
+
+def _job_when(job: dict) -> str:
+    """« n°12 du 24/11/2026 04:29 », in the schedules' time zone."""
     from datetime import datetime
 
     from catalog.sources import schedule_timezone
 
-    dry = " (essai à blanc)" if job.get("dry_run") else ""
     created = datetime.fromisoformat(job["created_at"])
     local = (created if created.tzinfo else created.replace(tzinfo=UTC)).astimezone(schedule_timezone())
-    return f"n°{job['job']} du {local:%d/%m/%Y %H:%M} — {STATUS_LABELS.get(job['status'], job['status'])}{dry}"
+    return f"n°{job['job']} du {local:%d/%m/%Y %H:%M}"
 
 
 def _failing_label(source: dict) -> str | None:
@@ -322,8 +327,7 @@ def _failing_label(source: dict) -> str | None:
     success = source["last_success"]
     if success is None:
         return f"En échec depuis {since}, jamais réussie : aucune fiche n'en vient."
-    return (f"En échec depuis {since} : ses fiches sont celles du moissonnage réussi "
-            f"{_last_job_label(success).rsplit(' — ', 1)[0]}.")
+    return f"En échec depuis {since} : ses fiches sont celles du moissonnage réussi {_job_when(success)}."
 
 
 def _due_label(source: dict) -> str:
