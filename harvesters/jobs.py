@@ -44,12 +44,14 @@ def list_jobs(engine: Engine, *, source: str | None = None, limit: int = 20) -> 
 def source_health(engine: Engine, source: str) -> dict[str, Any]:
     """How a source's real runs (not dry ones) have gone lately: its last successful job, and
     how many have failed or been held since (« échoue depuis 6 fois »). A source failing for
-    weeks keeps its old records, looking fresh in the catalog: its operator must see it."""
+    weeks keeps its old records, looking fresh in the catalog: its operator must see it.
+    A run that never started (refused: another run of the source was under way) says nothing
+    of the source."""
     real = (JOBS.c.source == source) & JOBS.c.dry_run.is_(False)
     with engine.connect() as conn:
         success = conn.execute(select(JOBS).where(real, JOBS.c.status.in_([DONE, DONE_WITH_ERRORS]))
                                .order_by(JOBS.c.id.desc()).limit(1)).mappings().first()
-        since = real & JOBS.c.status.in_([FAILED, HELD])
+        since = real & JOBS.c.status.in_([FAILED, HELD]) & JOBS.c.started_at.is_not(None)
         if success is not None:
             since &= JOBS.c.id > success["id"]
         failures = conn.execute(select(func.count()).select_from(JOBS).where(since)).scalar_one()

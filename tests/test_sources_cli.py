@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -10,8 +12,11 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 import catalog.clock
-from catalog.models import Record, Source
+from catalog.clock import utcnow
+from catalog.models import HarvestJob, Record, Source
 from catalog.sources import SourceSpec, get_source, is_due, next_due, parse_schedule
+from harvesters import job_lease
+from harvesters.engine import COUNT_NAMES
 from maillage.cli import main
 from tests.factories import service, write_json
 
@@ -223,6 +228,17 @@ def test_a_failing_source_says_since_when_and_how_old_its_records_are(settings, 
     assert cli("run", "lente").exit_code == 0
     [listed] = orjson.loads(cli("list", "--json").output)
     assert listed["failures_since_success"] == 0 and "En échec" not in cli("list").output
+
+    # A run refused because another run of the source is under way says nothing of the source.
+    under_way = job_lease.insert_leased(engine, HarvestJob.__table__.insert().values(
+        source="lente", format="datainclusion", location="ailleurs", status="running", dry_run=False,
+        forced=False, kinds="[]", created_at=utcnow(), started_at=utcnow(), pid=os.getpid(),
+        host=socket.gethostname(), **dict.fromkeys(COUNT_NAMES, 0)))
+    [refused] = orjson.loads(CliRunner().invoke(main, ["sources", "run", "lente", "--json"]).output)
+    job_lease.release(under_way)
+    assert refused["status"] == "failed" and "déjà en cours" in refused["message"]
+    [listed] = orjson.loads(cli("list", "--json").output)
+    assert listed["failures_since_success"] == 0
 
     cli("add", "jamais", "datainclusion", str(services_file.with_name("absent.json")))
     CliRunner().invoke(main, ["sources", "run", "jamais"])
