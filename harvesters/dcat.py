@@ -76,6 +76,7 @@ from harvesters.engine import (
     RUNNING,
     JobSummary,
     NotStarted,
+    as_sentence,
     close_job,
     environment_failure,
     failure_reason,
@@ -222,7 +223,7 @@ class DcatHarvester(Harvester):
         except _Held as held:
             run.status, run.message = HELD, str(held)
         except UnusableInput as exc:
-            run.status, run.message = FAILED, f"{exc} Aucune source n'a été modifiée."
+            run.status, run.message = FAILED, f"{as_sentence(str(exc))} Aucune source n'a été modifiée."
         except BaseException as exc:
             run.status = FAILED
             run.message = f"{failure_reason(exc)} Aucune source n'a été modifiée."

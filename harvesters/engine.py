@@ -73,6 +73,12 @@ NO_ROOM = "Plus de place pour écrire (disque ou base de données pleins) : lib�
 STALE_AFTER = timedelta(hours=24)
 
 
+def as_sentence(text: str) -> str:
+    """`text` ending as a sentence does, so that what follows it reads as the next one
+    (« Fichier introuvable : x.csv. Le catalogue n'a pas été modifié. »)."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
 def failure_reason(exc: BaseException) -> str:
     """Why a run stopped on `exc`, in French, for its job."""
     if isinstance(exc, KeyboardInterrupt):
@@ -220,7 +226,7 @@ class _Run:
         except HeldForReview as held:
             self.status, self.message = HELD, str(held)
         except UnusableInput as exc:
-            self.status, self.message = FAILED, f"{exc} Le catalogue n'a pas été modifié."
+            self.status, self.message = FAILED, f"{as_sentence(str(exc))} Le catalogue n'a pas été modifié."
         except BaseException as exc:
             # Anything else also leaves the catalog untouched. A full disk or a catalog held by
             # another writer is the operator's to mend and is said so; a bug or Ctrl-C is

@@ -44,6 +44,23 @@ def test_human_summary_is_french(tmp_path, settings):
     assert "« frais »" in result.output
 
 
+def test_the_counts_say_what_was_done_and_what_would_be(tmp_path, settings):
+    records = [service(i) for i in range(20)]
+    done = invoke("harvest", "datainclusion", write_json(tmp_path / "all.json", records), "--source", "cli")
+    assert "20 lus  20 ajoutés  0 modifiés" in done.output
+    held = invoke("harvest", "datainclusion", write_json(tmp_path / "few.json", records[:6]), "--source", "cli")
+    # Suspended, nothing applied: the 14 records gone from the source are what applying would do.
+    assert held.exit_code == 3
+    assert ("6 lus  0 invalides  0 avec avertissement · s'il était appliqué : 0 ajoutés  0 modifiés  "
+            "6 inchangés  0 restaurés  14 absents (délai de grâce)  0 archivés") in held.output
+    dry = invoke("harvest", "datainclusion", tmp_path / "few.json", "--source", "cli", "--dry-run", "--force")
+    assert "· s'il était appliqué : 0 ajoutés  0 modifiés  6 inchangés" in dry.output
+    failed = invoke("harvest", "datainclusion", tmp_path / "absent.json", "--source", "cli")
+    assert failed.exit_code == 1 and "ajoutés" not in failed.output and "0 lus  0 invalides" in failed.output
+    # The source's reason, then ours, as two sentences.
+    assert f"Fichier introuvable : {tmp_path / 'absent.json'}. Le catalogue n'a pas été modifié." in failed.output
+
+
 def test_dry_run_flag(tmp_path, settings):
     path = write_json(tmp_path / "services.json", [service(i) for i in range(5)])
     dry = json.loads(invoke("harvest", "datainclusion", path, "--dry-run", "--json").output)

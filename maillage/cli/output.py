@@ -21,6 +21,25 @@ COUNT_LABELS = {
 }
 
 
+# What a run found in its source, as against what it did (or would do) to the catalog.
+FACTS = ("read", "invalid", "warnings")
+
+
+def _counts_line(summary: dict[str, Any]) -> str:
+    """The counts, said as what they are: a held run or a dry one applied nothing (its write
+    counts are what applying would do), a failed one wrote nothing (they are all 0)."""
+    counts = summary["counts"]
+
+    def said(names) -> str:
+        return "  ".join(f"{counts.get(k, 0)} {COUNT_LABELS[k]}" for k in names)
+
+    if summary["status"] == "failed":
+        return said(FACTS)
+    if summary["status"] == "held" or summary.get("dry_run"):
+        return f"{said(FACTS)} · s'il était appliqué : {said(k for k in COUNT_LABELS if k not in FACTS)}"
+    return said(COUNT_LABELS)
+
+
 def echo_json(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
 
@@ -38,8 +57,7 @@ def echo_job_summary(summary: dict[str, Any]) -> None:
     click.secho(f"Statut : {STATUS_LABELS.get(status, status)}", fg=colour, bold=True)
     if summary.get("kinds"):
         click.echo(f"Types couverts : {', '.join(summary['kinds'])}")
-    counts = summary["counts"]
-    click.echo("  ".join(f"{counts.get(k, 0)} {label}" for k, label in COUNT_LABELS.items()))
+    click.echo(_counts_line(summary))
     if summary.get("message"):
         click.echo(summary["message"])
     errors = summary.get("errors") or []
