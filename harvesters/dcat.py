@@ -45,9 +45,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import os
 import re
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -62,7 +60,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
-from catalog.db import get_engine, writer_connection
+from catalog.db import get_engine
 from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import refuse_too_deep
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
@@ -72,17 +70,14 @@ from harvesters.engine import (
     DONE,
     DONE_WITH_ERRORS,
     FAILED,
-    HELD,
     RUNNING,
+    HeldForReview,
     JobSummary,
     NotStarted,
-    as_sentence,
     close_job,
-    environment_failure,
-    failure_reason,
+    in_transaction,
     source_policy,
     start_job,
-    update_job,
 )
 from harvesters.http import HttpClient, is_url, read_body
 from harvesters.report import ReportSpool
@@ -208,11 +203,8 @@ class DcatHarvester(Harvester):
         except NotStarted as not_started:
             return not_started.summary(self, policy.name, dry_run)
         run = _CatalogRun(self, policy.name, policy.archive_threshold, force=force)
-        conn = transaction = None
-        try:
-            update_job(engine, job_id, status=RUNNING, started_at=run.now, pid=os.getpid(), host=socket.gethostname())
-            conn = writer_connection(engine)
-            transaction = conn.begin()
+
+        def register(conn, transaction) -> None:
             run.execute(conn)
             if dry_run:
                 transaction.rollback()
@@ -220,27 +212,13 @@ class DcatHarvester(Harvester):
             else:
                 transaction.commit()
             run.status = DONE_WITH_ERRORS if run.counts["invalid"] else DONE
-        except _Held as held:
-            run.status, run.message = HELD, str(held)
-        except UnusableInput as exc:
-            run.status, run.message = FAILED, f"{as_sentence(str(exc))} Aucune source n'a été modifiée."
-        except BaseException as exc:
-            run.status = FAILED
-            run.message = f"{failure_reason(exc)} Aucune source n'a été modifiée."
-            if environment_failure(exc) is None:
-                raise
+
+        try:
+            in_transaction(engine, job_id, run, register, unchanged="Aucune source n'a été modifiée.")
         finally:
-            if transaction is not None and transaction.is_active:
-                transaction.rollback()
-            if conn is not None:
-                conn.close()
             groups = run.finish(engine, job_id, dry_run)
         return JobSummary(job_id, policy.name, self.format, run.status, dry_run, [], dict(run.counts),
                           run.message, groups)
-
-
-class _Held(Exception):
-    pass
 
 
 class _CatalogRun:
@@ -322,7 +300,7 @@ class _CatalogRun:
         active = sum(1 for spec in mine.values() if spec.enabled)
         if active and len(gone) / active > self.threshold and not self.force:
             self.counts["missing"] = len(gone)
-            raise _Held(
+            raise HeldForReview(
                 f"Exécution suspendue pour vérification : {len(gone)} source(s) sur {active} enregistrées depuis ce "
                 f"catalogue n'y figurent plus ({len(gone) / active * 100:.0f} %), au-delà du seuil de "
                 f"{self.threshold * 100:.0f} %. Rien n'a été modifié. Après vérification, relancez avec --force."

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -216,30 +217,8 @@ class _Run:
     # -- the run -------------------------------------------------------------------------------
 
     def execute(self, progress: bool) -> None:
-        conn = transaction = None
-        try:
-            update_job(self.engine, self.job_id, status=RUNNING, started_at=self.now,
-                       pid=os.getpid(), host=socket.gethostname())
-            conn = writer_connection(self.engine)
-            transaction = conn.begin()  # SQLite: waits for the write lock (BEGIN IMMEDIATE)
-            self._read_and_write(conn, transaction, progress)
-        except HeldForReview as held:
-            self.status, self.message = HELD, str(held)
-        except UnusableInput as exc:
-            self.status, self.message = FAILED, f"{as_sentence(str(exc))} Le catalogue n'a pas été modifié."
-        except BaseException as exc:
-            # Anything else also leaves the catalog untouched. A full disk or a catalog held by
-            # another writer is the operator's to mend and is said so; a bug or Ctrl-C is
-            # recorded and raised again.
-            self.status = FAILED
-            self.message = f"{failure_reason(exc)} Le catalogue n'a pas été modifié."
-            if environment_failure(exc) is None:
-                raise
-        finally:
-            if transaction is not None and transaction.is_active:
-                transaction.rollback()
-            if conn is not None:
-                conn.close()
+        in_transaction(self.engine, self.job_id, self, partial(self._read_and_write, progress=progress),
+                       unchanged="Le catalogue n'a pas été modifié.")
 
     def _read_and_write(self, conn: Connection, transaction, progress: bool) -> None:
         _create_seen_table(conn)
@@ -378,6 +357,33 @@ class _Run:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def in_transaction(engine: Engine, job_id: int, run: Any, body: Callable[[Connection, Any], None], *,
+                   unchanged: str) -> None:
+    """Run `body(conn, transaction)`, the work of a running job, in its write transaction, and
+    set how it ended on `run` (its `status` and `message`; `unchanged` ends a failure's
+    message). Whatever stops it rolls it back: held for review, unusable input, a full disk or
+    a catalog busy (the operator's to mend, said so), a bug or Ctrl-C (recorded, then raised)."""
+    conn = transaction = None
+    try:
+        update_job(engine, job_id, status=RUNNING, started_at=run.now, pid=os.getpid(), host=socket.gethostname())
+        conn = writer_connection(engine)
+        transaction = conn.begin()  # SQLite: waits for the write lock (BEGIN IMMEDIATE)
+        body(conn, transaction)
+    except HeldForReview as held:
+        run.status, run.message = HELD, str(held)
+    except UnusableInput as exc:
+        run.status, run.message = FAILED, f"{as_sentence(str(exc))} {unchanged}"
+    except BaseException as exc:
+        run.status, run.message = FAILED, f"{failure_reason(exc)} {unchanged}"
+        if environment_failure(exc) is None:
+            raise
+    finally:
+        if transaction is not None and transaction.is_active:
+            transaction.rollback()
+        if conn is not None:
+            conn.close()
+
 
 def start_job(engine: Engine, harvester: Harvester, source: str, *, dry_run: bool, force: bool) -> int:
     """Mark the jobs of dead processes as failed, then record this one (« en attente »).
