@@ -118,6 +118,7 @@ class JobSummary:
     counts: dict[str, int]
     message: str | None = None
     groups: list[ErrorGroup] = field(default_factory=list)
+    refused: bool = False  # not run: another run of the source was under way
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +131,7 @@ class JobSummary:
             "counts": self.counts,
             "message": self.message,
             "errors": [g.as_dict() for g in self.groups if g.code is not None],
+            "refused": self.refused,
         }
 
 
@@ -353,7 +355,7 @@ class _Run:
 
     def summary(self) -> JobSummary:
         return JobSummary(self.job_id, self.policy.name, self.harvester.format, self.status, self.dry_run,
-                          self.kinds, dict(self.counts), self.message, self.groups)
+                          self.kinds, dict(self.counts), self.message, self.groups, self.refused)
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -208,6 +208,50 @@ def test_a_schedule_that_does_not_parse_is_reported_not_fatal(settings, engine, 
     assert cli("list").exit_code == 0
 
 
+def test_a_due_source_another_worker_started_a_moment_earlier_is_not_a_failure(
+        settings, engine, services_file, monkeypatch):
+    """Two workers on one schedule: both judge the source due, the other one starts it first."""
+    import maillage.cli.sources as sources_cli
+
+    cli("add", "partagee", "datainclusion", str(services_file), "--schedule", "hourly")
+    judge, leases = sources_cli._due, []
+
+    def the_other_worker_starts_it_now(spec, last_run_at, now):
+        due = judge(spec, last_run_at, now)
+        leases.append(job_lease.insert_leased(engine, HarvestJob.__table__.insert().values(
+            source="partagee", format="datainclusion", location="ailleurs", status="running", dry_run=False,
+            forced=False, kinds="[]", created_at=now, started_at=now, pid=os.getpid(),
+            host=socket.gethostname(), **dict.fromkeys(COUNT_NAMES, 0))))
+        return due
+
+    def the_other_worker_finishes():
+        while leases:
+            job_id = leases.pop()
+            job_lease.release(job_id)
+            with engine.begin() as conn:
+                conn.execute(HarvestJob.__table__.update().where(HarvestJob.__table__.c.id == job_id)
+                             .values(status="done"))
+
+    monkeypatch.setattr(sources_cli, "_due", the_other_worker_starts_it_now)
+    at(monkeypatch, BASE)
+    try:
+        due = CliRunner().invoke(main, ["sources", "run", "--due", "--json"])
+        the_other_worker_finishes()
+        at(monkeypatch, BASE + timedelta(hours=2))  # the next hour, the same race
+        told = CliRunner().invoke(main, ["sources", "run", "--due"])
+        monkeypatch.setattr(sources_cli, "_due", judge)  # told's other run is still under way
+        named = CliRunner().invoke(main, ["sources", "run", "partagee", "--json"])
+    finally:
+        the_other_worker_finishes()
+    [summary] = orjson.loads(due.output)
+    assert due.exit_code == 0 and summary["refused"] and "déjà en cours" in summary["message"]
+    assert told.exit_code == 0 and "déjà en cours" in told.output
+    assert job_count(engine, "partagee") == 5  # the other worker's two runs, and our three refused
+    # Asked by name, the operator wanted it run now: that it could not be is a failure.
+    assert named.exit_code == 1 and orjson.loads(named.output)[0]["refused"]
+    assert orjson.loads(cli("run", "partagee", "--json").output)[0]["refused"] is False
+
+
 def test_a_failing_source_says_since_when_and_how_old_its_records_are(settings, engine, services_file):
     cli("add", "lente", "datainclusion", str(services_file))
     good = services_file.read_bytes()

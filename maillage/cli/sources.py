@@ -182,7 +182,8 @@ def run_command(names, due, dry_run, force, as_json):
     """Moissonne les sources NAMES (toutes les sources activées si aucune n'est nommée).
 
     Codes de sortie : 0 tout s'est terminé, 1 au moins un échec, 3 au moins un moissonnage
-    suspendu par le disjoncteur (et aucun échec).
+    suspendu par le disjoncteur (et aucun échec). Avec --due, une source qu'un autre processus
+    moissonne déjà n'est pas un échec.
     """
     from catalog.clock import utcnow
     from catalog.db import get_engine
@@ -219,12 +220,16 @@ def run_command(names, due, dry_run, force, as_json):
         except Exception as exc:  # noqa: BLE001 (a bug in one harvester must not stop the others' runs)
             summary = {"source": spec.name, "format": spec.format, "status": "failed", "job": None,
                        "message": f"Erreur interne ({type(exc).__name__}: {exc}).", "counts": {}, "kinds": [],
-                       "dry_run": dry_run, "errors": []}
+                       "dry_run": dry_run, "errors": [], "refused": False}
         summaries.append(summary)
-        code = EXIT_CODES.get(summary["status"], 1)
+        # Under --due, a run refused because another worker started the source a moment
+        # earlier is that worker's run, not a failure: cron must not report it.
+        code = 0 if due and summary.get("refused") else EXIT_CODES.get(summary["status"], 1)
         worst = 1 if 1 in (worst, code) else max(worst, code)
         if not as_json:
-            if summary["job"] is None:
+            if code == 0 and summary.get("refused"):
+                click.echo(f"Source « {spec.name} » : {summary['message']}")
+            elif summary["job"] is None:
                 click.secho(f"Source « {spec.name} » : {summary['message']}", fg="red")
             else:
                 echo_job_summary(summary)
