@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from itertools import islice
@@ -96,6 +97,9 @@ class ChildIterator:
             receiver.close()
 
     def _child(self, sender) -> None:
+        # Die on SIGTERM, as the parent expects when it stops this child, rather than run a
+        # handler inherited from the parent (harvesters/termination.py).
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
             values = iter(self.produce())
             while batch := list(islice(values, self.batch)):

@@ -46,6 +46,7 @@ from harvesters import job_lease
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
 from harvesters.report import ErrorGroup, ReportSpool
+from harvesters.termination import TerminationRequested
 from harvesters.text_hygiene import clean_items
 
 JOBS = HarvestJob.__table__
@@ -82,6 +83,8 @@ def as_sentence(text: str) -> str:
 
 def failure_reason(exc: BaseException) -> str:
     """Why a run stopped on `exc`, in French, for its job."""
+    if isinstance(exc, TerminationRequested):
+        return "Arrêté par le système (SIGTERM : arrêt du service ou du conteneur)."
     if isinstance(exc, KeyboardInterrupt):
         return "Interrompu à la demande (Ctrl-C)."
     return environment_failure(exc) or f"Erreur interne ({type(exc).__name__}: {exc})."

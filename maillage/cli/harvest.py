@@ -38,11 +38,13 @@ def command(format_name, location, source_name, dry_run, force, options, token_e
     rapport), 1 échec (rien n'a été modifié), 3 suspendu par le disjoncteur (rien n'a été modifié).
     """
     from harvesters.engine import build_harvester, harvest
+    from harvesters.termination import sigterm_interrupts
 
     harvester = build_harvester(harvester_class(format_name), location, options=_parse_options(options),
                                 token_env=token_env)
-    summary = harvest(harvester, source=source_name, dry_run=dry_run, force=force,
-                      progress=not as_json and sys.stderr.isatty())
+    with sigterm_interrupts():
+        summary = harvest(harvester, source=source_name, dry_run=dry_run, force=force,
+                          progress=not as_json and sys.stderr.isatty())
     if as_json:
         echo_json(summary.as_dict())
     else:

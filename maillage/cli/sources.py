@@ -6,6 +6,9 @@ it (grace period, archive threshold). `maillage sources run --due`, called by cr
 minutes, runs the sources whose schedule says they are due, judged from their last job:
 
     */5 * * * *  cd /srv/maillage && .venv/bin/maillage sources run --due --json >> var/cron.log
+
+or, as a worker of its own (docker-compose's `worker`), `maillage sources run --due --every 300`,
+which stops cleanly on SIGTERM (harvesters/termination.py).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import traceback
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,11 @@ from maillage.cli.harvest import EXIT_CODES, _parse_options
 from maillage.cli.output import echo_job_summary, echo_json
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class UnknownSource(click.ClickException):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Source inconnue : « {name} » (voir « maillage sources list »).")
 
 
 @click.group("sources")
@@ -128,7 +137,7 @@ def show_command(name, as_json):
     engine = get_engine()
     spec = get_source(engine, name)
     if spec is None:
-        raise click.ClickException(f"Source inconnue : « {name} » (voir « maillage sources list »).")
+        raise UnknownSource(name)
     described = _describe(engine, spec) | {"jobs": list_jobs(engine, source=name, limit=5)}
     if as_json:
         echo_json(described)
@@ -165,7 +174,7 @@ def remove_command(name):
     from catalog.sources import remove_source
 
     if not remove_source(get_engine(), name):
-        raise click.ClickException(f"Source inconnue : « {name} ».")
+        raise UnknownSource(name)
     click.echo(f"Source « {name} » retirée du registre. Ses enregistrements restent au catalogue ; elle ne sera "
                "plus moissonnée.")
 
@@ -178,13 +187,53 @@ def remove_command(name):
 @click.option("--dry-run", is_flag=True, help="Essai à blanc : rapports sans rien enregistrer.")
 @click.option("--force", is_flag=True, help="Appliquer même si le disjoncteur d'archivage se déclenche.")
 @click.option("--json", "as_json", is_flag=True, help="Les résumés des travaux en JSON (cron, scripts).")
-def run_command(names, due, dry_run, force, as_json):
+@click.option("--every", type=click.IntRange(min=1), metavar="SECONDES",
+              help="Ouvrier : recommencer toutes les SECONDES secondes, jusqu'à l'arrêt (SIGTERM ou Ctrl-C).")
+def run_command(names, due, dry_run, force, as_json, every):
     """Moissonne les sources NAMES (toutes les sources activées si aucune n'est nommée).
 
     Codes de sortie : 0 tout s'est terminé, 1 au moins un échec, 3 au moins un moissonnage
     suspendu par le disjoncteur (et aucun échec). Avec --due, une source qu'un autre processus
-    moissonne déjà n'est pas un échec.
+    moissonne déjà n'est pas un échec. Avec --every : 0 si l'arrêt arrive entre deux passages,
+    1 s'il interrompt un moissonnage (sa tâche est close, le catalogue n'a pas été modifié).
     """
+    from harvesters.termination import sigterm_interrupts
+
+    with sigterm_interrupts():
+        if every is None:
+            sys.exit(_run_cycle(names, due, dry_run, force, as_json))
+        _work(names, due, dry_run, force, as_json, every)
+
+
+def _work(names, due, dry_run, force, as_json, every: int) -> None:
+    """The worker's loop (docker-compose's `worker`): a cycle, a pause, until stopped. A cycle
+    that cannot run (the catalog busy) is said and retried at the next one; stopping it between
+    cycles is a clean exit, stopping it mid-harvest closes that harvest's job as interrupted."""
+    import time
+
+    while True:
+        try:
+            _run_cycle(names, due, dry_run, force, as_json)
+        except KeyboardInterrupt:
+            click.echo("Arrêt demandé pendant un passage : l'ouvrier s'arrête. Un moissonnage interrompu "
+                       "n'a rien modifié et sa tâche le dit (maillage jobs list).", err=True)
+            sys.exit(1)
+        except UnknownSource:
+            raise  # the worker's own command line is wrong: no later cycle will mend it
+        except click.ClickException as exc:
+            click.secho(f"Erreur : {exc.message} Nouvel essai dans {every} s.", fg="red", err=True)
+        except Exception:  # noqa: BLE001 - a bug must not stop every source's schedule: logged, retried
+            traceback.print_exc()
+            click.secho(f"Erreur interne (voir ci-dessus). Nouvel essai dans {every} s.", fg="red", err=True)
+        try:
+            time.sleep(every)
+        except KeyboardInterrupt:
+            click.echo("Arrêt demandé : l'ouvrier s'arrête.", err=True)
+            sys.exit(0)
+
+
+def _run_cycle(names, due, dry_run, force, as_json) -> int:
+    """Run the sources asked for once; print their summaries; return the worst exit code."""
     from catalog.clock import utcnow
     from catalog.db import get_engine
     from catalog.sources import get_source, list_sources
@@ -203,7 +252,7 @@ def run_command(names, due, dry_run, force, as_json):
         for name in names:
             spec = get_source(engine, name)
             if spec is None:
-                raise click.ClickException(f"Source inconnue : « {name} » (voir « maillage sources list »).")
+                raise UnknownSource(name)
             specs.append(spec)
     else:
         specs = [spec for spec in list_sources(engine) if spec.enabled]
@@ -238,7 +287,7 @@ def run_command(names, due, dry_run, force, as_json):
         echo_json(summaries)
     elif not specs:
         click.echo("Aucune source à moissonner maintenant." if due else "Aucune source activée.")
-    sys.exit(worst)
+    return worst
 
 
 # -- helpers ---------------------------------------------------------------------------------

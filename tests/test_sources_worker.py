@@ -1,0 +1,128 @@
+"""`maillage sources run --due --every N`, the worker of docker-compose: real processes, real
+signals. It harvests what is due, sleeps, starts again; a stop (SIGTERM) between two cycles ends
+it cleanly, a stop mid-harvest closes that job as interrupted; a cycle that cannot run is
+retried at the next one instead of ending the worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import orjson
+from sqlalchemy import select
+
+from catalog.models import HarvestJob
+from tests.factories import service, write_json
+from tests.test_harvest_busy import other_writer  # noqa: F401 - a fixture
+from tests.test_harvest_killed import counts, job_status, latest_job
+
+JOBS = HarvestJob.__table__
+
+
+def maillage(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "maillage", *args], capture_output=True, text=True, check=True)
+
+
+class Worker:
+    """`maillage sources run ARGS` in a process of its own, its output read as it comes."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "maillage", "sources", "run", *args],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.out: list[str] = []
+        self.reader = threading.Thread(target=lambda: self.out.extend(self.process.stdout), daemon=True)
+        self.reader.start()
+
+    @property
+    def printed(self) -> str:
+        return "".join(self.out)
+
+    def stop(self) -> str:
+        """SIGTERM, as docker compose stop sends; returns what it wrote on stderr."""
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(10)
+        self.reader.join(10)
+        return self.process.stderr.read()
+
+
+def wait_for(condition, what: str, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.1)
+
+
+def jobs(engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(select(JOBS.c.source, JOBS.c.status).order_by(JOBS.c.id))]
+
+
+def test_a_stop_between_two_cycles_ends_the_worker_cleanly(tmp_path, settings, engine):
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(10)])
+    maillage("sources", "add", "horaire", "datainclusion", str(path), "--schedule", "hourly")
+    worker = Worker("--due", "--every", "60", "--json")
+    wait_for(lambda: worker.printed.rstrip().endswith("]"), "the first cycle's summary")  # then a minute's sleep
+    err = worker.stop()
+
+    assert worker.process.returncode == 0 and "Arrêt demandé : l'ouvrier s'arrête." in err and "Traceback" not in err
+    [summary] = orjson.loads(worker.printed)
+    assert summary["source"] == "horaire" and summary["counts"]["added"] == 10
+    assert jobs(engine) == [("horaire", "done")]
+
+
+def test_a_stop_mid_harvest_closes_its_job_and_changes_nothing(tmp_path, settings, engine):
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(20)])
+    maillage("harvest", "datainclusion", str(path), "--source", "lente")
+    fifo = tmp_path / "flux.ndjson"
+    os.mkfifo(fifo)
+    maillage("sources", "add", "lente", "datainclusion", str(fifo), "--schedule", "hourly")
+    before = counts(engine)
+    fed = threading.Event()
+
+    def feed():  # 2,500 records, then the source says no more without ending
+        with open(fifo, "wb") as pipe:
+            pipe.writelines(orjson.dumps(service(i)) + b"\n" for i in range(20, 2520))
+            pipe.flush()
+            fed.set()
+            time.sleep(30)
+
+    threading.Thread(target=feed, daemon=True).start()
+    worker = Worker("--every", "60")
+    assert fed.wait(60)
+    time.sleep(1.5)  # it writes what it read, in its open transaction
+    wait_for(lambda: job_status(engine, latest_job(engine)) == "running", "the harvest to be running")
+    err = worker.stop()
+
+    assert worker.process.returncode == 1 and "Traceback" not in err
+    assert "Arrêt demandé pendant un passage" in err
+    assert counts(engine) == before
+    with engine.connect() as conn:
+        message = conn.execute(select(JOBS.c.message).where(JOBS.c.id == latest_job(engine))).scalar_one()
+    assert message.startswith("Arrêté par le système (SIGTERM")
+
+
+def test_a_cycle_that_cannot_run_is_retried_at_the_next(other_writer, tmp_path, settings, engine):  # noqa: F811
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(10)])
+    maillage("sources", "add", "horaire", "datainclusion", str(path), "--schedule", "hourly")
+    other_writer.hold(engine)  # another process writes to the catalog, for longer than we wait
+    worker = Worker("--due", "--every", "1")
+    try:
+        wait_for(lambda: worker.printed.count("Le catalogue est occupé par une autre écriture") >= 2,
+                 "two cycles finding the catalog busy")
+        assert worker.process.poll() is None and jobs(engine) == []
+        other_writer.release()
+        wait_for(lambda: "10 ajoutés" in worker.printed, "a cycle with the catalog free")
+    finally:
+        err = worker.stop()
+    assert worker.process.returncode == 0 and "Traceback" not in err
+    assert jobs(engine) == [("horaire", "done")]
+
+
+def test_a_worker_asked_for_an_unknown_source_stops_at_once(settings, engine):
+    worker = subprocess.run([sys.executable, "-m", "maillage", "sources", "run", "inconnue", "--every", "60"],
+                            check=False, capture_output=True, text=True, timeout=30)
+    assert worker.returncode == 1 and "Source inconnue : « inconnue »" in worker.stderr
