@@ -16,9 +16,12 @@ What this module forgives, because spreadsheets do it (each is in the template's
 - a SIRET where a SIREN is asked (its first 9 digits);
 - web addresses without `https://`;
 - placeholders (`-`, `NC`, `Non renseigné`) for an empty cell.
-What it does not forgive: another encoding than UTF-8 (the whole file is refused, with the line
-of the first invalid byte, before anything is written), a missing required column (refused),
-and a cell it cannot read (that row is reported, the others flow).
+What it does not forgive: another encoding than the one declared (UTF-8 unless the option
+`encoding` says otherwise, e.g. `windows-1252` for Excel's « CSV (séparateur : point-virgule) »):
+the whole file is refused, with the line of the first invalid byte, before anything is written.
+Never guessed: a wrong guess deforms every accent of the file. A file declared in another
+encoding but written in UTF-8 is refused too, for the same reason. Also refused: a missing
+required column; and a cell it cannot read is reported with its row, the others flow.
 
 `source` is the column `source`, else the option `source`, else `plateformes-mobilite`.
 `date_maj` is the column, else the option `date_maj`, else the file's modification date.
@@ -66,10 +69,11 @@ class MobiliteCsvHarvester(Harvester):
     def items(self) -> Iterator[Item]:
         with local_copy(self.location, suffix=".csv") as path:
             self._size = path.stat().st_size if path.is_file() else None
-            _check_utf8(path)
+            encoding = _declared_encoding(self.options.get("encoding"))
+            _check_encoding(path, encoding)
             file_date = _file_date(path, self.options.get("date_maj"), downloaded=is_url(self.location))
             source = str(self.options.get("source") or self.default_source)
-            rows = iter_rows(path, "csv", encoding="utf-8")
+            rows = iter_rows(path, "csv", encoding=encoding)
             first = next(rows, None)
             if first is None:
                 raise UnusableInput(f"{path.name} ne contient aucune solution (en-tête seul ?).")
@@ -212,28 +216,57 @@ def _date(raw: str) -> date:
 # -- the file ---------------------------------------------------------------------------------------
 
 
-def _check_utf8(path: Path) -> None:
-    """Refuse a file in another encoding before a single row is mapped (and say where)."""
+def _declared_encoding(option: Any) -> str:
+    """The codec's canonical name (`windows-1252` → `cp1252`), UTF-8 when nothing is declared."""
+    try:
+        return codecs.lookup(str(option or "utf-8")).name
+    except LookupError:
+        raise UnusableInput(f"Encodage inconnu : « {option} » (par exemple utf-8, windows-1252, iso-8859-1).") from None
+
+
+def _check_encoding(path: Path, encoding: str) -> None:
+    """Refuse a file that is not in `encoding` before a single row is mapped (and say where);
+    and, when another encoding than UTF-8 is declared, a file that is in fact UTF-8 with
+    accents (read as declared, « é » would become « Ã© » everywhere)."""
     if not path.is_file():
         raise UnusableInput(f"Fichier introuvable : {path}")
     line = 1
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    declared = codecs.getincrementaldecoder(encoding)(errors="strict")
+    as_utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    utf8, accents = True, False
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             try:
-                decoder.decode(chunk)
+                declared.decode(chunk)
             except UnicodeDecodeError as exc:
                 line += chunk[:exc.start].count(b"\n")
-                raise UnusableInput(
-                    f"{path.name} n'est pas encodé en UTF-8 (premier octet invalide ligne {line}) : "
-                    "enregistrez-le en « CSV UTF-8 » depuis votre tableur (Windows-1252 et ISO-8859-1 ne sont "
-                    "pas acceptés, pour ne pas déformer les accents)."
-                ) from exc
+                raise UnusableInput(f"{path.name} n'est pas encodé en {_label(encoding)} (premier octet invalide "
+                                    f"ligne {line}) : {_HOW_TO_SAVE}") from exc
             line += chunk.count(b"\n")
+            if encoding != "utf-8" and utf8:
+                accents = accents or not chunk.isascii()
+                try:
+                    as_utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
         try:
-            decoder.decode(b"", final=True)
+            declared.decode(b"", final=True)
         except UnicodeDecodeError as exc:
-            raise UnusableInput(f"{path.name} se termine au milieu d'un caractère UTF-8 : fichier tronqué ?") from exc
+            raise UnusableInput(f"{path.name} se termine au milieu d'un caractère {_label(encoding)} : "
+                                "fichier tronqué ?") from exc
+    if encoding != "utf-8" and utf8 and accents:
+        raise UnusableInput(f"{path.name} est déclaré en {_label(encoding)} mais il est écrit en UTF-8 : retirez "
+                            "l'option encoding (lu comme déclaré, chaque accent serait déformé).")
+
+
+_HOW_TO_SAVE = ("enregistrez-le en « CSV UTF-8 » depuis votre tableur, ou déclarez son encodage "
+                "(--option encoding=windows-1252 pour le « CSV » d'Excel) ; il n'est jamais deviné, pour ne pas "
+                "déformer les accents.")
+
+
+def _label(encoding: str) -> str:
+    return {"utf-8": "UTF-8", "cp1252": "Windows-1252", "iso8859-1": "ISO-8859-1",
+            "iso8859-15": "ISO-8859-15"}.get(encoding, encoding)
 
 
 def _file_date(path: Path, option: Any, downloaded: bool) -> date:

@@ -73,6 +73,23 @@ def test_an_unusable_file_is_refused_whole(settings, engine, name, expected):
     assert stored_records(engine) == {}
 
 
+def test_a_declared_encoding_is_read_and_never_guessed(settings, engine):
+    windows = HERE / "windows-1252.csv"  # Excel's « CSV (séparateur : point-virgule) »
+    summary = harvest(MobiliteCsvHarvester(str(windows), options={"encoding": "windows-1252"}), settings=settings)
+    assert summary.counts["added"] == 1, summary.as_dict()
+    assert stored_records(engine)["plateformes-mobilite--garage-1"]["nom"] == "Garage solidaire départemental"
+
+    # Declared so, a UTF-8 file would have every accent deformed (« Ã© »): refused, nothing written.
+    wrong = harvest(MobiliteCsvHarvester(str(HERE / "plateformes.csv"), options={"encoding": "iso-8859-1",
+                                                                                 "source": "autre"}),
+                    settings=settings)
+    assert wrong.status == "failed" and "déclaré en ISO-8859-1 mais il est écrit en UTF-8" in wrong.message
+    unknown = harvest(MobiliteCsvHarvester(str(windows), options={"encoding": "klingon", "source": "autre"}),
+                      settings=settings)
+    assert unknown.status == "failed" and "Encodage inconnu : « klingon »" in unknown.message
+    assert set(stored_records(engine)) == {"plateformes-mobilite--garage-1"}
+
+
 def test_the_template_documents_every_field_of_the_schema():
     documented = set(re.findall(r"`([a-z_]+)`", TEMPLATE_DOC.read_text(encoding="utf-8")))
     missing = [name for name in schemas.field_names("solution-mobilite") if name not in documented]
