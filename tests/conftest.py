@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from catalog.config import Settings, load_settings
+from catalog.db import is_sqlite
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = Path(os.environ.get("MAILLAGE_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
@@ -100,3 +102,29 @@ def corpus_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"corpus absent: {path}")
     return path
+
+
+@pytest.fixture
+def other_writer(monkeypatch, tmp_path):
+    """Waits of 1 s, and `.hold()` / `.release()` SQLite's write lock from another connection.
+    Asked before `settings` and `engine`, so that the engine is made with the short wait."""
+    monkeypatch.setenv("MAILLAGE_SQLITE_WAIT_SECONDS", "1")
+
+    class Writer:
+        conn: sqlite3.Connection | None = None
+
+        def hold(self, engine) -> None:
+            if not is_sqlite(engine):
+                pytest.skip("PostgreSQL writers wait their turn on a lock (reserve_sequence)")
+            self.conn = sqlite3.connect(engine.url.database, isolation_level=None)
+            self.conn.execute("BEGIN IMMEDIATE")
+
+        def release(self) -> None:
+            if self.conn is not None:
+                self.conn.rollback()
+                self.conn.close()
+                self.conn = None
+
+    writer = Writer()
+    yield writer
+    writer.release()

@@ -9,14 +9,11 @@ The other writer is a real one: a second SQLite connection holding `BEGIN IMMEDI
 from __future__ import annotations
 
 import socket
-import sqlite3
 import subprocess
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from catalog.db import is_sqlite
 from catalog.models import HarvestJob
 from harvesters import engine as engine_module
 from harvesters.datainclusion import DataInclusionHarvester
@@ -28,32 +25,6 @@ from tests.test_harvest_engine import snapshot
 JOBS = HarvestJob.__table__
 BUSY = ("Le catalogue est occupé par une autre écriture (un autre moissonnage ?) depuis plus de 1 s : "
         "relancez quand elle sera finie. Le catalogue n'a pas été modifié.")
-
-
-@pytest.fixture
-def other_writer(monkeypatch, tmp_path):
-    """Waits of 1 s, and `.hold()` / `.release()` SQLite's write lock from another connection.
-    Asked before `settings` and `engine`, so that the engine is made with the short wait."""
-    monkeypatch.setenv("MAILLAGE_SQLITE_WAIT_SECONDS", "1")
-
-    class Writer:
-        conn: sqlite3.Connection | None = None
-
-        def hold(self, engine) -> None:
-            if not is_sqlite(engine):
-                pytest.skip("PostgreSQL writers wait their turn on a lock (reserve_sequence)")
-            self.conn = sqlite3.connect(engine.url.database, isolation_level=None)
-            self.conn.execute("BEGIN IMMEDIATE")
-
-        def release(self) -> None:
-            if self.conn is not None:
-                self.conn.rollback()
-                self.conn.close()
-                self.conn = None
-
-    writer = Writer()
-    yield writer
-    writer.release()
 
 
 def dead_pid() -> int:

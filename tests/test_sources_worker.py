@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from catalog.models import HarvestJob
 from tests.factories import service, write_json
-from tests.test_harvest_busy import other_writer  # noqa: F401 - a fixture
 from tests.test_harvest_killed import counts, job_status, latest_job
 
 JOBS = HarvestJob.__table__
@@ -105,7 +104,7 @@ def test_a_stop_mid_harvest_closes_its_job_and_changes_nothing(tmp_path, setting
     assert message.startswith("Arrêté par le système (SIGTERM")
 
 
-def test_a_cycle_that_cannot_run_is_retried_at_the_next(other_writer, tmp_path, settings, engine):  # noqa: F811
+def test_a_cycle_that_cannot_run_is_retried_at_the_next(other_writer, tmp_path, settings, engine):
     path = write_json(tmp_path / "services.json", [service(i) for i in range(10)])
     maillage("sources", "add", "horaire", "datainclusion", str(path), "--schedule", "hourly")
     other_writer.hold(engine)  # another process writes to the catalog, for longer than we wait
