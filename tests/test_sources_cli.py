@@ -252,6 +252,27 @@ def test_a_due_source_another_worker_started_a_moment_earlier_is_not_a_failure(
     assert orjson.loads(cli("run", "partagee", "--json").output)[0]["refused"] is False
 
 
+def test_a_bug_in_one_source_does_not_stop_the_others(settings, engine, services_file, monkeypatch):
+    import harvesters.engine
+
+    cli("add", "boguee", "datainclusion", str(services_file))
+    cli("add", "saine", "datainclusion", str(services_file), "--option", "kind=service")
+    real = harvesters.engine.harvest_source
+
+    def harvest_source(name, **kwargs):
+        if name == "boguee":
+            raise ZeroDivisionError("division by zero")
+        return real(name, **kwargs)
+
+    monkeypatch.setattr(harvesters.engine, "harvest_source", harvest_source)
+    result = CliRunner().invoke(main, ["sources", "run", "--json"])
+    broken, sound = orjson.loads(result.output)
+    assert result.exit_code == 1
+    assert (broken["source"], broken["status"], broken["job"], broken["refused"]) == ("boguee", "failed", None, False)
+    assert broken["message"] == "Erreur interne (ZeroDivisionError: division by zero)."
+    assert (sound["source"], sound["status"], sound["counts"]["added"]) == ("saine", "done", 10)
+
+
 def test_a_failing_source_says_since_when_and_how_old_its_records_are(settings, engine, services_file):
     cli("add", "lente", "datainclusion", str(services_file))
     good = services_file.read_bytes()

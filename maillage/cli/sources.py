@@ -237,7 +237,14 @@ def _run_cycle(names, due, dry_run, force, as_json) -> int:
     from catalog.clock import utcnow
     from catalog.db import get_engine
     from catalog.sources import get_source, list_sources
-    from harvesters.engine import environment_failure, harvest_source, reap_interrupted_jobs
+    from harvesters.engine import (
+        FAILED,
+        JobSummary,
+        environment_failure,
+        failure_reason,
+        harvest_source,
+        reap_interrupted_jobs,
+    )
 
     engine = get_engine()
     try:
@@ -267,9 +274,7 @@ def _run_cycle(names, due, dry_run, force, as_json) -> int:
             summary = harvest_source(spec.name, dry_run=dry_run, force=force,
                                      progress=not as_json and sys.stderr.isatty()).as_dict()
         except Exception as exc:  # noqa: BLE001 (a bug in one harvester must not stop the others' runs)
-            summary = {"source": spec.name, "format": spec.format, "status": "failed", "job": None,
-                       "message": f"Erreur interne ({type(exc).__name__}: {exc}).", "counts": {}, "kinds": [],
-                       "dry_run": dry_run, "errors": [], "refused": False}
+            summary = JobSummary(None, spec.name, spec.format, FAILED, dry_run, [], {}, failure_reason(exc)).as_dict()
         summaries.append(summary)
         # Under --due, a run refused because another worker started the source a moment
         # earlier is that worker's run, not a failure: cron must not report it.
