@@ -13,6 +13,8 @@ COPY maillage ./maillage
 COPY demo ./demo
 RUN pip install --no-cache-dir .
 ENV MAILLAGE_DSFR_DIR=/app/node_modules/@gouvfr/dsfr/dist
+# docker logs reads a pipe, which Python block-buffers: without this a worker's lines arrive by 8 KB.
+ENV PYTHONUNBUFFERED=1
 RUN useradd --create-home maillage && mkdir /data && chown maillage /data
 USER maillage
 EXPOSE 8000

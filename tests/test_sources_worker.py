@@ -27,11 +27,13 @@ def maillage(*args: str) -> subprocess.CompletedProcess:
 
 
 class Worker:
-    """`maillage sources run ARGS` in a process of its own, its output read as it comes."""
+    """`maillage sources run ARGS` in a process of its own, its output read as it comes, from a
+    pipe Python block-buffers, as under Docker (whatever the developer's PYTHONUNBUFFERED)."""
 
     def __init__(self, *args: str) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
         self.process = subprocess.Popen([sys.executable, "-m", "maillage", "sources", "run", *args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.out: list[str] = []
         self.reader = threading.Thread(target=lambda: self.out.extend(self.process.stdout), daemon=True)
         self.reader.start()
@@ -63,14 +65,19 @@ def jobs(engine) -> list[tuple[str, str]]:
 def test_a_stop_between_two_cycles_ends_the_worker_cleanly(tmp_path, settings, engine):
     path = write_json(tmp_path / "services.json", [service(i) for i in range(10)])
     maillage("sources", "add", "horaire", "datainclusion", str(path), "--schedule", "hourly")
+    other = write_json(tmp_path / "autres.json", [service(i) for i in range(10, 15)])
+    maillage("sources", "add", "quotidienne", "datainclusion", str(other), "--schedule", "daily")
     worker = Worker("--due", "--every", "60", "--json")
-    wait_for(lambda: worker.printed.rstrip().endswith("]"), "the first cycle's summary")  # then a minute's sleep
+    # Each summary is a line of its own, there as soon as its harvest ends, while the worker
+    # sleeps its minute: a log reader cannot wait for the end of a process that never ends.
+    wait_for(lambda: worker.printed.count("\n") == 2, "the first cycle's two summaries")
     err = worker.stop()
 
     assert worker.process.returncode == 0 and "Arrêt demandé : l'ouvrier s'arrête." in err and "Traceback" not in err
-    [summary] = orjson.loads(worker.printed)
-    assert summary["source"] == "horaire" and summary["counts"]["added"] == 10
-    assert jobs(engine) == [("horaire", "done")]
+    summaries = [orjson.loads(line) for line in worker.printed.splitlines()]
+    assert [(s["source"], s["status"]) for s in summaries] == [("horaire", "done"), ("quotidienne", "done")]
+    assert summaries[0]["counts"]["added"] == 10 and summaries[1]["counts"]["added"] == 5
+    assert jobs(engine) == [("horaire", "done"), ("quotidienne", "done")]
 
 
 def test_a_stop_mid_harvest_closes_its_job_and_changes_nothing(tmp_path, settings, engine):

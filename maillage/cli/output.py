@@ -42,6 +42,14 @@ def _counts_line(summary: dict[str, Any]) -> str:
 
 def echo_json(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+    sys.stdout.flush()  # a pipe (docker logs, journald) is block-buffered: say it now, not at exit
+
+
+def echo_json_line(value: Any) -> None:
+    """One JSON document on one line (NDJSON), flushed: what a long-running process prints
+    for a log reader, event by event."""
+    sys.stdout.write(orjson.dumps(value, default=str).decode() + "\n")
+    sys.stdout.flush()
 
 
 def echo_job_summary(summary: dict[str, Any]) -> None:

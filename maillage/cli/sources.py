@@ -25,7 +25,7 @@ import click
 
 from harvesters import FORMATS
 from maillage.cli.harvest import EXIT_CODES, _parse_options
-from maillage.cli.output import echo_job_summary, echo_json
+from maillage.cli.output import echo_job_summary, echo_json, echo_json_line
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -186,7 +186,9 @@ def remove_command(name):
 @click.option("--due", is_flag=True, help="Seulement les sources dont la planification dit qu'elles sont dues.")
 @click.option("--dry-run", is_flag=True, help="Essai à blanc : rapports sans rien enregistrer.")
 @click.option("--force", is_flag=True, help="Appliquer même si le disjoncteur d'archivage se déclenche.")
-@click.option("--json", "as_json", is_flag=True, help="Les résumés des travaux en JSON (cron, scripts).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Les résumés des travaux en JSON (cron, scripts) ; avec --every, un résumé par ligne "
+                   "(NDJSON), écrit dès la fin de chaque moissonnage.")
 @click.option("--every", type=click.IntRange(min=1), metavar="SECONDES",
               help="Ouvrier : recommencer toutes les SECONDES secondes, jusqu'à l'arrêt (SIGTERM ou Ctrl-C).")
 def run_command(names, due, dry_run, force, as_json, every):
@@ -202,13 +204,15 @@ def run_command(names, due, dry_run, force, as_json, every):
     with sigterm_interrupts():
         if every is None:
             sys.exit(_run_cycle(names, due, dry_run, force, as_json))
-        _work(names, due, dry_run, force, as_json, every)
+        _work(names, due, dry_run, force, "lines" if as_json else None, every)
 
 
 def _work(names, due, dry_run, force, as_json, every: int) -> None:
     """The worker's loop (docker-compose's `worker`): a cycle, a pause, until stopped. A cycle
     that cannot run (the catalog busy) is said and retried at the next one; stopping it between
-    cycles is a clean exit, stopping it mid-harvest closes that harvest's job as interrupted."""
+    cycles is a clean exit, stopping it mid-harvest closes that harvest's job as interrupted.
+    Its JSON is one summary per line, as each harvest ends: a log reader follows a process
+    that never ends, it cannot wait for an array to close."""
     import time
 
     while True:
@@ -233,7 +237,8 @@ def _work(names, due, dry_run, force, as_json, every: int) -> None:
 
 
 def _run_cycle(names, due, dry_run, force, as_json) -> int:
-    """Run the sources asked for once; print their summaries; return the worst exit code."""
+    """Run the sources asked for once; print their summaries (`as_json`: "lines" prints each as
+    it ends, on one line; otherwise true prints them all as one array); return the worst exit code."""
     from catalog.clock import utcnow
     from catalog.db import get_engine
     from catalog.sources import get_source, list_sources
@@ -280,7 +285,9 @@ def _run_cycle(names, due, dry_run, force, as_json) -> int:
         # earlier is that worker's run, not a failure: cron must not report it.
         code = 0 if due and summary.get("refused") else EXIT_CODES.get(summary["status"], 1)
         worst = 1 if 1 in (worst, code) else max(worst, code)
-        if not as_json:
+        if as_json == "lines":
+            echo_json_line(summary)
+        elif not as_json:
             if code == 0 and summary.get("refused"):
                 click.echo(f"Source « {spec.name} » : {summary['message']}")
             elif summary["job"] is None:
@@ -288,7 +295,7 @@ def _run_cycle(names, due, dry_run, force, as_json) -> int:
             else:
                 echo_job_summary(summary)
             click.echo()
-    if as_json:
+    if as_json and as_json != "lines":
         echo_json(summaries)
     elif not specs:
         click.echo("Aucune source à moissonner maintenant." if due else "Aucune source activée.")
