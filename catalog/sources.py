@@ -110,6 +110,7 @@ SCHEDULE_ALIASES = {
     "weekly": "0 3 * * 1",  # Mondays at 03:00
     "monthly": "0 3 1 * *",
 }
+_LONGEST_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
 _CRON_FIELDS = (("minute", 0, 59), ("heure", 0, 23), ("jour du mois", 1, 31), ("mois", 1, 12),
                 ("jour de la semaine", 0, 7))
 
@@ -141,7 +142,14 @@ class Schedule:
             elif local.minute not in self.minutes:
                 local += timedelta(minutes=1)
             else:
-                return local.replace(tzinfo=zone).astimezone(UTC)
+                # The night clocks go back, 02:00-02:59 happens twice (fold 0, then 1): the
+                # first of those instants that is after `moment`, never one before it (a run at
+                # the second 02:05 would otherwise be due again at every cron tick for an hour).
+                for fold in (0, 1):
+                    at = local.replace(tzinfo=zone, fold=fold).astimezone(UTC)
+                    if at > moment:
+                        return at
+                local += timedelta(minutes=1)
         raise ValueError(f"La planification « {self.text} » ne tombe jamais.")
 
     def _day_matches(self, local: datetime) -> bool:
@@ -161,6 +169,10 @@ def parse_schedule(text: str) -> Schedule:
                          "5 champs (minute heure jour mois jour-de-la-semaine), par exemple « 30 2 * * * ».")
     values = [_cron_field(part, name, low, high, text) for part, (name, low, high) in zip(parts, _CRON_FIELDS)]
     weekdays = frozenset(0 if day == 7 else day for day in values[4])
+    if parts[2] != "*" and parts[4] == "*" and not any(day <= _LONGEST_MONTH[month] for month in values[3]
+                                                       for day in values[2]):
+        raise ValueError(f"Planification « {text} » : ce jour n'existe dans aucun des mois demandés, "
+                         "elle ne tomberait jamais.")
     return Schedule(text.strip(), *map(frozenset, values[:4]), weekdays,
                     days_restricted=parts[2] != "*", weekdays_restricted=parts[4] != "*")
 

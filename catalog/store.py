@@ -97,7 +97,7 @@ class RecordWriter:
             if current is None:
                 inserts.append(candidate)
                 outcomes.append(Outcome(candidate, ADDED))
-            elif current.harvest_source != self.harvest_source:
+            elif current.harvest_source != self.harvest_source and current.status != RECORD_ARCHIVED:
                 outcomes.append(
                     Outcome(candidate, CONFLICT, f"déjà fourni par la source « {current.harvest_source} »")
                 )
@@ -160,8 +160,14 @@ class RecordWriter:
         rows, revisions = [], []
         for c, current, status in updates:
             version = current.version + 1
-            rows.append(self._record_row(c, version=version, seq=next(sequence)) | {"b_kind": c.kind, "b_id": c.id})
-            changes = orjson.dumps(field_changes(previous[(c.kind, c.id)], c.data))
+            # An archived record is no longer any source's: the one that publishes it again owns
+            # it (a source registered anew under another name, a service handed to a partner).
+            rows.append(self._record_row(c, version=version, seq=next(sequence))
+                        | {"harvest_source": self.harvest_source, "b_kind": c.kind, "b_id": c.id})
+            changes = field_changes(previous[(c.kind, c.id)], c.data)
+            if current.harvest_source != self.harvest_source:
+                changes["harvest_source"] = [current.harvest_source, self.harvest_source]
+            changes = orjson.dumps(changes)
             action = "restored" if status == RESTORED else "updated"
             revisions.append(self._revision_row(c.kind, c.id, version, action, changes))
         self._executemany(_update_sql(self.conn, RECORDS, rows[0]), rows)

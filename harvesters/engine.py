@@ -317,6 +317,7 @@ class _Run:
 
     def _judge_vanished(self, conn: Connection, writer: RecordWriter, active_before: dict[str, int]) -> None:
         grace = timedelta(days=self.policy.grace_days)
+        _forget_missing_seen(conn, self.policy.name)
         for kind in self.kinds:
             before = active_before.get(kind) or _count_active(conn, self.policy.name, kind)
             # Judged on records newly gone in this run: those already missing (a forced run or
@@ -332,7 +333,8 @@ class _Run:
                 )
             to_archive, newly_missing = [], []
             for id_, missing_since in _iter_vanished(conn, self.policy.name, kind):
-                if self.policy.grace_days <= 0 or (missing_since is not None and missing_since + grace <= self.now):
+                # Counted back from now: a grace of 99,999,999 days (« never ») has no date to overflow.
+                if self.policy.grace_days <= 0 or (missing_since is not None and self.now - missing_since >= grace):
                     to_archive.append(id_)
                 else:
                     newly_missing.append(id_)
@@ -567,6 +569,15 @@ _VANISHED = """FROM record r WHERE r.harvest_source = :source AND r.kind = :kind
 AND NOT EXISTS (SELECT 1 FROM harvest_seen h WHERE h.kind = r.kind AND h.id = r.id)"""
 
 
+def _forget_missing_seen(conn: Connection, source: str) -> None:
+    """Records back in their source, even with a defect that kept them from being written, are
+    no longer missing: their grace period starts again the next time they are gone, instead of
+    counting from their first absence (an archive without grace, unseen by the breaker)."""
+    conn.execute(text("""UPDATE record SET missing_since = NULL WHERE harvest_source = :source
+AND status = 'active' AND missing_since IS NOT NULL
+AND EXISTS (SELECT 1 FROM harvest_seen h WHERE h.kind = record.kind AND h.id = record.id)"""), {"source": source})
+
+
 def _count_vanished(conn: Connection, source: str, kind: str, *, newly: bool) -> int:
     condition = " AND r.missing_since IS NULL" if newly else ""
     return conn.execute(text("SELECT COUNT(*) " + _VANISHED + condition),
@@ -641,9 +652,11 @@ def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
 def build_harvester(cls: type[Harvester], location: str, *, options: dict[str, Any],
                     token_env: str | None) -> Harvester:
     """A harvester whose credential is read from `token_env` (the source's own variable) or,
-    without one, the format's: never the format's when the source names its own, which would
-    harvest a partner's source with another account's token."""
-    variable = token_env or cls.credentials_env
+    without one, the format's, and the format's only for its official hosts: never the format's
+    when the source names its own, which would harvest a partner's source with another account's
+    token, nor for another host (a source registered from a partner's DCAT catalog, say), which
+    would hand the operator's token to whoever chose that address."""
+    variable = token_env or cls.default_token_variable(location)
     harvester = cls(location, options=options, credentials=os.environ.get(variable) if variable else None)
     harvester.token_variable = variable
     return harvester

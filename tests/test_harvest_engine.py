@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import orjson
@@ -134,6 +135,61 @@ def test_a_record_back_within_grace_is_no_longer_missing(tmp_path, settings, eng
     assert summary.counts["unchanged"] == 10
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).where(RECORDS.c.missing_since.is_not(None))).scalar_one() == 0
+
+
+def age_missing(engine, days: int) -> None:
+    """Move every missing record's first absence `days` earlier (time passing, without waiting)."""
+    with engine.begin() as conn:
+        for id_, since in conn.execute(select(RECORDS.c.id, RECORDS.c.missing_since)
+                                       .where(RECORDS.c.missing_since.is_not(None))).all():
+            conn.execute(update(RECORDS).where(RECORDS.c.id == id_).values(missing_since=since - timedelta(days=days)))
+
+
+def test_a_record_back_with_a_defect_gets_a_whole_grace_period_when_it_goes_again(tmp_path, settings, engine):
+    records = [service(i) for i in range(10)]
+    run(write_json(tmp_path / "services.json", records), settings)
+    run(write_json(tmp_path / "short.json", records[:9]), settings)  # v9 gone: missing
+    age_missing(engine, 20)
+    # Back in the source for weeks, with a value outside the referential: refused, not written,
+    # but there, so no longer missing.
+    back = records[:9] + [service(9) | {"frais": ["hors-referentiel"]}]
+    summary = run(write_json(tmp_path / "back.json", back), settings)
+    assert summary.counts["invalid"] == 1 and summary.counts["archived"] == 0
+    # Gone again: a new grace period starts, instead of an archive counted from its first absence.
+    summary = run(write_json(tmp_path / "short.json", records[:9]), settings)
+    assert summary.counts["missing"] == 1 and summary.counts["archived"] == 0
+    assert statuses(engine) == {"active": 10}
+
+
+def test_a_grace_period_of_a_lifetime_never_archives(tmp_path, settings, engine):
+    forever = replace(settings, grace_days=99_999_999)  # what an operator types for « never »
+    records = [service(i) for i in range(10)]
+    run(write_json(tmp_path / "services.json", records), forever)
+    for _ in range(2):  # absent, then still absent: the second judgement used to overflow the date
+        summary = run(write_json(tmp_path / "short.json", records[:9]), forever)
+        assert summary.status == "done" and summary.counts["archived"] == 0
+    assert statuses(engine) == {"active": 10}
+
+
+def test_a_record_archived_by_one_source_is_taken_over_by_the_next_that_publishes_it(tmp_path, settings, engine):
+    records = [service(i) for i in range(10)]
+    run(write_json(tmp_path / "services.json", records), settings, source="ancienne")
+    run(write_json(tmp_path / "short.json", records[:9]), settings, source="ancienne")
+    age_missing(engine, 8)
+    assert run(write_json(tmp_path / "short.json", records[:9]), settings, source="ancienne").counts["archived"] == 1
+    # Active in another source's keeping, it is refused (a conflict)...
+    taken = run(write_json(tmp_path / "nouvelle.json", records[8:]), settings, source="nouvelle")
+    assert taken.counts["invalid"] == 1 and taken.counts["restored"] == 1
+    # ...archived, it is no source's any more: the one that publishes it owns it, said in its history.
+    with engine.connect() as conn:
+        row = conn.execute(select(RECORDS.c.harvest_source, RECORDS.c.status)
+                           .where(RECORDS.c.id == "test--v9")).one()
+        last = conn.execute(select(REVISIONS.c.action, REVISIONS.c.changes).where(REVISIONS.c.record_id == "test--v9")
+                            .order_by(REVISIONS.c.version.desc()).limit(1)).one()
+    assert tuple(row) == ("nouvelle", "active")
+    assert last.action == "restored" and orjson.loads(last.changes)["harvest_source"] == ["ancienne", "nouvelle"]
+    # The source that let it go no longer counts it as its own.
+    assert run(write_json(tmp_path / "short.json", records[:9]), settings, source="ancienne").counts["missing"] == 0
 
 
 def test_a_services_file_says_nothing_about_structures(tmp_path, settings, engine):

@@ -176,8 +176,19 @@ def test_schedule_follows_paris_summer_time(monkeypatch):
     assert parse_schedule("daily").next_after(summer) == datetime(2026, 7, 2, 3, 0, tzinfo=UTC)
 
 
+def test_the_hour_that_happens_twice_is_never_run_before_the_last_run(monkeypatch):
+    monkeypatch.delenv("MAILLAGE_TIMEZONE", raising=False)
+    # 25 October 2026, clocks go back at 03:00: 01:05 UTC is the *second* 02:05 in Paris.
+    second_pass = datetime(2026, 10, 25, 1, 5, tzinfo=UTC)
+    assert parse_schedule("*/30 * * * *").next_after(second_pass) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    first_pass = datetime(2026, 10, 25, 0, 5, tzinfo=UTC)  # 02:05 summer time
+    assert parse_schedule("*/30 * * * *").next_after(first_pass) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    spec = SourceSpec(name="s", format="datainclusion", location="x", schedule="*/30 * * * *")
+    assert not is_due(spec, second_pass, second_pass + timedelta(minutes=5))
+
+
 @pytest.mark.parametrize("schedule", ["", "* * * *", "0 24 * * *", "0 3 0 * *", "0 3 * 13 *", "*/0 * * * *",
-                                      "lundi"])
+                                      "lundi", "0 3 30 2 *", "0 3 31 4,6,9,11 *"])
 def test_bad_schedules(schedule):
     with pytest.raises(ValueError):
         parse_schedule(schedule)
