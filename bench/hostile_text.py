@@ -35,6 +35,7 @@ SHAPES = {
     "[a]( répété (aides, Markdown)": (lambda n: "[a](" * (n // 4), safe_text),
     "[ répété (aides, Markdown)": (lambda n: "[" * n, safe_text),
     "**a répété (aides, Markdown rendu)": (lambda n: "**a" * (n // 3), safe_text),
+    "balises échappées imbriquées (aides)": (lambda n: "&lt;" * (n // 9) + "b&gt;" * (n // 9), safe_text),
     "<span jamais fermé (Mobiville)": (lambda n: "<span " * (n // 6), _who),
     "<li jamais fermé (Mobiville)": (lambda n: "<li " * (n // 4), _who),
     "espaces sans séparateur (CSV mobilité)": (lambda n: "a" + " " * n + "b", LIST_SEPARATORS.split),

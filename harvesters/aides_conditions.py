@@ -20,6 +20,7 @@ cannot hold yet stays in `conditions_texte` and is counted in the harvester's no
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -55,6 +56,8 @@ def age_bounds(operator: str, value: Any) -> tuple[int | None, int | None]:
     if operator not in AGE_OPERATORS or isinstance(value, bool):
         raise ValueError(f"condition d'âge illisible ({operator!r} {value!r})")
     number = float(value)
+    if not math.isfinite(number):  # « 1e999 », `.inf`: no whole number of years, and int() overflows
+        raise ValueError(f"âge non fini ({value!r})")
     whole = int(number)
     if operator == ">=":
         return (whole if number == whole else whole + 1), None

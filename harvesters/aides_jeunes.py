@@ -30,7 +30,8 @@ Mapping, field by field:
   page on the site (`/aides/{id}`) → `lien_source`.
 
 Not harvested (reported): benefits marked `private` (hidden by aides-jeunes: tests, ended
-aids) unless the option `include_private` is set; files that are not readable YAML mappings;
+aids) unless the option `include_private` is set — absent from the source, so a record of one
+published before is archived after the grace period; files that are not readable YAML mappings;
 benefits without a label or whose institution is unknown.
 
 YAML is read with PyYAML's SafeLoader, made stricter (aliases refused, 1 MB per file at most)
@@ -46,6 +47,7 @@ site for `lien_source`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -183,10 +185,21 @@ class AidesJeunesHarvester(Harvester):
         if refusal:
             code, reason = refusal
             self.notes.reject(reference, reason)
-            return Item("aide", None, reference=reference, id_hint=hint, problems=[Problem(None, code, reason)])
-        row, eligibility, exact_zone = map_benefit(benefit_id, benefit, institution, source=self.source,
-                                                   date_maj=date_maj, site=self.site or SITE,
-                                                   postal_communes=self._postal_communes)
+            # A hidden benefit is absent from the source (aides-jeunes hides ended aids), not
+            # defective: without id_hint, a record of it published before ages out after the grace.
+            return Item("aide", None, reference=reference, id_hint=None if code == "non-publiee" else hint,
+                        problems=[Problem(None, code, reason)])
+        try:
+            row, eligibility, exact_zone = map_benefit(benefit_id, benefit, institution, source=self.source,
+                                                       date_maj=date_maj, site=self.site or SITE,
+                                                       postal_communes=self._postal_communes)
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+            # A value of a shape no one foresaw is a defect of this benefit, not of the run.
+            reason = (f"aide non interprétable ({type(exc).__name__} : {exc}) : corriger la valeur "
+                      "en cause dans la définition de l'aide.")
+            self.notes.reject(reference, reason)
+            return Item("aide", None, reference=reference, id_hint=hint,
+                        problems=[Problem(None, "aide-non-interpretable", reason)])
         self.notes.record(eligibility, row, exact_zone=exact_zone)
         return Item("aide", row, reference=reference, warnings=eligibility_warnings(eligibility))
 
@@ -211,7 +224,8 @@ def _unusable(benefit_id: str, benefit: Any, institution: Any, include_private: 
     if not benefit_id:
         return "sans-identifiant", "aide sans identifiant (id)."
     if benefit.get("private") and not include_private:
-        return "non-publiee", "aide masquée par aides-jeunes (private: true), non publiée."
+        return "non-publiee", ("aide masquée par aides-jeunes (private: true), non publiée : traitée comme absente "
+                               "de la source, sa fiche éventuelle sera archivée après le délai de grâce.")
     if not (benefit.get("label") or benefit.get("title")):
         return "sans-nom", "aide sans nom (label)."
     slug = benefit.get("institution")
@@ -319,6 +333,18 @@ class _StrictSafeLoader(yaml.SafeLoader):
 
 
 _StrictSafeLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """js-yaml (YAML 1.2) reads an unquoted `01053` as 1053; YAML 1.1 as octal 555, which would
+    turn the commune 01053 into « 00555 » without a word."""
+    text = loader.construct_scalar(node)
+    if isinstance(text, str) and re.fullmatch(r"[-+]?0[0-9]+", text.replace("_", "")):
+        return int(text.replace("_", ""), 10)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_StrictSafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_yaml(path: Path) -> tuple[Any, str | None]:

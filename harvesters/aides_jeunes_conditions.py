@@ -71,7 +71,8 @@ def general_condition(eligibility: Eligibility, condition: Any) -> None:
         eligibility.other("illisible", {"valeur": condition}, f"condition illisible : {condition!r}", known=False)
         return
     type_ = code_text(condition.get("type"))
-    params = {k: v for k, v in condition.items() if k != "type"}
+    # A type that is not a text (a list, an object) is kept with the parameters: nothing is dropped.
+    params = {k: v for k, v in condition.items() if k != "type" or type_ is None}
     if type_ in GEOGRAPHIC_TYPES or type_ in ("attached_to_institution", "codes_postaux"):
         return
     if type_ == "age":
@@ -96,6 +97,8 @@ def general_condition(eligibility: Eligibility, condition: Any) -> None:
 
 
 def _known(type_: Any) -> bool:
+    if not isinstance(type_, str):  # a list or an object cannot be looked up (unhashable)
+        return False
     return type_ in FLAG_SENTENCES or type_ in ("regime_securite_sociale", "statut_occupation_logement", "not",
                                                 "quotient_familial", "codes_postaux", "boursier",
                                                 "mention_baccalaureat", "annee_etude", "taux_incapacite")
@@ -108,8 +111,8 @@ def describe(type_: Any, condition: dict) -> str:
     if type_ in ("regime_securite_sociale", "statut_occupation_logement"):
         regime = type_ == "regime_securite_sociale"
         labels = REGIMES if regime else LOGEMENTS
-        includes = [labels.get(v, str(v)) for v in as_list(condition.get("includes"))]
-        excludes = [labels.get(v, str(v)) for v in as_list(condition.get("excludes"))]
+        includes = [_label(labels, v) for v in as_list(condition.get("includes"))]
+        excludes = [_label(labels, v) for v in as_list(condition.get("excludes"))]
         if regime:
             parts = (["relever du " + " ou du ".join(includes)] if includes else []) + \
                     (["ne pas relever du " + " ni du ".join(excludes)] if excludes else [])
@@ -132,6 +135,11 @@ def describe(type_: Any, condition: dict) -> str:
     return f"condition {named} non interprétée par Maillage" + (f" ({details})" if details else "")
 
 
+def _label(labels: dict[str, str], value: Any) -> str:
+    """The French of a source code; a list or an object in its place is shown as written."""
+    return labels.get(value, value) if isinstance(value, str) else str(value)
+
+
 def profile_of(eligibility: Eligibility, profile: Any) -> Profile:
     """One of `profils` (one must hold): a situation and the conditions that apply in it."""
     type_ = str(profile.get("type") if isinstance(profile, dict) else profile)
@@ -140,7 +148,9 @@ def profile_of(eligibility: Eligibility, profile: Any) -> Profile:
         eligibility.unknown_types.append(f"profil:{type_}")
     result = Profile(statut=statut, label=label, source_type=type_)
     for condition in as_list(profile.get("conditions") if isinstance(profile, dict) else None):
-        kind = condition.get("type") if isinstance(condition, dict) else None
+        # A type that is not a text (a list, an object) is unreadable, and cannot be looked up.
+        raw_kind = condition.get("type") if isinstance(condition, dict) else None
+        kind = code_text(raw_kind)
         try:
             if kind == "age":
                 result.restrict_age(*age_bounds(condition.get("operator"), condition.get("value")))
@@ -163,11 +173,12 @@ def profile_of(eligibility: Eligibility, profile: Any) -> Profile:
             else:
                 raise ValueError("inconnue")
         except (TypeError, ValueError):
-            params = {k: v for k, v in condition.items() if k != "type"} if isinstance(condition, dict) else {"valeur": condition}
-            result.extra.setdefault("autres", []).append({"type": str(kind), "parametres": params})
+            params = ({k: v for k, v in condition.items() if k != "type" or kind is None}
+                      if isinstance(condition, dict) else {"valeur": condition})
+            result.extra.setdefault("autres", []).append({"type": kind or "illisible", "parametres": params})
             result.texts.append(describe(kind, condition if isinstance(condition, dict) else {}))
             if not _known(kind) and kind != "age":
-                eligibility.unknown_types.append(f"{type_}:{kind}")
+                eligibility.unknown_types.append(f"{type_}:{kind or 'illisible'}")
     return result
 
 
@@ -186,6 +197,12 @@ def zone_of(eligibility: Eligibility, conditions: list, institution: dict,
             if values:  # aides-jeunes: an empty list is no constraint
                 geographic.setdefault(condition["type"], []).extend(values)
     attached = any(isinstance(c, dict) and c.get("type") == "attached_to_institution" for c in conditions)
+    postal: list[str] = []
+    if "codes_postaux" in geographic:
+        # A postal code may cover part of a commune: the condition stays (in `autres`) whatever
+        # other geographic condition comes with it (all must hold).
+        postal = [str(v).strip() for v in geographic["codes_postaux"]]
+        eligibility.other("codes_postaux", {"values": postal}, describe("codes_postaux", {"values": postal}))
     for kind in GEOGRAPHIC_TYPES:  # the most specific level that is given
         if kind in geographic:
             codes, bad = _codes(kind, geographic[kind])
@@ -193,14 +210,12 @@ def zone_of(eligibility: Eligibility, conditions: list, institution: dict,
                 eligibility.other(kind, {"values": bad}, f"territoire non reconnu ({kind}) : {', '.join(map(str, bad))}")
             if codes:
                 eligibility.sentence(_where(kind, codes))
-                return zones.dedupe(codes), not bad
+                # With postal codes too, the zone contains the true one without being it.
+                return zones.dedupe(codes), not bad and not postal
     zone = institution_zone(institution)
-    if "codes_postaux" in geographic:
-        # A postal code may cover part of a commune: the condition stays (in `autres`), and the
-        # zone is the communes it belongs to — or, without postal code tables, the institution's
-        # territory, which contains them.
-        postal = [str(v).strip() for v in geographic["codes_postaux"]]
-        eligibility.other("codes_postaux", {"values": postal}, describe("codes_postaux", {"values": postal}))
+    if postal:
+        # The zone is the communes of the postal codes — or, without postal code tables, the
+        # institution's territory, which contains them.
         communes = [c for code in postal for c in (postal_communes(code) if postal_communes else [])]
         return (zones.dedupe(communes) if communes else zone), False
     if attached and zone:
@@ -273,5 +288,6 @@ def amount_text(value: Any) -> str:
 
 
 def _operator(op: Any) -> str:
-    return {">": "supérieur à", ">=": "supérieur ou égal à", "=": "égal à", "<": "inférieur à",
-            "<=": "inférieur ou égal à"}.get(op, str(op))
+    words = {">": "supérieur à", ">=": "supérieur ou égal à", "=": "égal à", "<": "inférieur à",
+             "<=": "inférieur ou égal à"}
+    return words.get(op, op) if isinstance(op, str) else str(op)

@@ -9,7 +9,8 @@ What the API is (MTES-MCT/aides-territoires-symfony: `src/Controller/Api/Aid/Aid
   `Authorization: Bearer <JWT>`. A refused token answers 401 `{"message": ...}`.
 - Aids: `GET /api/aids/` → `{"count", "previous", "next", "results": [...]}`, `page` from 1,
   `itemsPerPage` at most 100 (the older `size` too); `next` is the absolute URL of the next page
-  (null on the last one) and keeps the query's filters. Only published aids are listed.
+  (null on the last one) and keeps the query's filters. Only published aids are listed; one
+  listed with `is_live: false` is reported and treated as absent (archived after the grace).
   The old `targeted_audiences` filter (slugified to an organisation type) keeps the aids for
   private persons: `targeted_audiences=private_person` is our default, since our `aide` schema
   describes aids to people; the option `filtres` replaces it (`{}` for every aid).
@@ -62,7 +63,7 @@ from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import http_url, option_flag, safe_text, texts, to_date
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient
-from harvesters.paging import refuse_endless
+from harvesters.paging import announced, refuse_endless
 
 DEFAULT_FILTERS = {"targeted_audiences": "private_person"}
 MAX_PAGE_SIZE = 100
@@ -84,6 +85,7 @@ class AidesTerritoiresHarvester(Harvester):
     kinds: ClassVar[tuple[str, ...]] = ("aide",)
     default_source: ClassVar[str] = "aides-territoires"
     credentials_env: ClassVar[str] = "AIDES_TERRITOIRES_API_TOKEN"
+    credentials_hosts: ClassVar[tuple[str, ...]] = ("aides-territoires.beta.gouv.fr",)
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
@@ -122,8 +124,9 @@ class AidesTerritoiresHarvester(Harvester):
             params = None  # `next` carries the query
             if not isinstance(body, dict) or not isinstance(body.get("results"), list):
                 raise UnusableInput(f"{url} (page {page}) : réponse inattendue (pas de liste « results »).")
-            if self._count is None and isinstance(body.get("count"), int):
-                self._count = body["count"]
+            if self._count is None:
+                # « 4 » as well as 4: a count the guard below cannot read would let a short read archive.
+                self._count = announced(body, "count", f"{url} (page {page})")
             for rank, aid in enumerate(body["results"], start=1):
                 self.notes.found += 1
                 if isinstance(aid, dict) and aid.get("id") not in (None, ""):
@@ -191,12 +194,14 @@ class AidesTerritoiresHarvester(Harvester):
         aid_id = str(aid["id"])
         reference = f"{reference} (id {aid_id})"
         if aid.get("is_live") is False:
-            reason = "aide non publiée (is_live: false)."
-        elif not str(aid.get("name") or "").strip():
+            # Unpublished (withdrawn by its author): absent from the source, not defective. No
+            # id_hint, so a record of it published before ages out after the grace period.
+            reason = ("aide non publiée (is_live: false) : traitée comme absente de la source, sa fiche "
+                      "éventuelle sera archivée après le délai de grâce.")
+            self.notes.reject(reference, reason)
+            return Item("aide", None, reference=reference, problems=[Problem(None, "non-publiee", f"{reference} : {reason}")])
+        if not str(aid.get("name") or "").strip():
             reason = "aide sans nom (name)."
-        else:
-            reason = None
-        if reason:
             self.notes.reject(reference, reason)
             return Item("aide", None, reference=reference, id_hint=qualified_id(self.source, aid_id),
                         problems=[Problem(None, "non-moissonnee", f"{reference} : {reason}")])

@@ -43,12 +43,25 @@ def safe_text(value: object) -> str | None:
     text = _LINE_BREAK.sub(_line_break, text)
     text = _LIST_ITEM.sub("\n- ", text)
     # Every remaining tag goes; script/style/... go with their content (nh3's defaults). Escaped
-    # markup (`&lt;script&gt;`) becomes text that looks like a tag once unescaped: it goes too.
-    text = _TAG.sub("", html.unescape(nh3.clean(text, tags=set())))
+    # markup (`&lt;script&gt;`) becomes text that looks like a tag once unescaped: it goes too,
+    # until none is left — one pass would let nested escapes (`&lt;&lt;b&gt;img …&gt;`) rebuild a tag.
+    text = _without_tags(html.unescape(nh3.clean(text, tags=set())))
     lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     text = _LOOSE_LIST.sub("\\1\n", text)
     return text or None
+
+
+def _without_tags(text: str) -> str:
+    """Text with no tag-like `<x…>` left; a lone « < » (« 3 < 5 », « <Bac+2 ») stays."""
+    for _ in range(3):  # twice-escaped markup is a real defect; more is built to rebuild tags
+        stripped = _TAG.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
+    # Still tags after three passes: stripping layer by layer would take quadratic time on a
+    # hostile text (`<<<…b>b>b>`). Without any « < », no tag can form.
+    return text.replace("<", "") if _TAG.search(text) else text
 
 
 def _line_break(match: re.Match) -> str:

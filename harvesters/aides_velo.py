@@ -22,8 +22,12 @@ those aids are reported, not guessed. Localisations under `une de ces conditions
 all of them go into the zone.
 
 Conditions kept as data only when they apply to everyone (directly under the tree's `toutes ces
-conditions`): an age bound (`demandeur . âge . majeur`, `>= 16 an`, `de 18 à 25 ans`) and a ceiling on
-the revenu fiscal de référence par part. Every condition is also written out in French.
+conditions`): an age bound (`demandeur . âge . majeur`, `>= 16 an`, `de 18 à 25 ans`). A ceiling on
+the revenu fiscal de référence *par part* is not a household ceiling (a household of three parts
+may earn three times as much): no flat key can say it without excluding people the source
+accepts, so it stays in the text. `non applicable si` localisations (communes, départements,
+EPCI resolved by name) that exclude on their own become `territoires_exclus`. Every condition,
+and every exclusion, is also written out in French.
 
 Safety: the file is parsed with a YAML loader that refuses aliases (no entity-expansion blow-up)
 and custom tags, and a file over 20 MB is refused.
@@ -53,9 +57,10 @@ KIND = "solution-mobilite"
 MAX_BYTES = 20 * 1024 * 1024
 COUNTRIES = {"france": "france", "luxembourg": "99137", "monaco": "99138"}
 LOCALISATION = re.compile(r"""localisation\s*\.\s*(code insee|epci|département|région|pays)\s*=\s*['"](.+)['"]\s*$""")
+PLACE_WORDS = {"code insee": "commune (code INSEE)", "epci": "intercommunalité", "département": "département",
+               "région": "région", "pays": "pays"}
 AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*€\s*$")
 PERCENT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*%\s*\*\s*vélo\s*\.\s*prix\s*$")
-INCOME = re.compile(r"revenu fiscal de référence par part\s*(<=|<)\s*(\d+(?:[.,]\d+)?)\s*€\s*/\s*(an|mois)")
 AGE_MIN = re.compile(r"demandeur\s*\.\s*âge\s*>=\s*(\d+)\s*an")
 AGE_RANGE = re.compile(r"demandeur\s*\.\s*âge\s*\.\s*de (\d+) à (\d+) ans")
 
@@ -162,9 +167,11 @@ class AidesVeloHarvester(Harvester):
             "montant_unite": "euros" if high is not None else None,
             "montant_periodicite": "ponctuelle",
             "montant_texte": text,
-            "conditions": _structured(condition) or None,
+            "conditions": self._conditions(condition, rule.get("non applicable si")) or None,
             "conditions_texte": "\n".join(_french(condition) + (
-                ["Non applicable si :", *_french(rule["non applicable si"], 1)] if rule.get("non applicable si") else []
+                # The localisations of an exclusion are what it says: written out, never dropped.
+                ["Non applicable si :", *_french(rule["non applicable si"], 1, places=True)]
+                if rule.get("non applicable si") else []
             )) or None,
             "thematiques": ["mobilite--financer-ma-mobilite", "mobilite--mobilite-douce-partagee-collective"],
             "modes_accueil": ["a-distance"],
@@ -173,6 +180,17 @@ class AidesVeloHarvester(Harvester):
             "date_maj": dates.get("date_maj") or file_date,
         }
         return Item(KIND, row, reference, id_hint=qualified_id(self.source, key))
+
+    def _conditions(self, condition: Any, exclusion: Any) -> dict[str, Any]:
+        out = _structured(condition)
+        excluded: list[str] = []
+        for kind, value in _excluding_places(exclusion):
+            unresolved: list[Problem] = []  # an exclusion we cannot code stays in the text only
+            codes, _ = self._zone(kind, value, unresolved)
+            excluded += [c for c in codes if c not in excluded and c != "france"]
+        if excluded:
+            out["territoires_exclus"] = excluded
+        return out
 
     def _zone(self, kind: str, value: str, problems: list[Problem]) -> tuple[list[str], str | None]:
         if kind == "code insee":
@@ -224,6 +242,17 @@ def _localisations(node: Any) -> Iterator[tuple[str, str]]:
             yield match.group(1), match.group(2).strip()
 
 
+def _excluding_places(node: Any) -> Iterator[tuple[str, str]]:
+    """The localisations of a `non applicable si` tree that exclude on their own: the tree itself
+    or reached through `une de ces conditions` only (under `toutes ces conditions`, a commune
+    excludes only the people who meet the other conditions too)."""
+    for path, leaf in _walk(node):
+        if all(connector == "une de ces conditions" for connector in path):
+            match = LOCALISATION.match(str(leaf).strip())
+            if match:
+                yield match.group(1), match.group(2).strip()
+
+
 def _flat(node: Any) -> str:
     return " ".join(str(leaf) for _, leaf in _walk(node))
 
@@ -241,29 +270,29 @@ def _structured(node: Any) -> dict:
             out["age_min"] = max(out.get("age_min", 0), int(match.group(1)))
         if match := AGE_RANGE.search(text):
             out["age_min"], out["age_max"] = int(match.group(1)), int(match.group(2))
-        if match := INCOME.search(text):
-            amount = float(match.group(2).replace(",", "."))
-            if match.group(1) == "<" and amount.is_integer():
-                amount -= 1  # « < 1600 €/mois »: 1 599 is the last amount allowed
-            out["ressources_plafond"] = {"montant": amount, "periode": match.group(3),
-                                         "nature": "revenu-fiscal-reference"}
     return out
 
 
-def _french(node: Any, depth: int = 0) -> list[str]:
-    """The condition tree written out, one condition a line, alternatives indented."""
+def _french(node: Any, depth: int = 0, *, places: bool = False) -> list[str]:
+    """The condition tree written out, one condition a line, alternatives indented. Localisations
+    are left to the zone, unless `places` (an exclusion's tree, which the zone does not say)."""
     lines: list[str] = []
     if isinstance(node, dict):
         for connector, children in node.items():
-            lines.append("  " * depth + ("Toutes ces conditions :" if connector == "toutes ces conditions"
-                                         else "L'une de ces conditions :" if connector == "une de ces conditions"
-                                         else f"{connector} :"))
-            for child in children if isinstance(children, list) else [children]:
-                lines += _french(child, depth + 1)
+            below = [line for child in (children if isinstance(children, list) else [children])
+                     for line in _french(child, depth + 1, places=places)]
+            if below:  # a heading over nothing (only localisations, said by the zone) reads as a loss
+                lines.append("  " * depth + ("Toutes ces conditions :" if connector == "toutes ces conditions"
+                                             else "L'une de ces conditions :" if connector == "une de ces conditions"
+                                             else f"{connector} :"))
+                lines += below
     elif isinstance(node, list):
         for child in node:
-            lines += _french(child, depth)
-    elif node is not None and not LOCALISATION.match(str(node).strip()):  # the zone says where
+            lines += _french(child, depth, places=places)
+    elif node is not None and (place := LOCALISATION.match(str(node).strip())):
+        if places:
+            lines.append("  " * depth + f"- {PLACE_WORDS[place.group(1)]} {place.group(2).strip()}")
+    elif node is not None:
         # (?<!\s): a run of spaces is tried once, from its start (linear on a hostile rule).
         text = re.sub(r"(?:(?<!\s)\s+)?\.\s*", " ", str(node)).replace("demandeur ", "")
         lines.append("  " * depth + "- " + " ".join(text.split()))

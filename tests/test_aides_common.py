@@ -61,6 +61,10 @@ def test_codes_lose_no_leading_zero():
     ('<a href="https://a.fr/x">https://a.fr/x</a>', "https://a.fr/x"),
     ("<img src=x onerror=alert(1)>Texte<style>p{}</style><script>alert(1)</script>", "Texte"),
     ("&lt;script&gt;alert(1)&lt;/script&gt;5 &lt; 6", "alert(1)5 < 6"),
+    # Nested escapes rebuild a tag once the inner one goes: removed until none is left.
+    ("Aide.&lt;&lt;b&gt;img src=x onerror=alert(1)&gt;", "Aide."),
+    ("&lt;scr&lt;b&gt;ipt&gt;alert(1)&lt;/scr&lt;b&gt;ipt&gt;", "alert(1)"),
+    ("Niveau &lt;Bac+2, 3 &lt; 5", "Niveau <Bac+2, 3 < 5"),
     ("Un **gras** et [un lien](https://b.fr)", "Un gras et un lien (https://b.fr)"),
     ("  \n <p> </p> ", None), (None, None), ("Déjà&nbsp;du texte", "Déjà du texte"),
 ])

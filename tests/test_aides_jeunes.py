@@ -186,7 +186,8 @@ def test_age_operators_become_whole_year_bounds(operator, value, expected):
     assert age_bounds(operator, value) == expected
 
 
-@pytest.mark.parametrize("operator,value", [("!=", 18), (">=", "dix-huit"), (">=", True), ("=", 17.5)])
+@pytest.mark.parametrize("operator,value", [("!=", 18), (">=", "dix-huit"), (">=", True), ("=", 17.5),
+                                            ("<", "1e999"), (">=", float("inf")), ("<", float("nan"))])
 def test_unreadable_age_conditions_are_refused(operator, value):
     with pytest.raises((TypeError, ValueError)):
         age_bounds(operator, value)
@@ -250,3 +251,81 @@ def test_a_benefit_with_lists_where_codes_are_expected_is_kept_and_the_rest_flow
     assert aide["institution_type"] == "autre" and aide["montant_max"] == 300 and aide["montant_unite"] == "euros"
     assert "montant_periodicite" not in aide
     assert "Condition sans type lisible non interprétée par Maillage (value : 3)." in aide["conditions_texte"]
+
+
+@pytest.mark.parametrize("condition,where,expected", [
+    # A list of objects where codes are expected, a list as a profile condition's type, an age
+    # past the float range: each once stopped the whole run (unhashable type, int(inf)).
+    ({"type": "regime_securite_sociale", "includes": [{"a": 1}]}, "conditions_generales",
+     "Relever du {'a': 1} de la sécurité sociale."),
+    ({"type": ["age"], "value": 3}, "profils", "(condition sans type lisible non interprétée par Maillage (value : 3))"),
+    ({"type": "age", "operator": "<", "value": "1e999"}, "conditions_generales", "âge non fini ('1e999')"),
+    ({"type": "age", "operator": ["<"], "value": 3}, "profils", "(âge ['<'] 3 ans)"),
+])
+def test_an_odd_condition_value_is_kept_on_its_benefit_and_the_rest_flows(settings, engine, condition, where, expected):
+    benefits = orjson.loads((API_DIR / "benefits.json").read_bytes())
+    marseille = benefits[0]
+    if where == "profils":
+        marseille["profils"] = [{"type": "lyceen", "conditions": [condition]}]
+    else:
+        marseille["conditions_generales"].append(condition)
+    with responses.RequestsMock() as rsps:
+        serve_api(rsps, benefits=orjson.dumps(benefits))
+        summary = harvest(AidesJeunesHarvester(API), settings=settings)
+    assert summary.counts["added"] == 3, summary.message
+    aide = stored_records(engine, "aide")["aides-jeunes--marseille-aide-mobilite"]
+    assert expected in aide["conditions_texte"]
+
+
+def test_a_benefit_hidden_after_publication_is_absent_and_ages_out(settings, engine):
+    """`private: true` (how aides-jeunes ends an aid) was refused with the record's id, which kept
+    the record active for ever; it is now absent from the source, and still counted in the report."""
+    harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY, "include_private": True}), settings=settings)
+    assert "aides-jeunes--aide-masquee" in stored_records(engine, "aide")
+    summary = harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
+    groups = {group.code: group for group in summary.groups if group.code}
+    assert groups["non-publiee"].count == 1 and "absente de la source" in groups["non-publiee"].message
+    assert summary.counts["missing"] == 1
+    assert next(g for g in summary.groups if g.status == "missing").examples == ["aides-jeunes--aide-masquee"]
+
+
+def test_a_benefit_that_cannot_be_mapped_is_reported_on_its_own(settings, engine, monkeypatch):
+    """Whatever shape no one foresaw stops one benefit, kept in the catalog (id_hint), not the run."""
+    import harvesters.aides_jeunes as module
+
+    real = module.map_benefit
+
+    def failing(benefit_id, *args, **kwargs):
+        if benefit_id == "etat-discover":
+            raise TypeError("unhashable type: 'dict'")
+        return real(benefit_id, *args, **kwargs)
+
+    harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
+    monkeypatch.setattr(module, "map_benefit", failing)
+    summary = harvest(AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY}), settings=settings)
+    groups = {group.code: group for group in summary.groups if group.code}
+    assert groups["aide-non-interpretable"].count == 1 and "unhashable" in groups["aide-non-interpretable"].message
+    assert summary.counts["unchanged"] == 6 and summary.counts["missing"] == 0
+
+
+def test_postal_codes_are_kept_beside_another_geographic_condition():
+    """A `departements` condition once hid the `codes_postaux` one (all must hold) from the record."""
+    from harvesters.aides_conditions import Eligibility
+    from harvesters.aides_jeunes_conditions import zone_of
+
+    eligibility = Eligibility()
+    conditions = [{"type": "departements", "values": ["93"]}, {"type": "codes_postaux", "values": ["93200"]}]
+    zone, exact = zone_of(eligibility, conditions, {"type": "national"})
+    assert (zone, exact) == (["93"], False)  # the département contains the true zone, without being it
+    assert eligibility.conditions()["autres"] == [{
+        "type": "codes_postaux", "parametres": {"values": ["93200"]},
+        "texte": "Résider dans une commune de code postal 93200."}]
+    assert "Résider dans le département 93." in eligibility.text()
+
+
+def test_an_unquoted_code_with_a_leading_zero_is_read_as_js_yaml_reads_it(tmp_path):
+    """YAML 1.1 (PyYAML) reads `01053` as octal 555; aides-jeunes' js-yaml reads 1053."""
+    path = tmp_path / "institution.yml"
+    path.write_text("code_insee: 01053\nplus: 12\nhexa: 0x1F\n")
+    content, error = load_yaml(path)
+    assert error is None and content == {"code_insee": 1053, "plus": 12, "hexa": 31}

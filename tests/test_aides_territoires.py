@@ -193,3 +193,41 @@ def test_an_aid_with_a_number_where_a_list_is_expected_is_kept_and_the_rest_flow
     cheque = aides(engine)["aides-territoires--103"]
     assert cheque["description"].endswith("Instructeurs : CCAS de Saint-Denis.")  # a lone name is a list of one
     assert "institution_nom" not in cheque and "type_aide" not in cheque and "Financeurs" not in cheque["description"]
+
+
+def test_a_count_written_as_text_still_guards_against_a_short_read(settings, engine):
+    """`count: "4"` was ignored, so a run that lost a page archived the aids on it."""
+    with responses.RequestsMock() as rsps:
+        serve(rsps)
+        run(settings)
+    short_2 = recorded("aids-page-2.json") | {"count": "4", "results": []}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        serve(rsps, page_1=recorded("aids-page-1.json") | {"count": "4"}, page_2=short_2)
+        harvester, summary = run(settings)
+    assert summary.status == "done" and summary.kinds == []
+    assert summary.counts["missing"] == summary.counts["archived"] == 0
+    assert "2 aides lues sur 4 annoncées" in harvester.notes.summary()
+
+
+def test_an_unreadable_count_fails_the_run_and_changes_nothing(settings, engine):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        serve(rsps, page_1=recorded("aids-page-1.json") | {"count": [4]})
+        _, summary = run(settings)
+    assert summary.status == "failed" and "« count »" in summary.message
+    assert aides(engine) == {}
+
+
+def test_an_aid_withdrawn_from_publication_is_absent_and_ages_out(settings, engine):
+    """`is_live: false` was refused with the record's id, which kept a withdrawn aid active for ever."""
+    with responses.RequestsMock() as rsps:
+        serve(rsps)
+        run(settings)
+    page_2 = recorded("aids-page-2.json")
+    page_2["results"][1]["is_live"] = False
+    with responses.RequestsMock() as rsps:
+        serve(rsps, page_2=page_2)
+        _, summary = run(settings, source="aides-territoires")
+    assert summary.kinds == ["aide"] and summary.counts["missing"] == 1 and summary.counts["invalid"] == 1
+    assert [(g.code, g.count) for g in summary.groups if g.status == "invalid"] == [("non-publiee", 1)]
+    missing = next(g for g in summary.groups if g.status == "missing")
+    assert missing.examples == ["aides-territoires--104"]  # archived once the grace period is over

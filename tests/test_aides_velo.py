@@ -28,8 +28,9 @@ def test_rules_map_to_aids_with_zones_amounts_and_conditions(settings, engine, t
     assert montreuil["zone_eligibilite"] == ["93048"]
     assert (montreuil.get("montant_min"), montreuil["montant_max"]) == (None, 300.0)
     assert montreuil["montant_texte"] == "25 % du prix du vélo, dans la limite de 300 €"
-    assert montreuil["conditions"] == {"age_min": 18, "ressources_plafond": {
-        "montant": 1599.0, "periode": "mois", "nature": "revenu-fiscal-reference"}}
+    # A ceiling per part is no household ceiling: it stays in the text only.
+    assert montreuil["conditions"] == {"age_min": 18}
+    assert "- revenu fiscal de référence par part < 1600 €/mois" in montreuil["conditions_texte"]
     assert montreuil["modes_transport"] == ["velo", "velo-assistance-electrique"]
     assert montreuil["date_maj"] == "2025-02-12"
     lyon = saved["aides-velo--lyon-metropole"]
@@ -76,3 +77,54 @@ def test_corpus_aides_velo_rules(settings, engine):
     assert summary.counts["read"] == 330
     assert (summary.counts["added"], summary.counts["invalid"]) == (330 - len(needs_cog), len(needs_cog))
     assert len(needs_cog) == 185  # 179 rules name an EPCI, 7 a région (one both)
+
+
+def _rules(tmp_path, text: str) -> str:
+    path = tmp_path / "aides.publicodes"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_ceiling_per_part_never_becomes_a_household_ceiling(settings, engine, tmp_path):
+    """« revenu fiscal de référence par part <= 15400 €/an » was stored as a household RFR ceiling
+    of 15 400 €, which excluded a couple with two children earning 40 000 € that the aid accepts."""
+    path = _rules(tmp_path, """aides . x:
+  titre: Ville X
+  applicable si:
+    toutes ces conditions:
+      - localisation . code insee = "93048"
+      - revenu fiscal de référence par part <= 15400 €/an
+  valeur: 100 €
+""")
+    harvest(AidesVeloHarvester(path, options={"date_maj": "2025-03-01"}), settings=settings)
+    aide = stored_records(engine)["aides-velo--x"]
+    assert "conditions" not in aide
+    assert aide["conditions_texte"] == "Toutes ces conditions :\n  - revenu fiscal de référence par part <= 15400 €/an"
+
+
+def test_excluded_communes_are_kept_as_data_and_as_text(settings, engine, tmp_path):
+    """`non applicable si` localisations were dropped, leaving « L'une de ces conditions : » over nothing."""
+    path = _rules(tmp_path, """aides . tours rural:
+  titre: Région Centre-Val de Loire
+  applicable si: localisation . département = "37"
+  non applicable si:
+    une de ces conditions:
+      - localisation . code insee = "37261"
+      - localisation . code insee = "37273"
+      - localisation . epci = "Tours Métropole Val de Loire"
+      - toutes ces conditions:
+          - localisation . code insee = "37050"
+          - vélo . cargo
+  valeur: 200 €
+""")
+    summary = harvest(AidesVeloHarvester(path, options={"date_maj": "2025-03-01"}), settings=settings)
+    assert summary.counts["added"] == 1, summary.message
+    aide = stored_records(engine)["aides-velo--tours-rural"]
+    assert aide["zone_eligibilite"] == ["37"]
+    # 37050 excludes only cargo bikes: not a territory excluded for everyone. The EPCI needs the
+    # territory tables (not loaded here): in the text only.
+    assert aide["conditions"] == {"territoires_exclus": ["37261", "37273"]}
+    assert aide["conditions_texte"].splitlines() == [
+        "Non applicable si :", "  L'une de ces conditions :", "    - commune (code INSEE) 37261",
+        "    - commune (code INSEE) 37273", "    - intercommunalité Tours Métropole Val de Loire",
+        "    Toutes ces conditions :", "      - commune (code INSEE) 37050", "      - vélo cargo"]

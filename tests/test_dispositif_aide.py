@@ -157,3 +157,19 @@ def test_the_javascript_literals_of_the_schema_example_are_read_without_evaluati
 def test_anything_else_is_refused(text):
     with pytest.raises(ValueError):
         parse_js_literal(text)
+
+
+def test_french_dates_are_read_and_other_dates_are_told_on_their_aid(settings, engine):
+    """`31/12/2025` in `date_cloture` was dropped without a word (the aid then never closed)."""
+    summary = run("dates-francaises.csv", settings, source="dates")
+    assert summary.counts["added"] == 3, summary.message
+    records = aides(engine)
+    permis = records["dates--d1"]
+    assert (permis["date_debut"], permis["date_fin"], permis["date_maj"]) == ("2025-01-01", "2025-12-31", "2025-02-14")
+    assert "date_debut" not in records["dates--d2"] and "date_fin" not in records["dates--d2"]
+    assert records["dates--d3"]["date_debut"] == "2025-03-01" and "date_fin" not in records["dates--d3"]
+    assert summary.counts["warnings"] == 2
+    warned = {(g.field, g.code): g for g in summary.groups if g.status == "warning"}
+    assert warned[("date_debut", "date-illisible")].examples == ["ligne 3"]
+    assert warned[("date_fin", "date-illisible")].examples == ["ligne 3", "ligne 4"]
+    assert "date_cloture « 2025-31-12 » illisible" in warned[("date_fin", "date-illisible")].message
