@@ -38,6 +38,7 @@ SHAPES = {
     "balises échappées imbriquées (aides)": (lambda n: "&lt;" * (n // 9) + "b&gt;" * (n // 9), safe_text),
     "<span jamais fermé (Mobiville)": (lambda n: "<span " * (n // 6), _who),
     "<li jamais fermé (Mobiville)": (lambda n: "<li " * (n // 4), _who),
+    "balises échappées imbriquées (Mobiville)": (lambda n: "&lt;" * (n // 9) + "b&gt;" * (n // 9), _who),
     "espaces sans séparateur (CSV mobilité)": (lambda n: "a" + " " * n + "b", LIST_SEPARATORS.split),
     "lettres puis @ (courriel dans un texte)": (lambda n: {"description": "a" * n + "@"}, public_view),
     "a. répété puis @ (courriel dans un texte)": (lambda n: {"description": "a." * (n // 2) + "@ x"}, public_view),

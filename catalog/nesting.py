@@ -22,14 +22,23 @@ TOO_DEEP = f"listes ou objets imbriqués sur plus de {MAX_DEPTH} niveaux"
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether `value` nests lists or objects past `limit` levels (walked with a list as stack)."""
+    """Whether `value` nests lists or objects past `limit` levels (walked with a list as stack).
+
+    A parsed YAML document shares a container wherever it names an alias: ten aliases of ten
+    aliases… are 10^n paths to walk for a few hundred bytes. So each container is walked again
+    only when reached deeper than before (at most `limit` times): the walk is linear in the
+    document's size, and a container that holds itself (`&a [*a]`) is found too deep."""
     pending: list[tuple[Any, int]] = [(value, 1)]
+    deepest: dict[int, int] = {}  # id of a container → the deepest level it was walked from
     while pending:
         current, depth = pending.pop()
         kind = type(current)
         if kind is list or kind is dict:
             if depth > limit:
                 return True
+            if deepest.get(id(current), 0) >= depth:
+                continue  # its parts were already checked with less room left
+            deepest[id(current)] = depth
             pending.extend((part, depth + 1) for part in (current if kind is list else current.values()))
     return False
 

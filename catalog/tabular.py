@@ -9,6 +9,7 @@ Anything that makes the file unreadable raises `UnusableInput` with a French exp
 
 from __future__ import annotations
 
+import codecs
 import csv
 import sys
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ def detect_format(path: Path, head: bytes | None = None) -> str:
     if ext:
         return ext
     if head is None:
+        _check_file(path)
         with open(path, "rb") as f:
             head = f.read(4096)
     if head.startswith(b"PAR1"):
@@ -61,10 +63,10 @@ def detect_format(path: Path, head: bytes | None = None) -> str:
 
 def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8") -> Iterator[tuple[int, dict]]:
     path = Path(path)
-    if not path.exists():
-        raise UnusableInput(f"Fichier introuvable : {path}")
+    _check_file(path)
     if path.is_file() and path.stat().st_size == 0:
         raise UnusableInput(f"Le fichier {path.name} est vide.")
+    _check_encoding_name(encoding)
     fmt = fmt or detect_format(path)
     if fmt == "csv":
         yield from _iter_csv(path, encoding)
@@ -77,6 +79,22 @@ def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8")
         yield from _iter_parquet(path)
     else:
         raise UnusableInput(f"Format inconnu « {fmt} » (formats lus : {', '.join(FORMATS)}).")
+
+
+def _check_file(path: Path) -> None:
+    """A French refusal for what `open` would fail on with a traceback."""
+    if not path.exists():
+        raise UnusableInput(f"Fichier introuvable : {path}")
+    if path.is_dir():
+        raise UnusableInput(f"{path} est un dossier : indiquez le fichier à lire.")
+
+
+def _check_encoding_name(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UnusableInput(f"Encodage inconnu : « {encoding} » (par exemple utf-8, windows-1252, "
+                            "iso-8859-1).") from None
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[str]:
@@ -105,6 +123,13 @@ def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
     header = [h.strip() for h in header]
     if not any(header):
         raise UnusableInput(f"{path.name} : la première ligne (en-tête) est vide.")
+    # Two columns of one name would be one key: the last would silently win, an empty cell
+    # erasing a filled one. Unnamed columns (a spreadsheet's trailing separators) hold nothing.
+    named = [h for h in header if h]
+    twice = sorted({h for h in named if named.count(h) > 1})
+    if twice:
+        raise UnusableInput(f"{path.name} : colonne(s) présente(s) deux fois dans l'en-tête : "
+                            f"{', '.join(f'« {h} »' for h in twice)}. Renommez ou supprimez le doublon.")
     width = len(header)
     row_number = 1
     try:
@@ -114,7 +139,9 @@ def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
                 continue
             row = {name: (value if value != "" else None) for name, value in zip(header, cells)}
             if len(cells) != width:
-                # Keep the row so the report can say which one; validation will flag it.
+                # Keep the row so the report can say which one; validation will flag it. A short
+                # row still has every column of the header (empty): its keys are the header's.
+                row = dict.fromkeys(header) | row
                 row["__cells__"] = len(cells)
             yield row_number, row
     except csv.Error as exc:

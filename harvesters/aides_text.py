@@ -45,14 +45,14 @@ def safe_text(value: object) -> str | None:
     # Every remaining tag goes; script/style/... go with their content (nh3's defaults). Escaped
     # markup (`&lt;script&gt;`) becomes text that looks like a tag once unescaped: it goes too,
     # until none is left — one pass would let nested escapes (`&lt;&lt;b&gt;img …&gt;`) rebuild a tag.
-    text = _without_tags(html.unescape(nh3.clean(text, tags=set())))
+    text = without_tags(html.unescape(nh3.clean(text, tags=set())))
     lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     text = _LOOSE_LIST.sub("\\1\n", text)
     return text or None
 
 
-def _without_tags(text: str) -> str:
+def without_tags(text: str) -> str:
     """Text with no tag-like `<x…>` left; a lone « < » (« 3 < 5 », « <Bac+2 ») stays."""
     for _ in range(3):  # twice-escaped markup is a real defect; more is built to rebuild tags
         stripped = _TAG.sub("", text)

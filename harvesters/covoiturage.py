@@ -28,7 +28,8 @@ from the territory tables (`maillage territories load`). Other AOMs (syndicat mi
 département, commune) have a SIREN that is no zone code: when the territory tables are loaded and
 the SIREN is not an EPCI's, the campaign is reported (not guessed) unless the source's options
 give its zone, and if wished its name: `{"zones": {"287500078": ["75", "77", …]},
-"noms": {"287500078": "Île-de-France Mobilités"}}`. Without territory tables nothing can be checked,
+"noms": {"287500078": "Île-de-France Mobilités"}}` (at the command line, as JSON text:
+`--option 'zones={"287500078": ["75", "77"]}'`). Without territory tables nothing can be checked,
 so the SIREN is kept as an EPCI code and the name says « AOM (SIREN …) ».
 
 Dates. The aides-jeunes file carries no date: `date_maj` is then the option `date_maj`, else the
@@ -72,12 +73,16 @@ class CovoiturageHarvester(Harvester):
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
         self.source = str(self.options.get("source") or self.default_source)
-        self.zones: dict[str, list[str]] = {str(k): list(v) for k, v in (self.options.get("zones") or {}).items()}
-        self.names: dict[str, str] = {str(k): str(v) for k, v in (self.options.get("noms") or {}).items()}
+        self.zones: dict[str, list[str]] = {}
+        self.names: dict[str, str] = {}
         self._total: int | None = None
         self._done = 0
 
     def items(self) -> Iterator[Item]:
+        # Read here, not in __init__: a wrong option then fails the run with its reason.
+        self.zones = {siren: _codes(value, f"zones, {siren}")
+                      for siren, value in _siren_option(self.options.get("zones"), "zones").items()}
+        self.names = {siren: str(value) for siren, value in _siren_option(self.options.get("noms"), "noms").items()}
         content, modified = _read(self.location)
         campaigns = _campaigns(content, self.location)
         self._total = len(campaigns)
@@ -358,6 +363,34 @@ def _conditions(campaign: dict, amounts: dict[str, float | None], operators: lis
     if excluded:
         lines.append(excluded)
     return "\n".join(lines)
+
+
+def _siren_option(value: Any, name: str) -> dict[str, Any]:
+    """An option keyed by SIREN: an object, or its JSON text (`--option 'zones={"200070746": ["57"]}'`)."""
+    if value in (None, ""):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            value = None
+    if not isinstance(value, dict):
+        raise UnusableInput(f"Option {name} : un objet JSON par SIREN est attendu, par exemple "
+                            f"--option '{name}={_EXAMPLES[name]}'.")
+    return {str(key).strip(): item for key, item in value.items()}
+
+
+_EXAMPLES = {"zones": '{"287500078": ["75", "77"]}', "noms": '{"287500078": "Île-de-France Mobilités"}'}
+
+
+def _codes(value: Any, where: str) -> list[str]:
+    """Zone codes: a list, or one text of codes separated by commas."""
+    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
+    codes = [str(part).strip() for part in parts or [] if str(part).strip()]
+    if not codes:
+        raise UnusableInput(f"Option {where} : une liste de codes de territoire est attendue (par exemple "
+                            '["75", "77"]).')
+    return codes
 
 
 def _unmapped(reference: str, siren: str | None, source: str, message: str, field: str | None = None) -> Item:

@@ -10,7 +10,10 @@ Two ways in, same records (our `structure` and `service` schemas are data·inclu
 - the bulk files (`structures.*` / `services.*`, as published on data.gouv.fr): JSON array,
   NDJSON, CSV (array cells as JSON text) or Parquet, local or by URL. A bulk file holds one kind,
   told by its name or by its columns (a service has a `structure_id`); the run speaks for that
-  kind only.
+  kind only. A URL without one of those extensions is the API, unless the option `format` names
+  the file's format (data.gouv.fr's stable links, `/datasets/r/<id>`, have none).
+
+The option `kinds` (API) narrows the run: a list, or `--option kinds=service` (comma-separated).
 
 Identifiers are already qualified (`dora--1234`) in data·inclusion; the engine keeps them.
 """
@@ -40,6 +43,7 @@ class DataInclusionHarvester(Harvester):
     kinds: ClassVar[tuple[str, ...]] = ("structure", "service")
     default_source: ClassVar[str] = "datainclusion"
     credentials_env: ClassVar[str] = "DATAINCLUSION_API_TOKEN"
+    credentials_hosts: ClassVar[tuple[str, ...]] = ("api.data.inclusion.gouv.fr", "api-staging.data.inclusion.gouv.fr", "api.data.inclusion.beta.gouv.fr", "api-staging.data.inclusion.beta.gouv.fr")
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
@@ -48,7 +52,9 @@ class DataInclusionHarvester(Harvester):
         self._done = 0
 
     def items(self) -> Iterator[Item]:
-        if is_url(self.location) and not urlsplit(self.location).path.lower().endswith(BULK_SUFFIXES):
+        # A bulk file's URL may have no extension (data.gouv.fr's `/datasets/r/<id>`): `format` says it is one.
+        bulk = self.options.get("format") or urlsplit(self.location).path.lower().endswith(BULK_SUFFIXES)
+        if is_url(self.location) and not bulk:
             yield from self._api_items()
         else:
             yield from self._bulk_items()
@@ -69,7 +75,7 @@ class DataInclusionHarvester(Harvester):
         client = HttpClient(token=token)
         base = self.location.rstrip("/")
         size = page_size(self.options, 1000)
-        kinds = self.options.get("kinds") or self.kinds
+        kinds = kinds_option(self.options.get("kinds"), self.kinds)
         self._size = 0
         for kind in kinds:
             params: dict[str, Any] = {"size": size}
@@ -109,6 +115,21 @@ class DataInclusionHarvester(Harvester):
             for position, row in chain([first], rows):
                 self._done += 1
                 yield Item(kind, row, reference=f"ligne {position}" if fmt == "csv" else f"élément {position}")
+
+
+def kinds_option(value: Any, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The option `kinds`: a list (a registered source's JSON options), or a comma-separated text
+    as `--option kinds=service` gives it; every kind known, else the run is refused at once."""
+    if value in (None, "", []):
+        return known
+    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list | tuple) else [value]
+    kinds = tuple(dict.fromkeys(str(part).strip() for part in parts if str(part).strip()))
+    unknown = [kind for kind in kinds if kind not in known]
+    if unknown or not kinds:
+        shown = ", ".join(f"« {kind} »" for kind in unknown) or "vide"
+        raise UnusableInput(f"Option kinds : {shown} inconnu(s) ; types lus : {', '.join(known)} "
+                            "(par exemple --option kinds=service ou kinds=structure,service).")
+    return kinds
 
 
 def _check_layout(name: str, kind: str, first_row: dict) -> None:

@@ -46,6 +46,7 @@ from catalog.search.analysis import fold
 from catalog.tabular import iter_rows
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
+from harvesters.datainclusion import kinds_option
 from harvesters.http import HttpClient, is_url, local_copy
 from harvesters.paging import announced, page_size, refuse_endless
 
@@ -194,6 +195,7 @@ class DoraHarvester(Harvester):
     kinds: ClassVar[tuple[str, ...]] = ("structure", "service")
     default_source: ClassVar[str] = SOURCE
     credentials_env: ClassVar[str] = "DORA_API_TOKEN"
+    credentials_hosts: ClassVar[tuple[str, ...]] = ("api.dora.inclusion.gouv.fr", "api.dora.inclusion.beta.gouv.fr")
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
@@ -226,9 +228,8 @@ class DoraHarvester(Harvester):
                                 "(ou --token-env).")
         client = HttpClient(headers={"Authorization": f"Token {token}"})
         base = self.location.rstrip("/")
-        host = urlsplit(base).netloc
         self._total = 0
-        for kind in self.options.get("kinds") or self.kinds:
+        for kind in kinds_option(self.options.get("kinds"), self.kinds):
             url: str | None = base + ENDPOINTS[kind]
             params: dict[str, Any] | None = {"page_size": page_size(self.options, 500)}
             seen: set[str] = set()
@@ -242,7 +243,7 @@ class DoraHarvester(Harvester):
                 body = client.get_json(url, params)
                 if page == 1 and isinstance(body, dict):
                     self._total += announced(body, "count", url) or 0
-                results, url = _page(body, url, host)
+                results, url = _page(body, url, base)
                 params = None  # `next` carries the query
                 for rank, payload in enumerate(results, start=1):
                     yield from self._item(kind, payload, f"{kind}s page {page}, élément {rank}")
@@ -312,10 +313,16 @@ class DoraHarvester(Harvester):
             "volume_horaire_hebdomadaire": r.get("volume_horaire_hebdomadaire") or r.get("temps_passe_duree_hebdomadaire"),
             "nombre_semaines": _int(r.get("nombre_semaines") or r.get("temps_passe_semaines")),
             "horaires_accueil": r.get("horaires_accueil") or None,
-            # A named contact only when DORA says it may be shown (our service schema has no
-            # `contact_public` to carry that promise further).
-            "contact_nom_prenom": r.get("contact_nom_prenom") if r.get("contact_public") is True else None,
         }
+        # A service's `courriel` and `telephone` are its contact person's (DORA's v2 serializer
+        # sends `contact_email` and `contact_phone` under those names; v1 named them so): like the
+        # contact's name, they are kept only when DORA says the contact may be shown. Our service
+        # schema has no `contact_public` to carry that promise further. A structure's own e-mail
+        # and phone are its public desk's (`_structure`), kept.
+        public = r.get("contact_public") is True
+        row["contact_nom_prenom"] = r.get("contact_nom_prenom") if public else None
+        if not public:
+            row["courriel"] = row["telephone"] = None
         return row
 
     def _zone(self, r: dict, problems: list[Problem]) -> list[str] | None:
@@ -345,16 +352,23 @@ class DoraHarvester(Harvester):
 # -- shapes ----------------------------------------------------------------------------------------
 
 
-def _page(body: Any, url: str, host: str) -> tuple[list, str | None]:
-    """The records of an API page and the next page's URL (on the same host only)."""
+def _page(body: Any, url: str, base: str) -> tuple[list, str | None]:
+    """The records of an API page and the next page's URL (on the API's host, and encrypted
+    when the API is: the token goes with every request)."""
     if isinstance(body, list):
         return body, None  # unpaged: the whole list
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
         raise UnusableInput(f"{url} : réponse inattendue de l'API DORA (ni liste, ni page « results »).")
     following = body.get("next")
-    if following and urlsplit(str(following)).netloc != host:
-        raise UnusableInput(f"{url} : la page suivante est annoncée sur un autre hôte ({following}) ; "
-                            "moissonnage arrêté pour ne pas y envoyer le jeton.")
+    if following:
+        api, target = urlsplit(base), urlsplit(str(following))
+        if target.netloc != api.netloc:
+            raise UnusableInput(f"{url} : la page suivante est annoncée sur un autre hôte ({following}) ; "
+                                "moissonnage arrêté pour ne pas y envoyer le jeton.")
+        if api.scheme.lower() == "https" and target.scheme.lower() != "https":
+            raise UnusableInput(f"{url} : la page suivante est annoncée sans chiffrement ({following}) ; "
+                                "moissonnage arrêté pour ne pas y envoyer le jeton en clair. Signalez-le à "
+                                "l'équipe DORA.")
     return body["results"], str(following) if following else None
 
 

@@ -227,10 +227,13 @@ class FrictionlessHarvester(Harvester):
             raise UnusableInput(f"{self.location} : un descripteur Frictionless (objet JSON/YAML) est attendu.")
         if "resources" in data:
             return data
-        if "path" in data or "data" in data:  # a single resource descriptor
+        # `{"data": [...]}` and nothing else is an envelope of records (as `{"items": [...]}`);
+        # a resource with inline data says more about it (name, schema, profile…).
+        envelope = suffix == ".json" and set(data) == {"data"}
+        if "path" in data or ("data" in data and not envelope):  # a single resource descriptor
             return {"name": data.get("name") or "ressource", "resources": [data]}
         if suffix == ".json":
-            return None  # a JSON envelope of records ({"items": [...]}) : a data file
+            return None  # a JSON envelope of records ({"items": [...]}, {"data": [...]}) : a data file
         raise UnusableInput(f"{self.location} : ni paquet de données (« resources »), ni ressource (« path »).")
 
     def _mappings(self) -> list[ColumnMapping]:
@@ -453,11 +456,30 @@ def _read_text(location: str, base_dir: Path | None, *, what: str, big_is_data: 
         raise UnusableInput(f"{location} : {what} non encodé en UTF-8.") from exc
 
 
+class _AliasRefused(yaml.MarkedYAMLError):
+    pass
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader without anchors/aliases, as the other YAML readers of Maillage: a descriptor or
+    a mapping needs none, while ten aliases of ten aliases… (a YAML « bomb » of a few hundred
+    bytes) expand to millions of values in every walk that follows (frictionless' checks, ours)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused(problem="alias", problem_mark=self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
 def _parse_descriptor(text: str, where: str) -> Any:
     try:
         if where.lower().endswith((".yaml", ".yml")):
-            return refuse_too_deep(yaml.safe_load(text), where)
+            return refuse_too_deep(yaml.load(text, Loader=_NoAliasLoader), where)  # a SafeLoader
         return refuse_too_deep(orjson.loads(text), where)
+    except _AliasRefused as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise UnusableInput(f"{where}, ligne {line} : alias YAML (*nom) refusé ; un descripteur ou une "
+                            "correspondance n'en a pas besoin : écrivez la valeur en entier.") from None
     except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
         raise UnusableInput(f"{where} : JSON/YAML mal formé ({str(exc).splitlines()[0]}).") from exc
     except RecursionError:  # PyYAML composes recursively: it fails before the depth is checked

@@ -23,7 +23,8 @@ Never guessed: a wrong guess deforms every accent of the file. A file declared i
 encoding but written in UTF-8 is refused too, for the same reason. Also refused: a missing
 required column; and a cell it cannot read is reported with its row, the others flow.
 
-`source` is the column `source`, else the option `source`, else `plateformes-mobilite`.
+`source` is the column `source`, else the option `source`, else the harvest's source name (`--source`,
+or the registered source's), else `plateformes-mobilite`.
 `date_maj` is the column, else the option `date_maj`, else the file's modification date.
 """
 
@@ -72,11 +73,14 @@ class MobiliteCsvHarvester(Harvester):
             encoding = _declared_encoding(self.options.get("encoding"))
             _check_encoding(path, encoding)
             file_date = _file_date(path, self.options.get("date_maj"), downloaded=is_url(self.location))
-            source = str(self.options.get("source") or self.default_source)
+            # The harvest's source name (`--source`, a registered source's name) when neither the
+            # row nor the option gives one: two producers with the same local ids stay apart.
+            source = str(self.options.get("source") or self.source_name or self.default_source)
             rows = iter_rows(path, "csv", encoding=encoding)
             first = next(rows, None)
             if first is None:
                 raise UnusableInput(f"{path.name} ne contient aucune solution (en-tête seul ?).")
+            # Every row has the header's columns as keys (catalog.tabular), a short one too.
             missing = [c for c in REQUIRED_COLUMNS if c not in first[1]]
             if missing:
                 raise UnusableInput(f"{path.name} : colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. "
@@ -147,6 +151,8 @@ def _value(name: str, field: dict, raw: str) -> Any:
     kind = field["type"]
     referential = field.get("referentiel")
     if kind == "array":
+        if referential and not raw.startswith("["):
+            return _coded_list(referential, raw)
         items = _list(raw)
         return [_coded(referential, item) for item in items] if referential else items
     if kind == "number":
@@ -189,6 +195,41 @@ def _list(raw: str) -> list[str]:
     return [part for part in LIST_SEPARATORS.split(raw) if part]
 
 
+_SPLIT_KEEPING_SEPARATORS = re.compile(f"({LIST_SEPARATORS.pattern})")
+
+
+def _coded_list(referential: str, raw: str) -> list[str]:
+    """Codes of a list cell. A label may hold a separator itself (« Utiliser des services de
+    mobilité douce, partagée ou collective »): neighbouring pieces that together make a label
+    are read as one, at most as many as the referential's labels span (the walk stays linear)."""
+    pieces = _SPLIT_KEEPING_SEPARATORS.split(raw)
+    parts, separators = pieces[0::2], pieces[1::2]
+    labels, span = _labels(referential), _span(referential)
+    codes: list[str] = []
+    start = 0
+    while start < len(parts):
+        if not parts[start]:
+            start += 1
+            continue
+        end = start + 1
+        for stop in range(min(len(parts), start + span), start + 1, -1):
+            joined = "".join(parts[k] + separators[k] for k in range(start, stop - 1)) + parts[stop - 1]
+            if _key(joined) in labels:
+                end = stop
+                break
+        joined = "".join(parts[k] + separators[k] for k in range(start, end - 1)) + parts[end - 1]
+        codes.append(_coded(referential, joined))
+        start = end
+    return codes
+
+
+@cache
+def _span(referential: str) -> int:
+    """How many list pieces the longest value or label of a referential makes."""
+    return max((len(LIST_SEPARATORS.findall(entry[key])) + 1 for entry in schemas.referential(referential)
+                for key in ("value", "label")), default=1)
+
+
 def _coded(referential: str, raw: str) -> str:
     value = _labels(referential).get(_key(raw))
     if value is None:
@@ -219,9 +260,11 @@ def _date(raw: str) -> date:
 def _declared_encoding(option: Any) -> str:
     """The codec's canonical name (`windows-1252` → `cp1252`), UTF-8 when nothing is declared."""
     try:
-        return codecs.lookup(str(option or "utf-8")).name
+        name = codecs.lookup(str(option or "utf-8")).name
     except LookupError:
         raise UnusableInput(f"Encodage inconnu : « {option} » (par exemple utf-8, windows-1252, iso-8859-1).") from None
+    # UTF-8 with a byte-order mark (Excel's « CSV UTF-8 ») is UTF-8: the mark is dropped on reading.
+    return "utf-8" if name == "utf-8-sig" else name
 
 
 def _check_encoding(path: Path, encoding: str) -> None:

@@ -19,7 +19,8 @@ The source: a JSON array of aids, as in Mobiville's `api/src/assets/datas/helps.
 | `situation`, `logo`, `visibility_boost` | Mobiville's screens | ignored |
 
 HTML becomes plain text with nh3 (no markup survives; line breaks are kept). The aids are
-national: `zone_eligibilite` is `["france"]` unless the option `zone_eligibilite` says otherwise.
+national: `zone_eligibilite` is `["france"]` unless the option `zone_eligibilite` says otherwise
+(a list, or codes separated by commas: `--option zone_eligibilite=93,94`).
 The tags are coarse screen filters (« moins de 26 ans » while the text says « moins de 30 ans »), so
 no structured age or status condition is derived from them: only `publics`.
 The file carries no date: `date_maj` is the option `date_maj`, else the file's modification date.
@@ -42,6 +43,7 @@ from catalog.errors import UnusableInput
 from catalog.records import qualified_id
 from catalog.tabular import iter_json_stream, iter_rows
 from catalog.validation import Problem
+from harvesters.aides_text import without_tags
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, is_url
 
@@ -99,7 +101,7 @@ class MobivilleHarvester(Harvester):
             file_date = date.fromisoformat(str(self.options["date_maj"])) if self.options.get("date_maj") else modified
         except ValueError as exc:
             raise UnusableInput(f"Option date_maj illisible (« {self.options['date_maj']} ») : AAAA-MM-JJ attendu.") from exc
-        zone = self.options.get("zone_eligibilite") or ["france"]
+        zone = _zone_option(self.options.get("zone_eligibilite"))
         for position, aid in rows:
             self._done += 1
             yield self._item(position, aid, file_date, list(zone))
@@ -155,6 +157,19 @@ class MobivilleHarvester(Harvester):
         return Item("solution-mobilite", row, reference, id_hint=qualified_id(self.source, slug))
 
 
+def _zone_option(value: Any) -> list[str]:
+    """The option `zone_eligibilite`: a list, or a text of codes separated by commas (as
+    `--option zone_eligibilite=93,94` gives it: once read as the letters « 9 », « 3 »)."""
+    if value in (None, "", []):
+        return ["france"]
+    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list | tuple) else None
+    codes = [str(part).strip() for part in parts or [] if str(part).strip()]
+    if not codes:
+        raise UnusableInput(f"Option zone_eligibilite illisible (« {value} ») : des codes de territoire séparés "
+                            "par des virgules sont attendus (par exemple 93,94 ou france).")
+    return codes
+
+
 def safe_text(value: Any) -> str:
     """HTML (or text) as plain text: no markup, entities decoded, line breaks kept, spaces tidied."""
     if value is None:
@@ -163,7 +178,9 @@ def safe_text(value: Any) -> str:
     text = LINE_END.sub("\n", text)
     text = LIST_ITEM.sub("- ", text)
     # nh3 drops every tag (and the content of script/style); what remains is escaped text.
-    text = html.unescape(nh3.clean(text, tags=set()))
+    # Escaped markup (`&lt;script&gt;`) becomes text that looks like a tag once unescaped: it
+    # goes too, nested escapes (`&lt;&lt;b&gt;img …&gt;`) included.
+    text = without_tags(html.unescape(nh3.clean(text, tags=set())))
     lines = [" ".join(line.replace("\u00a0", " ").split()) for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

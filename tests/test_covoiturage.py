@@ -67,6 +67,27 @@ def test_the_zone_of_a_non_epci_aom_comes_from_the_options(settings, engine, ter
     assert "2\u00a0€ par passager et par trajet" in smmag["description"]
 
 
+def test_zone_options_given_as_json_text_at_the_command_line(settings, engine, territories):
+    """`--option 'zones={…}'` arrives as text: once an AttributeError (str has no .items)."""
+    harvester = CovoiturageHarvester(str(HERE / "campagnes.json"), options={
+        "zones": '{"253800825": ["38"]}', "noms": '{"200093201": "MEL"}'})
+    summary = harvest(harvester, settings=settings)
+    assert summary.counts["added"] == 3, summary.as_dict()
+    assert stored_records(engine)["covoiturage-aom--253800825"]["zone_eligibilite"] == ["38"]
+    assert stored_records(engine)["covoiturage-aom--200093201"]["porteur_nom"] == "MEL"
+
+
+@pytest.mark.parametrize("options, expected", [
+    ({"zones": "253800825=38"}, "Option zones : un objet JSON par SIREN est attendu"),
+    ({"zones": '{"253800825": []}'}, "Option zones, 253800825 : une liste de codes"),
+    ({"noms": '["MEL"]'}, "Option noms : un objet JSON par SIREN est attendu"),
+])
+def test_a_wrong_zone_option_is_refused_with_an_example(settings, engine, options, expected):
+    summary = harvest(CovoiturageHarvester(str(HERE / "campagnes.json"), options=options), settings=settings)
+    assert summary.status == "failed" and expected in summary.message, summary.message
+    assert stored_records(engine) == {}
+
+
 def test_without_territory_tables_the_siren_is_kept_as_an_epci_code(settings, engine):
     summary = harvest(CovoiturageHarvester(str(HERE / "campagnes.json")), settings=settings)
     assert summary.counts["added"] == 3  # the syndicat mixte cannot be told from an EPCI

@@ -89,3 +89,49 @@ def test_bulk_file_by_url_is_downloaded_then_removed(settings, engine, tmp_path,
     assert summary.status == "done" and summary.counts["added"] == 4 and summary.kinds == ["service"]
     assert failed.status == "failed"
     assert not list(tmp_path.glob("tmp*"))  # neither run left its downloaded copy behind
+
+
+def test_the_kinds_option_given_as_text_reads_those_kinds(settings, engine):
+    """`--option kinds=service` arrives as text: once read letter by letter (KeyError 's')."""
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v1/services", json=recorded("services-page-1.json"),
+                 match=[responses.matchers.query_param_matcher({"size": "3", "page": "1"})])
+        summary = harvest(DataInclusionHarvester(API, options={"page_size": 3, "kinds": "service"}, credentials="t"),
+                          source="di-api", settings=settings)
+    assert summary.status == "done" and summary.kinds == ["service"], summary.as_dict()
+    with responses.RequestsMock() as rsps:  # refused before any call
+        refused = harvest(DataInclusionHarvester(API, options={"kinds": "services"}, credentials="t"),
+                          source="di-api", settings=settings)
+        assert len(rsps.calls) == 0
+    assert refused.status == "failed" and "Option kinds : « services » inconnu(s)" in refused.message
+
+
+@pytest.mark.parametrize("location, options, expected", [
+    ("nope", {}, "Fichier introuvable"),  # no extension: the format was sniffed from a file not there
+    (".", {}, "est un dossier"),
+    ("services.json", {"encoding": "utf8x"}, "Encodage inconnu : « utf8x »"),
+    ("services.csv", {"encoding": "utf8mb4"}, "Encodage inconnu : « utf8mb4 »"),
+])
+def test_an_unreadable_bulk_location_is_refused_in_french(settings, engine, tmp_path, location, options, expected):
+    from tests.factories import service
+
+    (tmp_path / "services.json").write_text(json.dumps([service(1)]), encoding="utf-8")
+    (tmp_path / "services.csv").write_text("source,id,nom\nx,1,Un service\n", encoding="utf-8")
+    summary = harvest(DataInclusionHarvester(str(tmp_path / location), options=options), source="di-file",
+                      settings=settings)
+    assert summary.status == "failed" and expected in summary.message, summary.message
+
+
+def test_a_bulk_file_url_without_extension_is_read_as_its_format(settings, engine):
+    """data.gouv.fr's stable links (`/datasets/r/<id>`) have no extension: `format` says it is a
+    file, not the API."""
+    import orjson
+
+    from tests.factories import service
+
+    url = "https://www.data.gouv.fr/fr/datasets/r/0f1e2d3c-services"
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, body=b"\n".join(orjson.dumps(service(i)) for i in range(2)))
+        summary = harvest(DataInclusionHarvester(url, options={"format": "ndjson", "kind": "service"}),
+                          source="di-file", settings=settings)
+    assert summary.status == "done" and summary.counts["added"] == 2, summary.as_dict()

@@ -73,6 +73,7 @@ def test_the_api_is_paged_with_the_drf_token(settings, engine, territories):
     assert modern["modes_mobilisation"] == ["utiliser-lien-mobilisation", "telephoner"]
     assert modern["lien_mobilisation"] == "https://wimoov-lyon.example.fr/rdv"
     assert "contact_nom_prenom" not in modern  # DORA says the contact is not public
+    assert "courriel" not in modern and "telephone" not in modern  # the contact's: withheld too
 
     legacy = saved["dora--b2c3d4e5-f6a7-4890-9bcd-ef0123456789"]  # v0 fields only: mapped
     assert legacy["type"] == "aide-financiere"  # « financement » wins over « information »
@@ -86,6 +87,7 @@ def test_the_api_is_paged_with_the_drf_token(settings, engine, territories):
     assert legacy["mobilisation_precisions"] == "Réunion d'information le mardi."
     assert (legacy["volume_horaire_hebdomadaire"], legacy["nombre_semaines"]) == (2.5, 12)
     assert legacy["contact_nom_prenom"] == "Karim Benali"  # public by DORA's say-so
+    assert legacy["courriel"] == "k.benali@ml-bobigny.example.fr"
 
 
 def test_a_region_zone_without_territories_is_reported(settings, engine):
@@ -114,6 +116,9 @@ def test_no_token_no_call(settings):
     ({"json": {"count": 1, "next": "https://ailleurs.example.org/api/v2/services/?page=2", "results": []}},
      "autre hôte"),
     ({"json": {"detail": "Page non valide."}}, "ni liste, ni page"),
+    # Same host, but no longer encrypted: the token would travel in clear.
+    ({"json": {"count": 1, "next": "http://api.dora.inclusion.beta.gouv.fr/api/v2/services/?page=2",
+               "results": []}}, "jeton en clair"),
 ])
 def test_a_broken_page_midway_changes_nothing(settings, engine, territories, services, expected):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -121,6 +126,33 @@ def test_a_broken_page_midway_changes_nothing(settings, engine, territories, ser
         summary = harvest(DoraHarvester(API, options={"page_size": 2}, credentials="t"), settings=settings)
     assert summary.status == "failed" and expected in summary.message, summary.message
     assert stored_records(engine) == {}  # the structures read before are rolled back too
+
+
+def test_a_non_public_contact_s_email_and_phone_are_withheld(settings, engine, tmp_path):
+    """In DORA's v2 serializer a service's `courriel` and `telephone` are its contact person's
+    (`contact_email`, `contact_phone`): they stay out with the name unless the contact is public.
+    A structure's own e-mail and phone (its desk's) are kept."""
+    service = {"id": "c3d4e5f6-a7b8-4901-8cde-f01234567890", "structure_id": "8c2e4f6a-1b3d-4e5f-8a9b-7c6d5e4f3a2b",
+               "nom": "Diagnostic mobilité", "presentation_resume": "Bilan de vos besoins de déplacement.",
+               "date_maj": "2025-03-14T09:12:00+01:00", "types": ["accompagnement"], "zone_diffusion_type": "departement",
+               "zone_diffusion_code": "69", "contact_nom_prenom": "Camille Martin", "contact_public": False,
+               "courriel": "camille.martin@wimoov.fr", "telephone": "06 12 34 56 78"}
+    public = service | {"id": "d4e5f6a7-b8c9-4012-9def-012345678901", "contact_public": True}
+    (tmp_path / "services.json").write_text(json.dumps([service, public]), encoding="utf-8")
+    summary = harvest(DoraHarvester(str(tmp_path / "services.json")), settings=settings)
+    assert summary.counts["added"] == 2, summary.as_dict()
+    saved = stored_records(engine)
+    hidden = saved[f"dora--{service['id']}"]
+    assert not {"contact_nom_prenom", "courriel", "telephone"} & set(hidden)
+    shown = saved[f"dora--{public['id']}"]
+    assert (shown["courriel"], shown["telephone"]) == ("camille.martin@wimoov.fr", "06 12 34 56 78")
+
+    structures = recorded("structures-page-1.json")["results"]
+    (tmp_path / "structures.json").write_text(json.dumps(structures), encoding="utf-8")
+    harvest(DoraHarvester(str(tmp_path / "structures.json")), settings=settings)
+    saved = stored_records(engine, "structure")
+    with_desk = [s for s in structures if s.get("courriel")]
+    assert with_desk and all(saved[f"dora--{s['id']}"]["courriel"] == s["courriel"] for s in with_desk)
 
 
 def test_a_page_that_links_to_itself_stops(settings, engine):
@@ -136,6 +168,14 @@ def test_an_unpaged_flat_list_is_read_whole(settings, engine):
         rsps.get(f"{API}/api/v2/structures/", json=recorded("structures-page-2.json")["results"])
         summary = harvest(DoraHarvester(API, options={"kinds": ["structure"]}, credentials="t"), settings=settings)
     assert summary.counts["added"] == 1 and summary.kinds == ["structure"]
+
+
+def test_the_kinds_option_given_as_text(settings, engine):
+    """`--option kinds=structure` arrives as text: once read letter by letter (KeyError 's')."""
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v2/structures/", json=recorded("structures-page-2.json")["results"])
+        summary = harvest(DoraHarvester(API, options={"kinds": "structure"}, credentials="t"), settings=settings)
+    assert summary.status == "done" and summary.kinds == ["structure"], summary.as_dict()
 
 
 def test_every_old_thematique_maps_into_the_v1_referential():

@@ -276,6 +276,53 @@ def test_the_declared_encoding_is_used_and_a_wrong_one_fails_cleanly(tmp_path, s
     assert stored(engine)["plaine-commune--pc-ml"][1]["adresse"] == "12 rue Gabriel Péri"
 
 
+@pytest.mark.parametrize("envelope", ["items", "data"])
+def test_a_json_envelope_of_records_is_a_data_file(tmp_path, settings, engine, envelope):
+    """`{"data": [...]}` alone is records, as `{"items": [...]}`: once taken for a resource
+    descriptor without schema and refused."""
+    from tests.factories import structure
+
+    path = tmp_path / "structures.json"
+    path.write_text(json.dumps({envelope: [structure(1), structure(2)]}), encoding="utf-8")
+    summary = run(path, settings, kind="structure")
+    assert summary.status == "done" and summary.counts["added"] == 2, summary.as_dict()
+
+
+# Five levels of ten aliases (10^5 values once expanded) keep the old code's run short enough to
+# fail this test rather than hang it; nine levels (10^9, 700 bytes) took hours.
+YAML_BOMB = "".join(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}' if n else 'x'] * 10)}]\n" for n in range(5))
+
+
+@pytest.mark.parametrize("option", [False, True])
+def test_yaml_aliases_are_refused_at_once(tmp_path, settings, engine, option):
+    """Aliases of aliases expand exponentially (and were walked path by path): refused, as the
+    other YAML readers of Maillage do, naming the line."""
+    shutil.copy(HERE / "declared" / "structures.csv", tmp_path / "structures.csv")
+    resource = "resources: [{name: structures, path: structures.csv, schema: schemas/structure/schema.json}]\n"
+    if option:  # the same bomb as a mapping file
+        (tmp_path / "correspondance.yml").write_text(YAML_BOMB + "kind: structure\n", encoding="utf-8")
+        summary = run(tmp_path / "structures.csv", settings, mapping=str(tmp_path / "correspondance.yml"))
+    else:
+        (tmp_path / "datapackage.yaml").write_text(YAML_BOMB + resource, encoding="utf-8")
+        summary = run(tmp_path / "datapackage.yaml", settings)
+    assert summary.status == "failed"
+    assert "ligne 2 : alias YAML (*nom) refusé" in summary.message, summary.message
+    assert record_count(engine) == 0
+
+
+@pytest.mark.parametrize("where", ["resource", "option"])
+def test_an_unknown_encoding_is_refused_naming_it(tmp_path, settings, engine, where):
+    shutil.copy(HERE / "declared" / "structures.csv", tmp_path / "structures.csv")
+    resource = {"name": "structures", "path": "structures.csv", "schema": "schemas/structure/schema.json"}
+    if where == "resource":
+        resource["encoding"] = "utf8mb4"  # MySQL's name, not a codec
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "p", "resources": [resource]}), encoding="utf-8")
+    options = {"encoding": "utf8mb4"} if where == "option" else {}
+    summary = run(tmp_path / "datapackage.json", settings, **options)
+    assert summary.status == "failed" and "Encodage inconnu : « utf8mb4 »" in summary.message, summary.message
+    assert record_count(engine) == 0
+
+
 def test_cli_harvest_frictionless_with_a_mapping_option(settings, engine):
     from click.testing import CliRunner
 

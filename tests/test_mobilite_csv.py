@@ -90,6 +90,60 @@ def test_a_declared_encoding_is_read_and_never_guessed(settings, engine):
     assert set(stored_records(engine)) == {"plateformes-mobilite--garage-1"}
 
 
+def test_the_harvest_s_source_name_qualifies_the_ids(settings, engine, tmp_path):
+    """The template's command, `--source ma-plateforme`: two producers using the same local ids
+    (« g1 ») are two sources' records, not one refused as « déjà fourni par la source… »."""
+    for name, garage in (("garage-a", "Garage solidaire A"), ("garage-b", "Garage solidaire B")):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(f"id;nom;categorie;date_maj\ng1;{garage};Garage solidaire;2025-01-10\n", encoding="utf-8")
+        summary = harvest(MobiliteCsvHarvester(str(path)), source=name, settings=settings)
+        assert summary.counts["added"] == 1, summary.as_dict()
+    saved = stored_records(engine)
+    assert saved["garage-a--g1"]["source"] == "garage-a" and saved["garage-b--g1"]["nom"] == "Garage solidaire B"
+
+
+def test_a_short_first_row_is_reported_alone(settings, engine, tmp_path):
+    """The required columns are the header's: a first row short of a cell is reported on its
+    own line (it once had the whole file refused, « colonne obligatoire absente : id »)."""
+    path = tmp_path / "court.csv"
+    path.write_text("nom;categorie;id\nGarage solidaire A;Garage solidaire\nGarage B;Garage solidaire;g2\n",
+                    encoding="utf-8")
+    summary = harvest(MobiliteCsvHarvester(str(path), options={"date_maj": "2025-01-10"}), settings=settings)
+    assert (summary.counts["added"], summary.counts["invalid"]) == (1, 1), summary.as_dict()
+    [error] = summary.as_dict()["errors"]
+    assert error["exemples"] == ["ligne 2"] and "compte 2 cellules, l'en-tête 3" in error["message"]
+    assert set(stored_records(engine)) == {"plateformes-mobilite--g2"}
+
+
+def test_a_column_named_twice_is_refused_naming_it(settings, engine, tmp_path):
+    """The last of two `nom` columns won silently (empty, it erased the first)."""
+    path = tmp_path / "doublon.csv"
+    path.write_text("id;nom;categorie;nom;;\ng1;Garage solidaire A;Garage solidaire;;;\n", encoding="utf-8")
+    summary = harvest(MobiliteCsvHarvester(str(path)), settings=settings)
+    assert summary.status == "failed" and "deux fois dans l'en-tête : « nom »" in summary.message, summary.message
+    assert stored_records(engine) == {}
+
+
+def test_utf8_with_a_byte_order_mark_may_be_declared(settings, engine, tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("id;nom;categorie;date_maj\ng9;Garage solidaire de Bège;Garage solidaire;2025-01-10\n"
+                     .encode("utf-8-sig"))
+    summary = harvest(MobiliteCsvHarvester(str(path), options={"encoding": "utf-8-sig"}), settings=settings)
+    assert summary.counts["added"] == 1, summary.as_dict()
+    assert stored_records(engine)["plateformes-mobilite--g9"]["nom"] == "Garage solidaire de Bège"
+
+
+def test_a_label_holding_a_comma_is_one_value(settings, engine, tmp_path):
+    path = tmp_path / "virgule-libelle.csv"
+    path.write_text('id;nom;categorie;date_maj;thematiques\nv1;Vélos partagés;Vélo solidaire;2025-01-10;'
+                    '"Utiliser des services de mobilité douce, partagée ou collective, mobilite--preparer-un-permis"\n',
+                    encoding="utf-8")
+    summary = harvest(MobiliteCsvHarvester(str(path)), settings=settings)
+    assert summary.counts["added"] == 1, summary.as_dict()
+    assert stored_records(engine)["plateformes-mobilite--v1"]["thematiques"] == [
+        "mobilite--mobilite-douce-partagee-collective", "mobilite--preparer-un-permis"]
+
+
 def test_the_template_documents_every_field_of_the_schema():
     documented = set(re.findall(r"`([a-z_]+)`", TEMPLATE_DOC.read_text(encoding="utf-8")))
     missing = [name for name in schemas.field_names("solution-mobilite") if name not in documented]

@@ -51,10 +51,18 @@ def test_aids_map_to_solutions_with_safe_text(settings, engine):
     assert "n'a pas de « slug »" in errors and "aide n°4" in errors
 
 
-def test_the_zone_can_be_narrowed_by_the_source(settings, engine):
-    harvester = MobivilleHarvester(str(HERE / "aides.json"), options={"zone_eligibilite": ["93", "200054781"]})
+@pytest.mark.parametrize("option", [["93", "200054781"], "93, 200054781"])  # a source's list; the CLI's text
+def test_the_zone_can_be_narrowed_by_the_source(settings, engine, option):
+    harvester = MobivilleHarvester(str(HERE / "aides.json"), options={"zone_eligibilite": option})
     harvest(harvester, settings=settings)
     assert stored_records(engine)["mobiville--garage-solidaire-rhone"]["zone_eligibilite"] == ["93", "200054781"]
+
+
+def test_a_zone_option_without_codes_is_refused(settings, engine):
+    summary = harvest(MobivilleHarvester(str(HERE / "aides.json"), options={"zone_eligibilite": " , "}),
+                      settings=settings)
+    assert summary.status == "failed" and "Option zone_eligibilite illisible" in summary.message
+    assert stored_records(engine) == {}
 
 
 def test_a_truncated_file_changes_nothing(settings, engine):
@@ -69,6 +77,11 @@ def test_a_truncated_file_changes_nothing(settings, engine):
     ("<ul><li>un</li><li>deux</li></ul>", "- un\n- deux"),
     ("1&nbsp;000&nbsp;€ &amp; plus", "1 000 € & plus"),
     ("<style>p{}</style><p onclick='x()'>ok</p>", "ok"),
+    # Escaped markup is text that looks like a tag once unescaped: no tag is left, however nested.
+    ("&lt;&lt;b&gt;img src=x onerror=alert(1)&gt;", ""),
+    ("&lt;script&gt;alert(1)&lt;/script&gt;", "alert(1)"),
+    ("&amp;lt;script&amp;gt;", "&lt;script&gt;"),
+    ("Niveau &lt;Bac+2, 3 &lt; 5", "Niveau <Bac+2, 3 < 5"),
     (None, ""),
 ])
 def test_safe_text(html, text):
