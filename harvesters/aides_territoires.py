@@ -155,8 +155,8 @@ class AidesTerritoiresHarvester(Harvester):
 
     def _authenticate(self, client: HttpClient, base: str) -> None:
         if not self.credentials:
-            raise UnusableInput("Jeton d'API Aides-territoires manquant : renseignez la variable "
-                                f"{self.token_variable} (ou --token-env) avec le jeton de votre compte.")
+            raise UnusableInput(f"Jeton d'API Aides-territoires manquant : renseignez {self.token_hint()}, avec le "
+                                "jeton de votre compte.")
         url = f"{base}/api/connexion/"
         response = client.post(url, headers={"X-AUTH-TOKEN": self.credentials})
         if response.status_code in (401, 403):

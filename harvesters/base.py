@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from catalog.config import Settings
+from catalog.errors import UnusableInput
 from catalog.territories import Territories
 from catalog.validation import Problem
+from harvesters.http import unsendable_character
 
 
 @dataclass(slots=True)
@@ -39,6 +42,10 @@ class Harvester:
     default_source: ClassVar[str]
     # Name of the environment variable holding the credential, when the format needs one.
     credentials_env: ClassVar[str | None] = None
+    # The format's official hosts: the only ones `credentials_env` is ever sent to (over https).
+    # Any other host (a partner's copy of the API, a source a DCAT catalog registered) gets a
+    # credential only from a variable its source names itself (--token-env).
+    credentials_hosts: ClassVar[tuple[str, ...]] = ()
     # True for a harvester whose `items()` reads its source and nothing else (no catalog, no
     # territories): the engine may then run it in a child process (harvesters/child_reader.py).
     reads_in_child: ClassVar[bool] = False
@@ -46,14 +53,50 @@ class Harvester:
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         self.location = location
         self.options = options or {}
-        self.credentials = credentials
+        self._credentials = credentials
         # Where the credential comes from, for messages: the source's own variable when it has
-        # one (`build_harvester`), else the format's.
-        self.token_variable = self.credentials_env
+        # one (`build_harvester`), else the format's for its official hosts, else none.
+        self.token_variable = self.default_token_variable(location)
         # Set by the engine before `items()`: the registered source this run is for, and the
         # settings of the catalog it writes to.
         self.source_name: str | None = None
         self.settings: Settings | None = None
+
+    @property
+    def credentials(self) -> str | None:
+        """The credential, when the run asks for it. One that no HTTP header can carry (a
+        typographic apostrophe pasted with it) fails the run there, naming its variable and never
+        showing its value: `items()` runs under the engine, which reports the failure."""
+        found = unsendable_character(self._credentials) if self._credentials else None
+        if found:
+            position, char = found
+            raise UnusableInput(
+                f"Jeton d'accès inutilisable : la valeur de la variable {self.token_variable or 'du jeton'} contient "
+                f"un caractère qu'un en-tête HTTP ne peut pas porter ({char}, {position}{'er' if position == 1 else 'e'}"
+                " caractère). Recopiez le jeton, sans apostrophe typographique, espace insécable ni retour à la ligne.")
+        return self._credentials
+
+    @credentials.setter
+    def credentials(self, value: str | None) -> None:
+        self._credentials = value
+
+    @classmethod
+    def default_token_variable(cls, location: str) -> str | None:
+        """`credentials_env` when `location` is one of the format's official hosts over https, else
+        None: the operator's own account must not be lent to whatever address a source (or a
+        partner's catalog) names."""
+        parts = urlsplit(location.strip())
+        host = (parts.hostname or "").rstrip(".").lower()
+        return cls.credentials_env if parts.scheme == "https" and host in cls.credentials_hosts else None
+
+    def token_hint(self) -> str:
+        """Where the credential of this source is to be put, for a French message."""
+        if self.token_variable:
+            return f"la variable {self.token_variable} (ou --token-env)"
+        if self.credentials_env:
+            return (f"une variable propre à cette source, nommée avec --token-env : {self.credentials_env} n'est "
+                    f"envoyé qu'à {', '.join(self.credentials_hosts)}")
+        return "une variable nommée avec --token-env"
 
     def territories(self) -> Territories:
         """The catalog's territory tables (empty when they are not loaded), for mappings that

@@ -31,9 +31,13 @@ longer publishes are *disabled* (not deleted: their records stay under their own
 unless that would disable more than the catalog source's archive threshold (held, `--force`).
 Counts: `read` datasets, `added`/`updated`/`unchanged` sources, `archived` sources disabled,
 `invalid` distributions that could not be registered (a name taken by another source).
-Registered sources inherit nothing risky: no credentials; a schedule only if
-`--option schedule=daily` is given. An existing source keeps its schedule, credentials and
-caution settings; only what the catalog says (title, format, location) is updated.
+Two datasets whose names would be the same (URIs ending alike, no `dct:identifier`) stay two
+sources: the second's name takes a digest of its distribution's address, and the report says so.
+Registered sources inherit nothing risky: no credentials (a format's default token, e.g.
+DATAINCLUSION_API_TOKEN, goes only to that format's official hosts, `credentials_hosts`); a
+schedule only if `--option schedule=daily` is given. An existing source keeps its schedule,
+credentials and caution settings; only what the catalog says (title, format, location) is updated.
+Hydra's next pages are read on the catalog's own site only (its token never leaves it).
 
 Parsing is safe: RDF/XML is parsed first by lxml with entities, DTDs and network off, and a
 document with a DOCTYPE is refused (no entity can reach rdflib's expat parser); JSON-LD with a
@@ -168,6 +172,8 @@ class DcatHarvester(Harvester):
             if location is not None and not is_url(self.location):
                 location = None  # a local file does not lead to pages elsewhere: read, not complete
                 return
+            if location is not None:
+                _refuse_other_site(location, self.location)
         self.complete = True
 
     def _page(self, location: str) -> Graph:
@@ -235,6 +241,9 @@ class _CatalogRun:
         self.status = RUNNING
         self.message: str | None = None
         self.position = 0
+        # Source name → the distribution it was given to in this run: two datasets whose keys
+        # slug alike (URIs ending in the same « #dataset ») must not make one source of two.
+        self.claimed: dict[str, tuple[str, str]] = {}  # name → (distribution, its dataset)
 
     def execute(self, conn) -> None:
         mine = {s.name: s for s in list_sources(conn) if (s.options.get("dcat") or {}).get("catalog") == self.catalog}
@@ -262,10 +271,20 @@ class _CatalogRun:
                 self._line(where, "ignored", "distribution", None, decision.code, decision.reason)
                 continue
             name = source_name(self.prefix, dataset, decision, several=len(harvestable) > 1)
+            collision = None
+            first = self.claimed.get(name)
+            if first is not None and first[0] != decision.distribution.uri:
+                unique = distinct_name(name, decision.distribution.uri)
+                collision = (f"Le nom « {name} » est déjà pris dans ce catalogue par le jeu de données {first[1]} : "
+                             f"cette distribution est enregistrée sous « {unique} » (donnez à chaque jeu de données "
+                             "un dct:identifier distinct).")
+                name = unique
+            self.claimed[name] = (decision.distribution.uri, dataset.uri)
             seen.add(name)
-            self._upsert(conn, dataset, decision, name, where, several=len(harvestable) > 1)
+            self._upsert(conn, dataset, decision, name, where, several=len(harvestable) > 1, collision=collision)
 
-    def _upsert(self, conn, dataset: Dataset, decision: Decision, name: str, where: str, *, several: bool) -> None:
+    def _upsert(self, conn, dataset: Dataset, decision: Decision, name: str, where: str, *, several: bool,
+                collision: str | None = None) -> None:
         dist = decision.distribution
         origin = {"catalog": self.catalog, "dataset": dataset.uri, "distribution": dist.uri,
                   "publisher": dataset.publisher, "licence": dist.licence or dataset.licence,
@@ -292,8 +311,8 @@ class _CatalogRun:
             spec.options = options | {"dcat": origin}
         outcome = upsert_source(conn, spec)
         self.counts[outcome] += 1
-        if outcome != "unchanged":
-            self._line(where, outcome, "source", name, None, None)
+        if outcome != "unchanged" or collision:
+            self._line(where, outcome, "source", name, "name-collision" if collision else None, collision)
 
     def _disable_vanished(self, conn, mine: dict[str, SourceSpec], seen: set[str]) -> None:
         gone = [spec for name, spec in sorted(mine.items()) if name not in seen and spec.enabled]
@@ -435,6 +454,17 @@ def _rdf_format(content_type: str, location: str, head: bytes) -> str:
             raise UnusableInput(f"{location} : page HTML, pas un catalogue DCAT.")
         return "xml"
     return "turtle"
+
+
+def _refuse_other_site(page: str, first: str) -> None:
+    """A next page is read on the catalog's own site, as securely as the first: the catalog's
+    token (sent with every page) must not go to whatever address a page names, nor in clear."""
+    here, there = urlsplit(first), urlsplit(page)
+    if there.scheme not in ("http", "https") or there.netloc.lower() != here.netloc.lower() \
+            or (here.scheme == "https" and there.scheme != "https"):
+        raise UnusableInput(f"Lien de page suivante vers un autre site refusé ({page}) : les pages d'un catalogue "
+                            f"sont lues sur son site ({here.scheme}://{here.netloc}), que son jeton d'accès ne "
+                            "quitte pas.")
 
 
 def _next_page(graph: Graph, location: str) -> str | None:
@@ -612,6 +642,12 @@ def source_name(prefix: str, dataset: Dataset, decision: Decision, *, several: b
         digest = hashlib.blake2b(name.encode(), digest_size=4).hexdigest()
         name = name[:91].rstrip("-") + "-" + digest
     return name
+
+
+def distinct_name(name: str, distribution_uri: str) -> str:
+    """`name` made unique by a digest of the distribution's address: stable from run to run."""
+    digest = hashlib.blake2b(distribution_uri.encode(), digest_size=4).hexdigest()
+    return name[:91].rstrip("-") + "-" + digest
 
 
 def _slug(text: str) -> str:

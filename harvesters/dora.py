@@ -224,8 +224,7 @@ class DoraHarvester(Harvester):
     def _api_items(self) -> Iterator[Item]:
         token = self.credentials or os.environ.get(self.token_variable or "")
         if not token:
-            raise UnusableInput(f"L'API DORA demande un jeton : indiquez-le dans la variable {self.token_variable} "
-                                "(ou --token-env).")
+            raise UnusableInput(f"L'API DORA demande un jeton : indiquez-le dans {self.token_hint()}.")
         client = HttpClient(headers={"Authorization": f"Token {token}"})
         base = self.location.rstrip("/")
         self._total = 0

@@ -11,6 +11,8 @@ import ipaddress
 import os
 import socket
 import tempfile
+import unicodedata
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -31,8 +34,19 @@ from harvesters import http_deadline
 USER_AGENT = "Maillage/0.1 (commun des solutions locales d'insertion; moissonneur)"
 
 
+# What a request keeps when a redirect takes it to another site: nothing that could identify
+# the client. requests itself drops only `Authorization`; a token sent under another name
+# (Aides-territoires' `X-AUTH-TOKEN`, an `X-API-Key`) would go to the other site too.
+# (`Cookie` is rebuilt from the session's jar for the new address; `Proxy-Authorization` is the
+# operator's proxy's.)
+_KEPT_ACROSS_SITES = frozenset({"user-agent", "accept", "accept-encoding", "accept-language", "connection",
+                                "content-type", "content-length", "transfer-encoding", "cookie",
+                                "proxy-authorization"})
+
+
 class _GuardedSession(requests.Session):
-    """Asks, and follows redirects, only where `refuse_private_address` lets it."""
+    """Asks, and follows redirects, only where `refuse_private_address` lets it; a redirect to
+    another site (or from https to http) takes no credential along."""
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         refuse_private_address(url.decode() if isinstance(url, bytes) else url)
@@ -43,6 +57,12 @@ class _GuardedSession(requests.Session):
         if target:
             refuse_private_address(requests.compat.urljoin(resp.url, target))
         return target
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        if self.should_strip_auth(response.request.url, prepared_request.url):  # type: ignore[arg-type]
+            for name in [n for n in prepared_request.headers if n.lower() not in _KEPT_ACROSS_SITES]:
+                del prepared_request.headers[name]
+        super().rebuild_auth(prepared_request, response)
 
 
 def refuse_private_address(url: str) -> None:
@@ -184,6 +204,7 @@ class HttpClient:
     def _request(self, method: str, url: str, *, params: dict[str, Any] | None = None,
                  headers: dict[str, str] | None = None, stream: bool = False,
                  check_status: bool = True) -> requests.Response:
+        _refuse_unsendable({**self.session.headers, **(headers or {})})
         deadline = http_deadline.start()
         try:
             with http_deadline.sending(deadline):
@@ -201,12 +222,15 @@ class HttpClient:
             response.close()
             deadline.finish()
             if response.status_code in (401, 403):
-                raise UnusableInput(f"Accès refusé par {url} (HTTP {response.status_code}) : vérifiez le jeton "
-                                    "d'accès de la source.")
+                raise UnusableInput(f"Accès refusé par {url} (HTTP {response.status_code}) : "
+                                    + (_CHECK_TOKEN if self._sends_credentials(headers) else _NAME_TOKEN))
             raise UnusableInput(f"{url} a répondu HTTP {response.status_code}{_retry_after(response)}.")
         if not stream:  # what `.content` returns, read once under the cap
             response._content = b"".join(read_body(response, url, *_env_limit(url, "MAILLAGE_HTTP_MAX_MB", 512)))
         return response
+
+    def _sends_credentials(self, headers: dict[str, str] | None) -> bool:
+        return any(name.lower() not in _KEPT_ACROSS_SITES for name in {**self.session.headers, **(headers or {})})
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
         response = self.get(url, params)
@@ -234,6 +258,34 @@ class HttpClient:
         return Path(handle.name)
 
 
+_CHECK_TOKEN = "vérifiez le jeton d'accès de la source."
+# Sent without a token: a format's default variable goes only to its official hosts.
+_NAME_TOKEN = ("la source demande un jeton d'accès et aucun n'a été envoyé : renseignez la variable du format "
+               "(elle ne sert que pour son site officiel) ou, pour tout autre site, nommez la variable de la "
+               "source avec --token-env NOM (maillage sources add, maillage harvest).")
+
+
+def unsendable_character(value: str) -> tuple[int, str] | None:
+    """Where (1-based) and what makes `value` impossible to send as an HTTP header value (a
+    typographic apostrophe or a non-breaking space pasted with a token, a line break), said
+    without the value; None if nothing does. http.client would otherwise fail with a bare
+    UnicodeEncodeError."""
+    for position, char in enumerate(value, start=1):
+        if ord(char) > 0xFF or char in "\r\n\0" or (position == 1 and char.isspace()):
+            return position, f"U+{ord(char):04X} {unicodedata.name(char, 'caractère de contrôle')}"
+    return None
+
+
+def _refuse_unsendable(headers: dict[str, Any]) -> None:
+    for name, value in headers.items():
+        found = unsendable_character(value) if isinstance(value, str) else None
+        if found:
+            raise UnusableInput(f"Jeton d'accès inutilisable (en-tête {name}) : il contient un caractère qu'un "
+                                f"en-tête HTTP ne peut pas porter ({found[1]}). Recopiez le jeton dans sa "
+                                "variable d'environnement, sans apostrophe typographique, espace insécable ni "
+                                "retour à la ligne.")
+
+
 class ResponseTooBig(UnusableInput):
     """A body past its cap: for some callers an answer (too big to be a descriptor: data)."""
 
@@ -242,7 +294,8 @@ def read_body(response: requests.Response, url: str, limit: int, too_big: str) -
     """The body of a response from `HttpClient` (stream=True) by chunks, refused past `limit`
     bytes (`too_big` says why) or past the request's deadline: a server that never stops sending,
     or sends a byte a minute (broken, or hostile), must not fill the memory or disk of the
-    harvesting machine, nor hold its harvest for days."""
+    harvesting machine, nor hold its harvest for days. A compressed body must reach the end of
+    its compressed stream: cut short, it is refused, never taken for the whole."""
     deadline: http_deadline.Deadline = response.deadline  # type: ignore[attr-defined] - set by HttpClient
     declared = response.headers.get("Content-Length", "")
     try:
@@ -251,20 +304,91 @@ def read_body(response: requests.Response, url: str, limit: int, too_big: str) -
             raise ResponseTooBig(too_big)
         read = 0
         try:
-            for chunk in response.iter_content(1 << 20):
+            for chunk in _decoded_chunks(response):
                 read += len(chunk)
                 if read > limit:
                     response.close()
                     raise ResponseTooBig(too_big)
                 yield chunk
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, _Truncated) as exc:
             if deadline.expired:
                 raise _too_slow(url, deadline) from exc
-            raise UnusableInput(f"Téléchargement interrompu : {url} ({type(exc).__name__}).") from exc
+            detail = "réponse compressée tronquée" if isinstance(exc, _Truncated) else type(exc).__name__
+            raise UnusableInput(f"Téléchargement interrompu : {url} ({detail}).") from exc
+        except zlib.error as exc:
+            raise UnusableInput(f"{url} : réponse compressée illisible ({exc}).") from exc
         if deadline.expired:  # a shut-down socket reads as the end of a body without a declared length
             raise _too_slow(url, deadline)
     finally:
         deadline.finish()
+
+
+_CHUNK = 1 << 20
+
+
+class _Truncated(Exception):
+    """A compressed body that ended before its compressed stream did."""
+
+
+def _decoded_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body, decoded. gzip and deflate are decoded here, not by urllib3: urllib3 takes a
+    compressed stream that stops short (a connection cut on a body sent until the connection
+    closes, with no length to check it against) for a whole one, where zlib tells whether the
+    stream reached its end. Another encoding (none, br) is left to urllib3."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        yield from response.iter_content(_CHUNK)
+        return
+    inflater = _Inflater(gzip=encoding != "deflate")
+    for data in response.raw.stream(_CHUNK, decode_content=False):
+        yield from inflater.feed(data)
+    if not inflater.complete:
+        raise _Truncated
+
+
+class _Inflater:
+    """A gzip (possibly of several members, RFC 1952) or deflate stream, decoded at most a
+    chunk at a time (a small body may inflate to gigabytes: the size cap must see it grow)."""
+
+    def __init__(self, *, gzip: bool) -> None:
+        self.gzip = gzip
+        self.fed = False
+        self.ignoring = False  # past the end of the last member, bytes that are not one (as urllib3 does)
+        self._members = 0
+        self._zlib_wrapped = True  # deflate: "zlib" format as the RFC says, else raw deflate as IIS sends
+        self._obj = self._new()
+
+    def _new(self) -> Any:
+        if self.gzip:
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return zlib.decompressobj(zlib.MAX_WBITS if self._zlib_wrapped else -zlib.MAX_WBITS)
+
+    @property
+    def complete(self) -> bool:
+        return not self.fed or self.ignoring or self._obj.eof
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while data and not self.ignoring:
+            if self._obj.eof:
+                if not self.gzip:
+                    return  # what follows a deflate stream is not part of it
+                self._members += 1
+                self._obj = self._new()
+            try:
+                out = self._obj.decompress(data, _CHUNK)
+            except zlib.error:
+                if not self.gzip and not self.fed and self._zlib_wrapped:
+                    self._zlib_wrapped = False
+                    self._obj = self._new()
+                    continue
+                if self._members:
+                    self.ignoring = True
+                    return
+                raise
+            self.fed = True
+            if out:
+                yield out
+            data = self._obj.unused_data if self._obj.eof else self._obj.unconsumed_tail
 
 
 def _env_limit(url: str, variable: str, default_mb: int) -> tuple[int, str]:

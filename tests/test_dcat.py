@@ -321,3 +321,44 @@ def test_control_characters_spelled_in_a_catalog_never_reach_the_sources(tmp_pat
     assert summary.status == "done", summary.message
     titles = {spec.title for spec in sources(engine).values()}
     assert any(t.startswith("Services d'insertion de Plaine’ Commune") for t in titles), titles
+
+
+@pytest.mark.parametrize("elsewhere", ["https://tiers.example.org/catalog.ttl?page=2",
+                                       "http://catalogue.exemple.fr/catalog.ttl?page=2"])
+def test_a_next_page_on_another_site_is_refused_and_never_sent_the_token(settings, engine, elsewhere):
+    base = "https://catalogue.exemple.fr/catalog.ttl"
+    page_1 = (f"<{base}> a <http://www.w3.org/ns/hydra/core#PartialCollectionView> ; "
+              f"<http://www.w3.org/ns/hydra/core#next> <{elsewhere}> .\n"
+              "<https://catalogue.exemple.fr/jdd/1> a <http://www.w3.org/ns/dcat#Dataset> .\n").encode()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.get(base, body=page_1, content_type="text/turtle")
+        rsps.get(elsewhere.split("?")[0], body=b"", content_type="text/turtle")
+        summary = harvest(DcatHarvester(base, credentials="jeton-du-catalogue"), source="national",
+                          settings=settings)
+        assert [c.request.url for c in rsps.calls] == [base]
+    assert summary.status == "failed" and "Lien de page suivante vers un autre site refusé" in summary.message
+    assert elsewhere in summary.message and "jeton-du-catalogue" not in summary.message
+    assert sources(engine) == {}
+
+
+def test_datasets_whose_addresses_end_alike_stay_two_sources_and_the_report_says_so(tmp_path, settings, engine):
+    catalog = tmp_path / "catalogue.ttl"
+    catalog.write_text("""@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<https://data.exemple.fr/jeux/services-lyon#dataset> a dcat:Dataset ; dct:title "Lyon" ;
+  dct:conformsTo <https://schema.data.gouv.fr/gip-inclusion/data-inclusion-schema/> ;
+  dcat:distribution [ dcat:downloadURL <https://data.exemple.fr/f/lyon/services.json> ] .
+<https://data.exemple.fr/jeux/services-paris#dataset> a dcat:Dataset ; dct:title "Paris" ;
+  dct:conformsTo <https://schema.data.gouv.fr/gip-inclusion/data-inclusion-schema/> ;
+  dcat:distribution [ dcat:downloadURL <https://data.exemple.fr/f/paris/services.json> ] .
+""")
+    summary = run(catalog, settings, source="cat")
+    assert summary.counts["read"] == 2 and summary.counts["added"] == 2 and summary.counts["updated"] == 0
+    registered = sources(engine)
+    assert registered["cat-dataset"].location == "https://data.exemple.fr/f/lyon/services.json"
+    [paris] = [spec for name, spec in registered.items() if name != "cat-dataset"]
+    assert re.fullmatch(r"cat-dataset-[0-9a-f]{8}", paris.name)
+    assert paris.location == "https://data.exemple.fr/f/paris/services.json"
+    [group] = [g for g in summary.groups if g.code == "name-collision"]
+    assert "services-lyon#dataset" in group.message and paris.name in group.message
+    again = run(catalog, settings, source="cat")  # the same names, run after run
+    assert again.counts["unchanged"] == 2 and again.counts["added"] == again.counts["archived"] == 0

@@ -186,3 +186,17 @@ def self_signed_certificate(directory: Path) -> tuple[str, str]:
     (directory / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                           serialization.NoEncryption()))
     return str(directory / "cert.pem"), str(directory / "key.pem")
+
+
+def test_a_gzip_body_cut_by_the_connection_closing_is_refused_not_taken_for_the_whole():
+    """No length, no chunks: the body ends when the connection closes, so only the end of the
+    gzip stream tells a whole answer from a cut one."""
+    import gzip
+
+    packed = gzip.compress(b"[" + b'{"id": "a"},' * 50_000 + b'{"id": "b"}]', mtime=0)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n"
+    cut = "Téléchargement interrompu : .*réponse compressée tronquée"
+    with raw_server([head + packed[: len(packed) // 2]]) as server, pytest.raises(UnusableInput, match=cut):
+        HttpClient(retries=0).get_json(f"{server.url}/services.json")
+    with raw_server([head + packed]) as server:
+        assert len(HttpClient(retries=0).get_json(f"{server.url}/services.json")) == 50_001

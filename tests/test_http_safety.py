@@ -165,3 +165,99 @@ def test_a_download_larger_than_the_limit_is_refused_and_leaves_no_file(monkeypa
         with pytest.raises(UnusableInput, match="MAILLAGE_HTTP_MAX_DOWNLOAD_MB"):
             HttpClient().download("https://carif.example.fr/offres.xml", suffix=".xml")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("status", "method"), [(307, "POST"), (302, "GET")])
+def test_a_redirect_to_another_site_takes_no_credential_along(status, method):
+    """requests drops only `Authorization`: a token sent under another name (Aides-territoires'
+    X-AUTH-TOKEN) must not follow a redirect to another site, nor one from https to http."""
+    targets = ["https://ailleurs.example.org/jeton", "http://aides-territoires.beta.gouv.fr/api/connexion/"]
+    for target in targets:
+        with responses.RequestsMock() as rsps:
+            rsps.add(method, "https://aides-territoires.beta.gouv.fr/api/connexion/", status=status,
+                     headers={"Location": target})
+            rsps.add(method, target, json={"token": "x"})
+            client = HttpClient(token="jeton-bearer", headers={"X-Api-Key": "cle-secrete"})
+            client._request(method, "https://aides-territoires.beta.gouv.fr/api/connexion/",
+                            headers={"X-AUTH-TOKEN": "jeton-du-compte"}, check_status=False)
+            first, second = (call.request.headers for call in rsps.calls)
+            assert first["X-AUTH-TOKEN"] == "jeton-du-compte" and first["X-Api-Key"] == "cle-secrete"
+            assert first["Authorization"] == "Bearer jeton-bearer"
+            assert not {"X-AUTH-TOKEN", "X-Api-Key", "Authorization"} & set(second)
+            assert second["User-Agent"].startswith("Maillage")
+
+
+def test_a_redirect_within_the_site_keeps_the_credentials():
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://api.exemple.fr/v1/aides", status=301, headers={"Location": "/v2/aides"})
+        rsps.get("https://api.exemple.fr/v2/aides", json=[])
+        HttpClient(headers={"X-AUTH-TOKEN": "jeton"}).get_json("https://api.exemple.fr/v1/aides")
+        assert rsps.calls[1].request.headers["X-AUTH-TOKEN"] == "jeton"
+
+
+def test_a_header_no_http_can_carry_is_refused_in_french_without_the_value():
+    with responses.RequestsMock() as rsps:  # nothing sent
+        with pytest.raises(UnusableInput, match="U\\+202F NARROW NO-BREAK SPACE") as refused:
+            HttpClient(token="abc\u202fdef").get("https://api.exemple.fr/aides")
+        with pytest.raises(UnusableInput, match="U\\+2019"):
+            HttpClient().post("https://api.exemple.fr/connexion/", headers={"X-AUTH-TOKEN": "l\u2019jeton"})
+        assert len(rsps.calls) == 0
+    assert "abc" not in str(refused.value)
+
+
+def _gzip(data: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(data, mtime=0)
+
+
+ROWS = b"".join(b'{"id": "%d", "nom": "service %d"},' % (i, i) for i in range(20_000))
+WHOLE = b"[" + ROWS + b'{"id": "fin"}]'
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_compressed_body_cut_short_is_refused_whole_ones_pass(encoding, monkeypatch, tmp_path):
+    """A body sent until the connection closes has no length to check: a cut gzip stream would
+    pass for a short answer, unless the end of the compressed stream is required."""
+    import tempfile
+    import zlib
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    packed = _gzip(WHOLE) if encoding == "gzip" else zlib.compress(WHOLE)
+    url = "https://partenaire.example.fr/services.json"
+    for body, whole in ((packed, True), (packed[: len(packed) // 2], False), (packed[:-4], False)):
+        with responses.RequestsMock() as rsps:
+            rsps.add(responses.Response("GET", url, body=body, headers={"Content-Encoding": encoding},
+                                        auto_calculate_content_length=False))
+            rsps.add(responses.Response("GET", url, body=body, headers={"Content-Encoding": encoding},
+                                        auto_calculate_content_length=False))
+            if whole:
+                assert HttpClient().get(url).content == WHOLE
+                assert HttpClient().download(url, ".json").read_bytes() == WHOLE
+                continue
+            with pytest.raises(UnusableInput, match="Téléchargement interrompu : .*réponse compressée tronquée"):
+                HttpClient().get(url)
+            with pytest.raises(UnusableInput, match="réponse compressée tronquée"):
+                HttpClient().download(url, ".json")
+    assert [p for p in tmp_path.iterdir() if p.stat().st_size < len(WHOLE)] == []  # no cut file left
+
+
+def test_gzip_of_several_members_and_raw_deflate_are_read_whole():
+    import zlib
+
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    for body, encoding in ((_gzip(WHOLE[:1000]) + _gzip(WHOLE[1000:]), "gzip"),
+                           (raw.compress(WHOLE) + raw.flush(), "deflate"),
+                           (b"", "gzip")):
+        with responses.RequestsMock() as rsps:
+            rsps.get("https://partenaire.example.fr/x.json", body=body, headers={"Content-Encoding": encoding})
+            assert HttpClient().get("https://partenaire.example.fr/x.json").content == (WHOLE if body else b"")
+
+
+def test_a_compression_bomb_meets_the_size_cap(monkeypatch):
+    monkeypatch.setenv("MAILLAGE_HTTP_MAX_MB", "1")
+    with responses.RequestsMock() as rsps:  # 50 MB of zeros, 50 kB on the wire
+        rsps.get("https://partenaire.example.fr/x.json", body=_gzip(bytes(50 << 20)),
+                 headers={"Content-Encoding": "gzip"})
+        with pytest.raises(UnusableInput, match="réponse de plus de 1 Mo"):
+            HttpClient().get("https://partenaire.example.fr/x.json")

@@ -39,7 +39,13 @@ def command(format_name, location, source_name, dry_run, force, options, token_e
     """
     from harvesters.engine import build_harvester, harvest
     from harvesters.termination import sigterm_interrupts
+    from maillage.cli.sources import _ENV_NAME
 
+    # The token pasted in place of its variable's name would be read as a name, then printed and
+    # stored in the job's message (« indiquez-le dans la variable <jeton> »): refused, as `sources add` does.
+    if token_env and not _ENV_NAME.fullmatch(token_env):
+        raise click.BadParameter("le NOM d'une variable d'environnement (lettres, chiffres, _), jamais le jeton "
+                                 "lui-même.", param_hint="--token-env")
     harvester = build_harvester(harvester_class(format_name), location, options=_parse_options(options),
                                 token_env=token_env)
     with sigterm_interrupts():
