@@ -73,8 +73,11 @@ Defects are repaired where the intent is certain and dropped where it is not; ei
 record is written and the item carries a warning for the report (`WARNINGS` below): a SIRET
 with 15 characters or a wrong check digit, a postal code given as INSEE code, swapped
 coordinates, an unreadable e-mail or web address, an open session that Intercarif marks as over,
-a registration period that closes before it opens, a text without a word (EDOF's « 0 »), a
-language that is not an ISO 639-1 code, hours in centre and in company beyond the total.
+a registration period that closes before it opens (or a session that ends before it starts), a
+text without a word (EDOF's « 0 »), a description shorter than the schema allows, a language
+that is not an ISO 639-1 code, a département that is not a code, hours in centre and in company
+beyond the total, a number whose one separator may mark decimals or thousands (« 1.500 »), a
+modification date in the future or before 2000 when another level gives a possible one.
 
 Options: `source` (the producer's name in ids; by default the registered source's name),
 `encoding` (imposed when the declared one is wrong and cannot be guessed), `date_maj`
@@ -84,6 +87,7 @@ Options: `source` (the producer's name in ids; by default the registered source'
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections import Counter
@@ -108,6 +112,7 @@ from harvesters.lheo_xml import NS_EDOF, detect_encoding, formations, local_file
 log = logging.getLogger(__name__)
 KIND = "formation"
 NAME_MAX, DESCRIPTION_MAX = 255, 20000
+DESCRIPTION_MIN = 5  # the schema's minLength: shorter (« RAS »), the whole row would be invalid
 MAX_PLACES = 50  # distinct places of training published per action (each has rows of its own)
 # What was repaired, dropped or left unpublished, reported as the item's warnings (the record is
 # written).
@@ -135,6 +140,18 @@ WARNINGS: dict[str, tuple[str, str]] = {
     "heures-incoherentes": ("duree_heures_centre", ("Heures en centre et en entreprise ({raw}) au-delà du total de "
                                                     "{value} : seul le total est publié.")),
     "langue-inconnue": ("langues", "Langue « {raw} » : pas un code ISO 639-1 (deux lettres, « FR ») : écartée."),
+    "periode-inversee": ("date_debut", ("Session qui finit avant de commencer ({raw}) : ses deux dates sont "
+                                        "écartées.")),
+    "departement-ecarte": ("zone_eligibilite", ("Département « {raw} » : pas un code (« 93 », « 2A », « 974 ») : "
+                                                "écarté{value}.")),
+    "description-trop-courte": ("description", ("Description « {raw} » trop courte ({value} caractères au moins) : "
+                                                "écartée.")),
+    "date-maj-ecartee": ("date_maj", ("Date de modification du {raw} hors des dates possibles (du {value} à "
+                                      "aujourd'hui) : écartée, au profit de la plus récente des autres.")),
+    "nombre-ambigu": ("", ("« {element} » vaut « {raw} » : des décimales ou des milliers ? Le séparateur suivi de "
+                           "trois chiffres ne le dit pas ; écarté plutôt que lu mille fois trop grand ou trop petit. "
+                           "LHEO écrit les nombres sans séparateur de milliers, la décimale après un point "
+                           "(« 1500 », « 1.5 »).")),
 }
 _LONE_LETTER = re.compile(r"\W*[^\W\d_]\W*")  # « R », « X. »: a letter alone is not a word
 HOURS_TOLERANCE = 0.5  # rounding of the parts (« 17,5 h » written 18)
@@ -182,6 +199,7 @@ class LheoHarvester(Harvester):
     def items(self) -> Iterator[Item]:
         # The producer's name in ids: the `source` option, else the registered source of this run.
         self.source = str(self.options.get("source") or self.source_name or self.default_source)
+        self._date_maj_floor = _date_maj_floor()
         with local_file(self.location) as path:
             name = self.location if "://" in self.location else Path(self.location).name
             self._size = path.stat().st_size
@@ -226,6 +244,7 @@ class LheoHarvester(Harvester):
                                  "donner un identifiant stable. Elle est ignorée.")])
             return
         reference = f"formation {numero} ({where})"
+        self._today = date.today()  # the schema's « today », as the validator reads it
         self._contact_cache: dict[etree._Element, tuple[str | None, str | None, str | None]] = {}
         base = self._formation_fields(kids, numero, reference, feed)
         problem = None
@@ -344,13 +363,16 @@ class LheoHarvester(Harvester):
             self._warn(warnings, "certifications-multiples", reference,
                        raw=", ".join(labels[name] + c for name, found in codes.items() for c in found),
                        value=", ".join(labels[name] + found[0] for name, found in codes.items() if found))
-        formacodes = V.unique(V.pattern_code(e.text, V.FORMACODE) for e in domaine.get("code-FORMACODE", []))
-        nom = V.line(_text(kids, "intitule-formation"))
+        formacodes = V.unique(V.pattern_code(_plain(e), V.FORMACODE) for e in domaine.get("code-FORMACODE", []))
+        nom = V.line(_prose(kids, "intitule-formation"))
         extras = _extras(kids)
         objective = _coded(_text(kids, "objectif-general-formation"), "lheo-objectifs-generaux")
-        description = V.paragraphs(V.text(_text(kids, "objectif-formation")),
-                                   V.text(_text(kids, "contenu-formation")) or V.text(extras.get("resume-contenu")),
+        description = V.paragraphs(V.text(_prose(kids, "objectif-formation")),
+                                   V.text(_prose(kids, "contenu-formation")) or V.text(extras.get("resume-contenu")),
                                    max_length=DESCRIPTION_MAX)
+        if description is not None and len(description) < DESCRIPTION_MIN:
+            self._warn(warnings, "description-trop-courte", reference, raw=description, value=DESCRIPTION_MIN)
+            description = None
         formation = kids["@element"]
         href = V.url(formation.get("href") or formation.get("uri"))
         return {
@@ -358,11 +380,11 @@ class LheoHarvester(Harvester):
             "numero_formation": numero,
             "nom": nom[: NAME_MAX - 1] + "…" if nom and len(nom) > NAME_MAX else nom,
             "description": description,
-            "resultats_attendus": V.text(_text(kids, "resultats-attendus")),
+            "resultats_attendus": V.text(_prose(kids, "resultats-attendus")),
             "certifiante": V.boolean(_text(kids, "certifiante")),
             "formacodes": formacodes or None,
-            "codes_rome": V.unique(V.rome(e.text) for e in domaine.get("code-ROME", [])) or None,
-            "codes_nsf": V.unique(V.nsf(e.text) for e in domaine.get("code-NSF", [])) or None,
+            "codes_rome": V.unique(V.rome(_plain(e)) for e in domaine.get("code-ROME", [])) or None,
+            "codes_nsf": V.unique(V.nsf(_plain(e)) for e in domaine.get("code-NSF", [])) or None,
             "code_rncp": next(iter(codes["code-RNCP"]), None),
             "code_rs": next(iter(codes["code-RS"]), None),
             "code_certifinfo": next(iter(codes["code-CERTIFINFO"]), None),
@@ -372,7 +394,7 @@ class LheoHarvester(Harvester):
             "parcours_formation": _coded(_text(kids, "parcours-de-formation"), "lheo-parcours"),
             "thematiques": thematiques_of(title=nom, objective=objective, cpf_codes=cpf_codes, formacodes=formacodes),
             "eligible_cpf": True if feed.edof or cpf_codes or "eligibilite-cpf" in extras else None,
-            "organisme_nom": V.line(_text(organisme, "raison-sociale")) or V.line(_text(organisme, "nom-organisme")),
+            "organisme_nom": V.line(_prose(organisme, "raison-sociale")) or V.line(_prose(organisme, "nom-organisme")),
             "organisme_siret": siret,
             "organisme_numero_activite": V.numero_activite(_text(organisme, "numero-activite")),
             "lien_inscription": lien,
@@ -388,14 +410,15 @@ class LheoHarvester(Harvester):
 
     def _action_fields(self, kids: dict, reference: str) -> dict[str, Any]:
         extras = _extras(kids)
-        public_codes = V.unique(V.pattern_code(e.text, V.FORMACODE) for e in kids.get("code-public-vise", []))
+        public_codes = V.unique(V.pattern_code(_plain(e), V.FORMACODE) for e in kids.get("code-public-vise", []))
         modalites = _coded(_text(kids, "modalites-enseignement"), "lheo-modalites-enseignement")
         warnings: list[Problem] = []
-        price = V.decimal(_text(kids, "prix-total-TTC"))
+        price = self._number(kids, "prix-total-TTC", "prix_total_ttc", reference, warnings)
         if price is None:
             price = V.decimal(extras.get("frais-ttc"))  # EDOF: action extras « frais-pedagogiques »
-        hours = V.decimal(_text(kids, "nombre-heures-total"))
-        centre, entreprise = V.decimal(_text(kids, "nombre-heures-centre")), V.decimal(_text(kids, "nombre-heures-entreprise"))
+        hours = self._number(kids, "nombre-heures-total", "duree_heures", reference, warnings)
+        centre = self._number(kids, "nombre-heures-centre", "duree_heures_centre", reference, warnings)
+        entreprise = self._number(kids, "nombre-heures-entreprise", "duree_heures_entreprise", reference, warnings)
         if hours is None:
             hours = centre + (entreprise or 0) if centre is not None else None
         elif (centre or 0) + (entreprise or 0) > hours + HOURS_TOLERANCE:
@@ -408,12 +431,12 @@ class LheoHarvester(Harvester):
                            for f in kids.get("organisme-financeur", []))
         conventionnee = V.boolean(_text(kids, "conventionnement"))
         frais, precisions = _fees(price, funders, conventionnee, [
-            V.text(_text(kids, "frais-restants")), V.text(_text(kids, "detail-conditions-prise-en-charge"))])
+            V.text(_prose(kids, "frais-restants")), V.text(_prose(kids, "detail-conditions-prise-en-charge"))])
         fields: dict[str, Any] = {
             "codes_public_vise": public_codes or None,
             "publics": publics_of(public_codes),
-            "publics_precisions": V.text(_text(kids, "info-public-vise")),
-            "conditions_acces": V.text(_text(kids, "conditions-specifiques")),
+            "publics_precisions": V.text(_prose(kids, "info-public-vise")),
+            "conditions_acces": V.text(_prose(kids, "conditions-specifiques")),
             "niveau_entree_obligatoire": V.boolean(_text(kids, "niveau-entree-obligatoire")),
             "modalites_enseignement": modalites,
             "modes_accueil": {"0": ["en-presentiel"], "1": ["en-presentiel", "a-distance"],
@@ -453,12 +476,19 @@ class LheoHarvester(Harvester):
             self._warn(warnings, "url-ecartee", reference, raw=bad_url)
         return fields
 
+    def _number(self, kids: dict, element: str, field: str, reference: str, warnings: list[Problem]) -> float | None:
+        raw = _text(kids, element)
+        value = V.decimal(raw)
+        if value is None and V.ambiguous_decimal(raw):  # « 1.500 »: a wrong guess is ×1000
+            self._warn(warnings, "nombre-ambigu", reference, field=field, element=element, raw=raw.strip())
+        return value
+
     def _formateur(self, organismes: list[etree._Element], reference: str, warnings: list[Problem]) -> dict[str, Any]:
         """Who teaches the action (`organisme-formateur`), when the feed says: often not the
         responsible body (a subcontractor, a member of a network). The schema holds one, the first
         named; the others are reported. Its contact is the last resort of the row's contacts."""
         named = [(kids, nom) for kids in map(_children, organismes)
-                 if (nom := V.line(_text(kids, "raison-sociale-formateur")))]
+                 if (nom := V.line(_prose(kids, "raison-sociale-formateur")))]
         if not named:
             return {}
         kids, nom = named[0]
@@ -484,7 +514,7 @@ class LheoHarvester(Harvester):
         referentiel has them. Anything else (« FRA », « Français ») is reported, not guessed."""
         languages = []
         for element in elements:
-            raw = V.line(element.text)  # placeholders (« - ») are None
+            raw = V.line(_plain(element))  # placeholders (« - ») are None
             if raw is None:
                 continue
             if raw.lower() in schemas.referential_values("langues"):
@@ -499,7 +529,7 @@ class LheoHarvester(Harvester):
         conseiller « Accès des personnes handicapées : 0 » would tell them nothing either way, nor
         would a lone letter for the recruitment area (« R »: « Région »? « Rhône »?). A unit after
         a number is a word: « 35 h » is a duration."""
-        value = V.text(_text(kids, element))
+        value = V.text(_prose(kids, element))
         if value is not None and (not any(c.isalpha() for c in value) or _LONE_LETTER.fullmatch(value)):
             self._warn(warnings, "texte-sans-mot", reference, field=field, element=element, raw=value)
             return None
@@ -516,9 +546,13 @@ class LheoHarvester(Harvester):
         if opens and closes and opens > closes:  # which one is wrong cannot be known
             self._warn(warnings, "inscription-inversee", reference, raw=f"du {opens:%d/%m/%Y} au {closes:%d/%m/%Y}")
             opens = closes = None
+        debut, fin = V.lheo_date(_text(periode, "debut")), V.lheo_date(_text(periode, "fin"), end=True)
+        if debut and fin and debut > fin:  # which one is wrong cannot be known
+            self._warn(warnings, "periode-inversee", reference, raw=f"du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}")
+            debut = fin = None
         fields: dict[str, Any] = {
-            "date_debut": V.lheo_date(_text(periode, "debut")),
-            "date_fin": V.lheo_date(_text(periode, "fin"), end=True),
+            "date_debut": debut,
+            "date_fin": fin,
             "etat_recrutement": _coded(_text(kids, "etat-recrutement"), "lheo-etat-recrutement"),
             "date_debut_inscription": opens,
             "date_fin_inscription": closes,
@@ -557,6 +591,16 @@ class LheoHarvester(Harvester):
         created = [d for level in levels for d in level[1]]
         row["date_maj"] = max(modified) if modified else max(created) if created else (
             export_date or self.default_date_maj)
+        if row["date_maj"] is not None and not self._date_maj_floor <= row["date_maj"] <= self._today:
+            # A typo (« 20271231 » on one session) would make the whole row invalid: the most
+            # recent possible date of the other levels is as true. None possible: the validator says why.
+            modified = [d for d in modified if self._date_maj_floor <= d <= self._today]
+            created = [d for d in created if self._date_maj_floor <= d <= self._today]
+            possible = max(modified) if modified else max(created) if created else None
+            if possible is not None:
+                self._warn(warnings, "date-maj-ecartee", row["id"], raw=f"{row['date_maj']:%d/%m/%Y}",
+                           value=f"{self._date_maj_floor:%d/%m/%Y}")
+                row["date_maj"] = possible
         # Contacts from the deepest level up; each `coordonnees` read once per formation, if needed.
         contacts = row.pop("_contacts") + (action.get("_contacts", []) if action else []) + base["_contacts"]
         contacts.append(row.pop("_formateur_contact", None))
@@ -608,7 +652,7 @@ class LheoHarvester(Harvester):
             return None
         kids = _children(adresse)
         extras = _extras(kids)
-        lines = [v for v in (V.line(e.text) for e in kids.get("ligne", [])) if v]
+        lines = [v for v in (V.line(_prose_of(e)) for e in kids.get("ligne", [])) if v]
         street = " ".join(v for v in (V.line(extras.get(k)) for k in ("numero-voie", "indice-repetition",
                                                                        "code-nature-voie", "libelle-voie")) if v)
         if street:  # EDOF: the street is in extras, the lines name the place
@@ -618,7 +662,7 @@ class LheoHarvester(Harvester):
             adresse_line = street_lines[0] if street_lines else None
             complement = [v for v in lines if v != adresse_line]
         postal = V.postal_code(_text(kids, "codepostal"))
-        commune = V.line(_text(kids, "ville"))
+        commune = V.line(_prose(kids, "ville"))
         raw_insee = _text(kids, "code-INSEE-commune")
         insee, repair = V.insee_code(raw_insee, postal=postal, commune=commune)
         if repair:
@@ -630,11 +674,17 @@ class LheoHarvester(Harvester):
         elif -5.5 <= latitude <= 10 and 41 <= longitude <= 51.5:  # metropolitan France, swapped
             self._warn(warnings, "coordonnees-inversees", reference, raw=f"{latitude}, {longitude}")
             latitude, longitude = longitude, latitude
-        departement = V.line(_text(kids, "departement"))
         if insee:
             departement = V.departement_of(insee)
-        elif departement is None and postal and not postal.startswith("20"):
-            departement = postal[:3] if postal.startswith("97") else postal[:2]
+        else:
+            raw_departement = V.line(_prose(kids, "departement"))
+            departement = V.departement(raw_departement)  # a name would make the zone invalid
+            if departement is None:
+                if postal and not postal.startswith("20"):
+                    departement = postal[:3] if postal.startswith("97") else postal[:2]
+                if raw_departement:
+                    self._warn(warnings, "departement-ecarte", reference, raw=raw_departement,
+                               value=f", lu du code postal : {departement}" if departement else "")
         return {
             "adresse": adresse_line, "complement_adresse": ", ".join(complement) or None,
             "code_postal": postal, "commune": commune, "code_insee": insee,
@@ -692,12 +742,46 @@ def _inner(kids: dict, name: str) -> etree._Element | None:
 
 
 def _text(kids: dict, name: str) -> str | None:
+    """A value's text (a code, a number, a date): with a comment, a processing instruction or
+    an element inside, the text around them, in order."""
     element = _first(kids, name)
     if element is None:
         return None
-    if len(element):  # markup written as XML instead of escaped text
+    if len(element):
         return "".join(element.itertext())
     return element.text
+
+
+def _plain(element: etree._Element) -> str | None:
+    """`_text` of an element at hand."""
+    return "".join(element.itertext()) if len(element) else element.text
+
+
+def _prose(kids: dict, name: str) -> str | None:
+    """A text for `V.text` / `V.line`: markup written as XML (`<ul><li>…`) is handed over as
+    HTML, so that paragraphs and list items stay apart as they do in escaped HTML."""
+    element = _first(kids, name)
+    if element is None:
+        return None
+    return _markup(element) if len(element) else element.text
+
+
+def _prose_of(element: etree._Element) -> str | None:
+    return _markup(element) if len(element) else element.text
+
+
+def _markup(element: etree._Element) -> str:
+    """An element's content as HTML: its children serialised, the text around them escaped (the
+    one decoding `V.text` makes of text with tags gives it back as written); comments and
+    processing instructions dropped, the text around them kept."""
+    if not any(isinstance(child.tag, str) for child in element):  # comments or PIs only
+        return "".join(element.itertext())
+    parts = [html.escape(element.text or "", quote=False)]
+    for child in element:
+        if isinstance(child.tag, str):
+            parts.append(etree.tostring(child, encoding="unicode", with_tail=False))
+        parts.append(html.escape(child.tail or "", quote=False))
+    return "".join(parts)
 
 
 def _identifier(element: etree._Element) -> str | None:
@@ -710,15 +794,22 @@ def _identifier(element: etree._Element) -> str | None:
 
 def _session_keys(sessions: list[etree._Element]) -> list[str]:
     keys: list[str] = []
+    taken: set[str] = set()
+    # The next suffix to try for each date key: the keys only grow, so the first free suffix
+    # never goes back, and thousands of sessions with the same dates (or none) cost linear time.
+    suffixes: dict[str, int] = {}
     for session in sessions:
         key = _identifier(session)
         if key is None:
             periode = _children(_first(_children(session), "periode"))
             key = f"session-{(_text(periode, 'debut') or '').strip()}-{(_text(periode, 'fin') or '').strip()}"
-            base, n = key, 2
-            while key in keys:
-                key, n = f"{base}-{n}", n + 1
+            if key in taken:
+                base, n = key, suffixes.get(key, 2)
+                while key in taken:
+                    key, n = f"{base}-{n}", n + 1
+                suffixes[base] = n
         keys.append(key)
+        taken.add(key)
     return keys
 
 
@@ -742,8 +833,8 @@ def _at_place(reference: str, place_key: str | None) -> str:
 def _one_line(adresse: etree._Element | None) -> str | None:
     """An `adresse` as people write it on one line: its lines, then postal code and town."""
     kids = _children(adresse)
-    town = " ".join(v for v in (V.postal_code(_text(kids, "codepostal")), V.line(_text(kids, "ville"))) if v)
-    parts = V.unique([*(V.line(e.text) for e in kids.get("ligne", [])), town or None])
+    town = " ".join(v for v in (V.postal_code(_text(kids, "codepostal")), V.line(_prose(kids, "ville"))) if v)
+    parts = V.unique([*(V.line(_prose_of(e)) for e in kids.get("ligne", [])), town or None])
     return ", ".join(parts) or None
 
 
@@ -756,9 +847,9 @@ def _url(kids: dict, name: str) -> tuple[str | None, str | None]:
     """The first readable address of a `url-*` element, and the unreadable one when none is."""
     unreadable = None
     for element in _children(_first(kids, name)).get("urlweb", []):
-        if value := V.url(element.text):
+        if value := V.url(_plain(element)):
             return value, None
-        unreadable = unreadable or V.line(element.text)
+        unreadable = unreadable or V.line(_plain(element))
     return None, unreadable
 
 
@@ -768,9 +859,20 @@ def _dates(kids: dict) -> tuple[list[date], list[date]]:
     element = kids["@element"]
     if element is None:
         return [], []
-    modified = [d for d in (V.lheo_date(element.get("datemaj")), V.lheo_date(element.get("horodatage-modification"))) if d]
-    created = [d for d in (V.lheo_date(element.get("datecrea")), V.lheo_date(element.get("horodatage-creation"))) if d]
+    modified = [d for d in (V.lheo_date(element.get("datemaj")),
+                            V.modification_date(element.get("horodatage-modification"))) if d]
+    created = [d for d in (V.lheo_date(element.get("datecrea")), V.modification_date(element.get("horodatage-creation")))
+               if d]
     return modified, created
+
+
+def _date_maj_floor() -> date:
+    """The earliest `date_maj` the schema admits (its `date-bounds` check)."""
+    for check in schemas.load_schema(KIND).get("custom_checks", []):
+        params = check.get("params", {})
+        if check.get("name") == "date-bounds" and params.get("column") == "date_maj" and params.get("minimum"):
+            return date.fromisoformat(params["minimum"])
+    return date.min
 
 
 def _extras(kids: dict) -> dict[str, str]:
@@ -802,9 +904,9 @@ def _coordonnees(element: etree._Element) -> tuple[str | None, str | None, str |
     """(telephone, courriel, unreadable courriel) of a `coordonnees`; the telephone is the first
     valid fixed or mobile number."""
     kids = _children(element)
-    phones = [n.text for kind in ("telfixe", "portable") for holder in kids.get(kind, [])
+    phones = [_plain(n) for kind in ("telfixe", "portable") for holder in kids.get(kind, [])
               for n in _children(holder).get("numtel", [])]
-    raw_email = _text(kids, "courriel")
+    raw_email = _prose(kids, "courriel")
     email = V.email(raw_email)
     return (next((p for p in map(V.telephone, phones) if p), None), email,
             None if email else V.line(raw_email))

@@ -20,7 +20,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 import nh3
@@ -41,9 +41,16 @@ PLACEHOLDERS = frozenset({
 # A tag's inside is `[^<>]*`, never `[^>]*`, and no two runs of spaces can share the same
 # characters: a hostile text (« <li » ten thousand times, « < » then a million spaces) is read
 # in linear time, instead of being rescanned to its end from each « < ».
-_BLOCK_END = re.compile(r"<\s*(?:br\s*(?:/\s*)?|/\s*(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*)>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"<\s*(?:br(?:[\s/][^<>]*)?|/\s*(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*)>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<\s*li(?:\s[^<>]*)?>", re.IGNORECASE)
-_LOOKS_LIKE_HTML = re.compile(r"<(?:\s*/)?\s*[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^<>]*)?>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_TAG = re.compile(r"<(?:\s*/)?\s*[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^<>]*)?>")
+_LOOKS_LIKE_HTML = re.compile(_TAG.pattern + r"|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+# Tags that must not survive as text even when the producer wrote them escaped inside its HTML
+# (« <p>&lt;script&gt;…</p> »): elements that run, load or embed something, and any tag with an
+# attribute (`onerror=`, `href=`). What is left (« la balise <div> », « <Bac+2 ») is prose.
+_ACTIVE_TAG = re.compile(r"<(?:\s*/)?\s*(?:script|style|iframe|frame|object|embed|applet|svg|math|img|image|video|audio|"
+                         r"source|link|meta|base|form|input|button|textarea|select|template|noscript)\b"
+                         r"|<\s*[a-zA-Z][a-zA-Z0-9]*\s[^<>=]*=", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LIST_AFTER_PARAGRAPH = re.compile(r"\n\n- ")
 
@@ -71,22 +78,28 @@ def is_placeholder(value: str) -> bool:
 def text(raw: str | None, *, max_length: int | None = None) -> str | None:
     """Plain text from a text element: HTML (escaped or CDATA) reduced to safe text, lines kept.
 
-    lxml already turned `&lt;p&gt;` and `<![CDATA[<p>]]>` into the same `<p>`; a text that was
-    escaped twice (`&amp;lt;p&amp;gt;`) shows tags again after one pass, hence a second one.
+    lxml already turned `&lt;p&gt;` and `<![CDATA[<p>]]>` into the same `<p>`. A text that was
+    escaped once more as a whole (`&amp;lt;p&amp;gt;`) has no tag but shows some after one pass,
+    hence a second one. A text with real tags is decoded once only: what it escaped inside them
+    (« <p>Balises &lt;div&gt;</p> », « Niveau &lt;Bac ») is the producer's text, kept, unless it
+    is an active tag (`_ACTIVE_TAG`), which a second pass removes.
     """
     if raw is None:
         return None
     value = raw
-    for _ in range(2):
-        if "<" not in value and "&" not in value:
-            break
-        if not _LOOKS_LIKE_HTML.search(value):
-            break
-        value = _LIST_ITEM.sub("\n- ", value)
-        value = _BLOCK_END.sub("\n", value)
-        # nh3 (ammonia) parses like a browser and keeps no tag at all; its output is escaped
-        # HTML text, which `html.unescape` turns back into the plain text we store.
-        value = html.unescape(nh3.clean(value, tags=set(), strip_comments=True))
+    if ("<" in value or "&" in value) and _LOOKS_LIKE_HTML.search(value):
+        tagged = "<" in value and _TAG.search(value) is not None
+        value = _strip_html(value)
+        if not tagged and "<" in value and _TAG.search(value):  # HTML escaped as a whole
+            value = _strip_html(value)
+        # Nested escapes (`&lt;&lt;b&gt;img …&gt;`) can rebuild an active tag pass after pass.
+        for _ in range(8):
+            if "<" not in value or not _ACTIVE_TAG.search(value):
+                break
+            stripped = _strip_html(value)
+            if stripped == value:
+                break
+            value = stripped
     value = _normalize_space(value)
     if "\n\n- " in value:  # a list right after its paragraph: no blank line between them
         value = _LIST_AFTER_PARAGRAPH.sub("\n- ", value)
@@ -95,6 +108,14 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
     if max_length and len(value) > max_length:
         value = value[: max_length - 1].rstrip() + "…"
     return value
+
+
+def _strip_html(value: str) -> str:
+    value = _LIST_ITEM.sub("\n- ", value)
+    value = _BLOCK_END.sub("\n", value)
+    # nh3 (ammonia) parses like a browser and keeps no tag at all; its output is escaped
+    # HTML text, which `html.unescape` turns back into the plain text we store.
+    return html.unescape(nh3.clean(value, tags=set(), strip_comments=True))
 
 
 def _normalize_space(value: str) -> str:
@@ -212,21 +233,65 @@ def lheo_date(raw: str | None, *, end: bool = False) -> date | None:
         return None
 
 
+def modification_date(raw: str | None) -> date | None:
+    """The UTC date of a modification timestamp (`horodatage-modification`, ISO with its offset:
+    `2026-11-25T01:00:00+04:00` is 24 November in UTC, the calendar `date_maj` is checked
+    against); a date without a time is taken as written."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if len(value) > 10 and value[10:11] in ("T", " ") and (value.endswith("Z") or "+" in value[10:]
+                                                         or "-" in value[10:]):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return lheo_date(value)
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC).date()
+    return lheo_date(value)
+
+
 # -- numbers ---------------------------------------------------------------------------------
 
 _NUMBER_NOISE = re.compile(r"[\s\u00a0\u202f€$]|eur(?:os?)?|ttc|ht", re.IGNORECASE)
 
 
+# Thousands grouped by the separator that is not the decimal mark: « 1.234.567 », « 1,234 ».
+_GROUPED = re.compile(r"[1-9]\d{0,2}(?:[.,]\d{3})+")
+_AMBIGUOUS = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")
+
+
 def decimal(raw: str | None) -> float | None:
-    """A French decimal: `1 234,50 €` → 1234.5. Negative or unreadable numbers are absent."""
+    """A decimal as French or English writers put it: `1 234,50 €` → 1234.5, `1,234.50` →
+    1234.5, `12.5` (LHEO's xs:decimal) → 12.5. Negative or unreadable numbers are absent.
+
+    With both marks, the last one is the decimal mark. One mark repeated groups thousands
+    (`1.234.567`). One mark followed by exactly three digits (`1.500`, `1,500`) may be either:
+    1,5 or 1 500; reading it wrong would multiply or divide a price by 1000, so it is absent
+    (`ambiguous_decimal` tells the caller why, to report it).
+    """
     if raw is None:
         return None
     value = _NUMBER_NOISE.sub("", raw)
     if not value:
         return None
-    if "," in value:
-        # "1.234,50": the dot groups thousands; "1234,50": the comma is the decimal mark.
-        value = value.replace(".", "").replace(",", ".") if "." in value else value.replace(",", ".")
+    if "," in value or "." in value:
+        comma, dot = value.rfind(","), value.rfind(".")
+        mark = "," if comma > dot else "."
+        whole, _, fraction = value.rpartition(mark)
+        other = "." if mark == "," else ","
+        if other in whole:  # « 1.234,50 », « 1,234.50 »: the other mark groups thousands
+            if not _GROUPED.fullmatch(whole) or "," in fraction or "." in fraction:
+                return None
+            value = whole.replace(other, "") + "." + fraction
+        elif mark in whole:  # « 1.234.567 »: thousands only
+            if not _GROUPED.fullmatch(value):
+                return None
+            value = value.replace(mark, "")
+        elif _AMBIGUOUS.fullmatch(value):  # « 1.500 »: 1,5 or 1 500?
+            return None
+        else:
+            value = whole + "." + fraction
     try:
         number = float(value)
     except ValueError:
@@ -236,6 +301,11 @@ def decimal(raw: str | None) -> float | None:
     # A whole number as an int (4500, not 4500.0), while a float holds it exactly (2⁵³): a larger
     # one made an int of hundreds of digits, which the catalog's JSON cannot store.
     return int(number) if number.is_integer() and number <= 2**53 else number
+
+
+def ambiguous_decimal(raw: str | None) -> bool:
+    """Whether `decimal(raw)` is None because its one mark may be decimal or thousands (`1.500`)."""
+    return raw is not None and _AMBIGUOUS.fullmatch(_NUMBER_NOISE.sub("", raw)) is not None
 
 
 def coordinate(raw: str | None, limit: float) -> float | None:
@@ -286,8 +356,20 @@ _FRENCH_PHONE = re.compile(r"0[1-9]\d{8}")
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 
 
+# Overseas départements share the French 10-digit plan but not its country code (ARCEP plan:
+# geographic 02 62/63/69, 05 90/94/96; mobile 06 39/90/91/92/93/94/96/97). Only these blocks,
+# each wholly assigned to one country code: a number elsewhere stays +33.
+OVERSEAS_PREFIXES = {
+    "262": "262", "263": "262", "269": "262", "639": "262", "692": "262", "693": "262",  # La Réunion, Mayotte
+    "590": "590", "690": "590", "691": "590",  # Guadeloupe, Saint-Martin, Saint-Barthélemy
+    "594": "594", "694": "594",  # Guyane
+    "596": "596", "696": "596", "697": "596",  # Martinique
+}
+
+
 def telephone(raw: str | None) -> str | None:
-    """One French telephone number in E.164 (`01 23 45 67 89` → `+33123456789`)."""
+    """One French telephone number in E.164 (`01 23 45 67 89` → `+33123456789`,
+    `0262 12 34 56` → `+262262123456`)."""
     value = line(raw)
     if not value:
         return None
@@ -295,8 +377,11 @@ def telephone(raw: str | None) -> str | None:
     if digits.startswith("00"):
         digits = "+" + digits[2:]
     if _FRENCH_PHONE.fullmatch(digits):
-        return "+33" + digits[1:]
+        country = OVERSEAS_PREFIXES.get(digits[1:4], "33")
+        return f"+{country}{digits[1:]}"
     if _E164.fullmatch(digits) and (not digits.startswith("+33") or len(digits) == 12):
+        if digits.startswith("+33") and digits[3:6] in OVERSEAS_PREFIXES:  # « +33 262 … »: a common slip
+            return f"+{OVERSEAS_PREFIXES[digits[3:6]]}{digits[3:]}"
         return digits
     return None
 
@@ -385,6 +470,18 @@ def insee_code(raw: str | None, *, postal: str | None, commune: str | None) -> t
     if value == postal and "marseille" in town and re.fullmatch(r"130(?:0[1-9]|1[0-6])", value):
         return "132" + value[3:], "insee-arrondissement"
     return value, None
+
+
+_DEPARTEMENT = re.compile(r"0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8]")
+
+
+def departement(raw: str | None) -> str | None:
+    """A département's COG code (« 93 », « 2A », « 974 »; « 1 » and « 093 » as written by
+    spreadsheets); None for anything else (« Seine-Saint-Denis », « 20 »)."""
+    value = "".join((raw or "").split()).upper()
+    if value.isdigit():
+        value = value.zfill(2) if len(value) == 1 else value[1:] if len(value) == 3 and value[0] == "0" else value
+    return value if _DEPARTEMENT.fullmatch(value) else None
 
 
 def departement_of(code_commune: str) -> str:

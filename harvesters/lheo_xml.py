@@ -50,6 +50,12 @@ SNIFF_LIMIT = 1 << 20  # the prolog of an LHEO feed is a few hundred bytes
 CHUNK = 1 << 20
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# What a feed in UTF-8 writes beyond ASCII: Latin-1 and Latin Extended-A letters (é, œ, ć),
+# punctuation, spaces and symbols (’ « … – U+202F € ™ → ✓), emoji. The sequences a single-byte
+# text forms by accident (a capital or accented letter, then punctuation or a no-break space)
+# decode to IPA, Greek, Cyrillic, CJK..., never to these: they would need « Â », « Ã », « Ä »,
+# « Å » or « â » before two such bytes, which French does not write.
+_UTF8_EVIDENCE = re.compile("[\u0080-\u017f\u2000-\u2bff\U0001f300-\U0001faff]")
 _SINGLE_BYTE = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "iso-8859-15", "iso8859-15", "latin-9",
                 "windows-1252", "cp1252"}
 
@@ -126,39 +132,45 @@ def detect_encoding(path: Path, name: str, forced: str | None = None) -> str | N
         declared = match.group(1).decode("ascii").lower() if match else "utf-8"
         if declared not in _SINGLE_BYTE and declared not in ("utf-8", "utf8"):
             return None
-        valid, multibyte, offset = _scan_utf8(head, stream)
+        valid, evidence, offset = _scan_utf8(head, stream)
     if declared in ("utf-8", "utf8"):
         if valid:
             return None
-        if multibyte:
+        if evidence:
             raise UnusableInput(
                 f"{name} mélange deux encodages : UTF-8 et un encodage sur un octet (octet invalide en UTF-8 "
                 f"à la position {offset}). Corrigez le fichier à la source, ou imposez l'encodage avec l'option "
                 "« encoding »."
             )
         return "windows-1252"  # declared UTF-8, written in Windows-1252 / ISO-8859-1
-    if valid and multibyte:
+    if valid and evidence:
         return "utf-8"  # declared ISO-8859-1, written in UTF-8 (accents would turn into « Ã© »)
     return None
 
 
 def _scan_utf8(head: bytes, stream: IO[bytes]) -> tuple[bool, bool, int | None]:
-    """(all bytes are UTF-8, some non-ASCII UTF-8 sequence was seen, offset of the first invalid byte)."""
+    """(all bytes are UTF-8, some UTF-8 character a feed writes was seen, offset of the first
+    invalid byte).
+
+    Only characters that a UTF-8 feed writes count as evidence of UTF-8 (`_UTF8_EVIDENCE`): a
+    Windows-1252 text forms valid sequences by accident (« É » then a no-break space is U+0260,
+    « é », no-break space, « » » is U+983B), and a few of those must not make it « mixed ».
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    valid, multibyte, offset, position = True, False, None, 0
+    valid, evidence, offset, position = True, False, None, 0
     chunk = head
     while chunk:
         if not chunk.isascii():
             if valid:
                 try:
-                    decoder.decode(chunk)
-                    multibyte = True
+                    text = decoder.decode(chunk)
+                    evidence = evidence or _UTF8_EVIDENCE.search(text) is not None
                 except UnicodeDecodeError as exc:
                     valid, offset = False, position + exc.start
-                    multibyte = multibyte or _UTF8_MULTIBYTE.search(chunk) is not None
-            elif not multibyte:
-                multibyte = _UTF8_MULTIBYTE.search(chunk) is not None
-            if not valid and multibyte:
+                    evidence = evidence or _utf8_evidence(chunk)
+            elif not evidence:
+                evidence = _utf8_evidence(chunk)
+            if not valid and evidence:
                 break
         elif valid:
             decoder.decode(chunk)
@@ -169,7 +181,19 @@ def _scan_utf8(head: bytes, stream: IO[bytes]) -> tuple[bool, bool, int | None]:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             valid, offset = False, position
-    return valid, multibyte, offset
+    return valid, evidence, offset
+
+
+def _utf8_evidence(chunk: bytes) -> bool:
+    """Whether bytes that are not all UTF-8 hold a UTF-8 sequence of a character a feed writes."""
+    for match in _UTF8_MULTIBYTE.finditer(chunk):
+        try:
+            character = match.group().decode("utf-8")
+        except UnicodeDecodeError:  # overlong forms, surrogates: no character at all
+            continue
+        if _UTF8_EVIDENCE.match(character):
+            return True
+    return False
 
 
 # -- 4. the prolog and the root --------------------------------------------------------------
@@ -234,6 +258,7 @@ def formations(feed: Feed, progress: list[int] | None = None) -> Iterator[etree.
 
     `progress`, when given, receives the raw file's position (bytes read) after each formation.
     """
+    etree.clear_error_log()  # libxml2's log is per thread, kept from one document to the next
     with byte_stream(feed.path, feed.name) as (stream, raw):
         events = etree.iterparse(stream, events=("end",), tag="{*}formation", encoding=feed.encoding,
                                  **PARSER_OPTIONS)
@@ -256,21 +281,36 @@ def _error_on_last_line(feed: Feed, exc: etree.XMLSyntaxError) -> bool:
 
     Only on the error path, so counting the lines of a large file costs nothing otherwise.
     """
-    line = exc.position[0] if getattr(exc, "position", None) else exc.lineno
+    line = _cause(exc)[1]
     with byte_stream(feed.path, feed.name) as (stream, _):
         lines = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(CHUNK), b""))
     return line >= lines
 
 
 _XML_POSITION = re.compile(r",? line \d+, column \d+$")
+_UNDEFINED_ENTITY = re.compile(r"Entity '([^']{1,100})' not defined")
+
+
+def _cause(exc: etree.XMLSyntaxError) -> tuple[str, int | None, int | None]:
+    """(message, line, column) of the error that stopped the parser. With lxml 6 / libxml2 2.14,
+    iterparse reports some fatal errors (an undeclared entity) only when it is closed, as « no
+    element found » at line 0; the error itself is in the exception's log."""
+    message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+    line, column = exc.position if getattr(exc, "position", None) else (exc.lineno, None)
+    if not line:
+        # The log may still hold the errors of earlier documents (`formations` clears it): the last is this one's.
+        log = getattr(exc, "error_log", None) or ()
+        fatal = next((e for e in reversed(list(log)) if e.level >= etree.ErrorLevels.ERROR), None)
+        if fatal is not None:
+            return fatal.message, fatal.line, fatal.column
+    return message, line, column
 
 
 def unusable(exc: etree.XMLSyntaxError, name: str, *, at_end: bool = False) -> UnusableInput:
     """A French message for libxml2's error: where, and what it means for the producer."""
-    message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+    message, line, column = _cause(exc)
     # libxml2 ends some messages with a line break and « , line 87, column 101 », said below in French.
     message = _XML_POSITION.sub("", " ".join(message.split()))
-    line, column = (exc.position if getattr(exc, "position", None) else (exc.lineno, None))
     where = f"ligne {line}" + (f", colonne {column}" if column else "")
     lower = message.lower()
     if "amplification" in lower or "entity" in lower and ("loop" in lower or "huge" in lower):
@@ -285,8 +325,11 @@ def unusable(exc: etree.XMLSyntaxError, name: str, *, at_end: bool = False) -> U
                              "mémoire ne doit pas dépendre du fichier) ; c'est cet élément qu'il faut corriger à la "
                              "source.")
     if "entity" in lower and "not defined" in lower:
-        return UnusableInput(f"{name} : entité non déclarée ({where}) ; un flux LHEO n'utilise que les entités "
-                             f"prédéfinies de XML ({message}).")
+        entity = _UNDEFINED_ENTITY.search(message)
+        what = f"entité « &{entity.group(1)}; » non déclarée" if entity else "entité non déclarée"
+        return UnusableInput(f"{name} : {what} ({where}) ; un flux LHEO n'utilise que les entités prédéfinies "
+                             "de XML (&amp; &lt; &gt; &quot; &apos;) : écrivez le caractère lui-même (« é ») ou sa "
+                             f"référence numérique (« &#233; ») ({message}).")
     if at_end or "premature end" in lower or "end of data" in lower:
         return UnusableInput(f"{name} est tronqué : le document XML s'arrête avant sa fin ({where}). "
                              "Le téléchargement ou l'export a probablement été interrompu.")

@@ -680,3 +680,87 @@ def test_formations_are_freed_as_the_feed_is_read(tmp_path):
 def test_missing_file_is_unusable_input(tmp_path):
     with pytest.raises(UnusableInput, match="Fichier introuvable"):
         items(tmp_path / "absent.xml")
+
+
+# -- values that would fail validation, texts written as XML -----------------------------------
+
+ECARTS = LHEO.parent / "lheo-ecarts.xml"
+
+
+def test_text_written_as_xml_keeps_its_lines_and_the_text_around_comments():
+    found = {item.row["id"]: item.row for item in items(ECARTS)}
+    row = found["F-974-1/A1/S1"]
+    assert row["conditions_acces"] == "- Avoir 18 ans\n- Permis B <3 ans accepté"  # not « Avoir 18 ansPermis B »
+    assert row["nom"] == "Cariste chariots de catégorie 1A"  # <b>…</b><br/>: not glued
+    assert row["adresse"] == "12 rue Victor Hugo"  # not « 12 rue », cut at the comment
+    assert row["formacodes"] == ["31811"] and row["codes_rome"] == ["N1101"]  # a comment before or after the code
+    assert row["lien_inscription"] == "https://formation.example.fr/cariste"  # a processing instruction inside
+
+
+def test_values_the_schema_would_refuse_are_dropped_with_a_warning_not_the_session():
+    found = {item.row["id"]: item for item in items(ECARTS)}
+    inverted, future = found["F-974-1/A1/S1"], found["F-974-1/A1/S2"]
+    validator = validator_for("formation")
+    assert all(not validator.check(item.row)[1] for item in found.values())
+    codes = {w.code: w for w in inverted.warnings}
+    # A session that ends before it starts: both dates dropped, as for registration periods.
+    assert "date_debut" not in inverted.row and "date_fin" not in inverted.row
+    assert "du 01/06/2025 au 01/05/2025" in codes["lheo-periode-inversee"].message
+    assert future.row["date_debut"] == "2025-09-01"
+    # « Seine-Saint-Denis » is no code: the postal code gives the département of the zone.
+    assert inverted.row["zone_eligibilite"] == ["93"]
+    assert codes["lheo-departement-ecarte"].message.endswith("écarté, lu du code postal : 93.")
+    # « RAS » is shorter than the schema's 5 characters.
+    assert "description" not in inverted.row and codes["lheo-description-trop-courte"].field == "description"
+    # « 1,234.50 » is 1234.5 (English grouping); « 1.500 » hours, 1,5 or 1 500, is not guessed.
+    assert inverted.row["prix_total_ttc"] == 1234.5 and "duree_heures" not in inverted.row
+    assert codes["lheo-nombre-ambigu"].field == "duree_heures" and "« 1.500 »" in codes["lheo-nombre-ambigu"].message
+    assert inverted.row["telephone"] == "+262262123456"  # La Réunion, not +33
+    # 2025-03-01T01:00:00+04:00 is 28 February in UTC; a session's datemaj in 2999 is a typo,
+    # which the formation's date replaces (and says so) instead of making the row invalid.
+    assert inverted.row["date_maj"] == future.row["date_maj"] == "2025-02-28"
+    assert "lheo-date-maj-ecartee" not in codes
+    [dropped] = [w for w in future.warnings if w.code == "lheo-date-maj-ecartee"]
+    assert dropped.field == "date_maj" and "31/12/2999" in dropped.message
+
+
+def test_thousands_of_sessions_without_numero_are_named_in_linear_time(tmp_path):
+    """Each session without a number is named after its dates, then `-2`, `-3`...: 4000 of them
+    took two minutes when each new name was looked up in the list of the others."""
+    text = ECARTS.read_text(encoding="utf-8")
+    start, end = text.index('<session numero="S1">'), text.index("</action>")
+    path = tmp_path / "sessions.xml"
+    path.write_text(text[:start] + "<session/>" * 5000 + text[end:], encoding="utf-8")
+    script = textwrap.dedent(f"""
+        from harvesters.lheo import LheoHarvester
+        ids = [item.row["id"] for item in LheoHarvester({str(path)!r}).items()]
+        print(len(ids), len(set(ids)), ids[0], ids[1], ids[-1])
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["5000", "5000", "F-974-1/A1/session--", "F-974-1/A1/session---2",
+                                     "F-974-1/A1/session---5000"]
+
+
+def test_windows_1252_whose_accents_happen_to_form_utf8_sequences(tmp_path):
+    """« é », no-break space, « » » (E9 A0 BB) and « É » then a no-break space (C9 A0) are valid
+    UTF-8 by accident; the rest of the file is not UTF-8: it is Windows-1252, not mixed."""
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8").replace(
+        "Réglementation", "Label «\u00a0Qualité\u00a0» ; ACCESSIBILITÉ\u00a0: réglementation")
+    path = tmp_path / "cp1252.xml"
+    path.write_bytes(text.encode("cp1252"))  # still declared UTF-8
+    row = rows(path)["FOR-93-0001/AF-93-0001/SE-93-0001"]
+    assert "Label « Qualité » ; ACCESSIBILITÉ : réglementation" in row["description"]
+    # One real UTF-8 character among them (« ’ ») and the file is mixed: refused, never guessed.
+    path.write_bytes(text.encode("cp1252").replace(b" ; ", " ’ ".encode()))
+    with pytest.raises(UnusableInput, match="mélange deux encodages"):
+        items(path)
+
+
+def test_an_undeclared_entity_is_named_with_its_line(tmp_path):
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8")
+    line = text[:text.index("Réglementation")].count("\n") + 1
+    path = tmp_path / "entite.xml"
+    path.write_text(text.replace("Réglementation", "R&eacute;glementation"), encoding="utf-8")
+    with pytest.raises(UnusableInput, match=f"entite.xml : entité « &eacute; » non déclarée \\(ligne {line}, "):
+        items(path)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harvesters import lheo_values as V
 from harvesters.lheo_vocab import publics, thematiques
@@ -171,3 +173,60 @@ def test_thematiques(title, objective, cpf, formacodes, expected):
 @pytest.mark.parametrize("title", ["Permis d'exploitation (débit de boissons)", "CACES R489", "Permis de construire"])
 def test_no_driving_licence_where_there_is_none(title):
     assert "mobilite--preparer-un-permis" not in thematiques(title=title, objective=None, cpf_codes=[], formacodes=[])
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    # Text the producer escaped inside its HTML is its text: decoded once, not read as tags.
+    ("<p>Balises &lt;div&gt;, &lt;span&gt; et CSS</p>", "Balises <div>, <span> et CSS"),
+    ("<p>Niveau &lt;Bac ou niveau &gt;Bac+2 : nous contacter.</p>", "Niveau <Bac ou niveau >Bac+2 : nous contacter."),
+    # HTML escaped as a whole (no tag before decoding) is still HTML.
+    ("&lt;p&gt;a &amp;lt;div&amp;gt; b&lt;/p&gt;&lt;p&gt;c&lt;/p&gt;", "a <div> b\nc"),
+    # Never an active tag, however many times it was escaped.
+    ("<p>&lt;script&gt;alert(1)&lt;/script&gt;Fin</p>", "Fin"),
+    ("<p>Voir &lt;img src=x onerror=alert(1)&gt;</p>", "Voir"),
+    ("&lt;&lt;b&gt;img src=x onerror=alert(1)&gt;Fin", "Fin"),
+    ('a<br class="x">b<br xmlns="http://lheo.gouv.fr/2.3"/>c', "a\nb\nc"),
+])
+def test_text_escaped_inside_html_is_kept_as_text(raw, expected):
+    assert V.text(raw) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["<", ">", "/", " ", "=", "a", "br", "img", "script", "&lt;", "\n", "x" * 20]),
+                max_size=14).map("".join))
+def test_the_tag_patterns_never_run_into_the_next_tag(value):
+    # As tests/test_hostile_text.py checks for the others: linear on « < » repeated.
+    for pattern in (V._TAG, V._ACTIVE_TAG, V._BLOCK_END):
+        for match in pattern.finditer(value):
+            assert "<" not in match.group()[1:], match.group()
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("0262 12 34 56", "+262262123456"), ("0692 12 34 56", "+262692123456"), ("0639 12 34 56", "+262639123456"),
+    ("0269 61 23 45", "+262269612345"), ("0590 12 34 56", "+590590123456"), ("0690 12 34 56", "+590690123456"),
+    ("0594 12 34 56", "+594594123456"), ("0694 12 34 56", "+594694123456"), ("0596 12 34 56", "+596596123456"),
+    ("0696 12 34 56", "+596696123456"), ("+33 2 62 12 34 56", "+262262123456"), ("+262 262 12 34 56", "+262262123456"),
+    ("0612345678", "+33612345678"), ("0261 00 00 00", "+33261000000"),  # not an overseas block: +33
+])
+def test_overseas_telephones_get_their_own_country_code(raw, expected):
+    assert V.telephone(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("1,234.50", 1234.5), ("1.234,50", 1234.5), ("1,234,567", 1234567), ("1.234.567", 1234567),
+    ("12.500,00 €", 12500), ("0.500", 0.5), ("1234.500", 1234.5), ("1,23", 1.23), ("4,500,50", None),
+    # One mark then three digits: 1,5 or 1 500? Never guessed.
+    ("1.500", None), ("1,500", None), ("12.500", None),
+])
+def test_decimals_with_thousands_separators(raw, expected):
+    assert V.decimal(raw) == expected
+    assert V.ambiguous_decimal(raw) is (raw in ("1.500", "1,500", "12.500"))
+
+
+def test_departement_codes_and_modification_dates():
+    assert [V.departement(v) for v in ("93", "1", "093", "2a", "974", "Seine-Saint-Denis", "20", "99", None)] == \
+        ["93", "01", "93", "2A", "974", None, None, None, None]
+    # A timestamp's offset counts: 1 a.m. in La Réunion is the day before in UTC.
+    assert V.modification_date("2026-11-25T01:00:00+04:00") == date(2026, 11, 24)
+    assert V.modification_date("2026-11-24T23:30:00-02:00") == date(2026, 11, 25)
+    assert V.modification_date("2026-11-25T01:00:00") == V.modification_date("20261125") == date(2026, 11, 25)
