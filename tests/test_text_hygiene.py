@@ -87,7 +87,8 @@ def test_the_reference_built_from_a_raw_id_is_cleaned_too(tmp_path, settings, en
     path.write_bytes(text.replace(b"location-93,", b"location\x00-93,"))
     summary = harvest(MobiliteCsvHarvester(str(path)), source="plateformes", settings=settings)
     assert summary.status == "done" and summary.counts["added"] == 1
-    assert list(stored_records(engine, "solution-mobilite")) == ["plateformes-mobilite--location-93"]
+    # No `source` column or option: the harvest's source names the ids.
+    assert list(stored_records(engine, "solution-mobilite")) == ["plateformes--location-93"]
     [group] = [g for g in summary.groups if g.code == CODE]
     assert group.field == "id" and group.examples == ["ligne 2 (location-93)"]
 
