@@ -742,31 +742,25 @@ def _inner(kids: dict, name: str) -> etree._Element | None:
 
 
 def _text(kids: dict, name: str) -> str | None:
-    """A value's text (a code, a number, a date): with a comment, a processing instruction or
-    an element inside, the text around them, in order."""
+    """A value's text (a code, a number, a date)."""
     element = _first(kids, name)
-    if element is None:
-        return None
-    if len(element):
-        return "".join(element.itertext())
-    return element.text
+    return None if element is None else _plain(element)
 
 
 def _plain(element: etree._Element) -> str | None:
-    """`_text` of an element at hand."""
+    """With a comment, a processing instruction or an element inside, the text around them, in order."""
     return "".join(element.itertext()) if len(element) else element.text
 
 
 def _prose(kids: dict, name: str) -> str | None:
-    """A text for `V.text` / `V.line`: markup written as XML (`<ul><li>…`) is handed over as
-    HTML, so that paragraphs and list items stay apart as they do in escaped HTML."""
+    """A text for `V.text` / `V.line` (see `_prose_of`)."""
     element = _first(kids, name)
-    if element is None:
-        return None
-    return _markup(element) if len(element) else element.text
+    return None if element is None else _prose_of(element)
 
 
 def _prose_of(element: etree._Element) -> str | None:
+    """Markup written as XML (`<ul><li>…`) handed over as HTML, so that paragraphs and list
+    items stay apart as they do in escaped HTML."""
     return _markup(element) if len(element) else element.text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -22,6 +23,18 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
     return options
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def token_variable_name(ctx, param, value: str | None) -> str | None:
+    """`--token-env`: the NAME of a variable. The token pasted in its place would be read as a
+    name, then printed and stored in the job's message (« indiquez-le dans la variable <jeton> »)."""
+    if value and not _ENV_NAME.fullmatch(value):
+        raise click.BadParameter("le NOM d'une variable d'environnement (lettres, chiffres, _), jamais le jeton "
+                                 "lui-même.")
+    return value
+
+
 @click.command("harvest")
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(sorted(FORMATS)))
 @click.argument("location")
@@ -29,7 +42,8 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--dry-run", is_flag=True, help="Essai à blanc : produit le rapport, n'enregistre rien.")
 @click.option("--force", is_flag=True, help="Appliquer même si le disjoncteur d'archivage se déclenche.")
 @click.option("--option", "options", multiple=True, metavar="CLÉ=VALEUR", help="Option du format (répétable).")
-@click.option("--token-env", help="Variable d'environnement contenant le jeton d'accès à la source.")
+@click.option("--token-env", callback=token_variable_name,
+              help="NOM de la variable d'environnement qui contient le jeton d'accès (jamais le jeton).")
 @click.option("--json", "as_json", is_flag=True, help="Affiche le résumé du travail en JSON (scripts, cron).")
 def command(format_name, location, source_name, dry_run, force, options, token_env, as_json):
     """Moissonne LOCATION (fichier ou URL) au format FORMAT.
@@ -39,13 +53,6 @@ def command(format_name, location, source_name, dry_run, force, options, token_e
     """
     from harvesters.engine import build_harvester, harvest
     from harvesters.termination import sigterm_interrupts
-    from maillage.cli.sources import _ENV_NAME
-
-    # The token pasted in place of its variable's name would be read as a name, then printed and
-    # stored in the job's message (« indiquez-le dans la variable <jeton> »): refused, as `sources add` does.
-    if token_env and not _ENV_NAME.fullmatch(token_env):
-        raise click.BadParameter("le NOM d'une variable d'environnement (lettres, chiffres, _), jamais le jeton "
-                                 "lui-même.", param_hint="--token-env")
     harvester = build_harvester(harvester_class(format_name), location, options=_parse_options(options),
                                 token_env=token_env)
     with sigterm_interrupts():

@@ -24,10 +24,8 @@ from typing import Any
 import click
 
 from harvesters import FORMATS
-from maillage.cli.harvest import EXIT_CODES, _parse_options
+from maillage.cli.harvest import EXIT_CODES, _parse_options, token_variable_name
 from maillage.cli.output import echo_job_summary, echo_json, echo_json_line
-
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class UnknownSource(click.ClickException):
@@ -47,7 +45,8 @@ def command() -> None:
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(sorted(FORMATS)))
 @click.argument("location")
 @click.option("--title", default="", help="Intitulé lisible de la source.")
-@click.option("--token-env", help="NOM de la variable d'environnement qui contient le jeton (jamais le jeton).")
+@click.option("--token-env", callback=token_variable_name,
+              help="NOM de la variable d'environnement qui contient le jeton (jamais le jeton).")
 @click.option("--schedule", help="hourly, daily (3 h), weekly (lundi 3 h), monthly, ou expression cron à 5 champs.")
 @click.option("--grace-days", type=click.IntRange(min=0), default=7, show_default=True,
               help="Jours avant d'archiver un enregistrement disparu de la source.")
@@ -66,9 +65,6 @@ def add_command(name, format_name, location, title, token_env, schedule, grace_d
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,99}", name):
         raise click.BadParameter("minuscules, chiffres, « - », « _ » ou « . », 100 caractères au plus.",
                                  param_hint="NAME")
-    if token_env and not _ENV_NAME.fullmatch(token_env):
-        raise click.BadParameter("le NOM d'une variable d'environnement (lettres, chiffres, _), jamais le jeton "
-                                 "lui-même.", param_hint="--token-env")
     if schedule:
         try:
             parse_schedule(schedule)
