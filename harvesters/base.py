@@ -20,6 +20,20 @@ from catalog.validation import Problem
 from harvesters.http import unsendable_character
 
 
+def list_option(value: Any) -> list[str] | None:
+    """A list-valued format option as it arrives: a list (a registered source's JSON options) or
+    a comma-separated text (`--option kinds=structure,service`: the command line gives only
+    text, which read as a list would be its letters); items stripped, empty ones dropped. None
+    when `value` is neither a list nor a text."""
+    if isinstance(value, str):
+        parts: Any = value.split(",")
+    elif isinstance(value, list | tuple):
+        parts = value
+    else:
+        return None
+    return [text for part in parts if (text := str(part).strip())]
+
+
 @dataclass(slots=True)
 class Item:
     kind: str

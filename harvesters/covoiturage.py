@@ -52,7 +52,7 @@ from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
 from catalog.records import qualified_id
 from catalog.validation import Problem
-from harvesters.base import Harvester, Item
+from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url
 
 MAX_BYTES = 50 * 1024 * 1024  # a national file is ~40 kB; anything this big is not one
@@ -385,8 +385,7 @@ _EXAMPLES = {"zones": '{"287500078": ["75", "77"]}', "noms": '{"287500078": "Îl
 
 def _codes(value: Any, where: str) -> list[str]:
     """Zone codes: a list, or one text of codes separated by commas."""
-    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
-    codes = [str(part).strip() for part in parts or [] if str(part).strip()]
+    codes = list_option(value)
     if not codes:
         raise UnusableInput(f"Option {where} : une liste de codes de territoire est attendue (par exemple "
                             '["75", "77"]).')

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from catalog.errors import UnusableInput
 from catalog.tabular import detect_format, iter_rows
-from harvesters.base import Harvester, Item
+from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url, local_copy
 from harvesters.paging import announced, page_size, refuse_endless
 from schemas import field_names
@@ -43,7 +43,10 @@ class DataInclusionHarvester(Harvester):
     kinds: ClassVar[tuple[str, ...]] = ("structure", "service")
     default_source: ClassVar[str] = "datainclusion"
     credentials_env: ClassVar[str] = "DATAINCLUSION_API_TOKEN"
-    credentials_hosts: ClassVar[tuple[str, ...]] = ("api.data.inclusion.gouv.fr", "api-staging.data.inclusion.gouv.fr", "api.data.inclusion.beta.gouv.fr", "api-staging.data.inclusion.beta.gouv.fr")
+    credentials_hosts: ClassVar[tuple[str, ...]] = (
+        "api.data.inclusion.gouv.fr", "api-staging.data.inclusion.gouv.fr",
+        "api.data.inclusion.beta.gouv.fr", "api-staging.data.inclusion.beta.gouv.fr",
+    )
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
@@ -122,8 +125,8 @@ def kinds_option(value: Any, known: tuple[str, ...]) -> tuple[str, ...]:
     as `--option kinds=service` gives it; every kind known, else the run is refused at once."""
     if value in (None, "", []):
         return known
-    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list | tuple) else [value]
-    kinds = tuple(dict.fromkeys(str(part).strip() for part in parts if str(part).strip()))
+    items = list_option(value)
+    kinds = tuple(dict.fromkeys(items if items is not None else [str(value)]))
     unknown = [kind for kind in kinds if kind not in known]
     if unknown or not kinds:
         shown = ", ".join(f"« {kind} »" for kind in unknown) or "vide"

@@ -44,7 +44,7 @@ from catalog.records import qualified_id
 from catalog.tabular import iter_json_stream, iter_rows
 from catalog.validation import Problem
 from harvesters.aides_text import without_tags
-from harvesters.base import Harvester, Item
+from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url
 
 # Mobiville's aid types → our categories (the first type that maps wins). Mobiville is about
@@ -162,8 +162,7 @@ def _zone_option(value: Any) -> list[str]:
     `--option zone_eligibilite=93,94` gives it: once read as the letters « 9 », « 3 »)."""
     if value in (None, "", []):
         return ["france"]
-    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list | tuple) else None
-    codes = [str(part).strip() for part in parts or [] if str(part).strip()]
+    codes = list_option(value)
     if not codes:
         raise UnusableInput(f"Option zone_eligibilite illisible (« {value} ») : des codes de territoire séparés "
                             "par des virgules sont attendus (par exemple 93,94 ou france).")
