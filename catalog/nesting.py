@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 import ijson
+import yaml
 
 from catalog.errors import UnusableInput
 
@@ -71,3 +72,20 @@ def refuse_too_deep_stream(stream: BinaryIO, where: str) -> None:
 
 def too_deep_message(where: str) -> str:
     return f"{where} : {TOO_DEEP} ; aucune source n'en a besoin, document refusé."
+
+
+class AliasRefused(yaml.MarkedYAMLError):
+    """An alias met by `NoAliasLoader` (`problem_mark` says where)."""
+
+
+class NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader without anchors and aliases. No source of ours needs them, and ten
+    aliases of ten aliases… (a YAML « bomb » of a few hundred bytes) expand to millions of values
+    in every walk that follows. `refusal` is the reader's own words for it."""
+
+    refusal = "alias YAML (*nom) refusé"
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise AliasRefused(problem=self.refusal, problem_mark=self.peek_event().start_mark)
+        return super().compose_node(parent, index)

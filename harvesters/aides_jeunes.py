@@ -61,7 +61,7 @@ import yaml
 import schemas
 from catalog.clock import utcnow
 from catalog.errors import UnusableInput
-from catalog.nesting import TOO_DEEP, refuse_too_deep, too_deep
+from catalog.nesting import TOO_DEEP, NoAliasLoader, refuse_too_deep, too_deep
 from catalog.records import qualified_id
 from catalog.territories import Territories
 from catalog.validation import Problem
@@ -322,14 +322,10 @@ def themes_of(benefit: dict) -> list[str]:
 
 # -- reading -------------------------------------------------------------------------------------
 
-class _StrictSafeLoader(yaml.SafeLoader):
+class _StrictSafeLoader(NoAliasLoader):
     """SafeLoader without aliases (no expansion bombs), reading a bare `=` as js-yaml does."""
 
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.events.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "les alias YAML (*nom) ne sont pas acceptés", event.start_mark)
-        return super().compose_node(parent, index)
+    refusal = "les alias YAML (*nom) ne sont pas acceptés"
 
 
 _StrictSafeLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))

@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 import yaml
 
 from catalog.errors import UnusableInput, parser_detail
-from catalog.nesting import refuse_too_deep, too_deep_message
+from catalog.nesting import NoAliasLoader, refuse_too_deep, too_deep_message
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
 from catalog.territories import Territories
@@ -65,15 +65,8 @@ AGE_MIN = re.compile(r"demandeur\s*\.\s*âge\s*>=\s*(\d+)\s*an")
 AGE_RANGE = re.compile(r"demandeur\s*\.\s*âge\s*\.\s*de (\d+) à (\d+) ans")
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors/aliases: a rules file needs none, a YAML bomb needs them."""
-
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(problem="alias YAML refusé (un fichier de règles n'en a pas besoin)",
-                                       problem_mark=event.start_mark)
-        return super().compose_node(parent, index)
+class _RulesLoader(NoAliasLoader):
+    refusal = "alias YAML refusé (un fichier de règles n'en a pas besoin)"
 
 
 class AidesVeloHarvester(Harvester):
@@ -114,7 +107,7 @@ class AidesVeloHarvester(Harvester):
         if len(content) > MAX_BYTES:
             raise UnusableInput(f"{self.location} dépasse {MAX_BYTES // 2**20} Mo.")
         try:
-            rules = yaml.load(content.decode("utf-8"), Loader=_NoAliasLoader)
+            rules = yaml.load(content.decode("utf-8"), Loader=_RulesLoader)
         except UnicodeDecodeError as exc:
             raise UnusableInput(f"{self.location} n'est pas encodé en UTF-8.") from exc
         except yaml.YAMLError as exc:

@@ -62,7 +62,7 @@ import yaml
 
 import schemas
 from catalog.errors import UnusableInput
-from catalog.nesting import refuse_too_deep, too_deep_message
+from catalog.nesting import AliasRefused, NoAliasLoader, refuse_too_deep, too_deep_message
 from catalog.tabular import detect_format, iter_rows
 from catalog.validation import guess_kind
 from harvesters.base import Harvester, Item
@@ -456,27 +456,12 @@ def _read_text(location: str, base_dir: Path | None, *, what: str, big_is_data: 
         raise UnusableInput(f"{location} : {what} non encodé en UTF-8.") from exc
 
 
-class _AliasRefused(yaml.MarkedYAMLError):
-    pass
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader without anchors/aliases, as the other YAML readers of Maillage: a descriptor or
-    a mapping needs none, while ten aliases of ten aliases… (a YAML « bomb » of a few hundred
-    bytes) expand to millions of values in every walk that follows (frictionless' checks, ours)."""
-
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            raise _AliasRefused(problem="alias", problem_mark=self.peek_event().start_mark)
-        return super().compose_node(parent, index)
-
-
 def _parse_descriptor(text: str, where: str) -> Any:
     try:
         if where.lower().endswith((".yaml", ".yml")):
-            return refuse_too_deep(yaml.load(text, Loader=_NoAliasLoader), where)  # a SafeLoader
+            return refuse_too_deep(yaml.load(text, Loader=NoAliasLoader), where)  # a SafeLoader
         return refuse_too_deep(orjson.loads(text), where)
-    except _AliasRefused as exc:
+    except AliasRefused as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise UnusableInput(f"{where}, ligne {line} : alias YAML (*nom) refusé ; un descripteur ou une "
                             "correspondance n'en a pas besoin : écrivez la valeur en entier.") from None

@@ -211,14 +211,13 @@ def _coded_list(referential: str, raw: str) -> list[str]:
         if not parts[start]:
             start += 1
             continue
-        end = start + 1
+        end, piece = start + 1, parts[start]  # the longest run of pieces that is a label, else one
         for stop in range(min(len(parts), start + span), start + 1, -1):
             joined = "".join(parts[k] + separators[k] for k in range(start, stop - 1)) + parts[stop - 1]
             if _key(joined) in labels:
-                end = stop
+                end, piece = stop, joined
                 break
-        joined = "".join(parts[k] + separators[k] for k in range(start, end - 1)) + parts[end - 1]
-        codes.append(_coded(referential, joined))
+        codes.append(_coded(referential, piece))
         start = end
     return codes
 
