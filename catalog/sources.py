@@ -64,6 +64,13 @@ def upsert_source(conn: Connection, spec: SourceSpec) -> str:
     return "updated"
 
 
+class UnknownSource(LookupError):
+    """No source is registered under that name (or it was removed since it was listed)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Source inconnue : « {name} » (voir « maillage sources list »).")
+
+
 def get_source(engine: Engine | Connection, name: str) -> SourceSpec | None:
     with _connected(engine) as conn:
         row = conn.execute(select(SOURCES).where(SOURCES.c.name == name)).mappings().first()

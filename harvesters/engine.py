@@ -90,6 +90,11 @@ def failure_reason(exc: BaseException) -> str:
     return environment_failure(exc) or f"Erreur interne ({type(exc).__name__}: {exc})."
 
 
+def crashed_job(exc: BaseException) -> int | None:
+    """The job a bug stopped (recorded and closed as failed), or None when it stopped before one."""
+    return getattr(exc, "maillage_job_id", None)
+
+
 def environment_failure(exc: BaseException) -> str | None:
     """What to tell the operator when `exc` is the machine's doing, not a bug: no room left to
     write, or the catalog held by another writer for longer than SQLite waits. None: a bug."""
@@ -192,6 +197,11 @@ def harvest(
         return run.summary()
     try:
         run.execute(progress)
+    except Exception as exc:
+        # A bug: its job is closed as failed (below) and it is raised for its traceback, with the
+        # job's number, so that `sources run` names the job it recorded (`crashed_job`).
+        exc.maillage_job_id = job_id  # type: ignore[attr-defined]
+        raise
     finally:
         run.finish()
     if run.committed:
@@ -665,13 +675,13 @@ def build_harvester(cls: type[Harvester], location: str, *, options: dict[str, A
 def harvest_source(name: str, *, settings: Settings | None = None, dry_run: bool = False, force: bool = False,
                    progress: bool = False) -> JobSummary:
     """Run a registered source: its format, location, options and credentials reference."""
-    from catalog.sources import get_source
+    from catalog.sources import UnknownSource, get_source
     from harvesters import harvester_class
 
     settings = settings or load_settings()
     spec = get_source(get_engine(settings), name)
     if spec is None:
-        raise KeyError(f"Source inconnue : « {name} » (voir « maillage sources list »).")
+        raise UnknownSource(name)
     harvester = build_harvester(harvester_class(spec.format), spec.location, options=spec.options,
                                 token_env=spec.credentials_ref)
     return harvest(harvester, source=spec.name, settings=settings, dry_run=dry_run, force=force, progress=progress)

@@ -230,3 +230,26 @@ def test_departement_codes_and_modification_dates():
     assert V.modification_date("2026-11-25T01:00:00+04:00") == date(2026, 11, 24)
     assert V.modification_date("2026-11-24T23:30:00-02:00") == date(2026, 11, 25)
     assert V.modification_date("2026-11-25T01:00:00") == V.modification_date("20261125") == date(2026, 11, 25)
+
+
+
+class _CountedCode(str):
+    """A code that counts how often it is compared: `unique` must not scan what it has kept."""
+    comparisons = 0
+
+    def __eq__(self, other):
+        _CountedCode.comparisons += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_unique_keeps_first_order_and_is_linear():
+    assert V.unique(["b", None, "a", "b", "c", "a"]) == ["b", "a", "c"]
+    # 2,000 distinct codes, each written twice (as distinct objects, like codes read from a feed):
+    # a scan of the kept list per value would compare ≈ 4 million times.
+    codes = [_CountedCode(f"{n:05d}") for n in range(2_000)] * 2
+    codes = [_CountedCode(str(code)) for code in codes]
+    _CountedCode.comparisons = 0
+    assert V.unique(codes) == codes[:2_000]
+    assert _CountedCode.comparisons <= 3 * len(codes)

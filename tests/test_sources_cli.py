@@ -284,6 +284,52 @@ def test_a_bug_in_one_source_does_not_stop_the_others(settings, engine, services
     assert (sound["source"], sound["status"], sound["counts"]["added"]) == ("saine", "done", 10)
 
 
+def test_a_bug_during_a_run_names_the_job_it_recorded(settings, engine, services_file, monkeypatch):
+    from harvesters.datainclusion import DataInclusionHarvester
+
+    cli("add", "boguee", "datainclusion", str(services_file))
+    [first] = orjson.loads(cli("run", "boguee", "--json").output)
+
+    def items(self):
+        yield from ()
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(DataInclusionHarvester, "items", items)
+    result = CliRunner().invoke(main, ["sources", "run", "boguee", "--json"])
+    [broken] = orjson.loads(result.output)
+    assert result.exit_code == 1 and broken["status"] == "failed"
+    assert broken["job"] == first["job"] + 1  # the job the run recorded, closed as failed
+    assert broken["message"] == ("Erreur interne (ZeroDivisionError: division by zero). "
+                                 "Le catalogue n'a pas été modifié.")
+    shown = CliRunner().invoke(main, ["jobs", "show", str(broken["job"]), "--json"])
+    assert orjson.loads(shown.output)["status"] == "failed"
+    with engine.connect() as conn:
+        statuses = conn.execute(select(Record.status).where(Record.harvest_source == "boguee")).scalars().all()
+    assert statuses == ["active"] * first["counts"]["added"]
+
+
+def test_a_source_removed_while_the_cycle_runs_is_said_and_the_others_run(settings, engine, services_file,
+                                                                          monkeypatch):
+    import harvesters.engine
+    from catalog.sources import remove_source
+
+    cli("add", "a-retirer", "datainclusion", str(services_file))
+    cli("add", "saine", "datainclusion", str(services_file), "--option", "kind=service")
+    real = harvesters.engine.harvest_source
+
+    def harvest_source(name, **kwargs):
+        if name == "a-retirer":  # another operator removes it just before its turn
+            remove_source(engine, name)
+        return real(name, **kwargs)
+
+    monkeypatch.setattr(harvesters.engine, "harvest_source", harvest_source)
+    result = CliRunner().invoke(main, ["sources", "run", "--json"])
+    removed, sound = orjson.loads(result.output)
+    assert result.exit_code == 1 and (removed["job"], removed["status"]) == (None, "failed")
+    assert removed["message"] == "Source inconnue : « a-retirer » (voir « maillage sources list »)."
+    assert (sound["source"], sound["counts"]["added"]) == ("saine", 10)
+
+
 def test_a_failing_source_says_since_when_and_how_old_its_records_are(settings, engine, services_file):
     cli("add", "lente", "datainclusion", str(services_file))
     good = services_file.read_bytes()

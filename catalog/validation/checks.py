@@ -243,6 +243,9 @@ class DateBoundsCheck(ColumnCheck):
                 value.isoformat(),
             )
         if self.maximum is not None:
+            # The server's local date, as data·inclusion's own validator (schema v1, `date.today()`):
+            # what we accept, it accepts. A partner east of the server may meet « dans le futur » for
+            # a few hours after its midnight; a later run takes the record.
             high = date.today() if self.maximum == "today" else date.fromisoformat(self.maximum)
             if value > high:
                 when = "dans le futur" if self.maximum == "today" else f"postérieur au {high:%d/%m/%Y}"

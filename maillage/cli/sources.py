@@ -30,7 +30,9 @@ from maillage.cli.output import echo_job_summary, echo_json, echo_json_line
 
 class UnknownSource(click.ClickException):
     def __init__(self, name: str) -> None:
-        super().__init__(f"Source inconnue : « {name} » (voir « maillage sources list »).")
+        from catalog.sources import UnknownSource as Unknown
+
+        super().__init__(str(Unknown(name)))
 
 
 @click.group("sources")
@@ -237,10 +239,13 @@ def _run_cycle(names, due, dry_run, force, as_json) -> int:
     it ends, on one line; otherwise true prints them all as one array); return the worst exit code."""
     from catalog.clock import utcnow
     from catalog.db import get_engine
+    from catalog.sources import UnknownSource as SourceRemoved
     from catalog.sources import get_source, list_sources
     from harvesters.engine import (
+        COUNT_NAMES,
         FAILED,
         JobSummary,
+        crashed_job,
         environment_failure,
         failure_reason,
         harvest_source,
@@ -274,8 +279,14 @@ def _run_cycle(names, due, dry_run, force, as_json) -> int:
         try:
             summary = harvest_source(spec.name, dry_run=dry_run, force=force,
                                      progress=not as_json and sys.stderr.isatty()).as_dict()
+        except SourceRemoved as exc:  # `sources remove` since it was listed
+            summary = JobSummary(None, spec.name, spec.format, FAILED, dry_run, [], dict.fromkeys(COUNT_NAMES, 0),
+                                 str(exc)).as_dict()
         except Exception as exc:  # noqa: BLE001 (a bug in one harvester must not stop the others' runs)
-            summary = JobSummary(None, spec.name, spec.format, FAILED, dry_run, [], {}, failure_reason(exc)).as_dict()
+            job = crashed_job(exc)  # recorded and rolled back, or stopped before its job was
+            message = failure_reason(exc) + ("" if job is None else " Le catalogue n'a pas été modifié.")
+            summary = JobSummary(job, spec.name, spec.format, FAILED, dry_run, [], dict.fromkeys(COUNT_NAMES, 0),
+                                 message).as_dict()
         summaries.append(summary)
         # Under --due, a run refused because another worker started the source a moment
         # earlier is that worker's run, not a failure: cron must not report it.
