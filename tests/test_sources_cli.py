@@ -64,6 +64,8 @@ def test_add_show_list_remove(tmp_path, settings, engine, services_file, monkeyp
     (["--schedule", "tous les jours"], "expression cron à 5 champs"),
     (["--schedule", "61 * * * *"], "minute « 61 » hors de 0-59"),
     (["--token-env", "ghp_AbC-123!"], "jamais le jeton"),
+    (["--token-env", "f9a1c0e77b24d51a8e63"], "jamais le jeton"),  # a hexadecimal token, a valid shell name
+    (["--token-env", "ghp_AbC123"], "jamais le jeton"),
     (["--archive-threshold", "1.5"], "1.5"),
 ])
 def test_add_refuses_bad_settings(settings, engine, services_file, args, expected):

@@ -23,15 +23,17 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
     return options
 
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Upper case, as POSIX names the environment's variables: most tokens (hexadecimal, base64,
+# « ghp_… ») have a lower-case letter, a dash or a dot, so one pasted here is refused.
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
 def token_variable_name(ctx, param, value: str | None) -> str | None:
     """`--token-env`: the NAME of a variable. The token pasted in its place would be read as a
     name, then printed and stored in the job's message (« indiquez-le dans la variable <jeton> »)."""
     if value and not _ENV_NAME.fullmatch(value):
-        raise click.BadParameter("le NOM d'une variable d'environnement (lettres, chiffres, _), jamais le jeton "
-                                 "lui-même.")
+        raise click.BadParameter("le NOM d'une variable d'environnement, en majuscules (A-Z, chiffres, _ : "
+                                 "JETON_PARTENAIRE), jamais le jeton lui-même.")
     return value
 
 
