@@ -53,11 +53,44 @@ def test_add_show_list_remove(tmp_path, settings, engine, services_file, monkeyp
     assert "s3cret-valeur" not in shown.output and "jamais moissonnée" in shown.output
     listed = orjson.loads(cli("list", "--json").output)
     assert [s["name"] for s in listed] == ["partenaire"] and listed[0]["next_due"] == "maintenant"
-    again = cli("add", "partenaire", "datainclusion", str(services_file))
+    again = cli("add", "partenaire", "datainclusion", str(services_file), "--schedule", "")
     assert "mise à jour" in again.output and get_source(engine, "partenaire").schedule is None
     assert cli("remove", "partenaire").exit_code == 0 and get_source(engine, "partenaire") is None
     missing = cli("remove", "partenaire")
     assert missing.exit_code == 1 and "Source inconnue" in missing.output
+
+
+def test_an_update_changes_only_what_it_gives(settings, engine, services_file):
+    cli("add", "partenaire", "datainclusion", str(services_file), "--title", "Partenaire", "--token-env", "JETON_P",
+        "--schedule", "daily", "--grace-days", "30", "--archive-threshold", "0.5", "--option", "kind=service",
+        "--option", "prefix=p", "--disabled")
+    updated = orjson.loads(cli("add", "partenaire", "datainclusion", str(services_file), "--schedule", "weekly",
+                               "--option", "prefix=", "--option", "page_size=50", "--json").output)
+    assert updated["created"] is False and updated["warnings"] == []
+    spec = get_source(engine, "partenaire")
+    assert (spec.title, spec.credentials_ref, spec.schedule, spec.grace_days, spec.archive_threshold, spec.enabled) == (
+        "Partenaire", "JETON_P", "weekly", 30, 0.5, False)
+    assert spec.options == {"kind": "service", "page_size": "50"}  # « prefix= » removed it
+    cli("add", "partenaire", "datainclusion", str(services_file), "--enabled", "--token-env", "")
+    spec = get_source(engine, "partenaire")
+    assert spec.enabled and spec.credentials_ref is None and spec.schedule == "weekly"
+    moved = cli("add", "partenaire", "dora", str(services_file))  # another format: its options are not these
+    assert "les options de l'ancien format sont retirées (kind, page_size)" in moved.output
+    assert get_source(engine, "partenaire").options == {}
+
+
+def test_a_new_source_is_titled_by_its_name_and_a_web_address_without_scheme_is_said(settings, engine):
+    added = orjson.loads(cli("add", "flux", "mobilite-csv", "exemple.fr/plateformes.csv", "--json").output)
+    assert added["title"] == "flux" and added["created"] is True
+    assert added["warnings"] == [("Attention : « exemple.fr/plateformes.csv » est introuvable pour l'instant "
+                                  "(une adresse web commence par https://).")]
+
+
+def test_harvest_source_names_follow_the_registry_s_rule(settings, engine, services_file):
+    result = CliRunner().invoke(main, ["harvest", "datainclusion", str(services_file), "--source", "Mon Réseau/Été"])
+    assert result.exit_code == 2 and "minuscules, chiffres" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(select(Record.id)).first() is None
 
 
 @pytest.mark.parametrize("args, expected", [

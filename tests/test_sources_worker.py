@@ -80,6 +80,17 @@ def test_a_stop_between_two_cycles_ends_the_worker_cleanly(tmp_path, settings, e
     assert jobs(engine) == [("horaire", "done"), ("quotidienne", "done")]
 
 
+def test_idle_cycles_write_nothing_between_the_json_lines(tmp_path, settings, engine):
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(3)])
+    maillage("sources", "add", "horaire", "datainclusion", str(path), "--schedule", "hourly")
+    worker = Worker("--due", "--every", "1", "--json")
+    wait_for(lambda: worker.printed.count("\n") == 1, "the first cycle's summary")
+    time.sleep(3)  # two or three cycles with nothing due
+    worker.stop()
+
+    assert [orjson.loads(line)["source"] for line in worker.printed.splitlines()] == ["horaire"]
+
+
 def test_a_stop_mid_harvest_closes_its_job_and_changes_nothing(tmp_path, settings, engine):
     path = write_json(tmp_path / "services.json", [service(i) for i in range(20)])
     maillage("harvest", "datainclusion", str(path), "--source", "lente")

@@ -37,10 +37,23 @@ def token_variable_name(ctx, param, value: str | None) -> str | None:
     return value
 
 
+# A source's name goes into record ids (« nom--id ») and addresses: one spelling, whether the
+# source is registered (`sources add`) or named for one harvest (`harvest --source`).
+_SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+
+
+def checked_source_name(ctx, param, value: str | None) -> str | None:
+    if value is not None and not _SOURCE_NAME.fullmatch(value):
+        raise click.BadParameter(f"« {value} » : minuscules, chiffres, « - », « _ » ou « . », 100 caractères au "
+                                 "plus.")
+    return value
+
+
 @click.command("harvest")
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(sorted(FORMATS)))
-@click.argument("location")
-@click.option("--source", "source_name", help="Nom de la source dans Maillage (par défaut : celui du format).")
+@click.argument("location", metavar="EMPLACEMENT")
+@click.option("--source", "source_name", callback=checked_source_name,
+              help="Nom de la source dans Maillage (par défaut : celui que donne le format, par exemple « lheo »).")
 @click.option("--dry-run", is_flag=True, help="Essai à blanc : produit le rapport, n'enregistre rien.")
 @click.option("--force", is_flag=True, help="Appliquer même si le disjoncteur d'archivage se déclenche.")
 @click.option("--option", "options", multiple=True, metavar="CLÉ=VALEUR", help="Option du format (répétable).")
@@ -48,7 +61,7 @@ def token_variable_name(ctx, param, value: str | None) -> str | None:
               help="NOM de la variable d'environnement qui contient le jeton d'accès (jamais le jeton).")
 @click.option("--json", "as_json", is_flag=True, help="Affiche le résumé du travail en JSON (scripts, cron).")
 def command(format_name, location, source_name, dry_run, force, options, token_env, as_json):
-    """Moissonne LOCATION (fichier ou URL) au format FORMAT.
+    """Moissonne EMPLACEMENT (fichier ou URL) au format FORMAT.
 
     Codes de sortie : 0 terminé (éventuellement avec des enregistrements invalides, voir le
     rapport), 1 échec (rien n'a été modifié), 3 suspendu par le disjoncteur (rien n'a été modifié).

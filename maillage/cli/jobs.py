@@ -17,7 +17,7 @@ def command() -> None:
 @command.command("list")
 @click.option("--source", help="Seulement les travaux de cette source.")
 @click.option("--limit", default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="En JSON (scripts, supervision).")
 def list_command(source, limit, as_json):
     """Les derniers travaux de moissonnage."""
     from catalog.db import get_engine
@@ -38,8 +38,8 @@ def list_command(source, limit, as_json):
 
 
 @command.command("show")
-@click.argument("job_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.argument("job_id", metavar="N", type=int)
+@click.option("--json", "as_json", is_flag=True, help="En JSON (scripts, supervision).")
 def show_command(job_id, as_json):
     """Résumé d'un travail : statut, comptes, erreurs regroupées."""
     from catalog.db import get_engine
@@ -55,7 +55,7 @@ def show_command(job_id, as_json):
 
 
 @command.command("report")
-@click.argument("job_id", type=int)
+@click.argument("job_id", metavar="N", type=int)
 @click.option("--status", "statuses", multiple=True, help="Filtrer : invalid, added, updated, archived…")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Fichier CSV (défaut : sortie standard).")
 def report_command(job_id, statuses, output):

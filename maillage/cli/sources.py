@@ -14,7 +14,6 @@ which stops cleanly on SIGTERM (harvesters/termination.py).
 from __future__ import annotations
 
 import os
-import re
 import sys
 import traceback
 from datetime import UTC
@@ -24,7 +23,12 @@ from typing import Any
 import click
 
 from harvesters import FORMATS
-from maillage.cli.harvest import EXIT_CODES, _parse_options, token_variable_name
+from maillage.cli.harvest import (
+    EXIT_CODES,
+    _parse_options,
+    checked_source_name,
+    token_variable_name,
+)
 from maillage.cli.output import echo_job_summary, echo_json, echo_json_line
 
 
@@ -43,30 +47,34 @@ def command() -> None:
 # -- add -------------------------------------------------------------------------------------
 
 @command.command("add")
-@click.argument("name")
+@click.argument("name", metavar="NOM", callback=checked_source_name)
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(sorted(FORMATS)))
-@click.argument("location")
-@click.option("--title", default="", help="Intitulé lisible de la source.")
+@click.argument("location", metavar="EMPLACEMENT")
+@click.option("--title", help="Intitulé lisible de la source.")
 @click.option("--token-env", callback=token_variable_name,
-              help="NOM de la variable d'environnement qui contient le jeton (jamais le jeton).")
-@click.option("--schedule", help="hourly, daily (3 h), weekly (lundi 3 h), monthly, ou expression cron à 5 champs.")
+              help="NOM de la variable d'environnement qui contient le jeton (jamais le jeton ; vide : aucun).")
+@click.option("--schedule", help="hourly, daily (3 h), weekly (lundi 3 h), monthly, ou expression cron à 5 champs "
+                                 "(vide : non planifiée).")
 @click.option("--grace-days", type=click.IntRange(min=0), default=7, show_default=True,
               help="Jours avant d'archiver un enregistrement disparu de la source.")
 @click.option("--archive-threshold", type=click.FloatRange(0, 1), default=0.3, show_default=True,
               help="Part d'enregistrements disparus au-delà de laquelle le moissonnage est suspendu.")
-@click.option("--option", "options", multiple=True, metavar="CLÉ=VALEUR", help="Option du format (répétable).")
-@click.option("--disabled", is_flag=True, help="Enregistrer la source sans la planifier (désactivée).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--option", "options", multiple=True, metavar="CLÉ=VALEUR",
+              help="Option du format (répétable ; « CLÉ= » retire l'option d'une source existante).")
+@click.option("--disabled/--enabled", "disabled", default=None,
+              help="Désactiver la source (enregistrée sans être planifiée), ou la réactiver.")
+@click.option("--json", "as_json", is_flag=True, help="Affiche la source enregistrée en JSON.")
 def add_command(name, format_name, location, title, token_env, schedule, grace_days, archive_threshold, options,
                 disabled, as_json):
-    """Enregistre (ou met à jour) la source NAME : FORMAT, LOCATION (fichier ou URL)."""
+    """Enregistre la source NOM : FORMAT, EMPLACEMENT (fichier ou URL).
+
+    Si la source existe, seuls les réglages donnés changent : les autres (jeton, planification,
+    délai de grâce, seuil, options, intitulé) restent ceux enregistrés.
+    """
     from catalog.db import get_engine
     from catalog.sources import SourceSpec, get_source, parse_schedule, register_source
     from harvesters.http import is_url
 
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,99}", name):
-        raise click.BadParameter("minuscules, chiffres, « - », « _ » ou « . », 100 caractères au plus.",
-                                 param_hint="NAME")
     if schedule:
         try:
             parse_schedule(schedule)
@@ -77,30 +85,75 @@ def add_command(name, format_name, location, title, token_env, schedule, grace_d
     if not is_url(location):
         path = Path(location).expanduser()
         if not path.exists():
-            warnings.append(f"Attention : « {location} » est introuvable pour l'instant.")
+            hint = " (une adresse web commence par https://)" if _looks_like_a_web_address(location) else ""
+            warnings.append(f"Attention : « {location} » est introuvable pour l'instant{hint}.")
         location = str(path.resolve())  # cron runs from another directory
     if "mapping" in parsed and not is_url(parsed["mapping"]) and Path(parsed["mapping"]).exists():
         parsed["mapping"] = str(Path(parsed["mapping"]).resolve())
     engine = get_engine()
-    existed = get_source(engine, name) is not None
-    spec = SourceSpec(name=name, format=format_name, location=location, title=title, credentials_ref=token_env,
-                      schedule=schedule or None, grace_days=grace_days, archive_threshold=archive_threshold,
-                      options=parsed, enabled=not disabled)
+    stored = get_source(engine, name)
+    spec = SourceSpec(name=name, format=format_name, location=location, title=title or name,
+                      credentials_ref=token_env or None, schedule=schedule or None, grace_days=grace_days,
+                      archive_threshold=archive_threshold, options={k: v for k, v in parsed.items() if v != ""},
+                      enabled=not disabled)
+    if stored is not None:
+        spec, dropped = _updated(stored, spec, parsed)
+        if dropped:
+            warnings.append(f"Attention : le format change ({stored.format} → {format_name}) : les options de "
+                            f"l'ancien format sont retirées ({', '.join(sorted(dropped))}).")
     register_source(engine, spec)
     if as_json:
-        echo_json(_describe(engine, spec) | {"created": not existed})
+        echo_json(_describe(engine, spec) | {"created": stored is None, "warnings": warnings})
         return
     for warning in warnings:
         click.secho(warning, fg="yellow", err=True)
-    click.echo(f"Source « {name} » {'mise à jour' if existed else 'enregistrée'} ({format_name}, {location}).")
-    if schedule:
-        click.echo(f"Planification : {_schedule_label(schedule)}.")
+    click.echo(f"Source « {name} » {'mise à jour' if stored else 'enregistrée'} ({format_name}, {location}).")
+    if spec.schedule:
+        click.echo(f"Planification : {_schedule_label(spec.schedule)}.")
+
+
+def _updated(stored, given, parsed: dict[str, str]):
+    """The stored source with only what the command line gave changed (a partner's token, a
+    catalog's link to its DCAT dataset, a longer grace period are not reset by a new schedule);
+    and the stored options dropped because the format changed."""
+    from dataclasses import replace
+
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+
+    def given_(parameter: str) -> bool:
+        return ctx.get_parameter_source(parameter) not in (ParameterSource.DEFAULT, None)
+
+    same_format = stored.format == given.format
+    options = dict(stored.options) if same_format else {}
+    for key, value in parsed.items():  # « CLÉ= » removes the option
+        if value == "":
+            options.pop(key, None)
+        else:
+            options[key] = value
+    dropped = set() if same_format else set(stored.options) - set(parsed)
+    return replace(
+        stored, format=given.format, location=given.location, options=options,
+        title=given.title if given_("title") else stored.title,
+        credentials_ref=given.credentials_ref if given_("token_env") else stored.credentials_ref,
+        schedule=given.schedule if given_("schedule") else stored.schedule,
+        grace_days=given.grace_days if given_("grace_days") else stored.grace_days,
+        archive_threshold=given.archive_threshold if given_("archive_threshold") else stored.archive_threshold,
+        enabled=given.enabled if given_("disabled") else stored.enabled,
+    ), dropped
+
+
+def _looks_like_a_web_address(location: str) -> bool:
+    """« exemple.fr/flux.csv »: a host name before the first slash, no file of that name here."""
+    head = location.split("/", 1)[0]
+    return "/" in location and "." in head and not Path(head).exists() and not location.startswith((".", "~"))
 
 
 # -- list / show / remove --------------------------------------------------------------------
 
 @command.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="En JSON (scripts, supervision).")
 def list_command(as_json):
     """Les sources enregistrées, leur planification et leur dernier moissonnage."""
     from catalog.db import get_engine
@@ -124,10 +177,10 @@ def list_command(as_json):
 
 
 @command.command("show")
-@click.argument("name")
-@click.option("--json", "as_json", is_flag=True)
+@click.argument("name", metavar="NOM")
+@click.option("--json", "as_json", is_flag=True, help="En JSON (scripts, supervision).")
 def show_command(name, as_json):
-    """Tout ce que Maillage sait de la source NAME, et ses derniers moissonnages."""
+    """Tout ce que Maillage sait de la source NOM, et ses derniers moissonnages."""
     from catalog.db import get_engine
     from catalog.sources import get_source
     from harvesters.jobs import list_jobs
@@ -165,9 +218,9 @@ def show_command(name, as_json):
 
 
 @command.command("remove")
-@click.argument("name")
+@click.argument("name", metavar="NOM")
 def remove_command(name):
-    """Retire la source NAME du registre (ses enregistrements restent au catalogue)."""
+    """Retire la source NOM du registre (ses enregistrements restent au catalogue)."""
     from catalog.db import get_engine
     from catalog.sources import remove_source
 
@@ -180,7 +233,7 @@ def remove_command(name):
 # -- run -------------------------------------------------------------------------------------
 
 @command.command("run")
-@click.argument("names", nargs=-1)
+@click.argument("names", metavar="[NOM]...", nargs=-1)
 @click.option("--due", is_flag=True, help="Seulement les sources dont la planification dit qu'elles sont dues.")
 @click.option("--dry-run", is_flag=True, help="Essai à blanc : rapports sans rien enregistrer.")
 @click.option("--force", is_flag=True, help="Appliquer même si le disjoncteur d'archivage se déclenche.")
@@ -190,7 +243,7 @@ def remove_command(name):
 @click.option("--every", type=click.IntRange(min=1), metavar="SECONDES",
               help="Ouvrier : recommencer toutes les SECONDES secondes, jusqu'à l'arrêt (SIGTERM ou Ctrl-C).")
 def run_command(names, due, dry_run, force, as_json, every):
-    """Moissonne les sources NAMES (toutes les sources activées si aucune n'est nommée).
+    """Moissonne les sources NOM... (toutes les sources activées si aucune n'est nommée).
 
     Codes de sortie : 0 tout s'est terminé, 1 au moins un échec, 3 au moins un moissonnage
     suspendu par le disjoncteur (et aucun échec). Avec --due, une source qu'un autre processus
@@ -302,7 +355,9 @@ def _run_cycle(names, due, dry_run, force, as_json) -> int:
             else:
                 echo_job_summary(summary)
             click.echo()
-    if as_json and as_json != "lines":
+    if as_json == "lines":
+        pass  # each summary is out already; a line of prose would break the readers of NDJSON
+    elif as_json:
         echo_json(summaries)
     elif not specs:
         click.echo("Aucune source à moissonner maintenant." if due else "Aucune source activée.")
