@@ -122,6 +122,9 @@ class AidesJeunesHarvester(Harvester):
             self.notes.found += 1
             yield self._item(reference, benefit_id, benefit, institution, date_maj)
 
+    def run_notes(self) -> list[str]:
+        return self.notes.sentences()
+
     def progress_total(self) -> int | None:
         return self._total
 

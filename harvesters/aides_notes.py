@@ -64,6 +64,12 @@ class AidNotes:
     def reject(self, reference: str, reason: str) -> None:
         self.rejected.append((reference, reason))
 
+    def sentences(self) -> list[str]:
+        """The remarks, for the job's message (`Harvester.run_notes`): the short read that kept
+        aids from being archived, the perimeters with no code, the institutions of unknown type."""
+        return [f"{remark[:1].upper()}{remark[1:]}{f' ({n} fois)' if n > 1 else ''}."
+                for remark, n in self.remarks.most_common()]
+
     def summary(self) -> str:
         lines = [(f"{self.found} aide(s) trouvée(s), {self.mapped} transformée(s), {self.fully_mapped} entièrement "
                   f"dans le schéma, {self.structured} avec des conditions structurées, "

@@ -98,6 +98,9 @@ class AidesTerritoiresHarvester(Harvester):
     def covered_kinds(self) -> tuple[str, ...]:
         return self._covered
 
+    def run_notes(self) -> list[str]:
+        return self.notes.sentences()
+
     def progress_total(self) -> int | None:
         return self._count
 

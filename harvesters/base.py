@@ -137,6 +137,12 @@ class Harvester:
         """
         return self.kinds
 
+    def run_notes(self) -> list[str]:
+        """What the run tells its operator beyond each record's problems, in French sentences,
+        asked after `items()` is exhausted: why nothing was archived (a source that announced
+        more than it gave), what the whole feed lacked. They open the job's message."""
+        return []
+
     # Progress, when the harvester can tell (bytes of a file, pages of an API).
     def progress_total(self) -> int | None:
         return None

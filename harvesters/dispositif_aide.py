@@ -47,6 +47,7 @@ from catalog.nesting import refuse_too_deep, too_deep
 from catalog.records import qualified_id
 from catalog.tabular import detect_format, iter_rows
 from catalog.validation import Problem
+from catalog.validation.problems import shown
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
 from harvesters.aides_notes import AidNotes, eligibility_warnings
@@ -86,6 +87,9 @@ class DispositifAideHarvester(Harvester):
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
         self.notes = AidNotes()
+
+    def run_notes(self) -> list[str]:
+        return self.notes.sentences()
 
     def progress_done(self) -> int | None:
         return self.notes.found
@@ -144,7 +148,12 @@ class DispositifAideHarvester(Harvester):
             return Item("aide", None, reference=reference, problems=problems, id_hint=hint)
         row, eligibility = map_dispositif(raw, source=self.source, zone=zone, excluded=excluded, notes=self.notes)
         self.notes.record(eligibility, row)
-        return Item("aide", row, reference=reference, warnings=eligibility_warnings(eligibility) + _date_warnings(raw))
+        warnings = eligibility_warnings(eligibility) + _date_warnings(raw)
+        if _objects(raw.get("porteurs")) is None:  # the aid is kept, without its institution
+            warnings.append(Problem("institution_nom", "porteurs-illisibles",
+                                    f"Porteurs illisibles (liste d'objets JSON attendue, {shown(raw.get('porteurs'))} "
+                                    "reçu) : l'aide est gardée sans son institution."))
+        return Item("aide", row, reference=reference, warnings=warnings)
 
 
 def _package_resources(path: Path) -> list[tuple[str, str]] | None:

@@ -258,8 +258,8 @@ class _Run:
             transaction.commit()
             self.committed = True
         self.status = DONE_WITH_ERRORS if self.counts["invalid"] else DONE
-        if self.dry_run:
-            self.message = "Essai à blanc : rien n'a été enregistré."
+        said = [*self.harvester.run_notes(), *(["Essai à blanc : rien n'a été enregistré."] if self.dry_run else [])]
+        self.message = " ".join(said) or None
 
     def _process(self, conn: Connection, writer: RecordWriter, items: list[Item]) -> None:
         entries = []

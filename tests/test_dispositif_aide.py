@@ -74,6 +74,9 @@ def test_invalid_rows_are_reported_by_line_and_the_rest_flows(settings, engine):
     assert set(aides(engine)) == {"dispositif-aide--a3333333-3333-4333-8333-333333333333",
                                   "dispositif-aide--a5555555-5555-4555-8555-555555555555"}
     assert harvester.notes.remarks == {"porteurs illisibles (liste d'objets attendue)": 1}
+    [unreadable] = [g for g in summary.groups if g.code == "porteurs-illisibles"]
+    assert unreadable.examples == ["ligne 7"] and "gardée sans son institution" in unreadable.message
+    assert summary.message == "Porteurs illisibles (liste d'objets attendue)."
 
 
 def test_a_file_in_another_encoding_is_refused_unless_told(settings, engine):
