@@ -18,13 +18,13 @@ import socket
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from catalog.clock import utcnow
@@ -328,18 +328,23 @@ class _Run:
     def _judge_vanished(self, conn: Connection, writer: RecordWriter, active_before: dict[str, int]) -> None:
         grace = timedelta(days=self.policy.grace_days)
         _forget_missing_seen(conn, self.policy.name)
+        accepted_until = _last_forced_run(conn, self.policy.name)
         for kind in self.kinds:
             before = active_before.get(kind) or _count_active(conn, self.policy.name, kind)
-            # Judged on records newly gone in this run: those already missing (a forced run or
-            # an earlier one let them go) must not hold every later run of their source.
-            vanished = _count_vanished(conn, self.policy.name, kind, newly=True)
+            # Judged on every record gone and not yet archived, not only on those gone in this
+            # run: a source shrinking by 25 % a run would otherwise lose 99 % of its records,
+            # never held. Those an operator let go (gone before a forced run) no longer count:
+            # they must not hold every later run of their source.
+            vanished = _count_vanished(conn, self.policy.name, kind, accepted_until=accepted_until)
             if before and vanished / before > self.policy.archive_threshold and not self.force:
                 self.counts["missing"] = vanished
+                earlier = vanished - _count_vanished(conn, self.policy.name, kind, newly=True)
                 raise HeldForReview(
                     f"Exécution suspendue pour vérification : {vanished} enregistrement(s) « {kind} » sur "
-                    f"{before} ({_percent(vanished / before)}) ont disparu de la source, au-delà du seuil de "
-                    f"{_percent(self.policy.archive_threshold)}. Rien n'a été modifié. Après vérification de la "
-                    "source, relancez avec --force pour appliquer."
+                    f"{before} ({_percent(vanished / before)}) ont disparu de la source"
+                    f"{f' (dont {earlier} déjà absent(s) aux moissonnages précédents)' if earlier else ''}, au-delà "
+                    f"du seuil de {_percent(self.policy.archive_threshold)}. Rien n'a été modifié. Après "
+                    "vérification de la source, relancez avec --force pour appliquer."
                 )
             to_archive, newly_missing = [], []
             for id_, missing_since in _iter_vanished(conn, self.policy.name, kind):
@@ -588,10 +593,26 @@ AND status = 'active' AND missing_since IS NOT NULL
 AND EXISTS (SELECT 1 FROM harvest_seen h WHERE h.kind = record.kind AND h.id = record.id)"""), {"source": source})
 
 
-def _count_vanished(conn: Connection, source: str, kind: str, *, newly: bool) -> int:
-    condition = " AND r.missing_since IS NULL" if newly else ""
-    return conn.execute(text("SELECT COUNT(*) " + _VANISHED + condition),
-                        {"source": source, "kind": kind}).scalar_one()
+def _count_vanished(conn: Connection, source: str, kind: str, *, newly: bool = False,
+                    accepted_until: datetime | None = None) -> int:
+    """Records of the source gone from this run: only those gone in it (`newly`), or all but
+    those already gone when an operator forced a run (`accepted_until`)."""
+    if newly:
+        query = text("SELECT COUNT(*) " + _VANISHED + " AND r.missing_since IS NULL")
+    elif accepted_until is not None:
+        query = text("SELECT COUNT(*) " + _VANISHED + " AND (r.missing_since IS NULL OR r.missing_since > :accepted)"
+                     ).bindparams(bindparam("accepted", accepted_until, type_=RECORDS.c.missing_since.type))
+    else:
+        query = text("SELECT COUNT(*) " + _VANISHED)
+    return conn.execute(query, {"source": source, "kind": kind}).scalar_one()
+
+
+def _last_forced_run(conn: Connection, source: str) -> datetime | None:
+    """When the source's last applied --force run started: what was gone then, it let go."""
+    return conn.execute(select(JOBS.c.started_at).where(
+        JOBS.c.source == source, JOBS.c.forced.is_(True), JOBS.c.dry_run.is_(False),
+        JOBS.c.status.in_((DONE, DONE_WITH_ERRORS)),
+    ).order_by(JOBS.c.id.desc()).limit(1)).scalar()
 
 
 def _iter_vanished(conn: Connection, source: str, kind: str) -> Iterator[tuple[str, Any]]:

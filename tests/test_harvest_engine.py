@@ -102,6 +102,25 @@ def test_losing_40_percent_of_records_is_held_and_changes_nothing(tmp_path, sett
     assert statuses(engine) == {"active": 50}
 
 
+def test_a_source_shrinking_run_after_run_is_held_once_the_total_gone_passes_the_threshold(tmp_path, settings,
+                                                                                           engine):
+    """Each run lost under 30 % more: judged on newly gone records alone, 99 % of the source
+    was marked missing, then archived, never held."""
+    records = [service(i) for i in range(20)]
+    run(write_json(tmp_path / "services.json", records), settings)
+    first = run(write_json(tmp_path / "services.json", records[:15]), settings)  # 25 % gone: let through
+    assert first.status == "done" and first.counts["missing"] == 5
+    before = snapshot(engine)
+    second = run(write_json(tmp_path / "services.json", records[:10]), settings)  # 5 more: 50 % gone in all
+    assert second.status == "held" and second.counts["missing"] == 10
+    assert "10 enregistrement(s) « service » sur 20 (50 %)" in second.message
+    assert "dont 5 déjà absent(s) aux moissonnages précédents" in second.message
+    assert snapshot(engine) == before
+    # The operator checks the source and lets them go: later runs are judged from there.
+    assert run(write_json(tmp_path / "services.json", records[:10]), settings, force=True).status == "done"
+    assert run(write_json(tmp_path / "services.json", records[:9]), settings).status == "done"
+
+
 def test_forced_run_marks_missing_then_archives_after_the_grace_period(tmp_path, settings, engine):
     records = [service(i) for i in range(10)]
     run(write_json(tmp_path / "services.json", records), settings)
