@@ -71,6 +71,9 @@ class Harvester:
         # Where the credential comes from, for messages: the source's own variable when it has
         # one (`build_harvester`), else the format's for its official hosts, else none.
         self.token_variable = self.default_token_variable(location)
+        # The variable the source itself names (--token-env), set by `build_harvester`: the run
+        # reads that one only, and fails naming it when it is not set (`missing_token`).
+        self.token_named: str | None = None
         # Set by the engine before `items()`: the registered source this run is for, and the
         # settings of the catalog it writes to.
         self.source_name: str | None = None
@@ -102,6 +105,14 @@ class Harvester:
         parts = urlsplit(location.strip())
         host = (parts.hostname or "").rstrip(".").lower()
         return cls.credentials_env if parts.scheme == "https" and host in cls.credentials_hosts else None
+
+    def missing_token(self) -> str | None:
+        """Why the run cannot start, when the source names a variable for its token that this
+        process does not have: every format, not only those that need a token to read at all."""
+        if self.token_named and not self._credentials:
+            return (f"Jeton d'accès manquant : la variable {self.token_named}, que la source nomme pour son jeton "
+                    "(--token-env), n'est pas définie pour ce processus (cron, service, conteneur). Rien n'a été lu.")
+        return None
 
     def token_hint(self) -> str:
         """Where the credential of this source is to be put, for a French message."""

@@ -236,6 +236,8 @@ class _Run:
                        unchanged="Le catalogue n'a pas été modifié.")
 
     def _read_and_write(self, conn: Connection, transaction, progress: bool) -> None:
+        if reason := self.harvester.missing_token():
+            raise UnusableInput(reason)
         _create_seen_table(conn)
         active_before = {kind: _count_active(conn, self.policy.name, kind) for kind in self.harvester.kinds}
         writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",
@@ -689,7 +691,7 @@ def build_harvester(cls: type[Harvester], location: str, *, options: dict[str, A
     would hand the operator's token to whoever chose that address."""
     variable = token_env or cls.default_token_variable(location)
     harvester = cls(location, options=options, credentials=os.environ.get(variable) if variable else None)
-    harvester.token_variable = variable
+    harvester.token_variable, harvester.token_named = variable, token_env
     return harvester
 
 

@@ -14,6 +14,7 @@ from harvesters.datainclusion import DataInclusionHarvester
 from harvesters.dcat import DcatHarvester
 from harvesters.dora import DoraHarvester
 from harvesters.engine import build_harvester, harvest, harvest_source
+from harvesters.mobilite_csv import MobiliteCsvHarvester
 from maillage.cli import main
 
 PARTNER = "https://collecte.example.net/inclusion"
@@ -91,6 +92,18 @@ def test_a_format_s_variable_is_read_for_its_official_hosts_only(cls, official, 
     away = build_harvester(cls, elsewhere, options={}, token_env=None)  # another host, or in clear
     assert away.credentials is None and away.token_variable is None
     assert "--token-env" in away.token_hint() and cls.credentials_env in away.token_hint()
+
+
+@pytest.mark.parametrize("cls, location", [(DataInclusionHarvester, PARTNER), (MobiliteCsvHarvester, "plateformes.csv")])
+def test_a_source_naming_a_variable_that_is_not_set_fails_naming_it(cls, location, settings, engine, monkeypatch):
+    """data·inclusion read on without a token, other formats ignored the variable altogether."""
+    monkeypatch.delenv("JETON_ABSENT", raising=False)
+    with responses.RequestsMock() as rsps:  # nothing read: no request
+        summary = harvest(build_harvester(cls, location, options={}, token_env="JETON_ABSENT"),
+                          source="partenaire", settings=settings)
+        assert len(rsps.calls) == 0
+    assert summary.status == "failed"
+    assert summary.message.startswith("Jeton d'accès manquant : la variable JETON_ABSENT, que la source nomme")
 
 
 def test_the_token_itself_given_as_its_variable_is_refused_and_never_shown(settings, engine):

@@ -274,7 +274,7 @@ def test_a_source_with_its_own_token_variable_never_borrows_the_format_s(setting
         by_cli = CliRunner().invoke(main, ["harvest", "dora", API, "--token-env", "DORA_TOKEN_93"])
         assert len(rsps.calls) == 0
     assert summary.status == "failed"
-    assert summary.message.startswith("L'API DORA demande un jeton : indiquez-le dans la variable DORA_TOKEN_93")
+    assert summary.message.startswith("Jeton d'accès manquant : la variable DORA_TOKEN_93, que la source nomme")
     assert by_cli.exit_code == 1 and "variable DORA_TOKEN_93" in by_cli.output
 
     monkeypatch.setenv("DORA_TOKEN_93", "jeton-du-93")
