@@ -24,6 +24,7 @@ from catalog.validation import Problem
 
 LINES = JobReportLine.__table__
 MAX_EXAMPLES = 10
+MAX_DISTINCT_MESSAGES = 50  # counted beyond the first: enough to say « et 50 autres », bounded memory
 
 STATUS_LABELS = {
     "added": "ajouté",
@@ -46,6 +47,17 @@ class ErrorGroup:
     message: str | None
     count: int = 0
     examples: list[str] = field(default_factory=list)  # references, e.g. "ligne 12"
+    # The first message stands for the group; when its records say different things (three
+    # unreadable YAML files, each for its own reason), the group says so instead of lending
+    # the first one's reason to all.
+    other_messages: int = 0
+    _seen_messages: set = field(default_factory=set, repr=False)
+
+    def add_message(self, message: str | None) -> None:
+        if (message != self.message and message not in self._seen_messages
+                and len(self._seen_messages) < MAX_DISTINCT_MESSAGES):
+            self._seen_messages.add(message)
+            self.other_messages += 1
 
     def as_dict(self) -> dict:
         return {
@@ -56,6 +68,7 @@ class ErrorGroup:
             "message": self.message,
             "nombre": self.count,
             "exemples": self.examples,
+            "autres_messages": self.other_messages,
         }
 
 
@@ -90,13 +103,16 @@ class ReportSpool:
         self._count(kind, status, reference or record_id or str(position), errors)
 
     def _count(self, kind: str | None, status: str, where: str, errors: list[dict]) -> None:
-        # One group per (status, kind, field, code); the first message seen stands for it.
+        # One group per (status, kind, field, code); the first message seen stands for it, and
+        # the group counts the others (`ErrorGroup.add_message`).
         keys = {(e["champ"], e["code"]): e["message"] for e in reversed(errors)} or {(None, None): None}
         for (champ, code), message in keys.items():
             key = (status, kind, champ, code)
             group = self._groups.get(key)
             if group is None:
                 group = self._groups[key] = ErrorGroup(status, kind, champ, code, message)
+            else:
+                group.add_message(message)
             group.count += 1
             if len(group.examples) < MAX_EXAMPLES:
                 group.examples.append(where)

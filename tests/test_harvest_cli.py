@@ -83,3 +83,15 @@ def test_jobs_list_show_and_csv_report(tmp_path, settings):
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [(r["identifiant"], r["champ"], r["reference"]) for r in rows] == [("test--v1", "nom", "élément 2")]
     assert invoke("jobs", "show", 999).exit_code != 0
+
+
+def test_a_group_whose_records_say_different_things_says_so(tmp_path, settings):
+    """Three files unreadable each for its own reason were shown under the first one's reason."""
+    rows = [service(i) for i in range(3)]
+    rows[0]["date_maj"], rows[1]["date_maj"], rows[2]["date_maj"] = "2024-13-01", "2024-02-30", "2024-02-30"
+    path = write_json(tmp_path / "services.json", rows)
+    summary = json.loads(invoke("harvest", "datainclusion", path, "--dry-run", "--json").output)
+    [group] = [g for g in summary["errors"] if g["champ"] == "date_maj"]
+    assert group["nombre"] == 3 and group["autres_messages"] == 1  # two distinct messages in all
+    shown = invoke("harvest", "datainclusion", path, "--dry-run").output
+    assert "— et 1 autre(s) message(s) pour ce code (voir « maillage jobs report »)" in shown

@@ -54,6 +54,7 @@ def echo_json_line(value: Any) -> None:
 
 def echo_job_summary(summary: dict[str, Any]) -> None:
     from harvesters.engine import STATUS_LABELS
+    from harvesters.report import MAX_DISTINCT_MESSAGES
 
     status = summary["status"]
     colour = {"done": "green", "done-with-errors": "yellow", "held": "yellow", "failed": "red"}.get(status)
@@ -74,6 +75,11 @@ def echo_job_summary(summary: dict[str, Any]) -> None:
         for group in errors[:20]:
             field = f"« {group['champ']} » " if group.get("champ") else ""
             examples = ", ".join(group["exemples"][:5])
-            click.echo(f"  - {group['nombre']} × {field}{group['message'] or group['code']} ({examples}…)")
+            said = group["message"] or group["code"]
+            if others := group.get("autres_messages"):
+                # The first record's reason is not every record's: say so, the report has each one.
+                more = "+" if others >= MAX_DISTINCT_MESSAGES else ""
+                said = f"{said} — et {others}{more} autre(s) message(s) pour ce code (voir « maillage jobs report »)"
+            click.echo(f"  - {group['nombre']} × {field}{said} ({examples}…)")
         if len(errors) > 20:
             click.echo(f"  … et {len(errors) - 20} autres groupes (voir « maillage jobs report »).")
