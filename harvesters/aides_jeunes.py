@@ -203,6 +203,15 @@ class AidesJeunesHarvester(Harvester):
             self.notes.reject(reference, reason)
             return Item("aide", None, reference=reference, id_hint=hint,
                         problems=[Problem(None, "aide-non-interpretable", reason)])
+        conditions = row.get("conditions") or {}
+        if (conditions.get("age_min") or 0) > (conditions.get("age_max") or 999):
+            # « entre 18 et 2 ans » opens the aid to no one: a file cut in a number (25 → 2), or
+            # two conditions that contradict. Refused with its id: the published record stays.
+            reason = (f"conditions d'âge contradictoires (au moins {conditions['age_min']} ans et au plus "
+                      f"{conditions['age_max']} ans) : fichier tronqué ? La fiche publiée est gardée.")
+            self.notes.reject(reference, reason)
+            return Item("aide", None, reference=reference, id_hint=hint,
+                        problems=[Problem("conditions", "ages-contradictoires", reason)])
         self.notes.record(eligibility, row, exact_zone=exact_zone)
         return Item("aide", row, reference=reference, warnings=eligibility_warnings(eligibility))
 

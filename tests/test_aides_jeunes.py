@@ -172,6 +172,21 @@ def test_without_a_date_option_the_file_date_is_used(tmp_path):
     assert {row["date_maj"] for row in rows if row["id"] != "rsa-jeunes-actifs"} == {date(2024, 6, 30)}
 
 
+def test_contradictory_ages_refuse_the_benefit_and_keep_its_published_record(tmp_path, settings, engine):
+    """A file cut inside « value: 26 » read « 2 »: the aid became « entre 18 et 1 ans », unreported."""
+    copy = tmp_path / "aides"
+    shutil.copytree(YAML_DIR, copy)
+    harvest(AidesJeunesHarvester(str(copy), options={"date_maj": DAY}), source="aj", settings=settings)
+    before = stored_records(engine, "aide")["aides-jeunes--montreuil-bourse-permis"]
+    path = copy / "data" / "benefits" / "javascript" / "montreuil-bourse-permis.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("value: 26", "value: 2"), encoding="utf-8")
+    summary = harvest(AidesJeunesHarvester(str(copy), options={"date_maj": DAY}), source="aj", settings=settings)
+    assert stored_records(engine, "aide")["aides-jeunes--montreuil-bourse-permis"] == before
+    assert summary.counts["missing"] == 0
+    [group] = [g for g in summary.groups if g.code == "ages-contradictoires"]
+    assert "au moins 18 ans et au plus 1 ans" in group.message
+
+
 def test_a_folder_that_is_not_aides_jeunes_fails_without_changes(tmp_path, settings, engine):
     summary = harvest(AidesJeunesHarvester(str(tmp_path)), settings=settings)
     assert summary.status == "failed" and "data/benefits/" in summary.message
