@@ -1,9 +1,14 @@
 """What of a record may be published: personal data stays out of open data and public pages.
 
-Named people (`contact_nom_prenom`) and personal e-mail addresses (a person's name at a
-consumer mail provider) are withheld unless the record says its contact is public
-(`contact_public: true`, set by the partner who owns the record). A personal address written
-in a free text ("écrire à camille.martin@gmail.com") is masked in that text too.
+Named people (`contact_nom_prenom`) are never published, and personal e-mail addresses (a
+person's name at a consumer mail provider) neither, in the `courriel` field or written in a free
+text ("écrire à camille.martin@gmail.com"), at any depth of the record (an aid's `conditions`).
+
+A partner's promise that a contact may be shown (data·inclusion v0's and DORA's
+`contact_public`) is read by the harvester, at the only place it exists: it keeps the contact's
+name, e-mail and phone under it, and drops them otherwise (`withhold_private_contact`). Our schemas
+follow data·inclusion v1, which has no such field, so the promise never reaches a stored record
+and cannot unlock the name at publication.
 """
 
 from __future__ import annotations
@@ -13,18 +18,32 @@ from typing import Any
 
 PERSONAL_FIELDS = ("contact_nom_prenom",)
 EMAIL_FIELDS = ("courriel",)
-# Consumer mail providers: an address there is a person's, not an organisation's desk.
+# What `contact_public` covers: the contact person's name and how to reach them.
+CONTACT_FIELDS = ("contact_nom_prenom", "courriel", "telephone")
+# `contact_public` true as a CSV cell writes it (frictionless' default true values).
+TRUE_CELLS = ("true", "True", "TRUE", "1")
+# Consumer mail providers: an address there is a person's, not an organisation's desk. Overseas
+# ISPs are left out until their consumer domains are known for sure.
 CONSUMER_MAIL_DOMAINS = frozenset({
     "gmail.com", "googlemail.com", "hotmail.com", "hotmail.fr", "live.fr", "live.com", "outlook.com",
-    "outlook.fr", "msn.com", "yahoo.com", "yahoo.fr", "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr",
-    "neuf.fr", "laposte.net", "bbox.fr", "icloud.com", "me.com", "aol.com", "gmx.fr", "gmx.com",
-    "protonmail.com", "proton.me",
+    "outlook.fr", "msn.com", "yahoo.com", "yahoo.fr", "ymail.com", "orange.fr", "wanadoo.fr", "free.fr",
+    "sfr.fr", "sfr.net", "neuf.fr", "cegetel.net", "club-internet.fr", "numericable.fr", "noos.fr",
+    "aliceadsl.fr", "9online.fr", "libertysurf.fr", "voila.fr", "laposte.net", "bbox.fr", "icloud.com",
+    "me.com", "mac.com", "aol.com", "mail.com", "gmx.fr", "gmx.com", "gmx.de", "gmx.net",
+    "protonmail.com", "protonmail.ch", "proton.me", "pm.me", "yandex.ru", "yandex.com",
+    # Belgium and Switzerland, where many people living near the border have their mail.
+    "outlook.be", "hotmail.be", "live.be", "yahoo.be", "skynet.be", "hotmail.ch", "bluewin.ch",
 })
-# "prenom.nom", "prenom-nom", "p.nom", "jean-luc.roy": how people's addresses look, unlike
-# "contact" or "accueil".
-PERSON_LOCAL_PART = re.compile(r"^[a-zà-ÿ]+(?:[._-][a-zà-ÿ]+){1,3}[0-9]*$", re.IGNORECASE)
-DESK_WORDS = ("contact", "accueil", "info", "secretariat", "direction", "association", "asso", "service",
-              "mission", "emploi", "insertion", "formation", "mairie", "ccas", "centre", "maison", "espace")
+# "prenom.nom", "prenom-nom", "p.nom", "jean-luc.roy", "prenom.nom93", "prenom.nom.93": how
+# people's addresses look, unlike "contact" or "accueil". A single word ("jdupont", "cafe93") is
+# not judged personal: associations and small desks use such addresses as often as people do.
+PERSON_LOCAL_PART = re.compile(r"^[a-zà-ÿ]+(?:[._-][a-zà-ÿ]+){1,3}(?:[._-]?[0-9]+)?$", re.IGNORECASE)
+# Words of a desk's address, matched as whole parts of it: "julie.masson" holds "asso" and
+# "laurent.maisonneuve" holds "maison", yet both are people.
+DESK_WORDS = frozenset({"contact", "accueil", "info", "secretariat", "direction", "association", "asso",
+                        "service", "mission", "emploi", "insertion", "formation", "mairie", "ccas", "centre",
+                        "maison", "espace"})
+LOCAL_PART_SEPARATORS = re.compile(r"[._+\-0-9]+")
 # An address inside a sentence: the final full stop of the sentence is not part of it. It starts
 # where a word starts and its parts are bounded (RFC 5321 lengths): a hostile text of a million
 # letters and one "@" is scanned in linear time, not tried from each of its letters.
@@ -36,13 +55,18 @@ def is_personal_email(address: str) -> bool:
     local, _, domain = address.strip().lower().rpartition("@")
     if domain not in CONSUMER_MAIL_DOMAINS:
         return False
-    return bool(PERSON_LOCAL_PART.match(local)) and not any(word in local for word in DESK_WORDS)
+    # "camille.martin+cv" is delivered to camille.martin: the tag says nothing of whose it is.
+    local = local.split("+", 1)[0]
+    return bool(PERSON_LOCAL_PART.match(local)) and not _is_desk(local)
+
+
+def _is_desk(local: str) -> bool:
+    parts = LOCAL_PART_SEPARATORS.split(local)
+    return any(part in DESK_WORDS or (part.endswith("s") and part[:-1] in DESK_WORDS) for part in parts)
 
 
 def public_view(data: dict[str, Any]) -> dict[str, Any]:
     """The record as it may be published (a copy; the stored record is untouched)."""
-    if data.get("contact_public") is True:
-        return dict(data)
     view = {k: v if k in EMAIL_FIELDS else _masked(v) for k, v in data.items() if k not in PERSONAL_FIELDS}
     for name in EMAIL_FIELDS:
         if isinstance(view.get(name), str) and is_personal_email(view[name]):
@@ -51,10 +75,24 @@ def public_view(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _masked(value: Any) -> Any:
+    """`value` with the personal addresses of its texts masked, at any depth (each part once:
+    parsed documents nest a few levels at most, `catalog.nesting`)."""
     if isinstance(value, str):
         if "@" not in value:  # nearly every text: no regex run
             return value
         return EMAIL_IN_TEXT.sub(lambda m: MASKED_EMAIL if is_personal_email(m.group()) else m.group(), value)
     if isinstance(value, list):
         return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
     return value
+
+
+def withhold_private_contact(row: dict[str, Any], contact_public: Any) -> dict[str, Any]:
+    """`row` (changed in place) without its contact person's name, e-mail and phone, unless
+    the partner's `contact_public` says they may be shown (true, as JSON or a CSV cell)."""
+    said_true = contact_public is True or (isinstance(contact_public, str) and contact_public in TRUE_CELLS)
+    if not said_true:
+        for name in CONTACT_FIELDS:
+            row[name] = None
+    return row

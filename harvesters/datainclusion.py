@@ -16,6 +16,11 @@ Two ways in, same records (our `structure` and `service` schemas are data·inclu
 The option `kinds` (API) narrows the run: a list, or `--option kinds=service` (comma-separated).
 
 Identifiers are already qualified (`dora--1234`) in data·inclusion; the engine keeps them.
+
+A record that carries `contact_public` (schema v0's field; a v1 file or page may still hold it)
+keeps its contact's name, e-mail and phone only when it is true, as DORA's harvester does. v1
+dropped the field, so a record without it keeps them (the name is never published anyway,
+`catalog.privacy`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from catalog.errors import UnusableInput
+from catalog.privacy import withhold_private_contact
 from catalog.tabular import detect_format, iter_rows
 from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url, local_copy
@@ -98,7 +104,7 @@ class DataInclusionHarvester(Harvester):
                     if not isinstance(row, dict):  # as in a file (catalog.tabular): the page is not what it says
                         raise UnusableInput(f"{where} : l'élément n°{rank} n'est pas un objet JSON.")
                     self._done += 1
-                    yield Item(kind, row, reference=f"{kind}s page {page}, élément {rank}")
+                    yield Item(kind, as_promised(row), reference=f"{kind}s page {page}, élément {rank}")
                 page += 1
             # Only a kind read to its last page speaks for the whole source.
             self._covered += (kind,)
@@ -117,7 +123,8 @@ class DataInclusionHarvester(Harvester):
             self._covered = (kind,)
             for position, row in chain([first], rows):
                 self._done += 1
-                yield Item(kind, row, reference=f"ligne {position}" if fmt == "csv" else f"élément {position}")
+                yield Item(kind, as_promised(row),
+                           reference=f"ligne {position}" if fmt == "csv" else f"élément {position}")
 
 
 def kinds_option(value: Any, known: tuple[str, ...]) -> tuple[str, ...]:
@@ -133,6 +140,15 @@ def kinds_option(value: Any, known: tuple[str, ...]) -> tuple[str, ...]:
         raise UnusableInput(f"Option kinds : {shown} inconnu(s) ; types lus : {', '.join(known)} "
                             "(par exemple --option kinds=service ou kinds=structure,service).")
     return kinds
+
+
+def as_promised(row: dict) -> dict:
+    """The row, less its contact's name, e-mail and phone when its `contact_public` does not
+    say they may be shown. Only a row that has the field is judged: validation drops it, so
+    this is the one place where the promise can be read."""
+    if "contact_public" not in row:
+        return row
+    return withhold_private_contact(dict(row), row["contact_public"])
 
 
 def _check_layout(name: str, kind: str, first_row: dict) -> None:

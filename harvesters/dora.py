@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 
 import schemas
 from catalog.errors import UnusableInput
+from catalog.privacy import withhold_private_contact
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
 from catalog.tabular import iter_rows
@@ -318,11 +319,8 @@ class DoraHarvester(Harvester):
         # contact's name, they are kept only when DORA says the contact may be shown. Our service
         # schema has no `contact_public` to carry that promise further. A structure's own e-mail
         # and phone are its public desk's (`_structure`), kept.
-        public = r.get("contact_public") is True
-        row["contact_nom_prenom"] = r.get("contact_nom_prenom") if public else None
-        if not public:
-            row["courriel"] = row["telephone"] = None
-        return row
+        row["contact_nom_prenom"] = r.get("contact_nom_prenom")
+        return withhold_private_contact(row, r.get("contact_public"))
 
     def _zone(self, r: dict, problems: list[Problem]) -> list[str] | None:
         kind, code = r.get("zone_diffusion_type"), r.get("zone_diffusion_code")

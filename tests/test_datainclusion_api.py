@@ -135,3 +135,55 @@ def test_a_bulk_file_url_without_extension_is_read_as_its_format(settings, engin
         summary = harvest(DataInclusionHarvester(url, options={"format": "ndjson", "kind": "service"}),
                           source="di-file", settings=settings)
     assert summary.status == "done" and summary.counts["added"] == 2, summary.as_dict()
+
+
+CONTACT = {"contact_nom_prenom": "Camille Martin", "courriel": "camille.martin@ccas-saint-denis.fr",
+           "telephone": "+33612345678"}
+
+
+def test_a_contact_not_said_public_is_withheld_as_dora_s(settings, engine, tmp_path):
+    """data·inclusion v0's `contact_public` covers the contact's name, e-mail and phone, as
+    DORA's does: false (or a value that does not say true) withholds them before validation
+    drops the flag. v1 has no such field: a record without it keeps them."""
+    from tests.conftest import stored_records
+    from tests.factories import service
+
+    rows = [service(1, **CONTACT, contact_public=False), service(2, **CONTACT, contact_public=None),
+            service(3, **CONTACT, contact_public=True), service(4, **CONTACT)]
+    (tmp_path / "services.json").write_text(json.dumps(rows), encoding="utf-8")
+    summary = harvest(DataInclusionHarvester(str(tmp_path / "services.json")), source="di-file", settings=settings)
+    assert summary.status == "done" and summary.counts["added"] == 4, summary.as_dict()
+    saved = stored_records(engine, "service")
+    for hidden in ("test--v1", "test--v2"):
+        assert not set(CONTACT) & set(saved[hidden]), saved[hidden]
+    for shown in ("test--v3", "test--v4"):
+        assert {k: saved[shown][k] for k in CONTACT} == CONTACT
+        assert "contact_public" not in saved[shown]  # not a v1 field: the harvest is the only place to read it
+
+
+def test_a_csv_cell_and_an_api_page_say_it_too(settings, engine, tmp_path):
+    import csv
+
+    from tests.conftest import stored_records
+    from tests.factories import service
+
+    rows = [service(1, **CONTACT, contact_public="false"), service(2, **CONTACT, contact_public="true")]
+    with (tmp_path / "services.csv").open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()} for row in rows)
+    summary = harvest(DataInclusionHarvester(str(tmp_path / "services.csv")), source="di-file", settings=settings)
+    assert summary.counts["added"] == 2, summary.as_dict()
+    saved = stored_records(engine, "service")
+    assert not set(CONTACT) & set(saved["test--v1"]) and saved["test--v2"]["courriel"] == CONTACT["courriel"]
+
+    page = recorded("structures-page-1.json")
+    page["items"] = [item | {"courriel": "camille.martin@asso.fr", "contact_public": False} for item in page["items"]]
+    page["pages"] = 1
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v1/structures", json=page)
+        summary = harvest(DataInclusionHarvester(API, options={"kinds": "structure"}, credentials="t"),
+                          source="di-api", settings=settings)
+    assert summary.status == "done", summary.as_dict()
+    structures = stored_records(engine, "structure")
+    assert structures and not any("courriel" in s for s in structures.values())

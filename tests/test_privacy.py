@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.privacy import MASKED_EMAIL, is_personal_email, public_view
+from catalog.privacy import MASKED_EMAIL, is_personal_email, public_view, withhold_private_contact
 
 
 @pytest.mark.parametrize(("address", "personal"), [
@@ -14,6 +14,23 @@ from catalog.privacy import MASKED_EMAIL, is_personal_email, public_view
     ("asso93@wanadoo.fr", False), ("jean-luc.roy@hotmail.fr", True), ("mission-locale.paris@gmail.com", False),
 ])
 def test_personal_addresses(address, personal):
+    assert is_personal_email(address) is personal
+
+
+@pytest.mark.parametrize(("address", "personal"), [
+    # Surnames that hold a desk word are people: desk words are whole parts of the address.
+    ("julie.masson@gmail.com", True), ("laurent.maisonneuve@orange.fr", True),
+    ("nicolas.demaison@gmail.com", True), ("ines.lassoued@gmail.com", True), ("julien.centreau@free.fr", True),
+    ("services.jeunesse@gmail.com", False), ("ccas.saint-denis@orange.fr", False),  # a desk, plural or not
+    # A sub-address tag is the same mailbox.
+    ("camille.martin+cv@gmail.com", True), ("contact+asso@gmail.com", False),
+    ("camille.martin.93@gmail.com", True), ("camille.martin93@gmail.com", True),
+    # One word is as often an association's as a person's: published.
+    ("jdupont@gmail.com", False), ("cafe93@orange.fr", False),
+    ("camille.martin@gmx.de", True), ("camille.martin@protonmail.ch", True), ("camille.martin@skynet.be", True),
+    ("camille.martin@bluewin.ch", True), ("camille.martin@numericable.fr", True), ("camille.martin@pm.me", True),
+])
+def test_people_whose_address_looks_like_a_desk_or_a_foreign_provider(address, personal):
     assert is_personal_email(address) is personal
 
 
@@ -28,10 +45,37 @@ def test_a_personal_address_in_a_free_text_is_masked_and_the_rest_kept():
     assert "camille.martin@gmail.com" in data["description"]  # the stored record is untouched
 
 
-def test_a_public_contact_is_published_as_is():
-    data = {"contact_public": True, "contact_nom_prenom": "Camille Martin", "courriel": "camille.martin@gmail.com",
-            "description": "Écrire à camille.martin@gmail.com"}
-    assert public_view(data) == data
+def test_a_personal_address_inside_an_object_is_masked():
+    """An aid's `conditions` keeps the conditions Maillage cannot read as objects (aides-jeunes)."""
+    data = {"conditions": {"autres": [{"type": "inconnue", "parametres": {"contact": "julie.martin@gmail.com", "age": 25},
+                                       "texte": "Contact : julie.martin@gmail.com, accueil@mairie-exemple.fr."}]}}
+    view = public_view(data)
+    assert view["conditions"] == {"autres": [{"type": "inconnue", "parametres": {"contact": MASKED_EMAIL, "age": 25},
+                                              "texte": f"Contact : {MASKED_EMAIL}, accueil@mairie-exemple.fr."}]}
+    assert data["conditions"]["autres"][0]["parametres"]["contact"] == "julie.martin@gmail.com"  # untouched
+
+
+def test_contact_public_in_a_record_unlocks_nothing():
+    """The partner's promise is the harvester's to read (`withhold_private_contact`): our schemas
+    (data·inclusion v1) have no `contact_public`, so a stored record never holds one, and a record
+    that did would not have been validated."""
+    view = public_view({"contact_public": True, "contact_nom_prenom": "Camille Martin",
+                        "courriel": "camille.martin@gmail.com", "description": "Écrire à camille.martin@gmail.com"})
+    assert "contact_nom_prenom" not in view and view["courriel"] is None
+    assert view["description"] == f"Écrire à {MASKED_EMAIL}"
+
+
+@pytest.mark.parametrize(("flag", "kept"), [
+    (True, True), ("true", True), ("1", True),  # JSON, or a CSV cell
+    (False, False), (None, False), ("false", False), ("", False), ("oui ?", False), (0, False),
+])
+def test_the_contact_is_kept_only_when_the_partner_says_it_is_public(flag, kept):
+    row = {"nom": "Atelier CV", "contact_nom_prenom": "Camille Martin", "courriel": "camille.martin@asso.fr",
+           "telephone": "06 12 34 56 78"}
+    contact = {k: row[k] for k in ("contact_nom_prenom", "courriel", "telephone")}
+    result = withhold_private_contact(dict(row), flag)
+    assert result["nom"] == "Atelier CV"
+    assert {k: result[k] for k in contact} == (contact if kept else dict.fromkeys(contact))
 
 
 def test_the_named_contact_and_a_personal_courriel_are_withheld():

@@ -76,3 +76,39 @@ def test_watermark_rebuild_and_sync(settings, engine):
 def test_elasticsearch_without_url_is_a_readable_error(settings, engine):
     out = CliRunner().invoke(index_command, ["rebuild", "--backend", "elasticsearch"])
     assert out.exit_code == 2 and "ELASTICSEARCH_URL" in out.output
+
+
+PERSONAL = {"contact_nom_prenom": "Jean Dupont", "courriel": "jean.dupont@gmail.com",
+            "description": "Atelier CV du mardi. Écrire à jean.dupont@gmail.com ou à accueil@asso-exemple.fr."}
+
+
+def test_the_index_holds_only_what_may_be_published(settings, engine):
+    """A search for an address masked on the page must not find the record behind it: it would
+    confirm who the record's contact is."""
+    kind, data = corpus()[0]
+    write_records(engine, [(kind, {**data, **PERSONAL})])
+    sync_index(settings, engine)
+    backend = get_backend(settings)
+    assert backend.search(SearchQuery(text="jean.dupont@gmail.com")).total == 0
+    assert backend.search(SearchQuery(text="Dupont")).total == 0
+    hit = backend.search(SearchQuery(text="accueil@asso-exemple.fr")).hits[0]  # a desk's address is public
+    assert hit.id == data["id"] and "contact_nom_prenom" not in hit.data and hit.data["courriel"] is None
+    assert "jean.dupont" not in hit.data["description"]
+    assert hit.data["thematiques"] == data["thematiques"]  # filters and facets read the same fields
+
+
+def test_json_output_is_the_published_record_even_from_an_older_index(settings, engine):
+    """An index built before personal data was kept out of it still holds the raw record."""
+    from catalog.search import build_document
+
+    kind, data = corpus()[0]
+    raw = {**data, **PERSONAL}
+    write_records(engine, [(kind, raw)])
+    old = build_document(kind, data["id"], raw)
+    old.data, old.raw = raw, None
+    get_backend(settings).index([old])
+    out = CliRunner().invoke(search_command, ["--json"])
+    assert out.exit_code == 0, out.output
+    hit = json.loads(out.output)["hits"][0]
+    assert hit["id"] == data["id"] and hit["data"]["nom"] == data["nom"]
+    assert "contact_nom_prenom" not in hit["data"] and "jean.dupont@gmail.com" not in out.output

@@ -2,6 +2,11 @@
 
 Fields are read defensively (a missing key is an empty value): the record kinds share the
 territory, thématique and public field names, and each adds its own text fields.
+
+Only what may be published is indexed (`catalog.privacy.public_view`): the search answers the
+public, and a query for an address masked on the page must not find the record behind it. What
+filters, facets and places read (codes, thématiques, positions) is never personal, so the view
+holds it unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from catalog.privacy import public_view
 from catalog.territories import FRANCE, Territories, departement_of
 
 # Free-text fields, beyond `nom`, that people search in (whichever the kind has), including
@@ -174,9 +180,17 @@ def thematique_text(slug: str) -> str:
     return " ".join(parts)
 
 
+def _published(data: dict[str, Any], raw: str | None) -> tuple[dict[str, Any], str | None]:
+    """The record as it may be published, and its stored JSON when that is the same record
+    (nearly always: nothing personal in it), to be indexed as is."""
+    view = public_view(data)
+    return (data, raw) if view == data else (view, None)
+
+
 def build_document(kind: str, record_id: str, data: dict[str, Any],
                    territories: Territories | None = None, *, source: str | None = None,
                    date_maj: str | None = None, raw: str | None = None) -> SearchDocument:
+    data, raw = _published(data, raw)
     territories = territories or Territories()
     thematiques = _set(data.get("thematiques"))
     categories = sorted({t.split("--", 1)[0] for t in thematiques})

@@ -10,7 +10,8 @@ import click
 
 from catalog.config import load_settings
 from catalog.errors import UnusableInput
-from catalog.search import FACETS, KINDS, SORTS, SearchQuery, get_backend
+from catalog.privacy import public_view
+from catalog.search import FACETS, KINDS, SORTS, SearchHit, SearchQuery, get_backend
 
 
 @click.command("search")
@@ -53,7 +54,7 @@ def command(text, backend, as_json, **options) -> None:
         sys.exit(2)
     if as_json:
         payload = {"total": result.total, "next": result.next, "facets": result.facets,
-                   "hits": [asdict(h) for h in result.hits]}
+                   "hits": [_published(h) for h in result.hits]}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     click.echo(f"{result.total} résultat{'s' if result.total > 1 else ''}")
@@ -68,3 +69,10 @@ def command(text, backend, as_json, **options) -> None:
         click.echo(f"\n{name} : " + ", ".join(f"{v} ({n})" for v, n in counts.items()))
     if result.next:
         click.echo(f"\nPage suivante : --after {result.next}")
+
+
+def _published(hit: SearchHit) -> dict:
+    """A hit with its record as the API publishes it: what this command prints is passed on as
+    freely as the API's answers, and an index built before personal data was kept out of it
+    still holds the raw record."""
+    return asdict(hit) | {"data": public_view(hit.data)}
