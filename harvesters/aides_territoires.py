@@ -68,6 +68,9 @@ from harvesters.paging import announced, refuse_endless
 DEFAULT_FILTERS = {"targeted_audiences": "private_person"}
 MAX_PAGE_SIZE = 100
 MAX_NAME = 250
+# Lookups with no answer at all before the perimeters endpoint is judged out of order: one or two
+# unknown names are ordinary (a commune renamed), three and not a single answer are not.
+PERIMETER_LOOKUPS_TO_JUDGE = 3
 SCALE_SLUGS = {
     "Commune": "commune", "EPCI": "epci", "Bassin hydrographique": "basin", "Département": "department",
     "Région": "region", "Outre-mer": "overseas", "Métropole": "mainland", "Ad-hoc": "adhoc", "Pays": "country",
@@ -94,6 +97,7 @@ class AidesTerritoiresHarvester(Harvester):
         self._covered: tuple[str, ...] = ()
         self._count: int | None = None
         self._perimeters: dict[tuple[str, str], tuple[list[str], bool]] = {}
+        self._perimeter_lookups = self._perimeter_answers = 0
 
     def covered_kinds(self) -> tuple[str, ...]:
         return self._covered
@@ -137,6 +141,7 @@ class AidesTerritoiresHarvester(Harvester):
                 yield self._item(aid, f"page {page}, aide {rank}")
             visited.add(url)
             url = self._next_page(body.get("next"), base, visited)
+        self._check_perimeter_answers(base)
         if self._count is None or len(seen) >= self._count:
             self._covered = ("aide",)
         else:
@@ -224,6 +229,16 @@ class AidesTerritoiresHarvester(Harvester):
                 self.notes.remarks[f"périmètre sans code COG : {name} ({scale or 'échelle inconnue'})"] += 1
         return self._perimeters[key]
 
+    def _check_perimeter_answers(self, base: str) -> None:
+        """A perimeters endpoint that answers nothing at all (emptied, or half broken) would strip
+        every communal, intercommunal, départemental and régional aid of its territory: the run
+        fails instead, and the published aids keep theirs."""
+        if self._perimeter_lookups >= PERIMETER_LOOKUPS_TO_JUDGE and not self._perimeter_answers:
+            raise UnusableInput(
+                f"{base}/api/perimeters/ n'a rien répondu pour aucun des {self._perimeter_lookups} périmètres cherchés "
+                "(communes, EPCI, départements, régions) : service des périmètres indisponible ? Les aides n'ont pas "
+                "été mises à jour, pour ne pas leur ôter leur territoire.")
+
     def _resolve(self, name: str, scale: str) -> tuple[list[str], bool]:
         slug = SCALE_SLUGS.get(scale)
         if slug == "country":
@@ -236,6 +251,8 @@ class AidesTerritoiresHarvester(Harvester):
             return [], False
         body = self.client.get_json(f"{self.base}/api/perimeters/", {"q": name, "scale": slug, "itemsPerPage": 100})
         results = body.get("results") if isinstance(body, dict) else None
+        self._perimeter_lookups += 1
+        self._perimeter_answers += bool(results)
         codes = {str(r.get("code")) for r in (results if isinstance(results, list) else [])
                  if isinstance(r, dict) and str(r.get("name", "")).casefold() == name.casefold()
                  and r.get("scale") in (scale, None) and r.get("code")}

@@ -197,6 +197,20 @@ def test_an_aid_with_a_number_where_a_list_is_expected_is_kept_and_the_rest_flow
     assert "institution_nom" not in cheque and "type_aide" not in cheque and "Financeurs" not in cheque["description"]
 
 
+def test_a_perimeters_service_that_answers_nothing_fails_the_run_and_keeps_every_territory(settings, engine):
+    with responses.RequestsMock() as rsps:
+        serve(rsps)
+        run(settings)
+    before = aides(engine)
+    assert any(aid.get("zone_eligibilite") for aid in before.values())
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        serve(rsps, perimeters=False)
+        rsps.get(f"{API}/api/perimeters/", json={"count": 0, "results": []})  # emptied, for every name
+        _, summary = run(settings)
+    assert summary.status == "failed" and "n'a rien répondu pour aucun des 3 périmètres" in summary.message
+    assert aides(engine) == before
+
+
 def test_a_count_written_as_text_still_guards_against_a_short_read(settings, engine):
     """`count: "4"` was ignored, so a run that lost a page archived the aids on it."""
     with responses.RequestsMock() as rsps:
