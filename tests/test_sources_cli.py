@@ -86,6 +86,12 @@ def test_a_new_source_is_titled_by_its_name_and_a_web_address_without_scheme_is_
                                   "(une adresse web commence par https://).")]
 
 
+def test_a_folder_given_for_a_file_format_is_said(settings, engine, tmp_path):
+    added = orjson.loads(cli("add", "flux", "mobilite-csv", str(tmp_path), "--json").output)
+    assert added["warnings"] == [f"Attention : « {tmp_path} » est un dossier ; le format mobilite-csv lit un fichier."]
+    assert orjson.loads(cli("add", "aj", "aides-jeunes", str(tmp_path), "--json").output)["warnings"] == []
+
+
 def test_harvest_source_names_follow_the_registry_s_rule(settings, engine, services_file):
     result = CliRunner().invoke(main, ["harvest", "datainclusion", str(services_file), "--source", "Mon Réseau/Été"])
     assert result.exit_code == 2 and "minuscules, chiffres" in result.output

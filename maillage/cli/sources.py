@@ -87,6 +87,8 @@ def add_command(name, format_name, location, title, token_env, schedule, grace_d
         if not path.exists():
             hint = " (une adresse web commence par https://)" if _looks_like_a_web_address(location) else ""
             warnings.append(f"Attention : « {location} » est introuvable pour l'instant{hint}.")
+        elif path.is_dir() and format_name != "aides-jeunes":  # aides-jeunes alone reads a folder (its YAML)
+            warnings.append(f"Attention : « {location} » est un dossier ; le format {format_name} lit un fichier.")
         location = str(path.resolve())  # cron runs from another directory
     if "mapping" in parsed and not is_url(parsed["mapping"]) and Path(parsed["mapping"]).exists():
         parsed["mapping"] = str(Path(parsed["mapping"]).resolve())
