@@ -5,17 +5,26 @@ Every reader yields `(position, row)` one row at a time, so memory does not grow
 Frictionless counts; other formats: the item's rank, from 1). CSV cells are strings, empty cells
 are None; JSON and Parquet keep their native types.
 Anything that makes the file unreadable raises `UnusableInput` with a French explanation.
+
+Encodings are never guessed: a wrong guess deforms every accent of the file. CSV and NDJSON are
+read in the declared encoding (UTF-8 unless told otherwise), JSON always in UTF-8 (RFC 8259). A
+byte that is not in that encoding is refused naming its line; a file declared in another
+encoding but written in UTF-8 is refused too, before a single row is read (read as declared,
+« République » would become « RÃ©publique » in every record). A UTF-8 byte order mark is dropped.
+An HTML page where data was expected (a server's error or login page) is said to be one.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 import ijson
 import orjson
@@ -32,8 +41,142 @@ _EXTENSIONS = {
     ".jsonl": "ndjson",
     ".parquet": "parquet",
 }
+_CHUNK = 1 << 20
+_LABELS = {"utf-8": "UTF-8", "cp1252": "Windows-1252", "iso8859-1": "ISO-8859-1", "iso8859-15": "ISO-8859-15"}
+_HOW_TO_SAVE = ("enregistrez-le en UTF-8 (« CSV UTF-8 » dans un tableur), ou déclarez son encodage (option "
+                "encoding, par exemple windows-1252 pour le « CSV » d'Excel) ; il n'est jamais deviné, pour ne "
+                "pas déformer les accents.")
+_JSON_IN_UTF8 = "enregistrez-le en UTF-8, l'encodage des fichiers JSON."
+# A server's error or login page, where a file was expected.
+_HTML_STARTS = (b"<!doctype html", b"<html")
+# The first line of a JSON document, read as a CSV header (`format=csv` on a JSON file).
+_JSON_START = re.compile(r'\s*(?:\[\s*(?:[\[{"\]]|$)|\{\s*(?:["}]|$))')
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+# -- naming the file in messages ----------------------------------------------------------------
+
+_SHOWN_AS: dict[Path, str] = {}
+
+
+@contextmanager
+def shown_as(path: Path, name: str) -> Iterator[Path]:
+    """Within the block, messages about `path` call it `name`: a downloaded copy is named by its
+    URL, since its temporary name (« tmpuaxef3l9.csv ») tells the reader nothing."""
+    key = Path(path)
+    _SHOWN_AS[key] = name
+    try:
+        yield key
+    finally:
+        _SHOWN_AS.pop(key, None)
+
+
+def shown_name(path: Path | str) -> str:
+    """How messages name the file at `path`: its URL when it is a download, else its name."""
+    path = Path(path)
+    return _SHOWN_AS.get(path) or path.name or str(path)
+
+
+def check_file(path: Path | str) -> None:
+    """A French refusal for what `open` would fail on with a traceback. Every reader of a local
+    file says it in these words, so that a folder is never reported « introuvable »."""
+    path = Path(path)
+    if path.is_dir():
+        raise UnusableInput(f"{path} est un dossier : indiquez le fichier à lire.")
+    if not path.exists():
+        raise UnusableInput(f"Fichier introuvable : {path}")
+
+
+def is_html_page(head: bytes) -> bool:
+    """Whether the first bytes of a file are those of an HTML page."""
+    return head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").lower().startswith(_HTML_STARTS)
+
+
+def refuse_html_page(head: bytes, name: str, expected: str) -> None:
+    """An HTML page where data was expected: a server answered with its error or login page."""
+    if is_html_page(head):
+        raise UnusableInput(f"{name} : page HTML reçue au lieu de données {expected} (page d'erreur ou de "
+                            "connexion du serveur ?) : vérifiez l'adresse.")
+
+
+# -- encodings ----------------------------------------------------------------------------------
+
+
+def codec_name(encoding: Any) -> str:
+    """The codec's canonical name (`windows-1252` → `cp1252`), UTF-8 when nothing is declared.
+    UTF-8 with a byte order mark (Excel's « CSV UTF-8 ») is UTF-8: the readers drop the mark."""
+    try:
+        info = codecs.lookup(str(encoding or "utf-8"))
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):  # base64, zlib…: not text
+        raise UnusableInput(f"Encodage inconnu : « {encoding} » (par exemple utf-8, windows-1252, "
+                            "iso-8859-1).") from None
+    return "utf-8" if info.name == "utf-8-sig" else info.name
+
+
+def encoding_label(encoding: str) -> str:
+    name = codec_name(encoding)
+    return _LABELS.get(name, name.upper())
+
+
+def check_encoding(path: Path | str, encoding: Any) -> None:
+    """Refuse, before a single row is read, a file that another encoding than UTF-8 is declared
+    for but that is written in UTF-8 with accents: read as declared, « é » would become « Ã© »
+    in every record, and nothing would fail. Its first byte invalid in the declared encoding is
+    found on the way, and named with its line. A file declared UTF-8 is checked as it is read
+    (`_text_lines`): a second pass would find nothing more."""
+    path = Path(path)
+    check_file(path)
+    encoding = codec_name(encoding)
+    if encoding == "utf-8" or not path.is_file():  # a named pipe cannot be read twice
+        return
+    with open(path, "rb") as stream:
+        also_utf8 = _decode_whole(stream, encoding, shown_name(path), _HOW_TO_SAVE)
+    if also_utf8:
+        raise UnusableInput(f"{shown_name(path)} est déclaré en {encoding_label(encoding)} mais il est écrit en "
+                            "UTF-8 : retirez l'encodage déclaré (option encoding, ou « encoding » de la ressource) ; "
+                            "lu comme déclaré, chaque accent serait déformé (« é » devenu « Ã© »).")
+
+
+def _decode_whole(stream: BinaryIO, encoding: str, name: str, advice: str) -> bool:
+    """Decode the whole stream as `encoding`, a chunk at a time (memory stays flat): refuse it at
+    its first invalid byte, naming that byte's line, or when it ends in the middle of a character
+    (a cut download). Returns whether it is also UTF-8 holding something beyond ASCII (only
+    looked at when `encoding` is another one)."""
+    declared = codecs.getincrementaldecoder(encoding)(errors="strict")
+    as_utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict") if encoding != "utf-8" else None
+    utf8, beyond_ascii, line = as_utf8 is not None, False, 1
+    for chunk in iter(lambda: stream.read(_CHUNK), b""):
+        pending = len(getattr(declared, "buffer", b""))  # the start of a character cut by the last chunk
+        try:
+            declared.decode(chunk)
+        except UnicodeDecodeError as exc:
+            line += chunk[:max(exc.start - pending, 0)].count(b"\n")
+            raise UnusableInput(f"{name} n'est pas encodé en {encoding_label(encoding)} (premier octet invalide "
+                                f"ligne {line}) : {advice}") from exc
+        line += chunk.count(b"\n")
+        if utf8 and as_utf8 is not None:
+            beyond_ascii = beyond_ascii or not chunk.isascii()
+            try:
+                as_utf8.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = False
+    try:
+        declared.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise UnusableInput(f"{name} se termine au milieu d'un caractère {encoding_label(encoding)} : fichier "
+                            "tronqué ?") from exc
+    if utf8 and as_utf8 is not None:
+        try:
+            as_utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return utf8 and beyond_ascii
+
+
+# -- reading ------------------------------------------------------------------------------------
 
 
 def detect_format(path: Path, head: bytes | None = None) -> str:
@@ -42,7 +185,7 @@ def detect_format(path: Path, head: bytes | None = None) -> str:
     if ext:
         return ext
     if head is None:
-        _check_file(path)
+        check_file(path)
         with open(path, "rb") as f:
             head = f.read(4096)
     if head.startswith(b"PAR1"):
@@ -63,16 +206,23 @@ def detect_format(path: Path, head: bytes | None = None) -> str:
 
 def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8") -> Iterator[tuple[int, dict]]:
     path = Path(path)
-    _check_file(path)
+    check_file(path)
+    name = shown_name(path)
     if path.is_file() and path.stat().st_size == 0:
-        raise UnusableInput(f"Le fichier {path.name} est vide.")
-    _check_encoding_name(encoding)
+        raise UnusableInput(f"Le fichier {name} est vide.")
+    encoding = codec_name(encoding)
     fmt = fmt or detect_format(path)
+    # Looked at before the rows, in a read of its own: only a regular file can be read twice (a
+    # named pipe's bytes, once read, would be lost to the rows).
+    if fmt in ("csv", "ndjson") and path.is_file():
+        with open(path, "rb") as f:
+            refuse_html_page(f.read(1024), name, fmt.upper())
+        check_encoding(path, encoding)
     if fmt == "csv":
         yield from _iter_csv(path, encoding)
     elif fmt == "json":
         with open(path, "rb") as f:
-            yield from iter_json_stream(f, path.name)
+            yield from iter_json_stream(f, name)
     elif fmt == "ndjson":
         yield from _iter_ndjson(path, encoding)
     elif fmt == "parquet":
@@ -81,54 +231,43 @@ def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8")
         raise UnusableInput(f"Format inconnu « {fmt} » (formats lus : {', '.join(FORMATS)}).")
 
 
-def _check_file(path: Path) -> None:
-    """A French refusal for what `open` would fail on with a traceback."""
-    if not path.exists():
-        raise UnusableInput(f"Fichier introuvable : {path}")
-    if path.is_dir():
-        raise UnusableInput(f"{path} est un dossier : indiquez le fichier à lire.")
-
-
-def _check_encoding_name(encoding: str) -> None:
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise UnusableInput(f"Encodage inconnu : « {encoding} » (par exemple utf-8, windows-1252, "
-                            "iso-8859-1).") from None
-
-
 def _text_lines(path: Path, encoding: str) -> Iterator[str]:
-    """Decoded lines; a byte that is not `encoding` is a French error naming the line."""
-    with open(path, encoding=encoding, errors="strict", newline="") as f:
-        line_no = 0
-        try:
-            for line_no, line in enumerate(f, start=1):
-                yield line
-        except UnicodeDecodeError as exc:
-            raise UnusableInput(
-                f"{path.name} n'est pas encodé en {encoding.upper()} (octet invalide vers la ligne "
-                f"{line_no + 1}). Réencodez le fichier en UTF-8 ou indiquez son encodage."
-            ) from exc
+    """Decoded lines; a byte that is not `encoding` is a French error naming its line."""
+    try:
+        with open(path, encoding=encoding, errors="strict", newline="") as f:
+            yield from f
+    except UnicodeDecodeError as exc:
+        # The text layer decodes ahead of the lines it gives (8 kB at a time): the line it was on
+        # is not the faulty one. Only on this path, a regular file is read again to name it.
+        if path.is_file():
+            with open(path, "rb") as stream:
+                _decode_whole(stream, encoding, shown_name(path), _HOW_TO_SAVE)
+        raise UnusableInput(f"{shown_name(path)} n'est pas encodé en {encoding_label(encoding)} : "
+                            f"{_HOW_TO_SAVE}") from exc
 
 
 def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
+    name = shown_name(path)
     lines = _text_lines(path, encoding)
     first = next(lines, "").lstrip("\ufeff")
+    if _JSON_START.match(first):
+        raise UnusableInput(f"{name} est lu comme un CSV, mais il commence par « {first.strip()[:1]} » : c'est sans "
+                            "doute du JSON ; vérifiez le format indiqué (option format).")
     delimiter = max((",", ";", "\t", "|"), key=first.count)
     reader = csv.reader(_chain([first], lines), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise UnusableInput(f"{path.name} : en-tête CSV illisible ({exc}).") from exc
+        raise UnusableInput(f"{name} : en-tête CSV illisible ({exc}).") from exc
     header = [h.strip() for h in header]
     if not any(header):
-        raise UnusableInput(f"{path.name} : la première ligne (en-tête) est vide.")
+        raise UnusableInput(f"{name} : la première ligne (en-tête) est vide.")
     # Two columns of one name would be one key: the last would silently win, an empty cell
     # erasing a filled one. Unnamed columns (a spreadsheet's trailing separators) hold nothing.
     named = [h for h in header if h]
     twice = sorted({h for h in named if named.count(h) > 1})
     if twice:
-        raise UnusableInput(f"{path.name} : colonne(s) présente(s) deux fois dans l'en-tête : "
+        raise UnusableInput(f"{name} : colonne(s) présente(s) deux fois dans l'en-tête : "
                             f"{', '.join(f'« {h} »' for h in twice)}. Renommez ou supprimez le doublon.")
     width = len(header)
     row_number = 1
@@ -145,12 +284,33 @@ def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
                 row["__cells__"] = len(cells)
             yield row_number, row
     except csv.Error as exc:
-        raise UnusableInput(f"{path.name}, ligne {row_number + 1} : CSV mal formé ({exc}).") from exc
+        raise UnusableInput(f"{name}, ligne {row_number + 1} : CSV mal formé ({exc}).") from exc
 
 
 def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
     yield from first
     yield from rest
+
+
+class _AfterBom:
+    """A seekable stream read from after its UTF-8 byte order mark: position 0 is the first
+    byte of JSON, for every reader that seeks back to the start (ijson, the depth check)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._start = len(codecs.BOM_UTF8)
+        stream.seek(self._start)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 0:
+            offset += self._start
+        return self._stream.seek(offset, whence) - self._start
+
+    def tell(self) -> int:
+        return self._stream.tell() - self._start
 
 
 def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
@@ -160,8 +320,9 @@ def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
     """
     head = stream.read(1 << 16)
     stream.seek(0)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"[\x00", b"{\x00", b"\x00[", b"\x00{"):
-        raise UnusableInput(f"{name} est encodé en UTF-16 (ou UTF-32) : enregistrez-le en UTF-8.")
+    if json_bom(head, name):
+        stream = _AfterBom(stream)  # type: ignore[assignment]
+        head = head[len(codecs.BOM_UTF8):]
     prefix = _items_prefix(head)
     refuse_too_deep_stream(stream, name)  # before ijson's prefixed reading, whose memory grows with depth²
     position = 0
@@ -172,13 +333,39 @@ def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
                 raise UnusableInput(f"{name} : l'élément n°{position} n'est pas un objet JSON.")
             yield position, item
     except ijson.common.IncompleteJSONError as exc:
+        detail = parser_detail(exc)
+        if "invalid bytes in utf8" in detail.lower():
+            refuse_not_utf8(stream, name, exc)
+        if "premature eof" in detail.lower():
+            raise UnusableInput(f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) : le "
+                                "document s'arrête avant sa fin (téléchargement ou export interrompu ?).") from exc
         raise UnusableInput(
-            f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) ({parser_detail(exc)})."
+            f"{name} : JSON tronqué ou mal formé après {position} élément(s) lu(s) ({detail})."
         ) from exc
     except ijson.common.JSONError as exc:
         raise UnusableInput(f"{name} : JSON mal formé ({parser_detail(exc)}).") from exc
     except UnicodeDecodeError as exc:
-        raise UnusableInput(f"{name} : le JSON n'est pas encodé en UTF-8.") from exc
+        refuse_not_utf8(stream, name, exc)
+
+
+def json_bom(head: bytes, name: str) -> bool:
+    """Whether a JSON document opens with a UTF-8 byte order mark, to be skipped: what Windows
+    editors write first, which JSON readers may skip (RFC 8259), as CSV, YAML, XML and Turtle
+    readers do (ijson and orjson stop on it). What the first bytes show is not JSON in UTF-8
+    (UTF-16, an HTML page) is refused."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"[\x00", b"{\x00", b"\x00[", b"\x00{"):
+        raise UnusableInput(f"{name} est encodé en UTF-16 (ou UTF-32) : enregistrez-le en UTF-8.")
+    refuse_html_page(head, name, "JSON")
+    return head.startswith(codecs.BOM_UTF8)
+
+
+def refuse_not_utf8(stream: BinaryIO, name: str, exc: Exception, advice: str = _JSON_IN_UTF8) -> NoReturn:
+    """Parsers say the same (« invalid bytes in UTF8 string », « str is not valid UTF-8 ») of a
+    file cut in the middle of a character and of a file in another encoding: read again (only on
+    this path), the file tells which, and where. `advice`: how to mend it, for this format."""
+    stream.seek(0)
+    _decode_whole(stream, "utf-8", name, advice)
+    raise UnusableInput(f"{name} n'est pas encodé en UTF-8 ({parser_detail(exc)}) : {advice}") from exc
 
 
 def _json_items(stream: BinaryIO, prefix: str) -> Iterator[Any]:
@@ -223,19 +410,21 @@ def _items_prefix(head: bytes) -> str:
 
 
 def _iter_ndjson(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
+    name = shown_name(path)
     position = 0
     for line in _text_lines(path, encoding):
-        line = line.strip()
+        # A byte order mark opens the first line (as a CSV's, dropped): orjson refuses it.
+        line = (line if position else line.lstrip("\ufeff")).strip()
         if not line:
             continue
         position += 1
         try:
             item = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise UnusableInput(f"{path.name}, ligne {position} : JSON mal formé ({exc}).") from exc
+            raise UnusableInput(f"{name}, ligne {position} : JSON mal formé ({exc}).") from exc
         if not isinstance(item, dict):
-            raise UnusableInput(f"{path.name}, ligne {position} : un objet JSON est attendu.")
-        yield position, refuse_too_deep(item, f"{path.name}, ligne {position}")
+            raise UnusableInput(f"{name}, ligne {position} : un objet JSON est attendu.")
+        yield position, refuse_too_deep(item, f"{name}, ligne {position}")
 
 
 def _iter_parquet(path: Path) -> Iterator[tuple[int, dict]]:
@@ -245,7 +434,7 @@ def _iter_parquet(path: Path) -> Iterator[tuple[int, dict]]:
     try:
         parquet = pq.ParquetFile(path)
     except (pyarrow.lib.ArrowInvalid, OSError) as exc:
-        raise UnusableInput(f"{path.name} : fichier Parquet illisible ({exc}).") from exc
+        raise UnusableInput(f"{shown_name(path)} : fichier Parquet illisible ({exc}).") from exc
     position = 0
     try:
         for batch in parquet.iter_batches(batch_size=4096):
@@ -253,4 +442,4 @@ def _iter_parquet(path: Path) -> Iterator[tuple[int, dict]]:
                 position += 1
                 yield position, row
     except (pyarrow.lib.ArrowInvalid, OSError) as exc:
-        raise UnusableInput(f"{path.name} : fichier Parquet tronqué ou corrompu ({exc}).") from exc
+        raise UnusableInput(f"{shown_name(path)} : fichier Parquet tronqué ou corrompu ({exc}).") from exc

@@ -35,6 +35,7 @@ and custom tags, and a file over 20 MB is refused.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -47,6 +48,7 @@ from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import NoAliasLoader, refuse_too_deep, too_deep_message
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
+from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8
 from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
@@ -67,6 +69,16 @@ AGE_RANGE = re.compile(r"demandeur\s*\.\s*âge\s*\.\s*de (\d+) à (\d+) ans")
 
 class _RulesLoader(NoAliasLoader):
     refusal = "alias YAML refusé (un fichier de règles n'en a pas besoin)"
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """What PyYAML's error means, in French, before its own words (quoted after)."""
+    problem = str(getattr(exc, "problem", "") or exc)
+    if "end of stream" in problem or "<stream end>" in problem:
+        # A quoted text, a list or an object left open: the file stops before its end.
+        return ("YAML illisible : le fichier s'arrête au milieu d'un texte entre guillemets, d'une liste ou d'un "
+                "objet, tronqué ?")
+    return "YAML illisible ou refusé"
 
 
 class AidesVeloHarvester(Harvester):
@@ -98,20 +110,20 @@ class AidesVeloHarvester(Harvester):
             content, modified = HttpClient().get(self.location).content, today
         else:
             path = Path(self.location)
-            if not path.is_file():
-                raise UnusableInput(f"Fichier introuvable : {self.location}")
+            check_file(path)
             if path.stat().st_size > MAX_BYTES:
                 raise UnusableInput(f"{path.name} dépasse {MAX_BYTES // 2**20} Mo : ce n'est pas un fichier de règles.")
             content = path.read_bytes()
             modified = min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), today)
         if len(content) > MAX_BYTES:
             raise UnusableInput(f"{self.location} dépasse {MAX_BYTES // 2**20} Mo.")
+        refuse_html_page(content[:1024], self.location, "YAML")
         try:
             rules = yaml.load(content.decode("utf-8"), Loader=_RulesLoader)
         except UnicodeDecodeError as exc:
-            raise UnusableInput(f"{self.location} n'est pas encodé en UTF-8.") from exc
+            refuse_not_utf8(io.BytesIO(content), self.location, exc, "enregistrez-le en UTF-8.")  # cut, or another encoding
         except yaml.YAMLError as exc:
-            raise UnusableInput(f"{self.location} : YAML illisible ou refusé ({parser_detail(exc)}).") from exc
+            raise UnusableInput(f"{self.location} : {_yaml_problem(exc)} ({parser_detail(exc)}).") from exc
         except RecursionError:  # PyYAML composes recursively: it fails before the depth is checked
             raise UnusableInput(too_deep_message(self.location)) from None
         refuse_too_deep(rules, self.location)

@@ -38,6 +38,8 @@ file's modification date (HTTP `Last-Modified` for a URL), else today.
 
 from __future__ import annotations
 
+import codecs
+import io
 import math
 import re
 from collections.abc import Iterator
@@ -51,6 +53,7 @@ import orjson
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
 from catalog.records import qualified_id
+from catalog.tabular import check_file, json_bom, refuse_not_utf8
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url
@@ -194,8 +197,7 @@ def _read(location: str) -> tuple[bytes, date]:
             when = _today()
     else:
         path = Path(location)
-        if not path.is_file():
-            raise UnusableInput(f"Fichier introuvable : {location}")
+        check_file(path)
         if path.stat().st_size > MAX_BYTES:
             raise UnusableInput(f"{path.name} dépasse {MAX_BYTES // 2**20} Mo : ce n'est pas un fichier de campagnes.")
         content = path.read_bytes()
@@ -206,14 +208,21 @@ def _read(location: str) -> tuple[bytes, date]:
 
 
 def _campaigns(content: bytes, location: str) -> list[tuple[str | None, Any]]:
-    name = Path(location.split("?")[0]).name or location
+    name = location if is_url(location) else Path(location).name or location
     if not content.strip():
         raise UnusableInput(f"{name} est vide.")
+    if json_bom(content[:1024], name):  # read as the other JSON files are (catalog.tabular)
+        content = content[len(codecs.BOM_UTF8):]
     try:
         data = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
-        hint = " (n'est pas de l'UTF-8)" if "utf-8" in str(exc).lower() else ""
-        raise UnusableInput(f"{name} : JSON tronqué ou mal formé{hint} ({exc}).") from exc
+        if "utf-8" in str(exc).lower():
+            refuse_not_utf8(io.BytesIO(content), name, exc)
+        if "end of data" in str(exc).lower():
+            raise UnusableInput(f"{name} : JSON tronqué ou mal formé : le document s'arrête avant sa fin, ligne "
+                                f"{exc.lineno} (téléchargement ou export interrompu ?).") from exc
+        raise UnusableInput(f"{name} : JSON tronqué ou mal formé, ligne {exc.lineno}, colonne {exc.colno} "
+                            f"({exc.msg}).") from exc
     refuse_too_deep(data, name)
     if isinstance(data, list):
         return [(None, campaign) for campaign in data]

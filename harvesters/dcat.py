@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ from catalog.db import get_engine
 from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import refuse_too_deep
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
+from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8
 from harvesters import FORMATS, paging
 from harvesters.base import Harvester
 from harvesters.engine import (
@@ -188,11 +190,11 @@ class DcatHarvester(Harvester):
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         else:
             path = Path(location)
-            if not path.is_file():
-                raise UnusableInput(f"Fichier introuvable : {location}")
+            check_file(path)
             if path.stat().st_size > MAX_PAGE_BYTES:
                 raise UnusableInput(f"{location} : catalogue de plus de 50 Mo, refusé.")
             data, content_type = bytearray(path.read_bytes()), ""
+        refuse_html_page(bytes(data[:1024]), location, "DCAT")  # whatever its address or Content-Type says
         fmt = self.options.get("rdf_format") or _rdf_format(content_type, location, bytes(data[:512]))
         return parse_rdf(bytes(data), fmt, location)
 
@@ -367,7 +369,7 @@ def parse_rdf(data: bytes, fmt: str, location: str) -> Graph:
     except UnusableInput:
         raise
     except UnicodeDecodeError as exc:
-        raise UnusableInput(f"{location} : le document n'est pas encodé en UTF-8.") from exc
+        refuse_not_utf8(io.BytesIO(data), location, exc, "enregistrez-le en UTF-8.")  # cut, or another encoding
     except Exception as exc:  # rdflib raises many kinds (BadSyntax, SAXParseException, ValueError…)
         raise UnusableInput(f"{location} : DCAT illisible en {_FORMAT_LABELS.get(fmt, fmt)} "
                             f"({_rdf_detail(exc)}).") from exc
@@ -377,6 +379,8 @@ def parse_rdf(data: bytes, fmt: str, location: str) -> Graph:
 def _rdf_detail(exc: Exception) -> str:
     """Where and why rdflib stopped, on one line."""
     if isinstance(exc, BadSyntax):  # its text starts « at line 33 of <>: » and says why on the next lines
+        if str(exc._why).startswith("EOF found"):
+            return f"ligne {exc.lines + 1} : le document s'arrête avant sa fin, fichier tronqué ? ({exc._why})"[:300]
         return f"ligne {exc.lines + 1} : {exc._why}"[:300]
     if isinstance(exc, (IndexError, KeyError)):  # the Turtle parser runs off the end of a cut document
         return "document tronqué ou mal formé"

@@ -39,13 +39,14 @@ from datetime import date
 from itertools import chain
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 import orjson
 
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep, too_deep
 from catalog.records import qualified_id
-from catalog.tabular import detect_format, iter_rows
+from catalog.tabular import detect_format, iter_rows, shown_name
 from catalog.validation import Problem
 from catalog.validation.problems import shown
 from harvesters import aides_zones as zones
@@ -110,12 +111,15 @@ class DispositifAideHarvester(Harvester):
         fmt = self.options.get("format") or detect_format(path)
         rows = iter_rows(path, fmt, encoding=self.options.get("encoding", "utf-8"))
         first = next(rows, None)
+        name = shown_name(path)
         if first is None:
-            raise UnusableInput(f"{path.name} ne contient aucun dispositif.")
+            raise UnusableInput(f"{name} ne contient aucun dispositif.")
         missing = [c for c in ("id", "titre") if c not in first[1]]
         if missing:
-            raise UnusableInput(f"{path.name} n'est pas un fichier du schéma dispositif-aide : colonne(s) "
-                                f"{', '.join(missing)} absente(s) (colonnes lues : {', '.join(list(first[1])[:12])}).")
+            columns = [c for c in first[1] if c != "__cells__"]  # the reader's mark of a row's cell count
+            raise UnusableInput(f"{name} n'est pas un fichier du schéma dispositif-aide : colonne(s) "
+                                f"{', '.join(missing)} absente(s) (colonnes lues : "
+                                f"{', '.join(f'« {c} »' for c in columns[:12]) or 'aucune'}).")
         for position, row in chain([first], rows):
             self.notes.found += 1
             reference = where + (f"ligne {position}" if fmt == "csv" else f"élément {position}")
@@ -170,12 +174,12 @@ def _package_resources(path: Path) -> list[tuple[str, str]] | None:
         # A byte order mark is what Windows editors write first; JSON parsers may skip it (RFC 8259).
         descriptor = orjson.loads(path.read_bytes().removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError as exc:
-        raise UnusableInput(f"{path.name} : JSON mal formé ({exc}).") from exc
-    refuse_too_deep(descriptor, path.name)
+        raise UnusableInput(f"{shown_name(path)} : JSON mal formé ({exc}).") from exc
+    refuse_too_deep(descriptor, shown_name(path))
     if not isinstance(descriptor, dict) or not ("fields" in descriptor or "resources" in descriptor):
         return None
     if "fields" in descriptor:
-        raise UnusableInput(f"{path.name} est un schéma Table Schema (« {descriptor.get('name', '?')} », "
+        raise UnusableInput(f"{shown_name(path)} est un schéma Table Schema (« {descriptor.get('name', '?')} », "
                             f"{len(descriptor['fields'])} champs), pas un fichier de dispositifs : moissonnez "
                             "les fichiers de données qui le suivent (CSV ou JSON).")
     resources = []
@@ -188,12 +192,14 @@ def _package_resources(path: Path) -> list[tuple[str, str]] | None:
             continue  # another kind of resource (logos, documentation…): not ours to read
         if not is_url(location):
             if Path(location).is_absolute() or ".." in Path(location).parts:
-                raise UnusableInput(f"{path.name}, ressource {name} : chemin « {location} » refusé "
+                raise UnusableInput(f"{shown_name(path)}, ressource {name} : chemin « {location} » refusé "
                                     "(chemin relatif au paquet, sans « .. », attendu).")
-            location = str(path.parent / location)
+            # Beside the package: on its site when it was downloaded (never beside the temporary copy).
+            origin = shown_name(path)
+            location = urljoin(origin, location) if is_url(origin) else str(path.parent / location)
         resources.append((name, location))
     if not resources:
-        raise UnusableInput(f"{path.name} est un paquet de données sans ressource au schéma dispositif-aide.")
+        raise UnusableInput(f"{shown_name(path)} est un paquet de données sans ressource au schéma dispositif-aide.")
     return resources
 
 

@@ -63,10 +63,10 @@ import yaml
 import schemas
 from catalog.errors import UnusableInput
 from catalog.nesting import AliasRefused, NoAliasLoader, refuse_too_deep, too_deep_message
-from catalog.tabular import detect_format, iter_rows
+from catalog.tabular import check_file, detect_format, iter_rows
 from catalog.validation import guess_kind
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, ResponseTooBig, is_url, read_body
+from harvesters.http import HttpClient, ResponseTooBig, is_url, local_copy, read_body
 
 MAX_DESCRIPTOR_BYTES = 5 << 20  # a descriptor is metadata: anything bigger is not one
 TABULAR_FORMATS = {"csv": "csv", "tsv": "csv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson",
@@ -377,6 +377,8 @@ class FrictionlessHarvester(Harvester):
         if not target.is_relative_to(base_dir):
             raise UnusableInput(f"{what} : « {path} » mène hors du dossier du paquet (lien symbolique) ; refusé "
                                 "(sécurité).")
+        if target.is_dir():
+            raise UnusableInput(f"{what} : « {path} » est un dossier (dans {base_dir}) : indiquez le fichier à lire.")
         if not target.is_file():
             raise UnusableInput(f"{what} : fichier introuvable « {path} » (dans {base_dir}).")
         return str(target)
@@ -388,15 +390,10 @@ class FrictionlessHarvester(Harvester):
             yield from enumerate(table.inline, start=1)
             return
         assert table.location is not None
-        if is_url(table.location):
-            suffix = PurePosixPath(urlsplit(table.location).path).suffix
-            path = HttpClient().download(table.location, suffix=suffix)
-            try:
-                yield from iter_rows(path, table.fmt, encoding=table.encoding)
-            finally:
-                path.unlink(missing_ok=True)
-        else:
-            yield from iter_rows(Path(table.location), table.fmt, encoding=table.encoding)
+        # A remote table is downloaded, then removed; messages name its URL (http.local_copy).
+        suffix = PurePosixPath(urlsplit(table.location).path).suffix
+        with local_copy(table.location, suffix=suffix) as path:
+            yield from iter_rows(path, table.fmt, encoding=table.encoding)
 
     def _table_items(self, table: _Table) -> Iterator[Item]:
         word = "ligne" if table.fmt == "csv" else "élément"
@@ -443,6 +440,8 @@ def _read_text(location: str, base_dir: Path | None, *, what: str, big_is_data: 
         path = Path(location)
         if not path.is_absolute() and not path.exists() and base_dir is not None:
             path = base_dir / location
+        if path.is_dir():
+            check_file(path)  # « … est un dossier », in the words of every reader
         if not path.is_file():
             raise UnusableInput(f"{what.capitalize()} introuvable : {location}")
         if path.stat().st_size > MAX_DESCRIPTOR_BYTES:

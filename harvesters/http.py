@@ -6,18 +6,20 @@ seam (the `responses` library) while the real client code is what ships.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import ipaddress
 import os
+import re
 import socket
 import tempfile
 import unicodedata
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import orjson
 import requests
@@ -29,6 +31,7 @@ from urllib3.util.retry import Retry
 
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
+from catalog.tabular import shown_as
 from harvesters import http_deadline
 
 USER_AGENT = "Maillage/0.1 (commun des solutions locales d'insertion; moissonneur)"
@@ -244,18 +247,26 @@ class HttpClient:
         """The body of a response as a seekable stream (for `catalog.tabular.iter_json_stream`)."""
         return io.BytesIO(self.get(url, params).content)
 
-    def download(self, url: str, suffix: str = "") -> Path:
-        """Stream a (possibly large) file to a temporary path; the caller deletes it."""
+    def download(self, url: str, suffix: str = "", *, name: str | None = None) -> Path:
+        """Stream a (possibly large) file to a temporary path; the caller deletes it. With `name`,
+        the file has that name, in a temporary folder of its own (the caller deletes both): what
+        a message says of the file then reads as its producer named it, not « tmpuaxef3l9.csv »."""
         response = self.get(url, stream=True)
-        handle = tempfile.NamedTemporaryFile(delete=False, suffix=suffix)  # noqa: SIM115 - kept for the caller
+        folder = Path(tempfile.mkdtemp()) if name else None
+        path = folder / name if folder is not None and name else None
         try:
-            with handle:
+            with (open(path, "wb") if path is not None  # the file outlives the block: the caller deletes it
+                  else tempfile.NamedTemporaryFile(delete=False, suffix=suffix)) as handle:
+                path = Path(handle.name)
                 for chunk in read_body(response, url, *_env_limit(url, "MAILLAGE_HTTP_MAX_DOWNLOAD_MB", 10240)):
                     handle.write(chunk)
         except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
+            if path is not None:
+                path.unlink(missing_ok=True)
+            if folder is not None:
+                folder.rmdir()
             raise
-        return Path(handle.name)
+        return path
 
 
 _CHECK_TOKEN = "vérifiez le jeton d'accès de la source."
@@ -413,14 +424,28 @@ def is_url(location: str) -> bool:
 @contextmanager
 def local_copy(location: str, *, suffix: str | None = None, client: HttpClient | None = None) -> Iterator[Path]:
     """The file at `location`: the path itself when local, else a downloaded temporary copy,
-    removed when the block ends (however it ends: a failed harvest leaves no file behind)."""
+    removed when the block ends (however it ends: a failed harvest leaves no file behind). The
+    copy bears the URL's file name, and the readers' messages (`catalog.tabular`) name the URL."""
     if not is_url(location):
         yield Path(location)
         return
     if suffix is None:
         suffix = Path(location.split("?")[0]).suffix
-    path = (client or HttpClient()).download(location, suffix=suffix)
+    path = (client or HttpClient()).download(location, suffix=suffix, name=download_name(location, suffix))
     try:
-        yield path
+        with shown_as(path, location):
+            yield path
     finally:
         path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
+
+
+def download_name(url: str, suffix: str = "") -> str:
+    """A safe file name for what `url` gives: its last path segment (« services.csv »), ending
+    in `suffix`, which tells the readers the format."""
+    segment = unquote(PurePosixPath(urlsplit(url).path).name)
+    name = re.sub(r"[^\w.-]+", "_", segment, flags=re.ASCII).strip("._")[:100] or "telechargement"
+    if suffix and not name.lower().endswith(suffix.lower()):
+        name += suffix
+    return name

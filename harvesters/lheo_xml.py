@@ -5,7 +5,8 @@
 2. `byte_stream`: gzip and zip (one XML member) are recognised by their first bytes.
 3. `detect_encoding`: the bytes are checked against the declared encoding (one fast pass):
    a feed declared UTF-8 but written in Windows-1252/ISO-8859-1 (or the reverse, frequent in
-   EDOF exports) is read in its real encoding; a feed mixing both is refused.
+   EDOF exports) is read in its real encoding; a feed mixing both is refused, and one that
+   ends in the middle of a UTF-8 character is said to be cut (not « mixed »).
 4. `sniff`: the prolog is parsed up to the root element with the same safe parser. Any entity
    declaration (XXE, « billion laughs ») and any external DTD other than LHEO's own `lheo.dtd`
    is refused before a single record is read; so are roots that are not LHEO 2.x (1.3.0
@@ -35,6 +36,7 @@ from typing import IO, Any
 from lxml import etree
 
 from catalog.errors import UnusableInput
+from catalog.tabular import check_file
 from harvesters.http import HttpClient, is_url, local_copy
 
 PARSER_OPTIONS: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
@@ -74,8 +76,8 @@ class Feed:
 
 @contextlib.contextmanager
 def local_file(location: str) -> Iterator[Path]:
-    if not is_url(location) and not Path(location).is_file():
-        raise UnusableInput(f"Fichier introuvable : {location}.")
+    if not is_url(location):
+        check_file(location)
     suffix = "".join(Path(location.split("?")[0]).suffixes[-2:])  # offres.xml.gz
     client = HttpClient(headers={"Accept": "application/xml, application/gzip, */*"})
     with local_copy(location, suffix=suffix, client=client) as path:
@@ -132,7 +134,11 @@ def detect_encoding(path: Path, name: str, forced: str | None = None) -> str | N
         declared = match.group(1).decode("ascii").lower() if match else "utf-8"
         if declared not in _SINGLE_BYTE and declared not in ("utf-8", "utf8"):
             return None
-        valid, evidence, offset = _scan_utf8(head, stream)
+        valid, evidence, offset, cut = _scan_utf8(head, stream)
+    if cut and (evidence or declared in ("utf-8", "utf8")):
+        # UTF-8 to its last byte, which starts a character: a cut download, not a second encoding.
+        raise UnusableInput(f"{name} se termine au milieu d'un caractère UTF-8 : fichier tronqué ? Le téléchargement "
+                            "ou l'export a probablement été interrompu.")
     if declared in ("utf-8", "utf8"):
         if valid:
             return None
@@ -148,9 +154,9 @@ def detect_encoding(path: Path, name: str, forced: str | None = None) -> str | N
     return None
 
 
-def _scan_utf8(head: bytes, stream: IO[bytes]) -> tuple[bool, bool, int | None]:
+def _scan_utf8(head: bytes, stream: IO[bytes]) -> tuple[bool, bool, int | None, bool]:
     """(all bytes are UTF-8, some UTF-8 character a feed writes was seen, offset of the first
-    invalid byte).
+    invalid byte, whether that byte is the start of a character the end of the file cuts).
 
     Only characters that a UTF-8 feed writes count as evidence of UTF-8 (`_UTF8_EVIDENCE`): a
     Windows-1252 text forms valid sequences by accident (« É » then a no-break space is U+0260,
@@ -179,9 +185,9 @@ def _scan_utf8(head: bytes, stream: IO[bytes]) -> tuple[bool, bool, int | None]:
     if valid:
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            valid, offset = False, position
-    return valid, evidence, offset
+        except UnicodeDecodeError as exc:
+            return False, evidence, position - len(exc.object) + exc.start, True
+    return valid, evidence, offset, False
 
 
 def _utf8_evidence(chunk: bytes) -> bool:
@@ -211,7 +217,7 @@ def sniff(path: Path, name: str, encoding: str | None) -> Feed:
             try:
                 parser.feed(chunk)
             except etree.XMLSyntaxError as exc:
-                raise unusable(exc, name) from None
+                raise unusable(exc, name, encoding=encoding) from None
             for _, element in parser.read_events():
                 root = element
                 break
@@ -273,7 +279,7 @@ def formations(feed: Feed, progress: list[int] | None = None) -> Iterator[etree.
                 if progress is not None:
                     progress[0] = raw.tell()
         except etree.XMLSyntaxError as exc:
-            raise unusable(exc, feed.name, at_end=_error_on_last_line(feed, exc)) from None
+            raise unusable(exc, feed.name, at_end=_error_on_last_line(feed, exc), encoding=feed.encoding) from None
 
 
 def _error_on_last_line(feed: Feed, exc: etree.XMLSyntaxError) -> bool:
@@ -306,8 +312,9 @@ def _cause(exc: etree.XMLSyntaxError) -> tuple[str, int | None, int | None]:
     return message, line, column
 
 
-def unusable(exc: etree.XMLSyntaxError, name: str, *, at_end: bool = False) -> UnusableInput:
-    """A French message for libxml2's error: where, and what it means for the producer."""
+def unusable(exc: etree.XMLSyntaxError, name: str, *, at_end: bool = False, encoding: str | None = None) -> UnusableInput:
+    """A French message for libxml2's error: where, and what it means for the producer.
+    `encoding`: the one imposed on the parser (None: the file's declaration was followed)."""
     message, line, column = _cause(exc)
     # libxml2 ends some messages with a line break and « , line 87, column 101 », said below in French.
     message = _XML_POSITION.sub("", " ".join(message.split()))
@@ -334,6 +341,7 @@ def unusable(exc: etree.XMLSyntaxError, name: str, *, at_end: bool = False) -> U
         return UnusableInput(f"{name} est tronqué : le document XML s'arrête avant sa fin ({where}). "
                              "Le téléchargement ou l'export a probablement été interrompu.")
     if "encoding" in lower or "utf-8" in lower or "bytes" in lower:
-        return UnusableInput(f"{name} : octets invalides pour l'encodage du fichier ({where}) ; précisez le bon "
-                             f"encodage avec l'option « encoding » ({message}).")
+        read_as = f"en {encoding.upper()}, l'encodage imposé" if encoding else "dans l'encodage qu'il déclare"
+        return UnusableInput(f"{name} n'est pas écrit {read_as} : octets invalides {where}. Précisez le bon encodage "
+                             f"avec l'option « encoding », par exemple windows-1252 ({message}).")
     return UnusableInput(f"{name} n'est pas un XML bien formé ({where}) : {message}.")

@@ -30,7 +30,6 @@ or the registered source's), else `plateformes-mobilite`.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -45,7 +44,7 @@ from catalog.errors import UnusableInput
 from catalog.nesting import TOO_DEEP, too_deep
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
-from catalog.tabular import iter_rows
+from catalog.tabular import check_file, codec_name, iter_rows, shown_name
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
 from harvesters.http import is_url, local_copy
@@ -69,9 +68,11 @@ class MobiliteCsvHarvester(Harvester):
 
     def items(self) -> Iterator[Item]:
         with local_copy(self.location, suffix=".csv") as path:
+            check_file(path)
             self._size = path.stat().st_size if path.is_file() else None
-            encoding = _declared_encoding(self.options.get("encoding"))
-            _check_encoding(path, encoding)
+            # Checked by the reader (catalog.tabular), as for every tabular format: a byte not in
+            # the declared encoding, or a file declared in another but written in UTF-8.
+            encoding = codec_name(self.options.get("encoding"))
             file_date = _file_date(path, self.options.get("date_maj"), downloaded=is_url(self.location))
             # The harvest's source name (`--source`, a registered source's name) when neither the
             # row nor the option gives one: two producers with the same local ids stay apart.
@@ -79,11 +80,11 @@ class MobiliteCsvHarvester(Harvester):
             rows = iter_rows(path, "csv", encoding=encoding)
             first = next(rows, None)
             if first is None:
-                raise UnusableInput(f"{path.name} ne contient aucune solution (en-tête seul ?).")
+                raise UnusableInput(f"{shown_name(path)} ne contient aucune solution (en-tête seul ?).")
             # Every row has the header's columns as keys (catalog.tabular), a short one too.
             missing = [c for c in REQUIRED_COLUMNS if c not in first[1]]
             if missing:
-                raise UnusableInput(f"{path.name} : colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. "
+                raise UnusableInput(f"{shown_name(path)} : colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. "
                                     "Voir le modèle (harvesters/templates/mobilite.md).")
             yield self._item(*first, source, file_date)
             for line, row in rows:
@@ -99,9 +100,12 @@ class MobiliteCsvHarvester(Harvester):
         self._done += 1
         reference = f"ligne {line}"
         if "__cells__" in cells:
-            return Item(KIND, None, reference, [Problem(None, "cellules", (
-                f"La ligne compte {cells['__cells__']} cellules, l'en-tête {len(cells) - 1} : "
-                "un séparateur ou un guillemet de trop ?"))])
+            # Its record is still in the source, only this row is defective: its id, when the
+            # cell is readable, keeps it from counting as gone (and archived after the grace period).
+            id_hint = _id_hint(cells, source)
+            return Item(KIND, None, reference + (f" ({cells['id'].strip()})" if id_hint else ""), [Problem(
+                None, "cellules", f"La ligne compte {cells['__cells__']} cellules, l'en-tête {len(cells) - 1} : "
+                "un séparateur ou un guillemet de trop ?")], id_hint)
         row: dict[str, Any] = {}
         problems: list[Problem] = []
         for name, field in _fields().items():
@@ -256,59 +260,18 @@ def _date(raw: str) -> date:
 # -- the file ---------------------------------------------------------------------------------------
 
 
-def _declared_encoding(option: Any) -> str:
-    """The codec's canonical name (`windows-1252` → `cp1252`), UTF-8 when nothing is declared."""
-    try:
-        name = codecs.lookup(str(option or "utf-8")).name
-    except LookupError:
-        raise UnusableInput(f"Encodage inconnu : « {option} » (par exemple utf-8, windows-1252, iso-8859-1).") from None
-    # UTF-8 with a byte-order mark (Excel's « CSV UTF-8 ») is UTF-8: the mark is dropped on reading.
-    return "utf-8" if name == "utf-8-sig" else name
-
-
-def _check_encoding(path: Path, encoding: str) -> None:
-    """Refuse a file that is not in `encoding` before a single row is mapped (and say where);
-    and, when another encoding than UTF-8 is declared, a file that is in fact UTF-8 with
-    accents (read as declared, « é » would become « Ã© » everywhere)."""
-    if not path.is_file():
-        raise UnusableInput(f"Fichier introuvable : {path}")
-    line = 1
-    declared = codecs.getincrementaldecoder(encoding)(errors="strict")
-    as_utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    utf8, accents = True, False
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            try:
-                declared.decode(chunk)
-            except UnicodeDecodeError as exc:
-                line += chunk[:exc.start].count(b"\n")
-                raise UnusableInput(f"{path.name} n'est pas encodé en {_label(encoding)} (premier octet invalide "
-                                    f"ligne {line}) : {_HOW_TO_SAVE}") from exc
-            line += chunk.count(b"\n")
-            if encoding != "utf-8" and utf8:
-                accents = accents or not chunk.isascii()
-                try:
-                    as_utf8.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-        try:
-            declared.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            raise UnusableInput(f"{path.name} se termine au milieu d'un caractère {_label(encoding)} : "
-                                "fichier tronqué ?") from exc
-    if encoding != "utf-8" and utf8 and accents:
-        raise UnusableInput(f"{path.name} est déclaré en {_label(encoding)} mais il est écrit en UTF-8 : retirez "
-                            "l'option encoding (lu comme déclaré, chaque accent serait déformé).")
-
-
-_HOW_TO_SAVE = ("enregistrez-le en « CSV UTF-8 » depuis votre tableur, ou déclarez son encodage "
-                "(--option encoding=windows-1252 pour le « CSV » d'Excel) ; il n'est jamais deviné, pour ne pas "
-                "déformer les accents.")
-
-
-def _label(encoding: str) -> str:
-    return {"utf-8": "UTF-8", "cp1252": "Windows-1252", "iso8859-1": "ISO-8859-1",
-            "iso8859-15": "ISO-8859-15"}.get(encoding, encoding)
+def _id_hint(cells: dict[str, Any], source: str) -> str | None:
+    """The catalog id of a row that cannot be mapped, from its `id` (and `source`) cells as
+    `_item` reads them; None when the id cell is empty or a placeholder."""
+    raw_id = cells.get("id")
+    raw_id = raw_id.strip() if isinstance(raw_id, str) else ""
+    if not raw_id or fold(raw_id) in PLACEHOLDERS:
+        return None
+    raw_source = cells.get("source")
+    raw_source = raw_source.strip() if isinstance(raw_source, str) else ""
+    if not raw_source or fold(raw_source) in PLACEHOLDERS:
+        raw_source = source
+    return qualified_id(raw_source, raw_id)
 
 
 def _file_date(path: Path, option: Any, downloaded: bool) -> date:

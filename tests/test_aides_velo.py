@@ -54,7 +54,9 @@ def test_without_territories_epci_and_region_aids_are_reported(settings, engine)
 
 
 @pytest.mark.parametrize("name, expected", [("bombe.publicodes", "(ligne 2, colonne 8 : alias YAML refusé"),
-                                            ("casse.publicodes", "YAML illisible ou refusé (ligne 3, colonne 1 : expected ',' or ']'")])
+                                            ("casse.publicodes", ("YAML illisible : le fichier s'arrête au milieu d'un "
+                                             "texte entre guillemets, d'une liste ou d'un objet, tronqué ? (ligne 3, "
+                                             "colonne 1 : expected ',' or ']'"))])
 def test_hostile_or_broken_yaml_is_refused(settings, engine, name, expected):
     summary = harvest(AidesVeloHarvester(str(HERE / name)), settings=settings)
     assert summary.status == "failed" and expected in summary.message
@@ -128,3 +130,19 @@ def test_excluded_communes_are_kept_as_data_and_as_text(settings, engine, tmp_pa
         "Non applicable si :", "  L'une de ces conditions :", "    - commune (code INSEE) 37261",
         "    - commune (code INSEE) 37273", "    - intercommunalité Tours Métropole Val de Loire",
         "    Toutes ces conditions :", "      - commune (code INSEE) 37050", "      - vélo cargo"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("aides . x:\n  titre: 'Ville de Saint-", ("YAML illisible : le fichier s'arrête au milieu d'un texte entre "
+                                              "guillemets, d'une liste ou d'un objet, tronqué ? (ligne 2, colonne 26 : "
+                                              "found unexpected end of stream)")),
+    ("<!DOCTYPE html>\n<html><body>Erreur 502</body></html>\n", "page HTML reçue au lieu de données YAML"),
+])
+def test_a_cut_file_or_an_html_page_is_said_in_french(settings, engine, tmp_path, text, expected):
+    """PyYAML's « found unexpected end of stream » was the only explanation of a cut file; an
+    HTML page was « un ensemble de règles publicodes (objet YAML) est attendu »."""
+    path = tmp_path / "aides.publicodes"
+    path.write_text(text, encoding="utf-8")
+    summary = harvest(AidesVeloHarvester(str(path)), settings=settings)
+    assert summary.status == "failed" and f"{path} : {expected}" in summary.message, summary.message
+    assert stored_records(engine) == {}

@@ -141,3 +141,28 @@ def test_corpus_national_file_harvests_every_campaign(settings, engine):
     assert all(d["montant_min"] <= d["montant_max"] for d in saved.values())
     assert {op for d in saved.values() for op in d["operateurs"]} == {"BlaBlaCar Daily", "Karos", "Klaxit", "Mobicoop"}
     assert all(d["date_maj"] == str(date(2026, 4, 22)) for d in saved.values())
+
+
+def test_a_file_with_a_byte_order_mark_is_read(settings, engine, tmp_path):
+    """« UTF-8 byte order mark (BOM) is not supported », said in English, for what CSV, YAML,
+    XML and Turtle readers accept."""
+    path = tmp_path / "campagnes.json"
+    path.write_bytes(b"\xef\xbb\xbf" + (HERE / "campagnes.json").read_bytes())
+    summary = harvest(CovoiturageHarvester(str(path), options={"date_maj": "2025-02-14"}), settings=settings)
+    assert summary.status != "failed" and summary.counts["read"] == 6, summary.message
+    assert stored_records(engine)["covoiturage-aom--200046977"]["porteur_siren"] == "200046977"
+
+
+@pytest.mark.parametrize("body, expected", [
+    (b"<!DOCTYPE html><html><body>Maintenance</body></html>", "campagnes.json : page HTML reçue au lieu de données JSON"),
+    (b'[{"siren": "200046977", "nom": "M\xc3', "campagnes.json se termine au milieu d'un caractère UTF-8 : fichier tronqué ?"),
+    (b'[{"siren": "200046977",\n "nom": "Caf\xe9"}]', "campagnes.json n'est pas encodé en UTF-8 (premier octet invalide ligne 2)"),
+    (b'[{"siren": "200046977",\n', "campagnes.json : JSON tronqué ou mal formé : le document s'arrête avant sa fin, ligne 2"),
+])
+def test_a_broken_file_is_said_in_french(settings, engine, tmp_path, body, expected):
+    path = tmp_path / "campagnes.json"
+    path.write_bytes(body)
+    summary = harvest(CovoiturageHarvester(str(path)), settings=settings)
+    assert summary.status == "failed" and summary.message.startswith(expected), summary.message
+    assert "not valid" not in summary.message and "end of data" not in summary.message
+    assert stored_records(engine) == {}

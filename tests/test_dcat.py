@@ -362,3 +362,31 @@ def test_datasets_whose_addresses_end_alike_stay_two_sources_and_the_report_says
     assert "services-lyon#dataset" in group.message and paris.name in group.message
     again = run(catalog, settings, source="cat")  # the same names, run after run
     assert again.counts["unchanged"] == 2 and again.counts["added"] == again.counts["archived"] == 0
+
+
+def test_an_html_page_or_a_cut_character_is_said_whatever_the_extension(tmp_path, settings, engine):
+    """An error page saved as `.ttl` was « DCAT illisible en Turtle (ligne 1 : expected '.' …) »;
+    a download cut in the middle of a character, « le document n'est pas encodé en UTF-8 »."""
+    page = tmp_path / "catalogue.ttl"
+    page.write_text("<!DOCTYPE html>\n<html><body>Erreur 502</body></html>\n", encoding="utf-8")
+    summary = run(page, settings)
+    assert summary.status == "failed" and summary.message.startswith(
+        f"{page} : page HTML reçue au lieu de données DCAT"), summary.message
+    turtle = (HERE / "catalogue.ttl").read_bytes()
+    page.write_bytes(turtle[:turtle.rindex("é".encode()) + 1])
+    summary = run(page, settings)
+    assert summary.message.startswith(f"{page} se termine au milieu d'un caractère UTF-8 : fichier tronqué ?")
+    page.write_bytes(turtle.replace("é".encode(), b"\xe9"))
+    summary = run(page, settings)
+    assert summary.message.startswith(f"{page} n'est pas encodé en UTF-8 (premier octet invalide ligne ")
+    assert sources(engine) == {}
+
+
+def test_a_turtle_catalog_cut_short_is_said_to_be(tmp_path, settings, engine):
+    """rdflib's « EOF found when expected verb in property list » was the only explanation."""
+    cut = tmp_path / "coupe.ttl"
+    turtle = (HERE / "catalogue.ttl").read_bytes()
+    cut.write_bytes(turtle[:turtle.rindex(b";") + 1])
+    summary = run(cut, settings)
+    assert summary.status == "failed"
+    assert "le document s'arrête avant sa fin, fichier tronqué ? (EOF found" in summary.message, summary.message

@@ -176,3 +176,55 @@ def test_french_dates_are_read_and_other_dates_are_told_on_their_aid(settings, e
     assert warned[("date_debut", "date-illisible")].examples == ["ligne 3"]
     assert warned[("date_fin", "date-illisible")].examples == ["ligne 3", "ligne 4"]
     assert "date_cloture « 2025-31-12 » illisible" in warned[("date_fin", "date-illisible")].message
+
+
+def test_a_utf8_file_declared_windows_1252_is_refused_and_the_catalog_kept(tmp_path, settings, engine):
+    """Declared so (the producer once exported from Excel), a file now written in UTF-8 had
+    every accent of every aid rewritten « Ã© », without a word."""
+    path = tmp_path / "valide.csv"
+    text = (FILES / "valide.csv").read_text(encoding="utf-8")
+    path.write_bytes(text.encode("cp1252"))
+    options = {"encoding": "windows-1252", "source": "idf-aides"}
+    assert harvest(DispositifAideHarvester(str(path), options=options), settings=settings).status == "done"
+    before = aides(engine)
+    assert any("é" in aide["nom"] for aide in before.values())
+    path.write_text(text, encoding="utf-8")
+    summary = harvest(DispositifAideHarvester(str(path), options=options), settings=settings)
+    assert summary.status == "failed"
+    assert summary.message.startswith("valide.csv est déclaré en Windows-1252 mais il est écrit en UTF-8")
+    assert aides(engine) == before
+
+
+def test_a_json_file_read_as_csv_says_so_without_the_readers_marks(settings):
+    """`--option format=csv` on a JSON file listed the reader's own key: « colonnes lues : [, __cells__ »."""
+    summary = run("dispositifs.json", settings, format="csv")
+    assert summary.status == "failed" and "__cells__" not in summary.message
+    assert summary.message.startswith("dispositifs.json est lu comme un CSV, mais il commence par « [ » : c'est sans "
+                                      "doute du JSON ; vérifiez le format indiqué (option format).")
+
+
+def test_a_remote_package_reads_its_resources_on_its_site(settings, engine, tmp_path, monkeypatch):
+    """A relative resource path is the package's neighbour on its site: it was looked for beside
+    the temporary copy of the descriptor, in the machine's temporary folder."""
+    import tempfile
+
+    import responses
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (tmp_path / "aides-lille.csv").write_bytes((FILES / "paquet" / "aides-lille.csv").read_bytes())  # never read
+    base = "https://data.lillemetropole.fr/paquet"
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{base}/datapackage.json", body=(FILES / "paquet" / "datapackage.json").read_bytes())
+        rsps.get(f"{base}/aides-lille.csv", body=b"<!DOCTYPE html><html><body>Introuvable</body></html>")
+        summary = harvest(DispositifAideHarvester(f"{base}/datapackage.json", options={"source": "mel"}),
+                          settings=settings)
+    assert summary.status == "failed", summary.as_dict()
+    assert summary.message.startswith(f"{base}/aides-lille.csv : page HTML reçue au lieu de données CSV")
+    assert aides(engine) == {}
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{base}/datapackage.json", body=(FILES / "paquet" / "datapackage.json").read_bytes())
+        rsps.get(f"{base}/aides-lille.csv", body=(FILES / "paquet" / "aides-lille.csv").read_bytes())
+        summary = harvest(DispositifAideHarvester(f"{base}/datapackage.json", options={"source": "mel"}),
+                          settings=settings)
+    assert summary.status == "done" and summary.counts["added"] == 1, summary.as_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aides-lille.csv", "var"]  # no download left behind

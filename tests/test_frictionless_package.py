@@ -334,3 +334,37 @@ def test_cli_harvest_frictionless_with_a_mapping_option(settings, engine):
     assert result.exit_code == 0, result.output
     body = orjson.loads(result.output)
     assert (body["source"], body["status"], body["counts"]["added"]) == ("lyon", "done", 3)
+
+
+def test_a_resource_declared_windows_1252_but_written_in_utf8_is_refused(tmp_path, settings, engine):
+    """The resource's `encoding` was trusted: every accent became « Ã© », without a word."""
+    folder = tmp_path / "paquet"
+    folder.mkdir()
+    text = (HERE / "declared" / "structures.csv").read_text(encoding="utf-8")
+    (folder / "structures.csv").write_bytes(text.encode("cp1252"))
+    descriptor = {"name": "p", "resources": [{"name": "structures", "path": "structures.csv", "encoding": "windows-1252",
+                                              "schema": "schemas/structure/schema.json"}]}
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert run(folder / "datapackage.json", settings).counts["added"] == 3
+    before = stored(engine)
+    assert before["plaine-commune--pc-ml"][1]["adresse"] == "12 rue Gabriel Péri"
+    (folder / "structures.csv").write_text(text, encoding="utf-8")  # the producer now exports UTF-8
+    summary = run(folder / "datapackage.json", settings)
+    assert summary.status == "failed"
+    assert "structures.csv est déclaré en Windows-1252 mais il est écrit en UTF-8" in summary.message, summary.message
+    assert stored(engine) == before
+
+
+def test_a_remote_table_answered_by_an_html_page_is_named_by_its_url(tmp_path, settings, engine, monkeypatch):
+    import tempfile
+
+    import responses
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    url = "https://exemple.fr/donnees/structures.csv"
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, body=b"<html><body>Connexion requise</body></html>")
+        summary = run(url, settings, kind="structure")
+    assert summary.status == "failed" and record_count(engine) == 0
+    assert summary.message.startswith(f"{url} : page HTML reçue au lieu de données CSV"), summary.message
+    assert not list(tmp_path.glob("tmp*"))

@@ -764,3 +764,28 @@ def test_an_undeclared_entity_is_named_with_its_line(tmp_path):
     path.write_text(text.replace("Réglementation", "R&eacute;glementation"), encoding="utf-8")
     with pytest.raises(UnusableInput, match=f"entite.xml : entité « &eacute; » non déclarée \\(ligne {line}, "):
         items(path)
+
+
+def test_a_feed_cut_in_the_middle_of_a_character_is_said_to_be_cut(tmp_path, settings, engine):
+    """It was said to « mélange[r] deux encodages … à la position N », N being its last byte."""
+    data = (LHEO / "lheo-2.3.xml").read_bytes()
+    path = tmp_path / "coupe.xml"
+    path.write_bytes(data[:data.rindex("é".encode()) + 1])  # the first byte of the last « é »
+    summary = run(path, settings)
+    assert summary.status == "failed"
+    assert summary.message.startswith("coupe.xml se termine au milieu d'un caractère UTF-8 : fichier tronqué ?")
+    assert "mélange" not in summary.message and snapshot(engine) == ([], 0)
+    # Declared ISO-8859-1 but written in UTF-8 (read as UTF-8), and cut the same way.
+    text = (LHEO / "edof-latin1.xml").read_bytes().decode("latin-1").encode("utf-8")
+    path.write_bytes(text[:text.rindex("É".encode()) + 1])
+    with pytest.raises(UnusableInput, match="se termine au milieu d'un caractère UTF-8 : fichier tronqué ?"):
+        items(path)
+
+
+def test_bytes_not_in_the_imposed_encoding_are_said_in_french(tmp_path):
+    """libxml2's « Invalid bytes in character encoding » came after a vague French sentence."""
+    path = tmp_path / "cp1252.xml"
+    path.write_bytes((LHEO / "lheo-2.3.xml").read_text(encoding="utf-8").encode("cp1252"))
+    with pytest.raises(UnusableInput, match=r"cp1252.xml n'est pas écrit en UTF-8, l'encodage imposé : octets "
+                                            r"invalides ligne \d+, colonne \d+\. Précisez le bon encodage"):
+        items(path, encoding="utf-8")

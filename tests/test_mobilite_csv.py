@@ -170,3 +170,40 @@ def test_every_mobility_demo_source_harvests_cleanly(settings, engine):
         assert summary.status == "done", summary.as_dict()
         counts[spec["format"]] = summary.counts["added"]
     assert counts == {"covoiturage": 6, "mobiville": 6, "mobilite-csv": 8, "aides-velo": 4}
+
+
+def test_a_row_with_a_cell_too_many_keeps_its_record(settings, engine, tmp_path):
+    """A stray « ; » in one cell: the row is refused, but its id is readable. Without it the
+    record counted as gone, and was archived once the grace period had passed."""
+    path = tmp_path / "garages.csv"
+    good = ("id;nom;categorie;date_maj;description\n"
+            "g1;Garage solidaire A;Garage solidaire;2025-01-10;Vidange, freins\n"
+            "g2;Garage solidaire B;Garage solidaire;2025-01-10;Pneus\n")
+    path.write_text(good, encoding="utf-8")
+    assert harvest(MobiliteCsvHarvester(str(path)), source="garages", settings=settings).counts["added"] == 2
+    path.write_text(good.replace("Vidange, freins", "Vidange; freins"), encoding="utf-8")
+    summary = harvest(MobiliteCsvHarvester(str(path)), source="garages", settings=settings)
+    assert (summary.counts["invalid"], summary.counts["missing"]) == (1, 0), summary.as_dict()
+    [error] = summary.as_dict()["errors"]
+    assert error["exemples"] == ["ligne 2 (g1)"] and "compte 6 cellules, l'en-tête 5" in error["message"]
+    assert stored_records(engine)["garages--g1"]["nom"] == "Garage solidaire A"  # as it was
+
+
+def test_a_remote_file_answered_by_an_html_page_is_named_by_its_url(settings, engine, tmp_path, monkeypatch):
+    """« tmpuaxef3l9.csv ne contient aucune solution (en-tête seul ?) » named neither the
+    address nor what came instead."""
+    import tempfile
+
+    import responses
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    url = "https://exemple.fr/mobilite/plateformes.csv"
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, body=b"<!doctype html><html><body>404</body></html>", content_type="text/html")
+        rsps.get(url + "?v=2", body=b"id;nom;categorie\n")
+        summary = harvest(MobiliteCsvHarvester(url), settings=settings)
+        header_only = harvest(MobiliteCsvHarvester(url + "?v=2"), settings=settings)
+    assert summary.status == "failed"
+    assert summary.message.startswith(f"{url} : page HTML reçue au lieu de données CSV"), summary.message
+    assert header_only.message.startswith(f"{url}?v=2 ne contient aucune solution"), header_only.message
+    assert stored_records(engine) == {} and not list(tmp_path.glob("tmp*"))

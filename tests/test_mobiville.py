@@ -103,3 +103,20 @@ def test_corpus_mobiville_helps_all_harvest(settings, engine):
     assert categories.count("garage-solidaire") == 1  # Renault's garages solidaires
     assert categories.count("conseil-mobilite") == 12
     assert all(d.get("publics") for d in saved)  # every aid carries Mobiville's tags
+
+
+def test_a_truncated_file_is_said_to_stop_before_its_end(settings, engine):
+    """yajl's « parse error: premature EOF » was the only explanation."""
+    summary = harvest(MobivilleHarvester(str(HERE / "tronque.json")), settings=settings)
+    assert "JSON tronqué ou mal formé après" in summary.message
+    assert "le document s'arrête avant sa fin (téléchargement ou export interrompu ?)" in summary.message
+    assert "premature" not in summary.message and "parse error" not in summary.message
+
+
+def test_a_file_with_a_byte_order_mark_is_read(settings, engine, tmp_path):
+    """Refused as « JSON tronqué ou mal formé (lexical error: invalid char in json text.) »."""
+    path = tmp_path / "aides.json"
+    path.write_bytes(b"\xef\xbb\xbf" + (HERE / "aides.json").read_bytes())
+    summary = harvest(MobivilleHarvester(str(path), options={"date_maj": "2025-01-15"}), settings=settings)
+    assert (summary.counts["read"], summary.counts["added"]) == (4, 3), summary.message
+    assert stored_records(engine)["mobiville--aide-permis-emploi"]["nom"] == "Aide au permis pour l'emploi"

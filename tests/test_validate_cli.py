@@ -161,3 +161,28 @@ def test_long_groups_are_cut(tmp_path):
     result = run(path)
     assert result.exit_code == 1
     assert "« nom » : trop court (25) : lignes 2, 3, 4, 5, 6, 7, 8, 9, 10, 11…" in result.output
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("services.csv", b"<!DOCTYPE html>\n<html><body>Erreur 502</body></html>\n",
+     "services.csv : page HTML reçue au lieu de données CSV"),
+    ("services.csv", b"source,id,nom\ntest,test--v1,Atelier\n" + "test,test--v2,Caf\u00e9\n".encode("latin-1"),
+     "services.csv n'est pas encodé en UTF-8 (premier octet invalide ligne 3)"),
+    ("services.csv", "source,id,nom\ntest,test--v1,Caf\u00e9".encode()[:-1],
+     "services.csv se termine au milieu d'un caractère UTF-8 : fichier tronqué ?"),
+])
+def test_a_file_that_is_not_data_is_said_in_french(tmp_path, name, data, message):
+    (tmp_path / name).write_bytes(data)
+    result = run(tmp_path / name)
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_json_file_with_a_byte_order_mark_is_validated(tmp_path):
+    """Windows editors write one: it was « JSON tronqué ou mal formé », as CSV files read it."""
+    structures = json.loads((HERE / "structures.json").read_text(encoding="utf-8"))
+    (tmp_path / "structures.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(structures).encode())
+    (tmp_path / "structures.ndjson").write_bytes(b"\xef\xbb\xbf" + b"".join(json.dumps(s).encode() + b"\n"
+                                                                         for s in structures))
+    expected = run(HERE / "structures.json").output
+    assert run(tmp_path / "structures.json").output == expected
+    assert run(tmp_path / "structures.ndjson").exit_code == run(HERE / "structures.json").exit_code

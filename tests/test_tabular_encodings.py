@@ -1,0 +1,204 @@
+"""What every file reader says of a file it cannot read as it is: a declared encoding the file
+is not in, a byte order mark, an HTML page where data was expected, a file cut in the middle of
+a character, a folder. Said in French, naming the file (its URL when downloaded); the catalog
+stays as it was."""
+
+from __future__ import annotations
+
+import codecs
+import io
+
+import pytest
+import responses
+
+from catalog import tabular
+from catalog.errors import UnusableInput
+from harvesters import FORMATS, harvester_class
+from harvesters.datainclusion import DataInclusionHarvester
+from harvesters.engine import harvest
+from tests.conftest import stored_records
+from tests.factories import service, write_csv, write_json, write_ndjson
+
+HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body>R\xc3\xa9essayez.</body></html>\n"
+
+
+def rows(path, fmt=None, encoding="utf-8") -> list[dict]:
+    return [row for _position, row in tabular.iter_rows(path, fmt, encoding=encoding)]
+
+
+# -- 1. a declared encoding the file is not in -----------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["services.csv", "services.ndjson"])
+def test_a_utf8_file_declared_windows_1252_is_refused_and_the_catalog_kept(settings, engine, tmp_path, name):
+    """A source registered with encoding=windows-1252 whose producer switches to UTF-8: read as
+    declared, every accent of every record was rewritten (« numÃ©ro »), without a word."""
+    write = write_csv if name.endswith(".csv") else write_ndjson
+    path = write(tmp_path / name, [service(i) for i in range(3)])
+    utf8 = path.read_bytes()
+    path.write_bytes(utf8.decode("utf-8").encode("cp1252"))  # what the producer used to send
+    options = {"encoding": "windows-1252"}
+    first = harvest(DataInclusionHarvester(str(path), options=options), source="di", settings=settings)
+    assert first.counts["added"] == 3, first.as_dict()
+    before = stored_records(engine)
+    assert before["test--v1"]["nom"] == "Accompagnement numéro 1"
+
+    path.write_bytes(utf8)
+    summary = harvest(DataInclusionHarvester(str(path), options=options), source="di", settings=settings)
+    assert summary.status == "failed"
+    assert summary.message.startswith(f"{name} est déclaré en Windows-1252 mais il est écrit en UTF-8 : retirez "
+                                      "l'encodage déclaré"), summary.message
+    assert "n'a pas été modifié" in summary.message
+    assert stored_records(engine) == before
+
+
+def test_the_declared_encoding_check_is_the_readers_own(tmp_path):
+    """One check for every tabular reader (data·inclusion, dispositif-aide, Frictionless,
+    mobilite-csv): before a single row, whatever the declared single-byte encoding."""
+    path = tmp_path / "f.csv"
+    path.write_text("id;nom\n1;République\n", encoding="utf-8")
+    for declared, label in (("latin-1", "ISO-8859-1"), ("cp1252", "Windows-1252"), ("iso-8859-15", "ISO-8859-15")):
+        with pytest.raises(UnusableInput, match=f"f.csv est déclaré en {label} mais il est écrit en UTF-8"):
+            next(tabular.iter_rows(path, "csv", encoding=declared))
+    # Nothing beyond ASCII: nothing to deform, read as declared.
+    path.write_text("id;nom\n1;Republique\n", encoding="utf-8")
+    assert rows(path, encoding="windows-1252") == [{"id": "1", "nom": "Republique"}]
+    # The file in the declared encoding is read, its accents whole.
+    path.write_bytes("id;nom\n1;République\n".encode("cp1252"))
+    assert rows(path, encoding="windows-1252") == [{"id": "1", "nom": "République"}]
+
+
+# -- 2. the line of the first invalid byte -----------------------------------------------------------
+
+
+def test_the_first_invalid_byte_is_named_with_its_own_line(tmp_path):
+    """The text layer decodes 8 kB ahead of the lines it gives: « vers la ligne 1 » was said of
+    a byte on line 3."""
+    path = tmp_path / "garages.csv"
+    path.write_bytes(b"id;nom\ng1;Garage ASCII\n" + "g2;Garage élan\n".encode("latin-1"))
+    with pytest.raises(UnusableInput, match=r"garages.csv n'est pas encodé en UTF-8 \(premier octet invalide ligne 3\)"):
+        rows(path)
+    # Far in the file, past the reader's chunks (1 MB) too.
+    lines = [b"id;nom\n"] + [b"g%d;Garage\n" % i for i in range(2, 150_000)] + ["gx;Garage élan\n".encode("latin-1")]
+    path.write_bytes(b"".join(lines))
+    assert path.stat().st_size > 2 << 20
+    with pytest.raises(UnusableInput, match=r"\(premier octet invalide ligne 150000\)"):
+        rows(path)
+
+
+@pytest.mark.parametrize("name, fmt", [("services.csv", "csv"), ("services.ndjson", "ndjson"),
+                                       ("services.json", "json")])
+def test_a_file_cut_in_the_middle_of_a_character_is_said_to_be_cut(tmp_path, name, fmt):
+    write = {"csv": write_csv, "ndjson": write_ndjson, "json": write_json}[fmt]
+    path = write(tmp_path / name, [service(i, nom=f"Accompagnement numéro {i}") for i in range(3)])
+    data = path.read_bytes()
+    path.write_bytes(data[:data.rindex("é".encode()) + 1])  # the first of the two bytes of « é »
+    with pytest.raises(UnusableInput, match=f"{name} se termine au milieu d'un caractère UTF-8 : fichier tronqué ?"):
+        rows(path)
+
+
+def test_a_json_file_in_another_encoding_names_the_line(tmp_path):
+    path = tmp_path / "services.json"
+    path.write_bytes(b'[\n{"id": "1"},\n{"id": "2", "nom": "Caf\xe9"}\n]')
+    with pytest.raises(UnusableInput, match=r"services.json n'est pas encodé en UTF-8 \(premier octet invalide ligne 3\)"):
+        rows(path)
+
+
+# -- 3. a UTF-8 byte order mark ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, write", [("s.json", write_json), ("s.ndjson", write_ndjson), ("s.csv", write_csv)])
+def test_a_utf8_byte_order_mark_is_dropped_in_every_format(tmp_path, name, write):
+    """Windows editors write one: CSV, YAML, XML and Turtle readers dropped it, JSON refused the
+    file as « JSON tronqué ou mal formé »."""
+    path = write(tmp_path / name, [service(1)])
+    path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+    [row] = rows(path)
+    assert row["id"] == "test--v1" and row["nom"] == "Accompagnement numéro 1"
+
+
+def test_a_byte_order_mark_does_not_hide_a_hostile_depth():
+    """The depth check reads the stream from its start: after the mark, not on it (where it
+    would stop at once and let ijson's prefixed reading take the whole depth)."""
+    body = codecs.BOM_UTF8 + b'[{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}]"
+    with pytest.raises(UnusableInput, match="imbriqués sur plus de"):
+        list(tabular.iter_json_stream(io.BytesIO(body), "profond.json"))
+    body = codecs.BOM_UTF8 + b'{"items": [{"id": 1}, {"id": 18446744073709551616}]}'  # the exact-mode reread too
+    assert [item["id"] for _, item in tabular.iter_json_stream(io.BytesIO(body), "grand.json")] == [
+        1, 18446744073709551616]
+
+
+# -- 4. an HTML page where data was expected ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, expected", [("services.csv", "CSV"), ("services.json", "JSON"),
+                                            ("services.ndjson", "NDJSON")])
+def test_an_html_page_is_said_to_be_one(tmp_path, name, expected):
+    path = tmp_path / name
+    path.write_bytes(HTML_PAGE)
+    with pytest.raises(UnusableInput, match=f"{name} : page HTML reçue au lieu de données {expected}"):
+        rows(path)
+
+
+@pytest.mark.parametrize("name", ["services.csv", "structures.json"])
+def test_a_remote_file_answered_by_an_error_page_is_named_by_its_url(settings, engine, tmp_path, monkeypatch, name):
+    """It was reported under the temporary copy's name, « tmpuaxef3l9.csv ne contient aucun
+    enregistrement », saying neither which address nor what came instead."""
+    import tempfile
+
+    downloads = tmp_path / "telechargements"
+    downloads.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(downloads))  # where the download lands
+    url = f"https://www.data.gouv.fr/fr/datasets/r/{name}"
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, body=HTML_PAGE, content_type="text/html")
+        summary = harvest(DataInclusionHarvester(url), source="di-file", settings=settings)
+    assert summary.status == "failed"
+    fmt = "CSV" if name.endswith(".csv") else "JSON"
+    assert summary.message.startswith(f"{url} : page HTML reçue au lieu de données {fmt}"), summary.message
+    assert "tmp" not in summary.message and stored_records(engine) == {}
+    assert list(downloads.iterdir()) == []  # neither the copy nor its folder left behind
+
+
+def test_a_downloaded_file_keeps_its_name(settings, engine, tmp_path, monkeypatch):
+    import tempfile
+
+    downloads = tmp_path / "telechargements"
+    downloads.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(downloads))
+    url = "https://www.data.gouv.fr/fr/datasets/r/services.csv?format=csv"
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, body=b"source,id,nom\n")
+        summary = harvest(DataInclusionHarvester(url), source="di-file", settings=settings)
+    assert summary.status == "failed" and summary.message.startswith("services.csv ne contient aucun enregistrement")
+    assert list(downloads.iterdir()) == []
+
+
+# -- 5. a folder ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("format_name", sorted(set(FORMATS) - {"aides-jeunes", "aides-territoires"}))
+def test_a_folder_given_as_the_file_is_said_to_be_one(settings, engine, tmp_path, format_name):
+    """lheo, covoiturage, mobilite-csv, dcat and aides-velo said « Fichier introuvable »."""
+    summary = harvest(harvester_class(format_name)(str(tmp_path)), source="dossier", settings=settings)
+    assert summary.status == "failed"
+    assert summary.message.startswith(f"{tmp_path} est un dossier : indiquez le fichier à lire."), summary.message
+
+
+def test_a_missing_file_is_still_said_missing(tmp_path):
+    with pytest.raises(UnusableInput, match="Fichier introuvable"):
+        rows(tmp_path / "absent.csv")
+
+
+# -- 6. a JSON file read as CSV ----------------------------------------------------------------------
+
+
+def test_a_json_file_read_as_csv_is_said_to_be_json(tmp_path):
+    path = write_json(tmp_path / "services.json", [service(1)])
+    with pytest.raises(UnusableInput, match="services.json est lu comme un CSV, mais il commence par « \\[ » : c'est "
+                                            "sans doute du JSON"):
+        rows(path, "csv")
+    # A header that merely starts with a bracket is a header.
+    path = tmp_path / "crochets.csv"
+    path.write_text("[id],nom\n1,Atelier\n", encoding="utf-8")
+    assert rows(path) == [{"[id]": "1", "nom": "Atelier"}]
