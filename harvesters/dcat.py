@@ -213,6 +213,8 @@ class DcatHarvester(Harvester):
         run = _CatalogRun(self, policy.name, policy.archive_threshold, force=force)
 
         def register(conn, transaction) -> None:
+            if reason := self.missing_token():
+                raise UnusableInput(reason)
             run.execute(conn)
             if dry_run:
                 transaction.rollback()

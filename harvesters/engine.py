@@ -45,6 +45,7 @@ from catalog.validation import Problem, validator_for
 from harvesters import job_lease
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
+from harvesters.http import sending_source_token
 from harvesters.report import ErrorGroup, ReportSpool
 from harvesters.termination import TerminationRequested
 from harvesters.text_hygiene import clean_items
@@ -238,6 +239,14 @@ class _Run:
     def _read_and_write(self, conn: Connection, transaction, progress: bool) -> None:
         if reason := self.harvester.missing_token():
             raise UnusableInput(reason)
+        # A format with a token scheme of its own (data·inclusion, DORA, Aides-territoires) sends
+        # its token itself; for the others, the token the source names goes as a bearer.
+        own_scheme = self.harvester.credentials_env is not None
+        with sending_source_token(None if own_scheme or not self.harvester.token_named
+                                  else self.harvester.credentials):
+            self._read_and_write_all(conn, transaction, progress)
+
+    def _read_and_write_all(self, conn: Connection, transaction, progress: bool) -> None:
         _create_seen_table(conn)
         active_before = {kind: _count_active(conn, self.policy.name, kind) for kind in self.harvester.kinds}
         writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",

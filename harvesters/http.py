@@ -17,6 +17,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -178,9 +179,25 @@ class _PublicAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
 
 
+# The token a source names (--token-env) for a format with no scheme of its own (a LHEO feed,
+# a CSV behind a login): set by the engine for the run (`sending_source_token`), sent as a bearer
+# by every client the harvester makes, dropped on a redirect to another site (`_GuardedSession`).
+_SOURCE_TOKEN: ContextVar[str | None] = ContextVar("maillage_source_token", default=None)
+
+
+@contextmanager
+def sending_source_token(token: str | None) -> Iterator[None]:
+    reset = _SOURCE_TOKEN.set(token)
+    try:
+        yield
+    finally:
+        _SOURCE_TOKEN.reset(reset)
+
+
 class HttpClient:
     def __init__(self, *, token: str | None = None, timeout: float = 60, retries: int = 3,
                  headers: dict[str, str] | None = None) -> None:
+        token = token or _SOURCE_TOKEN.get()
         self.timeout = timeout
         self.session = _GuardedSession()
         # After the last retry, hand back the last response so its HTTP status can be reported.

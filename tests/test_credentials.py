@@ -94,7 +94,8 @@ def test_a_format_s_variable_is_read_for_its_official_hosts_only(cls, official, 
     assert "--token-env" in away.token_hint() and cls.credentials_env in away.token_hint()
 
 
-@pytest.mark.parametrize("cls, location", [(DataInclusionHarvester, PARTNER), (MobiliteCsvHarvester, "plateformes.csv")])
+@pytest.mark.parametrize("cls, location", [(DataInclusionHarvester, PARTNER), (MobiliteCsvHarvester, "plateformes.csv"),
+                                           (DcatHarvester, "https://catalogue.example.fr/catalogue.ttl")])
 def test_a_source_naming_a_variable_that_is_not_set_fails_naming_it(cls, location, settings, engine, monkeypatch):
     """data·inclusion read on without a token, other formats ignored the variable altogether."""
     monkeypatch.delenv("JETON_ABSENT", raising=False)
@@ -104,6 +105,25 @@ def test_a_source_naming_a_variable_that_is_not_set_fails_naming_it(cls, locatio
         assert len(rsps.calls) == 0
     assert summary.status == "failed"
     assert summary.message.startswith("Jeton d'accès manquant : la variable JETON_ABSENT, que la source nomme")
+
+
+def test_a_file_format_sends_the_token_its_source_names_as_a_bearer(settings, engine, monkeypatch):
+    """A CSV or LHEO feed behind a login: --token-env was accepted, then never sent."""
+    from tests.conftest import FIXTURES
+
+    url = "https://flux.example.fr/plateformes.csv"
+    monkeypatch.setenv("JETON_FLUX", "jeton-du-flux")
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, body=(FIXTURES / "mobilite" / "csv" / "plateformes.csv").read_bytes())
+        summary = harvest(build_harvester(MobiliteCsvHarvester, url, options={"source": "flux"}, token_env="JETON_FLUX"),
+                          source="flux", settings=settings)
+        assert [c.request.headers.get("Authorization") for c in rsps.calls] == ["Bearer jeton-du-flux"]
+    assert summary.counts["added"] > 0, summary.message
+    with responses.RequestsMock() as rsps:  # a source that names no variable sends nothing
+        rsps.get(url, body=(FIXTURES / "mobilite" / "csv" / "plateformes.csv").read_bytes())
+        harvest(build_harvester(MobiliteCsvHarvester, url, options={"source": "flux"}, token_env=None),
+                source="flux", settings=settings)
+        assert "Authorization" not in rsps.calls[0].request.headers
 
 
 def test_the_token_itself_given_as_its_variable_is_refused_and_never_shown(settings, engine):
