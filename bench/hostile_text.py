@@ -7,7 +7,9 @@ separator...) goes through the function that reads such a field in a harvest, at
 last column is the time at the largest size over the time at the smallest, divided by the ratio
 of the sizes: about 1 when the time grows like the text (linear), the size ratio itself when it
 grows like its square. Before November 2026's fix, « <li » × 20 000 took 9 s in mobiville, and
-100 000 characters several minutes.
+100 000 characters several minutes. The shapes marked « hygiène » go through the pass the engine
+makes on every string of every record (harvesters/text_hygiene.py: active markup, web addresses,
+invisible characters).
 """
 
 from __future__ import annotations
@@ -21,9 +23,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from catalog.privacy import public_view
 from harvesters.aides_text import safe_text
+from harvesters.base import Item
 from harvesters.lheo_values import text as lheo_text
 from harvesters.mobilite_csv import LIST_SEPARATORS
 from harvesters.mobiville import _who
+from harvesters.text_hygiene import clean_row
+
+
+def hygiene(value: str) -> None:
+    """The pass the engine makes on every string of every record (harvesters/text_hygiene.py)."""
+    clean_row(Item("aide", {"description": value}))
+
 
 # name: (the text of `size` characters, the function that reads it in a harvest)
 SHAPES = {
@@ -42,6 +52,18 @@ SHAPES = {
     "espaces sans séparateur (CSV mobilité)": (lambda n: "a" + " " * n + "b", LIST_SEPARATORS.split),
     "lettres puis @ (courriel dans un texte)": (lambda n: {"description": "a" * n + "@"}, public_view),
     "a. répété puis @ (courriel dans un texte)": (lambda n: {"description": "a." * (n // 2) + "@ x"}, public_view),
+    "<a jamais fermé (hygiène)": (lambda n: "<a " * (n // 3), hygiene),
+    "<img a= jamais fermé (hygiène)": (lambda n: "<img a=" * (n // 7), hygiene),
+    "<<< puis une balise (hygiène)": (lambda n: "<" * n + "img src=x onerror=alert(1)>", hygiene),
+    "</ répété (hygiène)": (lambda n: "</" * (n // 2), hygiene),
+    "<a puis espaces (hygiène)": (lambda n: "<a" + " " * n + "b", hygiene),
+    "<x a a a… jamais fermé (hygiène)": (lambda n: "<x" + " a" * (n // 2), hygiene),
+    "<div/onclick=1>x répété (hygiène)": (lambda n: "<div/onclick=1>x" * (n // 16), hygiene),
+    "<b> répété, inerte (hygiène)": (lambda n: "<b>" * (n // 3), hygiene),
+    "adresse et \" répétés (hygiène)": (lambda n: "https://x.fr/" + '"' * n, hygiene),
+    "U+202E répété (hygiène)": (lambda n: "a\u202e" * (n // 2), hygiene),
+    "<img a= jamais fermé (LHEO)": (lambda n: "<p>x</p>&lt;img a=" * (n // 19), lheo_text),
+    "&lt;img a= jamais fermé (aides)": (lambda n: "&lt;img a=" * (n // 10), safe_text),
 }
 
 

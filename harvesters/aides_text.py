@@ -16,6 +16,8 @@ from datetime import date, datetime
 import nh3
 from markdown_it import MarkdownIt
 
+from harvesters.text_hygiene import without_active_markup
+
 # Each pattern stops where the next could start (a tag at the next « < », a link's label at the
 # next « <a » or « </a », a Markdown link at the next « [ » or « ( »): a hostile text (« <a » or
 # « [a]( » ten thousand times, never closed) is read in linear time, not rescanned to its end
@@ -53,15 +55,24 @@ def safe_text(value: object) -> str | None:
 
 
 def without_tags(text: str) -> str:
-    """Text with no tag-like `<x…>` left; a lone « < » (« 3 < 5 », « <Bac+2 ») stays."""
+    """Text with no tag-like `<x…>` left; a lone « < » (« 3 < 5 », « <Bac+2 ») stays.
+
+    A tag the text never closes is no `<x…>`, but an active one (`<img src=x onerror=…`, escaped
+    by the source so that nh3 kept it as text) would close at the next « > » of a page it is
+    pasted into: it is defused as `harvesters/text_hygiene.py` does for every format."""
+    if "<" not in text:
+        return text
     for _ in range(3):  # twice-escaped markup is a real defect; more is built to rebuild tags
         stripped = _TAG.sub("", text)
         if stripped == text:
-            return text
+            break
         text = stripped
-    # Still tags after three passes: stripping layer by layer would take quadratic time on a
-    # hostile text (`<<<…b>b>b>`). Without any « < », no tag can form.
-    return text.replace("<", "") if _TAG.search(text) else text
+    else:
+        # Still tags after three passes: stripping layer by layer would take quadratic time on a
+        # hostile text (`<<<…b>b>b>`). Without any « < », no tag can form.
+        if _TAG.search(text):
+            return text.replace("<", "")
+    return without_active_markup(text)
 
 
 def _line_break(match: re.Match) -> str:

@@ -26,6 +26,7 @@ from functools import lru_cache
 import nh3
 
 from catalog.validation.rules import is_email, is_http_url
+from harvesters.text_hygiene import has_active_markup
 
 # -- text ------------------------------------------------------------------------------------
 
@@ -45,12 +46,6 @@ _BLOCK_END = re.compile(r"<\s*(?:br(?:[\s/][^<>]*)?|/\s*(?:p|div|h[1-6]|tr|ul|ol
 _LIST_ITEM = re.compile(r"<\s*li(?:\s[^<>]*)?>", re.IGNORECASE)
 _TAG = re.compile(r"<(?:\s*/)?\s*[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^<>]*)?>")
 _LOOKS_LIKE_HTML = re.compile(_TAG.pattern + r"|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
-# Tags that must not survive as text even when the producer wrote them escaped inside its HTML
-# (« <p>&lt;script&gt;…</p> »): elements that run, load or embed something, and any tag with an
-# attribute (`onerror=`, `href=`). What is left (« la balise <div> », « <Bac+2 ») is prose.
-_ACTIVE_TAG = re.compile(r"<(?:\s*/)?\s*(?:script|style|iframe|frame|object|embed|applet|svg|math|img|image|video|audio|"
-                         r"source|link|meta|base|form|input|button|textarea|select|template|noscript)\b"
-                         r"|<\s*[a-zA-Z][a-zA-Z0-9]*\s[^<>=]*=", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LIST_AFTER_PARAGRAPH = re.compile(r"\n\n- ")
 
@@ -82,7 +77,11 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
     escaped once more as a whole (`&amp;lt;p&amp;gt;`) has no tag but shows some after one pass,
     hence a second one. A text with real tags is decoded once only: what it escaped inside them
     (« <p>Balises &lt;div&gt;</p> », « Niveau &lt;Bac ») is the producer's text, kept, unless it
-    is an active tag (`_ACTIVE_TAG`), which a second pass removes.
+    is an active tag, which a second pass removes: an element that runs, loads or embeds something,
+    or any tag with an attribute (`<img src=x onerror=…>`, `<div/onmouseover=…>`), as
+    `harvesters/text_hygiene.py` defines it for every format (`has_active_markup`). What is left
+    (« la balise <div> », « <Bac+2 ») is prose. A plain text's unclosed tag
+    (`<img src=x onerror=…`, no « > ») is left to that module, which defuses it and says so.
     """
     if raw is None:
         return None
@@ -94,7 +93,7 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
             value = _strip_html(value)
         # Nested escapes (`&lt;&lt;b&gt;img …&gt;`) can rebuild an active tag pass after pass.
         for _ in range(8):
-            if "<" not in value or not _ACTIVE_TAG.search(value):
+            if not has_active_markup(value):
                 break
             stripped = _strip_html(value)
             if stripped == value:

@@ -15,9 +15,11 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvesters import aides_text, lheo_values, mobiville
+from harvesters import aides_text, lheo_values, mobiville, text_hygiene
 from harvesters.aides_text import safe_text
+from harvesters.base import Item
 from harvesters.lheo_values import text as lheo_text
+from harvesters.text_hygiene import clean_row, has_active_markup, without_active_markup
 
 PIECES = ["<", ">", "/", " ", "\n", "a", "li", "br", "p", "span", ' style="display:none"', " href=", '"', "http://x.fr",
           "</a>", "<a ", "</span>", "<span>", "<li>", "<br/>", "</p>", "[", "]", "(", ")", "**", "&amp;", "@", ".",
@@ -73,3 +75,70 @@ def test_hostile_texts_still_read_as_text():
     assert safe_text('<a href="https://exemple.fr/aide">la fiche</a> et <a href="https://x.fr">') is not None
     assert mobiville._who('<span style="display:none">salarié^ alternance</span>Salariés') == (
         ["salarié", "alternance"], "Salariés")
+
+
+# What the central hygiene pass (harvesters/text_hygiene.py) reads as a tag: its pattern spans a
+# « < » as a browser does, so the property that keeps it linear is another one.
+MARKUP_PIECES = ["<", ">", "/", " ", "=", '"', "a", "img", "IMG", "script", "b", "<a", "</", "<img a=", "<div/onclick=",
+                 "<<", "</b>", "<https://x.fr/?a=1>", "https://x.fr/", "\u202e", "\x00", "alert(1)", "<!--", "-->"]
+markup_texts = st.lists(st.sampled_from(MARKUP_PIECES), max_size=16).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(markup_texts)
+def test_a_tag_once_opened_is_read_to_its_end_in_one_match(value):
+    """Once « < » and a letter matched, the tag pattern cannot fail: a match attempt that fails
+    costs one character, one that succeeds is never read again, so the scan is linear."""
+    for position in range(len(value)):
+        if re.match(r"</?[a-zA-Z]", value[position:position + 3]):
+            match = text_hygiene._TAG.match(value, position)
+            assert match is not None and (match.group(4) == ">" or match.end() == len(value))
+
+
+@settings(max_examples=500, deadline=None)
+@given(markup_texts)
+def test_no_active_markup_survives_and_a_second_pass_changes_nothing(value):
+    cleaned = without_active_markup(value)
+    assert not has_active_markup(cleaned), cleaned
+    assert without_active_markup(cleaned) == cleaned
+    item = Item("aide", {"description": value})
+    clean_row(item)
+    again = Item("aide", dict(item.row))
+    clean_row(again)
+    assert again.row == item.row and again.warnings == []
+
+
+HOSTILE_MARKUP = {  # shape of n characters: what the hygiene pass leaves of it
+    "<a jamais fermé, inerte": (lambda n: "<a " * (n // 3), lambda n: "<a " * (n // 3)),
+    "<img a= jamais fermé": (lambda n: "<img a=" * (n // 7), lambda n: "< img a=" * (n // 7)),
+    "<<< puis une balise": (lambda n: "<" * n + "img src=x onerror=alert(1)>", lambda n: "<" * (n - 1)),
+    "</ répété": (lambda n: "</" * (n // 2), lambda n: "</" * (n // 2)),
+    "<x a a a… jamais fermé": (lambda n: "<x" + " a" * (n // 2), lambda n: "<x" + " a" * (n // 2)),
+    "<div/onclick=1>x répété": (lambda n: "<div/onclick=1>x" * (n // 16), lambda n: "x" * (n // 16)),
+}
+
+
+def _hygiene(value: str) -> str:
+    item = Item("aide", {"description": value})
+    clean_row(item)
+    return item.row["description"]
+
+
+def test_hostile_markup_is_cleaned_in_linear_time():
+    """Each shape took seconds to minutes with a pattern retried from each « < » (or each space)
+    to the end of the text. Ten times the text must cost about ten times the time, not a hundred
+    (bench/hostile_text.py prints the figures)."""
+    import time
+
+    def seconds(value):
+        start = time.perf_counter()
+        _hygiene(value)
+        return time.perf_counter() - start
+
+    for name, (make, expected) in HOSTILE_MARKUP.items():
+        assert _hygiene(make(100_000)) == expected(100_000), name
+        small, large = make(20_000), make(200_000)
+        growth = min(seconds(large) for _ in range(3)) / max(min(seconds(small) for _ in range(3)), 1e-4)
+        assert growth < 40, (name, growth)  # linear: about 10; quadratic: about 100
+    url = "https://x.fr/" + '"' * 100_000
+    assert without_active_markup(url) == url

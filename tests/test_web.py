@@ -21,7 +21,8 @@ def client(tmp_path, settings, engine):
     services[0] |= {"nom": "Préparer le permis de conduire", "contact_nom_prenom": "Camille Martin",
                     "courriel": "camille.martin@gmail.com",
                     "description": "Inscription auprès de camille.martin@gmail.com ou de accueil@asso-exemple.fr."}
-    services[1] |= {"nom": "<script>alert('x')</script> Atelier", "courriel": "accueil@asso-exemple.fr"}
+    # Markup the harvest keeps (inert, harvesters/text_hygiene.py): the page must still escape it.
+    services[1] |= {"nom": "<b>Atelier</b> pour les <de 26 ans", "courriel": "accueil@asso-exemple.fr"}
     harvest(DataInclusionHarvester(str(write_json(tmp_path / "services.json", services))), source="demo", settings=settings)
     harvest(DataInclusionHarvester(str(write_json(tmp_path / "structures.json", [structure(i) for i in range(5)]))),
             source="demo", settings=settings)
@@ -85,7 +86,7 @@ def test_search_page_is_french_and_escapes_content(client):
     home = client.get("/")
     assert home.status_code == 200 and 'lang="fr"' in home.text and "Rechercher" in home.text
     page = client.get("/?q=atelier")
-    assert "&lt;script&gt;" in page.text and "<script>alert" not in page.text
+    assert "&lt;b&gt;Atelier&lt;/b&gt; pour les &lt;de 26 ans" in page.text and "<b>Atelier" not in page.text
     assert "solution" in page.text
 
 
