@@ -204,11 +204,12 @@ class AidesJeunesHarvester(Harvester):
             return Item("aide", None, reference=reference, id_hint=hint,
                         problems=[Problem(None, "aide-non-interpretable", reason)])
         conditions = row.get("conditions") or {}
-        if (conditions.get("age_min") or 0) > (conditions.get("age_max") or 999):
+        age_min, age_max = conditions.get("age_min"), conditions.get("age_max")
+        if age_min is not None and age_max is not None and age_min > age_max:
             # « entre 18 et 2 ans » opens the aid to no one: a file cut in a number (25 → 2), or
             # two conditions that contradict. Refused with its id: the published record stays.
-            reason = (f"conditions d'âge contradictoires (au moins {conditions['age_min']} ans et au plus "
-                      f"{conditions['age_max']} ans) : fichier tronqué ? La fiche publiée est gardée.")
+            reason = (f"conditions d'âge contradictoires (au moins {age_min} ans et au plus {age_max} ans) : "
+                      "fichier tronqué ? La fiche publiée est gardée.")
             self.notes.reject(reference, reason)
             return Item("aide", None, reference=reference, id_hint=hint,
                         problems=[Problem("conditions", "ages-contradictoires", reason)])

@@ -150,10 +150,12 @@ class DispositifAideHarvester(Harvester):
         if problems:
             self.notes.reject(reference, " ; ".join(p.message for p in problems))
             return Item("aide", None, reference=reference, problems=problems, id_hint=hint)
-        row, eligibility = map_dispositif(raw, source=self.source, zone=zone, excluded=excluded, notes=self.notes)
+        porteurs = _objects(raw.get("porteurs"))
+        row, eligibility = map_dispositif(raw, source=self.source, zone=zone, excluded=excluded, porteurs=porteurs)
         self.notes.record(eligibility, row)
         warnings = eligibility_warnings(eligibility) + _date_warnings(raw)
-        if _objects(raw.get("porteurs")) is None:  # the aid is kept, without its institution
+        if porteurs is None:  # the aid is kept, without its institution
+            self.notes.remarks["porteurs illisibles (liste d'objets attendue)"] += 1
             warnings.append(Problem("institution_nom", "porteurs-illisibles",
                                     f"Porteurs illisibles (liste d'objets JSON attendue, {shown(raw.get('porteurs'))} "
                                     "reçu) : l'aide est gardée sans son institution."))
@@ -204,7 +206,8 @@ def _package_resources(path: Path) -> list[tuple[str, str]] | None:
 
 
 def map_dispositif(raw: dict[str, Any], *, source: str, zone: list[str], excluded: list[str],
-                   notes: AidNotes | None = None) -> tuple[dict[str, Any], Eligibility]:
+                   porteurs: list[dict] | None) -> tuple[dict[str, Any], Eligibility]:
+    """The aid in our schema; `porteurs` is the raw column read (`_objects`), None if unreadable."""
     eligibility = Eligibility()
     covered = [zones.cog_label(r) for r in slug_list(raw.get("eligibilite_geographique"))]
     if covered:
@@ -227,9 +230,6 @@ def map_dispositif(raw: dict[str, Any], *, source: str, zone: list[str], exclude
             words = [SIZE_CATEGORIES.get(v, v) for v in values] if column.endswith("taille_entreprise") else values
             eligibility.other(column, {"valeurs": values}, template.format(", ".join(words)))
     eligibility.source_text(safe_text(raw.get("eligibilite")))
-    porteurs = _objects(raw.get("porteurs"))
-    if porteurs is None and notes is not None:
-        notes.remarks["porteurs illisibles (liste d'objets attendue)"] += 1
     institution = _financer(porteurs or [])
     row: dict[str, Any] = {
         "source": source,

@@ -129,6 +129,11 @@ class JobSummary:
     groups: list[ErrorGroup] = field(default_factory=list)
     refused: bool = False  # not run: another run of the source was under way
 
+    @classmethod
+    def failed(cls, source: str, format: str, dry_run: bool, message: str, job_id: int | None = None) -> JobSummary:
+        """A run that read nothing: not started, its source gone, or stopped by a bug (`job_id`)."""
+        return cls(job_id, source, format, FAILED, dry_run, [], dict.fromkeys(COUNT_NAMES, 0), message)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "job": self.job_id,
@@ -152,8 +157,7 @@ class NotStarted(Exception):
     """The job could not even be recorded (no room, the catalog busy): nothing was read."""
 
     def summary(self, harvester: Harvester, source: str, dry_run: bool) -> JobSummary:
-        return JobSummary(None, source, harvester.format, FAILED, dry_run, [], dict.fromkeys(COUNT_NAMES, 0),
-                          str(self))
+        return JobSummary.failed(source, harvester.format, dry_run, str(self))
 
 
 def source_policy(engine: Engine, name: str, settings: Settings) -> SourcePolicy:

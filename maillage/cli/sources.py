@@ -297,8 +297,6 @@ def _run_cycle(names, due, dry_run, force, as_json) -> int:
     from catalog.sources import UnknownSource as SourceRemoved
     from catalog.sources import get_source, list_sources
     from harvesters.engine import (
-        COUNT_NAMES,
-        FAILED,
         JobSummary,
         crashed_job,
         environment_failure,
@@ -335,13 +333,11 @@ def _run_cycle(names, due, dry_run, force, as_json) -> int:
             summary = harvest_source(spec.name, dry_run=dry_run, force=force,
                                      progress=not as_json and sys.stderr.isatty()).as_dict()
         except SourceRemoved as exc:  # `sources remove` since it was listed
-            summary = JobSummary(None, spec.name, spec.format, FAILED, dry_run, [], dict.fromkeys(COUNT_NAMES, 0),
-                                 str(exc)).as_dict()
+            summary = JobSummary.failed(spec.name, spec.format, dry_run, str(exc)).as_dict()
         except Exception as exc:  # noqa: BLE001 (a bug in one harvester must not stop the others' runs)
             job = crashed_job(exc)  # recorded and rolled back, or stopped before its job was
             message = failure_reason(exc) + ("" if job is None else " Le catalogue n'a pas été modifié.")
-            summary = JobSummary(job, spec.name, spec.format, FAILED, dry_run, [], dict.fromkeys(COUNT_NAMES, 0),
-                                 message).as_dict()
+            summary = JobSummary.failed(spec.name, spec.format, dry_run, message, job).as_dict()
         summaries.append(summary)
         # Under --due, a run refused because another worker started the source a moment
         # earlier is that worker's run, not a failure: cron must not report it.
