@@ -225,6 +225,11 @@ class HttpClient:
                  headers: dict[str, str] | None = None, stream: bool = False,
                  check_status: bool = True) -> requests.Response:
         _refuse_unsendable({**self.session.headers, **(headers or {})})
+        if urlsplit(url).scheme.lower() == "http" and self._sends_credentials(headers) and not _private_allowed():
+            # Anyone on the way would read it: a source's token goes over https only (an intranet
+            # harvested with MAILLAGE_HTTP_ALLOW_PRIVATE=1 excepted).
+            raise UnusableInput(f"Jeton d'accès non envoyé : {url} est en clair (http). Enregistrez l'adresse en "
+                                "https://, ou retirez le jeton de la source (--token-env \"\").")
         deadline = http_deadline.start()
         try:
             with http_deadline.sending(deadline):

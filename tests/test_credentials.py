@@ -126,6 +126,17 @@ def test_a_file_format_sends_the_token_its_source_names_as_a_bearer(settings, en
         assert "Authorization" not in rsps.calls[0].request.headers
 
 
+def test_a_token_is_never_sent_in_clear(settings, engine, monkeypatch):
+    monkeypatch.setenv("JETON_FLUX", "jeton-du-flux")
+    with responses.RequestsMock() as rsps:  # no request: the token would have gone with it
+        summary = harvest(build_harvester(MobiliteCsvHarvester, "http://flux.example.fr/plateformes.csv",
+                                          options={"source": "flux"}, token_env="JETON_FLUX"),
+                          source="flux", settings=settings)
+        assert len(rsps.calls) == 0
+    assert summary.status == "failed" and "Jeton d'accès non envoyé" in summary.message
+    assert "jeton-du-flux" not in summary.message
+
+
 def test_the_token_itself_given_as_its_variable_is_refused_and_never_shown(settings, engine):
     result = CliRunner().invoke(main, ["harvest", "dora", "https://api.dora.inclusion.beta.gouv.fr",
                                        "--token-env", "dora-Secret.123"])
