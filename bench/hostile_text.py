@@ -62,6 +62,8 @@ SHAPES = {
     "<b> répété, inerte (hygiène)": (lambda n: "<b>" * (n // 3), hygiene),
     "adresse et \" répétés (hygiène)": (lambda n: "https://x.fr/" + '"' * n, hygiene),
     "U+202E répété (hygiène)": (lambda n: "a\u202e" * (n // 2), hygiene),
+    "](javascript: répété (hygiène, Markdown)": (lambda n: "](javascript:" * (n // 13), hygiene),
+    "]( puis espaces (hygiène, Markdown)": (lambda n: "](" + " " * n, hygiene),
     "<img a= jamais fermé (LHEO)": (lambda n: "<p>x</p>&lt;img a=" * (n // 19), lheo_text),
     "&lt;img a= jamais fermé (aides)": (lambda n: "&lt;img a=" * (n // 10), safe_text),
 }

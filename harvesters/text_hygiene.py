@@ -60,6 +60,11 @@ of repair, and the record is written.
    - A removal never joins two pieces into a new tag: after a « < » or « </ » that stays, a space
      takes the removed tag's place (`<<img a=1>img …>` → `< img …>`).
 
+   - A Markdown link to a script (`[clic](javascript:…)`, also `vbscript:`, `data:`, `file:`, its
+     scheme read with entities decoded, as renderers read it) stops being a link: a space after
+     its « ] » (`[clic] (javascript:…)`). DORA and data·inclusion descriptions are Markdown, and
+     their reusers render them.
+
    Everything else is prose that looks like a tag, kept as written: « 3 < 5 », « <Bac+2 »,
    « jeunes <de 26 ans », « la balise <div> », `</b>`, `<https://exemple.fr>`, `<a@b.fr>`.
 
@@ -72,6 +77,7 @@ harvesters that clean HTML themselves (`lheo_values`, `aides_text`).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -89,7 +95,7 @@ _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _FORMATS = "\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
 _INVISIBLE = re.compile(f"[{_CONTROLS}{_FORMATS}]")
 # Anything any step may change, but for web addresses (tested apart): one scan of an ordinary text.
-_SUSPECT = re.compile(f"[{_CONTROLS}{_FORMATS}<]")
+_SUSPECT = re.compile(f"[{_CONTROLS}{_FORMATS}<]|\\]\\(")
 # Byte 0x80 + n of Windows-1252, as a character; "" where Windows-1252 defines none.
 _WINDOWS_1252 = [bytes([byte]).decode("cp1252", errors="ignore") for byte in range(0x80, 0xA0)]
 
@@ -118,13 +124,19 @@ _TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)([^>]*)(>?)")
 _ATTRIBUTE_VALUE = re.compile(r"[\s/](?:=[^\s/>=]*|[^\s/>=]+)\s*=")
 _AUTOLINK = re.compile(r"<[a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>\x00-\x1f\x7f]*>")
 _TAG_START = re.compile(r"<(?=[a-zA-Z/])")
+# A Markdown link's target: what follows « ]( ». Its scheme is judged on a bounded window,
+# entities decoded (`javascript&colon;`, `&#106;avascript:`), as Markdown renderers decode them.
+_MARKDOWN_TARGET = re.compile(r"\]\(")
+_TARGET_WINDOW = 80
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+_NOT_IN_SCHEME = re.compile(r"[\s<\x00-\x1f]+")
 
 
 class _Repairs:
     """What was done to one field's strings, for its warnings."""
 
     __slots__ = ("autolinks", "backslash_host", "defused", "encoded", "formats", "removed", "removed_tags", "restored",
-                 "whole")
+                 "script_links", "whole")
 
     def __init__(self) -> None:
         self.restored: list[str] = []
@@ -136,6 +148,7 @@ class _Repairs:
         self.defused: list[str] = []
         self.whole: list[str] = []
         self.autolinks = 0
+        self.script_links = 0
 
     def warnings(self, name: str) -> list[Problem]:
         found = []
@@ -143,7 +156,7 @@ class _Repairs:
             found.append(_invisible_warning(name, self.restored, self.removed, self.formats))
         if self.encoded or self.backslash_host:
             found.append(_url_warning(name, self.encoded, self.backslash_host))
-        if self.removed_tags or self.defused or self.whole or self.autolinks:
+        if self.removed_tags or self.defused or self.whole or self.autolinks or self.script_links:
             found.append(_markup_warning(name, self))
         return found
 
@@ -225,6 +238,8 @@ def _clean(value: Any, repairs: _Repairs) -> Any:
             value = _markup(value, repairs)
             if _is_unsafe_url(value):  # an autolink out of its chevrons, a « < » after it
                 value = _encoded_url(value, repairs)
+        if "](" in value:
+            value = _markdown_links(value, repairs)
         return value
     if type(value) is list:
         return [_clean(part, repairs) for part in value]
@@ -316,6 +331,27 @@ def _markup(value: str, repairs: _Repairs) -> str:
     return cleaned
 
 
+def _markdown_links(value: str, repairs: _Repairs) -> str:
+    """`[clic](javascript:…)` made plain text: a space after its « ] » (`[clic] (javascript:…)`),
+    which no Markdown renderer reads as a link. Descriptions from DORA or data·inclusion are
+    Markdown, and rendered as such by their reusers."""
+    cuts = [match.start() + 1 for match in _MARKDOWN_TARGET.finditer(value)
+            if _runs_script(value[match.end():match.end() + _TARGET_WINDOW])]
+    if not cuts:
+        return value
+    repairs.script_links += len(cuts)
+    pieces, start = [], 0
+    for cut in cuts:
+        pieces += [value[start:cut], " "]
+        start = cut
+    return "".join([*pieces, value[start:]])
+
+
+def _runs_script(target: str) -> bool:
+    scheme = _NOT_IN_SCHEME.sub("", html.unescape(target)).lower()
+    return scheme.startswith(_SCRIPT_SCHEMES)
+
+
 # -- warnings ----------------------------------------------------------------------------------
 
 def _invisible_warning(name: str, restored: list[str], removed: list[str], formats: list[str]) -> Problem:
@@ -368,5 +404,8 @@ def _markup_warning(name: str, repairs: _Repairs) -> Problem:
     if repairs.autolinks:
         s = "s" if repairs.autolinks > 1 else ""
         said.append(f"{plural(repairs.autolinks, 'adresse')} entre chevrons portant un « = » sortie{s} de ses chevrons")
+    if repairs.script_links:
+        said.append(f"{plural(repairs.script_links, 'lien')} Markdown vers un script (javascript:, data:…) "
+                    "désactivé(s) : une espace suit désormais leur « ] »")
     return Problem(name, MARKUP_CODE, f"Champ {name} : {' ; '.join(said)}. Collé tel quel dans une page web, ce "
                    "texte y serait du balisage actif (script, chargement, attribut).")

@@ -115,6 +115,8 @@ HOSTILE_MARKUP = {  # shape of n characters: what the hygiene pass leaves of it
     "</ répété": (lambda n: "</" * (n // 2), lambda n: "</" * (n // 2)),
     "<x a a a… jamais fermé": (lambda n: "<x" + " a" * (n // 2), lambda n: "<x" + " a" * (n // 2)),
     "<div/onclick=1>x répété": (lambda n: "<div/onclick=1>x" * (n // 16), lambda n: "x" * (n // 16)),
+    "](javascript: répété": (lambda n: "](javascript:" * (n // 13), lambda n: "] (javascript:" * (n // 13)),
+    "]( puis espaces": (lambda n: "](" + " " * n, lambda n: "](" + " " * n),
 }
 
 
@@ -124,21 +126,11 @@ def _hygiene(value: str) -> str:
     return item.row["description"]
 
 
-def test_hostile_markup_is_cleaned_in_linear_time():
+def test_hostile_markup_is_cleaned_to_what_it_should_be():
     """Each shape took seconds to minutes with a pattern retried from each « < » (or each space)
-    to the end of the text. Ten times the text must cost about ten times the time, not a hundred
-    (bench/hostile_text.py prints the figures)."""
-    import time
-
-    def seconds(value):
-        start = time.perf_counter()
-        _hygiene(value)
-        return time.perf_counter() - start
-
+    to the end of the text. What each leaves is checked here; its time, linear in its length, is
+    measured by bench/hostile_text.py (the patterns' linearity is checked above, by structure)."""
     for name, (make, expected) in HOSTILE_MARKUP.items():
         assert _hygiene(make(100_000)) == expected(100_000), name
-        small, large = make(20_000), make(200_000)
-        growth = min(seconds(large) for _ in range(3)) / max(min(seconds(small) for _ in range(3)), 1e-4)
-        assert growth < 40, (name, growth)  # linear: about 10; quadratic: about 100
     url = "https://x.fr/" + '"' * 100_000
     assert without_active_markup(url) == url

@@ -208,6 +208,23 @@ def test_removing_a_tag_never_builds_a_new_one(raw, expected):
     assert _cleaned(value) == (value, [])  # nothing left to do
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("[clic](javascript:alert(1))", "[clic] (javascript:alert(1))"),
+    ("Voir [ici](https://x.fr) ou [là](JaVa&#115;cript&colon;alert(1)).",
+     "Voir [ici](https://x.fr) ou [là] (JaVa&#115;cript&colon;alert(1))."),
+    ("[a](  data:text/html,<b>x</b>)", "[a] (  data:text/html,<b>x</b>)"),
+])
+def test_a_markdown_link_to_a_script_is_no_longer_a_link(raw, expected):
+    value, [warning] = _cleaned(raw)
+    assert value == expected and warning.code == MARKUP_CODE and "lien Markdown vers un script" in warning.message
+    assert _cleaned(value) == (value, [])
+
+
+def test_a_markdown_link_to_a_web_page_is_kept():
+    assert _cleaned("Inscription : [le formulaire](https://exemple.fr/inscription) (gratuit).") == (
+        "Inscription : [le formulaire](https://exemple.fr/inscription) (gratuit).", [])
+
+
 def test_a_markdown_autolink_holding_an_equals_sign_keeps_its_address():
     # `<https://x.fr/onclick=alert(1)>` is a tag with an onclick attribute to a browser.
     value, [warning] = _cleaned("Voir <https://exemple.fr/aide?id=3> ou <https://x.fr/onclick=alert(1)>.")
