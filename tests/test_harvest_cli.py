@@ -95,3 +95,18 @@ def test_a_group_whose_records_say_different_things_says_so(tmp_path, settings):
     assert group["nombre"] == 3 and group["autres_messages"] == 1  # two distinct messages in all
     shown = invoke("harvest", "datainclusion", path, "--dry-run").output
     assert "— et 1 autre(s) message(s) pour ce code (voir « maillage jobs report »)" in shown
+
+
+def test_click_s_own_words_are_french(settings):
+    """Around French help and messages, Click wrote « Usage: », « Error: Missing argument »."""
+    from click.testing import CliRunner
+
+    from maillage.cli import main
+
+    shown = CliRunner().invoke(main, ["harvest", "--help"]).output
+    assert shown.startswith("Utilisation : main harvest [OPTIONS] FORMAT EMPLACEMENT")  # « main »: the runner names it so
+    assert "Affiche cette aide et quitte." in shown and "Show this message" not in shown
+    missing = CliRunner().invoke(main, ["harvest", "lheo"])
+    assert missing.exit_code == 2 and "Erreur : Argument manquant 'EMPLACEMENT'." in missing.output
+    unknown = CliRunner().invoke(main, ["harvest", "nimporte", "x"])
+    assert "Valeur invalide pour 'FORMAT' : 'nimporte' n'est pas parmi 'aides-jeunes'," in unknown.output

@@ -7,6 +7,10 @@ import importlib
 
 import click
 
+from maillage.cli import french
+
+french.install()  # before any command is built: Click's own words (usage, errors) in French
+
 COMMAND_MODULES = [
     "maillage.cli.validate",
     "maillage.cli.harvest",
