@@ -73,6 +73,7 @@ from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8
 from harvesters import FORMATS, paging
 from harvesters.base import Harvester
 from harvesters.engine import (
+    COUNT_NAMES,
     DONE,
     DONE_WITH_ERRORS,
     FAILED,
@@ -239,8 +240,9 @@ class _CatalogRun:
         self.threshold = threshold
         self.force = force
         self.now = utcnow()
-        self.counts = {name: 0 for name in ("read", "added", "updated", "unchanged", "invalid", "archived",
-                                            "missing", "restored")}
+        # As a records' job counts (harvesters.engine.COUNT_NAMES): a distribution left aside (no
+        # schema we read, a PDF) is a warning, so that « 0 avec avertissement » never tops its list.
+        self.counts = dict.fromkeys(COUNT_NAMES, 0)
         self.report = ReportSpool()
         self.status = RUNNING
         self.message: str | None = None
@@ -341,6 +343,8 @@ class _CatalogRun:
         from catalog.validation import Problem
 
         problems = [Problem(None, code, message or "")] if code else []
+        if status == "ignored":
+            self.counts["warnings"] += 1
         self.report.add(position=self.position, kind=kind, record_id=name, reference=reference, status=status,
                         problems=problems)
 

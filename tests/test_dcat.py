@@ -70,6 +70,7 @@ def test_turtle_catalog_registers_one_source_per_harvestable_distribution(settin
     # Not harvestable, each with its reason in the report.
     assert reasons(summary) == [("duplicate-distribution", 1), ("format-not-installed", 1), ("no-distribution", 1),
                                 ("no-schema", 1)]
+    assert summary.counts["warnings"] == 4  # each one left aside is counted, not only listed
     messages = {g.message for g in summary.groups if g.code == "no-schema"}
     with engine.connect() as conn:
         from harvesters.report import iter_lines
