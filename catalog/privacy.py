@@ -66,25 +66,43 @@ def _is_desk(local: str) -> bool:
 
 
 def public_view(data: dict[str, Any]) -> dict[str, Any]:
-    """The record as it may be published (a copy; the stored record is untouched)."""
-    view = {k: v if k in EMAIL_FIELDS else _masked(v) for k, v in data.items() if k not in PERSONAL_FIELDS}
-    for name in EMAIL_FIELDS:
-        if isinstance(view.get(name), str) and is_personal_email(view[name]):
-            view[name] = None
-    return view
+    """The record as it may be published: a copy when something is withheld or masked, else the
+    record itself (nearly always; callers only read it, and the index keeps its stored JSON)."""
+    view: dict[str, Any] | None = None
+    for key, value in data.items():
+        if key in PERSONAL_FIELDS:
+            kept = _WITHHELD
+        elif key in EMAIL_FIELDS:
+            kept = None if isinstance(value, str) and is_personal_email(value) else value
+        else:
+            kept = _masked(value)
+        if kept is not value:
+            view = dict(data) if view is None else view
+            if kept is _WITHHELD:
+                del view[key]
+            else:
+                view[key] = kept
+    return data if view is None else view
+
+
+_WITHHELD = object()  # a field left out of the view altogether
 
 
 def _masked(value: Any) -> Any:
     """`value` with the personal addresses of its texts masked, at any depth (each part once:
-    parsed documents nest a few levels at most, `catalog.nesting`)."""
+    parsed documents nest a few levels at most, `catalog.nesting`); `value` itself when it holds
+    none."""
     if isinstance(value, str):
         if "@" not in value:  # nearly every text: no regex run
             return value
-        return EMAIL_IN_TEXT.sub(lambda m: MASKED_EMAIL if is_personal_email(m.group()) else m.group(), value)
+        masked = EMAIL_IN_TEXT.sub(lambda m: MASKED_EMAIL if is_personal_email(m.group()) else m.group(), value)
+        return value if masked == value else masked
     if isinstance(value, list):
-        return [_masked(item) for item in value]
+        items = [_masked(item) for item in value]
+        return value if all(new is old for new, old in zip(items, value, strict=True)) else items
     if isinstance(value, dict):
-        return {key: _masked(item) for key, item in value.items()}
+        parts = {key: _masked(item) for key, item in value.items()}
+        return value if all(parts[key] is item for key, item in value.items()) else parts
     return value
 
 

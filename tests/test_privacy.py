@@ -93,3 +93,12 @@ def test_an_address_is_only_tried_where_a_word_starts():
     assert EMAIL_IN_TEXT.match("camille.martin@gmail.com", 3) is None
     assert EMAIL_IN_TEXT.search("a" * 65 + "@gmail.com") is None  # RFC 5321: 64 at most before the @
     assert public_view({"description": "a." * 50_000 + "@ x"})["description"] == "a." * 50_000 + "@ x"
+
+
+def test_the_view_is_the_record_itself_when_nothing_is_withheld_and_a_copy_otherwise():
+    plain = {"nom": "Atelier", "courriel": "accueil@asso-exemple.fr", "conditions": {"autres": [{"texte": "a@b.fr"}]}}
+    assert public_view(plain) is plain  # the index then keeps the stored JSON as it is
+    personal = {"nom": "Atelier", "conditions": {"autres": [{"texte": "écrire à julie.martin@gmail.com"}]}}
+    view = public_view(personal)
+    assert view["conditions"]["autres"][0]["texte"] == "écrire à [adresse personnelle masquée]"
+    assert personal["conditions"]["autres"][0]["texte"] == "écrire à julie.martin@gmail.com"  # stored: untouched

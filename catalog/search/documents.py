@@ -181,10 +181,10 @@ def thematique_text(slug: str) -> str:
 
 
 def _published(data: dict[str, Any], raw: str | None) -> tuple[dict[str, Any], str | None]:
-    """The record as it may be published, and its stored JSON when that is the same record
+    """The record as it may be published, and its stored JSON when that is the record itself
     (nearly always: nothing personal in it), to be indexed as is."""
     view = public_view(data)
-    return (data, raw) if view == data else (view, None)
+    return (data, raw) if view is data else (view, None)
 
 
 def build_document(kind: str, record_id: str, data: dict[str, Any],
