@@ -29,6 +29,7 @@ from typing import Any, BinaryIO, NoReturn
 import ijson
 import orjson
 
+from catalog import json_text
 from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import refuse_too_deep, refuse_too_deep_stream
 
@@ -419,7 +420,7 @@ def _iter_ndjson(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
             continue
         position += 1
         try:
-            item = orjson.loads(line)
+            item = json_text.loads(line)
         except orjson.JSONDecodeError as exc:
             raise UnusableInput(f"{name}, ligne {position} : JSON mal formé ({exc}).") from exc
         if not isinstance(item, dict):

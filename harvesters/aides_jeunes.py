@@ -59,6 +59,7 @@ import orjson
 import yaml
 
 import schemas
+from catalog import json_text
 from catalog.clock import utcnow
 from catalog.errors import UnusableInput
 from catalog.nesting import TOO_DEEP, NoAliasLoader, refuse_too_deep, too_deep
@@ -389,7 +390,7 @@ def _data_dir(root: Path) -> Path:
 def _get_list(client: HttpClient, url: str) -> tuple[list, date | None]:
     response = client.get(url)
     try:
-        body = orjson.loads(response.content)
+        body = json_text.loads(response.content)
     except orjson.JSONDecodeError as exc:
         raise UnusableInput(f"{url} : réponse JSON tronquée ou mal formée ({exc}).") from exc
     refuse_too_deep(body, url)

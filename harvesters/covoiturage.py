@@ -50,6 +50,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
 from catalog.records import qualified_id
@@ -214,7 +215,7 @@ def _campaigns(content: bytes, location: str) -> list[tuple[str | None, Any]]:
     if json_bom(content[:1024], name):  # read as the other JSON files are (catalog.tabular)
         content = content[len(codecs.BOM_UTF8):]
     try:
-        data = orjson.loads(content)
+        data = json_text.loads(content)
     except orjson.JSONDecodeError as exc:
         if "utf-8" in str(exc).lower():
             refuse_not_utf8(io.BytesIO(content), name, exc)

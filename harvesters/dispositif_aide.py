@@ -43,6 +43,7 @@ from urllib.parse import urljoin
 
 import orjson
 
+from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep, too_deep
 from catalog.records import qualified_id
@@ -174,7 +175,7 @@ def _package_resources(path: Path) -> list[tuple[str, str]] | None:
             return None
     try:
         # A byte order mark is what Windows editors write first; JSON parsers may skip it (RFC 8259).
-        descriptor = orjson.loads(path.read_bytes().removeprefix(codecs.BOM_UTF8))
+        descriptor = json_text.loads(path.read_bytes().removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError as exc:
         raise UnusableInput(f"{shown_name(path)} : JSON mal formé ({exc}).") from exc
     refuse_too_deep(descriptor, shown_name(path))
@@ -343,7 +344,7 @@ def _objects(value: Any) -> list[dict] | None:
         parsed: Any = value
     else:
         try:
-            parsed = orjson.loads(str(value))
+            parsed = json_text.loads(str(value))
             if too_deep(parsed, MAX_DEPTH):
                 return None  # read as no structure, like any cell that is not a literal
         except orjson.JSONDecodeError:

@@ -61,6 +61,7 @@ import orjson
 import yaml
 
 import schemas
+from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import AliasRefused, NoAliasLoader, refuse_too_deep, too_deep_message
 from catalog.tabular import check_file, detect_format, iter_rows
@@ -459,7 +460,7 @@ def _parse_descriptor(text: str, where: str) -> Any:
     try:
         if where.lower().endswith((".yaml", ".yml")):
             return refuse_too_deep(yaml.load(text, Loader=NoAliasLoader), where)  # a SafeLoader
-        return refuse_too_deep(orjson.loads(text), where)
+        return refuse_too_deep(json_text.loads(text), where)
     except AliasRefused as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise UnusableInput(f"{where}, ligne {line} : alias YAML (*nom) refusé ; un descripteur ou une "

@@ -30,6 +30,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
+from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
 from catalog.tabular import shown_as
@@ -260,7 +261,7 @@ class HttpClient:
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
         response = self.get(url, params)
         try:
-            body = orjson.loads(response.content)
+            body = json_text.loads(response.content)
         except orjson.JSONDecodeError as exc:
             raise UnusableInput(f"{response.url} : réponse JSON tronquée ou mal formée ({exc}).") from exc
         return refuse_too_deep(body, str(response.url))

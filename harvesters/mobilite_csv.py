@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import orjson
 
 import schemas
+from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import TOO_DEEP, too_deep
 from catalog.records import qualified_id
@@ -165,7 +166,7 @@ def _value(name: str, field: dict, raw: str) -> Any:
         return _date(raw)
     if kind == "object":
         try:
-            value = orjson.loads(raw)
+            value = json_text.loads(raw)
         except orjson.JSONDecodeError:
             raise ValueError(f"un objet JSON est attendu (« {raw} »).") from None
         if not isinstance(value, dict):
@@ -190,7 +191,7 @@ def _value(name: str, field: dict, raw: str) -> Any:
 def _list(raw: str) -> list[str]:
     if raw.startswith("["):
         try:
-            value = orjson.loads(raw)
+            value = json_text.loads(raw)
         except orjson.JSONDecodeError:
             raise ValueError(f"liste JSON mal formée (« {raw} »).") from None
         if not isinstance(value, list):

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from catalog import json_text
 from catalog.validation import problems as P
 from catalog.validation.problems import Problem
 
@@ -133,10 +134,10 @@ def read_date(cell: Any) -> Any:
 
 def _json_loads(text: str) -> Any:
     try:
-        return orjson.loads(text)
+        return json_text.loads(text)  # integers past 64 bits exact, as `json` reads them
     except orjson.JSONDecodeError:
-        # frictionless uses `json`, which also accepts NaN, Infinity, huge integers, lone
-        # surrogates: orjson is the fast path, `json` the reference.
+        # frictionless uses `json`, which also accepts NaN, Infinity and lone surrogates:
+        # orjson is the fast path, `json` the reference.
         return json.loads(text)
 
 
@@ -447,7 +448,7 @@ def _plain_list(raw: Any) -> list | None:
         return list(raw)
     if raw.__class__ is str:
         try:
-            value = orjson.loads(raw)
+            value = json_text.loads(raw)
         except orjson.JSONDecodeError:
             return None
         return value if value.__class__ is list else None
