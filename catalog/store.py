@@ -117,6 +117,14 @@ class RecordWriter:
             self._update(updates, sequence)
         return outcomes
 
+    def published_data(self, kind: str, id_: str) -> dict[str, Any] | None:
+        """What the catalog publishes of this source's record (None: new, archived, or another
+        source's, which `write` leaves alone anyway)."""
+        row = self.conn.execute(select(RECORDS.c.data).where(
+            RECORDS.c.kind == kind, RECORDS.c.id == id_, RECORDS.c.status == RECORD_ACTIVE,
+            RECORDS.c.harvest_source == self.harvest_source)).first()
+        return orjson.loads(row.data) if row else None
+
     def _load_existing(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], _Existing]:
         keys = list(keys)
         if not keys:

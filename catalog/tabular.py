@@ -255,7 +255,8 @@ def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
         raise UnusableInput(f"{name} est lu comme un CSV, mais il commence par « {first.strip()[:1]} » : c'est sans "
                             "doute du JSON ; vérifiez le format indiqué (option format).")
     delimiter = max((",", ";", "\t", "|"), key=first.count)
-    reader = csv.reader(_chain([first], lines), delimiter=delimiter, strict=True)
+    last_line = [first]
+    reader = csv.reader(_remembering_last(_chain([first], lines), last_line), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -272,6 +273,8 @@ def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
                             f"{', '.join(f'« {h} »' for h in twice)}. Renommez ou supprimez le doublon.")
     width = len(header)
     row_number = 1
+    # Each row is given once the next one is read, so that the last one can be told apart.
+    pending: tuple[int, dict] | None = None
     try:
         for cells in reader:
             row_number += 1
@@ -283,9 +286,26 @@ def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
                 # row still has every column of the header (empty): its keys are the header's.
                 row = dict.fromkeys(header) | row
                 row["__cells__"] = len(cells)
-            yield row_number, row
+            if pending is not None:
+                yield pending
+            pending = row_number, row
     except csv.Error as exc:
         raise UnusableInput(f"{name}, ligne {row_number + 1} : CSV mal formé ({exc}).") from exc
+    if pending is not None:
+        position, row = pending
+        yield position, (UnterminatedRow(row) if not last_line[0].endswith(("\n", "\r")) else row)
+
+
+class UnterminatedRow(dict):
+    """The last row of a CSV file that ends without a line break. Many exports write none, but a
+    file cut inside its last cell ends so too, and still parses: « Saint-Den » for « Saint-Denis ».
+    The harvester marks its item (`Item.cut_short`); the engine judges it against the catalog."""
+
+
+def _remembering_last(lines: Iterator[str], last: list[str]) -> Iterator[str]:
+    for line in lines:
+        last[0] = line
+        yield line
 
 
 def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from catalog.errors import UnusableInput
 from catalog.privacy import withhold_private_contact
-from catalog.tabular import detect_format, iter_rows
+from catalog.tabular import UnterminatedRow, detect_format, iter_rows
 from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url, local_copy
 from harvesters.paging import announced, page_size, refuse_endless
@@ -123,7 +123,7 @@ class DataInclusionHarvester(Harvester):
             self._covered = (kind,)
             for position, row in chain([first], rows):
                 self._done += 1
-                yield Item(kind, as_promised(row),
+                yield Item(kind, as_promised(row), cut_short=isinstance(row, UnterminatedRow),
                            reference=f"ligne {position}" if fmt == "csv" else f"élément {position}")
 
 

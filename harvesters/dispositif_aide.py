@@ -47,7 +47,7 @@ from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep, too_deep
 from catalog.records import qualified_id
-from catalog.tabular import detect_format, iter_rows, shown_name
+from catalog.tabular import UnterminatedRow, detect_format, iter_rows, shown_name
 from catalog.validation import Problem
 from catalog.validation.problems import shown
 from harvesters import aides_zones as zones
@@ -160,7 +160,7 @@ class DispositifAideHarvester(Harvester):
             warnings.append(Problem("institution_nom", "porteurs-illisibles",
                                     f"Porteurs illisibles (liste d'objets JSON attendue, {shown(raw.get('porteurs'))} "
                                     "reçu) : l'aide est gardée sans son institution."))
-        return Item("aide", row, reference=reference, warnings=warnings)
+        return Item("aide", row, reference=reference, warnings=warnings, cut_short=isinstance(raw, UnterminatedRow))
 
 
 def _package_resources(path: Path) -> list[tuple[str, str]] | None:

@@ -45,6 +45,7 @@ from catalog.validation import Problem, validator_for
 from harvesters import job_lease
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
+from harvesters.cut_short import cut_short_problem, shortened_fields
 from harvesters.http import sending_source_token
 from harvesters.report import ErrorGroup, ReportSpool
 from harvesters.termination import TerminationRequested
@@ -306,6 +307,7 @@ class _Run:
                     self.counts["warnings"] += 1
                     self.report.add(position=position, kind=item.kind, record_id=key[1], reference=item.reference,
                                     status="warning", problems=item.warnings)
+        to_write = self._refuse_cut_short(writer, to_write)
         outcomes = writer.write([candidate for _, _, candidate in to_write])
         for (position, item, _), outcome in zip(to_write, outcomes):
             if outcome.status == UNCHANGED:
@@ -314,6 +316,23 @@ class _Run:
             self.counts["invalid" if outcome.status == CONFLICT else outcome.status] += 1
             self.report.add(position=position, kind=item.kind, record_id=outcome.candidate.id,
                             reference=item.reference, status=outcome.status, detail=outcome.detail)
+
+    def _refuse_cut_short(self, writer: RecordWriter, to_write: list) -> list:
+        """`to_write` less the items the source may have cut short (`Item.cut_short`) that would
+        shorten the record the catalog publishes (harvesters/cut_short.py): refused, their record
+        stays as it was and counts as still in the source."""
+        kept = []
+        for position, item, candidate in to_write:
+            stored = writer.published_data(candidate.kind, candidate.id) if item.cut_short else None
+            new = orjson.loads(candidate.canonical) if stored else {}  # compared as stored
+            fields = shortened_fields(stored, new) if stored else []
+            if fields:
+                self.counts["invalid"] += 1
+                self.report.add(position=position, kind=item.kind, record_id=candidate.id, reference=item.reference,
+                                status="invalid", problems=[cut_short_problem(fields, stored, new)])
+            else:
+                kept.append((position, item, candidate))
+        return kept
 
     def _validate(self, item: Item) -> tuple[tuple[str, str] | None, list[Problem], Candidate | None]:
         """The item's catalog key (when one can be told), its problems, and the candidate."""

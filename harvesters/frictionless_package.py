@@ -64,7 +64,7 @@ import schemas
 from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import AliasRefused, NoAliasLoader, refuse_too_deep, too_deep_message
-from catalog.tabular import check_file, detect_format, iter_rows
+from catalog.tabular import UnterminatedRow, check_file, detect_format, iter_rows
 from catalog.validation import guess_kind
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient, ResponseTooBig, is_url, local_copy, read_body
@@ -407,7 +407,8 @@ class FrictionlessHarvester(Harvester):
             if table.mapping and "__cells__" in raw:
                 row["__cells__"] = raw["__cells__"] - len(raw) + 1 + len(row)  # keep the cell-count defect
             self._done += 1
-            yield Item(table.kind, row, reference=f"{table.name}, {word} {position}")
+            yield Item(table.kind, row, reference=f"{table.name}, {word} {position}",
+                       cut_short=isinstance(raw, UnterminatedRow))
         if first:
             raise UnusableInput(f"{table.name} ne contient aucun enregistrement.")
 

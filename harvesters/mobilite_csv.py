@@ -45,7 +45,7 @@ from catalog.errors import UnusableInput
 from catalog.nesting import TOO_DEEP, too_deep
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
-from catalog.tabular import check_file, codec_name, iter_rows, shown_name
+from catalog.tabular import UnterminatedRow, check_file, codec_name, iter_rows, shown_name
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
 from harvesters.http import is_url, local_copy
@@ -124,7 +124,8 @@ class MobiliteCsvHarvester(Harvester):
         id_hint = qualified_id(row["source"], row["id"]) if row.get("id") else None
         if problems:
             return Item(KIND, None, reference, problems, id_hint)
-        return Item(KIND, row, reference + (f" ({row['id']})" if row.get("id") else ""), id_hint=id_hint)
+        return Item(KIND, row, reference + (f" ({row['id']})" if row.get("id") else ""), id_hint=id_hint,
+                    cut_short=isinstance(cells, UnterminatedRow))
 
 
 # -- the schema, read once ---------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""A CSV file cut inside its last cell still parses: its last row must not shorten what the catalog
+publishes (harvesters/cut_short.py). Files that merely lack a final line break read as before."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.tabular import UnterminatedRow, iter_rows
+from harvesters.cut_short import CODE, shortened_fields
+from harvesters.datainclusion import DataInclusionHarvester
+from harvesters.dispositif_aide import DispositifAideHarvester
+from harvesters.engine import harvest
+from harvesters.frictionless_package import FrictionlessHarvester
+from harvesters.mobilite_csv import MobiliteCsvHarvester
+from tests.conftest import stored_records
+
+TEXT = "Apprendre le vélo en ville, à Saint-Denis"
+
+
+@pytest.mark.parametrize("stored, new, cut", [
+    ({"commune": "Saint-Denis"}, {"commune": "Saint-Den"}, ["commune"]),
+    ({"commune": "Saint-Denis"}, {}, ["commune"]),  # cut just after the last separator
+    ({"montant": 125}, {"montant": 12}, ["montant"]),
+    ({"publics": ["jeunes", "seniors"]}, {"publics": ["jeunes"]}, ["publics"]),
+    ({"publics": ["jeunes", "seniors"]}, {"publics": ["jeunes", "sen"]}, ["publics"]),
+    ({"commune": "Saint-Denis"}, {"commune": "Saint-Denis"}, []),
+    ({"commune": "Saint-Den"}, {"commune": "Saint-Denis"}, []),  # longer: not a cut
+    ({"commune": "Saint-Denis"}, {"commune": "Bobigny"}, []),  # another value: an update
+    ({"montant": 125}, {"montant": 13}, []),
+    ({"publics": ["jeunes", "seniors"]}, {"publics": ["seniors"]}, []),
+    ({"description": None}, {}, []),  # nothing to lose
+])
+def test_a_value_is_cut_short_when_it_is_one_of_its_own_beginnings(stored, new, cut):
+    assert shortened_fields(stored, new) == cut
+
+
+@pytest.mark.parametrize("ending, unterminated", [("", True), ("\n", False), ("\r\n", False)])
+def test_only_the_last_row_of_a_file_without_a_final_line_break_is_marked(tmp_path, ending, unterminated):
+    path = tmp_path / "f.csv"
+    path.write_bytes(f"id;nom\r\na;Un\r\nb;Deux{ending}".encode())
+    rows = list(iter_rows(path, "csv"))
+    assert [row for _, row in rows] == [{"id": "a", "nom": "Un"}, {"id": "b", "nom": "Deux"}]
+    assert [isinstance(row, UnterminatedRow) for _, row in rows] == [False, unterminated]
+
+
+# Each CSV harvester, with a file whose last column is a free text kept as is in the record.
+FORMATS = {
+    "mobilite-csv": (
+        MobiliteCsvHarvester, "solution-mobilite", "id;nom;categorie;zone_eligibilite;date_maj;description",
+        lambda id_, text: f"{id_};Solution {id_};garage solidaire;01053;2025-03-01;{text}"),
+    "datainclusion": (
+        DataInclusionHarvester, "structure", "source;id;nom;date_maj;description",
+        lambda id_, text: f"asso;{id_};Structure {id_};2025-03-01;{text}"),
+    "frictionless": (
+        lambda location: FrictionlessHarvester(location, options={"kind": "structure"}), "structure",
+        "source;id;nom;date_maj;description", lambda id_, text: f"asso;{id_};Structure {id_};2025-03-01;{text}"),
+    "dispositif-aide": (
+        DispositifAideHarvester, "aide", "id;titre;date_mise_a_jour;description",
+        lambda id_, text: f"{id_};Aide {id_};2025-03-01;{text}"),
+}
+
+
+def _harvest(fmt, path, rows, ending, settings):
+    harvester_class, _, header, row = FORMATS[fmt]
+    path.write_text(header + "\n" + "\n".join(row(id_, text) for id_, text in rows) + ending, encoding="utf-8")
+    return harvest(harvester_class(str(path)), source="pf", settings=settings)
+
+
+def _text_of(engine, kind, suffix):
+    [data] = [data for id_, data in stored_records(engine, kind).items() if id_.endswith(suffix)]
+    return data["description"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_last_row_cut_inside_its_last_cell_leaves_its_record_as_it_was(tmp_path, settings, engine, fmt):
+    kind = FORMATS[fmt][1]
+    path = tmp_path / "source.csv"
+    full = [("a1", "Réparations à prix coûtant."), ("a2", TEXT)]
+    assert _harvest(fmt, path, full, "\n", settings).counts["added"] == 2
+
+    cut = _harvest(fmt, path, [full[0], ("a2", TEXT[:-4])], "", settings)
+    assert cut.status == "done-with-errors" and cut.counts["invalid"] == 1, cut.as_dict()
+    [group] = [g for g in cut.groups if g.code == CODE]
+    assert "« Apprendre le vélo en ville, à Saint-D » au lieu de « " + TEXT + " »" in group.message, group.message
+    assert _text_of(engine, kind, "a2") == TEXT
+    assert cut.counts["missing"] == 0  # refused with its id: still in the source, never archived
+
+    # The same value, the file ending with a line break: the change is the partner's.
+    meant = _harvest(fmt, path, [full[0], ("a2", TEXT[:-4])], "\n", settings)
+    assert meant.status == "done" and meant.counts["updated"] == 1, meant.as_dict()
+    assert _text_of(engine, kind, "a2") == TEXT[:-4]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_without_a_final_line_break_is_otherwise_read_as_before(tmp_path, settings, engine, fmt):
+    kind = FORMATS[fmt][1]
+    path = tmp_path / "source.csv"
+    assert _harvest(fmt, path, [("a1", "Un texte."), ("a2", TEXT)], "", settings).counts["added"] == 2
+    # A new value that is no beginning of the old one, and a new record last: nothing to compare.
+    changed = _harvest(fmt, path, [("a1", "Un texte."), ("a2", "Atelier vélo le samedi"), ("a3", "Nouveau")], "",
+                       settings)
+    assert changed.status == "done", changed.as_dict()
+    assert (changed.counts["updated"], changed.counts["added"]) == (1, 1), changed.as_dict()
+    assert _text_of(engine, kind, "a2") == "Atelier vélo le samedi"
