@@ -707,11 +707,20 @@ def _sync_search_index(settings: Settings, engine: Engine, run: _Run) -> None:
         from catalog.search import sync_index
 
         sync_index(settings, engine)
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM once the catalog is committed: the job stays done, and says that the
+        # index lags (each applied batch moved its watermark: the next sync goes on from there).
+        _note_on_job(engine, run, "Index de recherche interrompu avant la fin : « maillage index sync » (ou le "
+                     "prochain moissonnage) le complète.")
+        raise
     except Exception as exc:  # noqa: BLE001 - the catalog is committed; the index catches up at the next sync
         reason = "plus de place pour écrire" if storage_full(exc) else exc
-        note = f"Index de recherche non mis à jour ({reason}) : lancez « maillage index rebuild »."
-        run.message = f"{run.message} {note}" if run.message else note
-        _try_update_job(engine, run.job_id, message=storable_text(run.message))
+        _note_on_job(engine, run, f"Index de recherche non mis à jour ({reason}) : lancez « maillage index rebuild ».")
+
+
+def _note_on_job(engine: Engine, run: _Run, note: str) -> None:
+    run.message = f"{run.message} {note}" if run.message else note
+    _try_update_job(engine, run.job_id, message=storable_text(run.message))
 
 
 def build_harvester(cls: type[Harvester], location: str, *, options: dict[str, Any],

@@ -451,3 +451,28 @@ def test_identifiers_longer_than_the_catalog_columns_are_refused_alone(tmp_path,
     assert {f: (g.code, g.examples) for f, g in groups.items()} == {
         "id": ("non-enregistrable", ["élément 1"]), "source": ("non-enregistrable", ["élément 2"])}
     assert "identifiant de plus de 300 caractères ou source de plus de 100" in groups["id"].message
+
+
+@pytest.mark.parametrize("stop, said", [
+    (RuntimeError("index illisible"), "Index de recherche non mis à jour (index illisible)"),
+    (KeyboardInterrupt(), "Index de recherche interrompu avant la fin"),  # Ctrl-C, or SIGTERM
+])
+def test_an_index_sync_that_stops_leaves_the_job_done_saying_so(tmp_path, settings, engine, monkeypatch, stop, said):
+    """The catalog is committed before the index is synced: the job is done whatever the index
+    does, and its message says the search lags. An interruption still stops the process."""
+    import catalog.search
+
+    def stopping(*args, **kwargs):
+        raise stop
+
+    monkeypatch.setattr(catalog.search, "sync_index", stopping)
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(3)])
+    if isinstance(stop, KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            run(path, settings)
+    else:
+        run(path, settings)
+    [job] = [j for j in (job_summary(engine, n) for n in range(1, 4)) if j]
+    assert job["status"] == "done" and job["counts"]["added"] == 3, job
+    assert said in job["message"], job["message"]
+    assert statuses(engine) == {"active": 3}
