@@ -79,6 +79,7 @@ from harvesters.aides_jeunes_conditions import (
 from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import code_text, http_url, option_flag, safe_text, sentence_case
 from harvesters.base import Harvester, Item
+from harvesters.cut_short import ends_unterminated
 from harvesters.http import HttpClient, is_url
 
 SITE = "https://mes-aides.1jeune1solution.beta.gouv.fr"
@@ -119,9 +120,11 @@ class AidesJeunesHarvester(Harvester):
         except ValueError as exc:
             raise UnusableInput(f"Option include_private : {exc}.") from None
         benefits = self._api_benefits() if is_url(self.location) else self._yaml_benefits()
-        for reference, benefit_id, benefit, institution, date_maj in benefits:
+        for reference, benefit_id, benefit, institution, date_maj, cut_short in benefits:
             self.notes.found += 1
-            yield self._item(reference, benefit_id, benefit, institution, date_maj)
+            item = self._item(reference, benefit_id, benefit, institution, date_maj)
+            item.cut_short = cut_short
+            yield item
 
     def run_notes(self) -> list[str]:
         return self.notes.sentences()
@@ -134,7 +137,7 @@ class AidesJeunesHarvester(Harvester):
 
     # -- the YAML files --------------------------------------------------------------------------
 
-    def _yaml_benefits(self) -> Iterator[tuple[str, str, Any, Any, date]]:
+    def _yaml_benefits(self) -> Iterator[tuple[str, str, Any, Any, date, bool]]:
         data = _data_dir(Path(self.location))
         types = {p.stem for p in (data / "institution_types").glob("*.yml")} or INSTITUTION_TYPES
         institutions: dict[str, Any] = {}
@@ -150,17 +153,18 @@ class AidesJeunesHarvester(Harvester):
             reference = str(path.relative_to(data.parent))
             content, error = load_yaml(path)
             if error is not None:
-                yield reference, path.stem, _Unreadable(error), None, date.min
+                yield reference, path.stem, _Unreadable(error), None, date.min, False
                 continue
             slug = content.get("institution") if isinstance(content, dict) else None
             institution = institutions.get(slug) if isinstance(slug, str) else None
             if isinstance(institution, dict):
                 institution = {"slug": slug, **institution}
-            yield reference, path.stem, content, institution, _date(fixed) or _file_date(path)
+            # A file cut between two keys still parses, without its last keys (harvesters/cut_short.py).
+            yield reference, path.stem, content, institution, _date(fixed) or _file_date(path), ends_unterminated(path)
 
     # -- the API ---------------------------------------------------------------------------------
 
-    def _api_benefits(self) -> Iterator[tuple[str, str, Any, Any, date]]:
+    def _api_benefits(self) -> Iterator[tuple[str, str, Any, Any, date, bool]]:
         base = self.location.rstrip("/")
         for suffix in ("/api/benefits", "/api"):
             base = base.removesuffix(suffix)
@@ -179,7 +183,7 @@ class AidesJeunesHarvester(Harvester):
                 institution = institutions.get(institution)
             elif isinstance(institution, dict) and code_text(institution.get("slug")) in institutions:
                 institution = {**institutions[institution["slug"]], **institution}
-            yield reference, benefit_id, benefit, institution, day
+            yield reference, benefit_id, benefit, institution, day, False  # a cut JSON does not parse
 
     # -- one benefit -----------------------------------------------------------------------------
 

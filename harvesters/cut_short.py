@@ -2,15 +2,18 @@
 
 A CSV file cut inside its last cell still parses: its last row has every cell, the last one
 shorter (« Saint-Den » for « Saint-Denis », « 12 » for « 125 »), or empty when the cut fell just
-after a separator. Such a file ends without a line break; so do many honest exports, so that alone
+after a separator. An aides-jeunes YAML file cut between two keys parses too, without its last
+keys or list items. Such files end without a line break; so do some honest exports, so that alone
 refuses nothing. What a cut does, and an update seldom does, is shorten a value to one of its own
-beginnings: when the last row of such a file would do that to the record the catalog publishes,
-the row is refused (its record stays as it was, and counts as still in the source) and the report
-says how to tell the catalog the value is meant: end the file with a line break.
+beginnings (a text, a number, a list or an object losing its end): when the last item of such a
+file would do that to the record the catalog publishes, it is refused (its record stays as it
+was, and counts as still in the source) and the report says how to tell the catalog the change is
+meant: end the file with a line break.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from catalog.validation import Problem
@@ -35,6 +38,9 @@ def _cut(new: Any, old: Any) -> bool:
         # The cut fell in the list's text: its first items are kept, the last one may be cut.
         end = len(new) - 1
         return len(new) <= len(old) and new[:end] == old[:end] and (new[end] == old[end] or _cut(new[end], old[end]))
+    if isinstance(old, dict) and isinstance(new, dict):
+        # A YAML file cut between two keys: the object lost its last ones (its last may be cut).
+        return new.keys() <= old.keys() and all(new[k] == old[k] or _cut(new[k], old[k]) for k in new)
     if _is_number(old) and _is_number(new):
         return str(old).startswith(str(new))
     return False
@@ -44,16 +50,28 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def ends_unterminated(path: Path) -> bool:
+    """Whether a file ends without a line break (every editor and export ends a text file with
+    one; a copy cut short does not)."""
+    with open(path, "rb") as f:
+        if f.seek(0, 2) == 0:
+            return False
+        f.seek(-1, 2)
+        return f.read(1) not in (b"\n", b"\r")
+
+
 def cut_short_problem(fields: list[str], stored: dict[str, Any], new: dict[str, Any]) -> Problem:
-    name = fields[0]
-    shown = f"« {_shown(new.get(name))} » au lieu de « {_shown(stored[name])} »"
-    others = f" (et {', '.join(fields[1:])})" if len(fields) > 1 else ""
-    return Problem(name, CODE, (
-        f"Dernière ligne d'un fichier sans saut de ligne final, qui raccourcit la fiche publiée : {name} {shown}"
-        f"{others}. Le fichier a sans doute été coupé : la fiche reste telle qu'elle était. Si la nouvelle "
-        "valeur est voulue, terminez le fichier par un saut de ligne."))
+    # A text or a number is shown cut beside its whole; an object or a list, by its name only.
+    shown = next((f" : {name} {_shown(new.get(name))} au lieu de {_shown(stored[name])}" for name in fields
+                  if isinstance(stored[name], str) or _is_number(stored[name])), "")
+    return Problem(fields[0], CODE, (
+        f"Fin d'un fichier sans saut de ligne final, qui raccourcirait la fiche publiée ({', '.join(fields)}){shown}. "
+        "Le fichier a sans doute été coupé : la fiche reste telle qu'elle était. Si ce changement est voulu, "
+        "terminez le fichier par un saut de ligne."))
 
 
 def _shown(value: Any) -> str:
-    text = "" if value in _EMPTY else str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
+    if value in _EMPTY:
+        return "vide"
+    text = str(value)
+    return f"« {text if len(text) <= 60 else text[:57] + '…'} »"

@@ -102,3 +102,39 @@ def test_a_file_without_a_final_line_break_is_otherwise_read_as_before(tmp_path,
     assert changed.status == "done", changed.as_dict()
     assert (changed.counts["updated"], changed.counts["added"]) == (1, 1), changed.as_dict()
     assert _text_of(engine, kind, "a2") == "Atelier vélo le samedi"
+
+
+@pytest.mark.parametrize("cut_at, said", [
+    ("link:", "lien_demarche vide au lieu de « https://demarches"),  # cut between two keys: the last ones are gone
+    ("  - type: etudiant", "conditions"),  # cut in a list: its last items are gone
+])
+def test_an_aides_jeunes_file_cut_between_two_keys_leaves_its_aid_as_it_was(tmp_path, settings, engine, cut_at,
+                                                                            said):
+    import shutil
+
+    from harvesters.aides_jeunes import AidesJeunesHarvester
+    from tests.conftest import FIXTURES
+
+    copy = tmp_path / "aides-jeunes"
+    shutil.copytree(FIXTURES / "aides" / "aides-jeunes", copy)
+    benefit = copy / "data" / "benefits" / "javascript" / "montreuil-bourse-permis.yml"
+    whole = benefit.read_text(encoding="utf-8")
+
+    def run():
+        return harvest(AidesJeunesHarvester(str(copy), options={"date_maj": "2025-03-01"}), settings=settings)
+
+    first = run()
+    published = {id_: data for id_, data in stored_records(engine, "aide").items() if id_.endswith("permis")}
+    assert len(published) == 1 and first.counts["added"] >= 1
+
+    benefit.write_text(whole[:whole.index(cut_at)].rstrip("\n"), encoding="utf-8")
+    cut = run()
+    [group] = [g for g in cut.groups if g.code == CODE]
+    assert group.examples == ["data/benefits/javascript/montreuil-bourse-permis.yml"], group
+    assert said in group.message, group.message
+    assert {i: d for i, d in stored_records(engine, "aide").items() if i in published} == published
+    assert cut.counts["missing"] == 0 and cut.counts["updated"] == 0, cut.as_dict()
+
+    benefit.write_text(whole[:whole.index(cut_at)], encoding="utf-8")  # ends with its line break: meant
+    meant = run()
+    assert meant.counts["updated"] == 1 and not [g for g in meant.groups if g.code == CODE], meant.as_dict()
