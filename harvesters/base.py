@@ -46,8 +46,8 @@ class Item:
     # What a person should know about an item that maps (e.g. a condition kept as text only
     # because the schema cannot hold it): reported as a warning, the record is written.
     warnings: list[Problem] = field(default_factory=list)
-    # The source may have been cut inside this item (the last row of a CSV file without a final
-    # line break, `catalog.tabular.UnterminatedRow`): it must not shorten the record it updates.
+    # The source may have been cut inside this item (the last row of a CSV file, or an aides-jeunes
+    # file, without a final line break): it must not shorten the record it updates (cut_short.py).
     cut_short: bool = False
 
 
