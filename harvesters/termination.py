@@ -20,6 +20,17 @@ class TerminationRequested(KeyboardInterrupt):
     Ctrl-C (rollback, stopping the reader child, not logging it as a bug) does so here too."""
 
 
+_requested = False
+
+
+def termination_requested() -> bool:
+    """Whether a SIGTERM came while inside `sigterm_interrupts`, even if the exception it raised
+    was swallowed on the way (library code that catches BaseException while cleaning up): a
+    worker asks between its cycles, so that a lost exception cannot keep it running, deaf to
+    later signals."""
+    return _requested
+
+
 @contextmanager
 def sigterm_interrupts() -> Iterator[None]:
     """While inside: the first SIGTERM raises TerminationRequested where the main thread is;
@@ -27,9 +38,13 @@ def sigterm_interrupts() -> Iterator[None]:
     service manager's SIGKILL remains the last word)."""
 
     def interrupt(signum, frame) -> None:
+        global _requested
+        _requested = True
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise TerminationRequested()
 
+    global _requested
+    _requested = False
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         yield

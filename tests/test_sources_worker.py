@@ -13,6 +13,7 @@ import threading
 import time
 
 import orjson
+import pytest
 from sqlalchemy import select
 
 from catalog.models import HarvestJob
@@ -45,7 +46,11 @@ class Worker:
     def stop(self) -> str:
         """SIGTERM, as docker compose stop sends; returns what it wrote on stderr."""
         self.process.send_signal(signal.SIGTERM)
-        self.process.wait(10)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise AssertionError(f"still running 10 s after SIGTERM; stderr: {self.process.stderr.read()}") from None
         self.reader.join(10)
         return self.process.stderr.read()
 
@@ -143,3 +148,33 @@ def test_a_worker_asked_for_an_unknown_source_stops_at_once(settings, engine):
     worker = subprocess.run([sys.executable, "-m", "maillage", "sources", "run", "inconnue", "--every", "60"],
                             check=False, capture_output=True, text=True, timeout=30)
     assert worker.returncode == 1 and "Source inconnue : « inconnue »" in worker.stderr
+
+
+def test_a_stop_whose_exception_a_cycle_lost_still_ends_the_worker(monkeypatch):
+    """Library code cleaning up may catch BaseException: the SIGTERM's exception is then lost,
+    and later signals are ignored (harvesters/termination.py). The worker still stops before its
+    next pause, instead of running on, deaf (a CI run once waited for it in vain)."""
+    from harvesters.termination import sigterm_interrupts
+    from maillage.cli import sources as cli
+
+    cycles = []
+
+    def cycle_losing_the_stop(*args):
+        cycles.append(args)
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(10_000_000):  # the handler raises within a few instructions
+                pass
+            raise AssertionError("SIGTERM was not delivered")
+        except KeyboardInterrupt:
+            pass  # lost, as a library's clean-up may lose it
+        return 0
+
+    def no_pause(seconds):
+        raise AssertionError(f"the worker paused {seconds} s after a stop")
+
+    monkeypatch.setattr(cli, "_run_cycle", cycle_losing_the_stop)
+    monkeypatch.setattr(time, "sleep", no_pause)
+    with sigterm_interrupts(), pytest.raises(SystemExit) as stop:
+        cli._work((), True, False, False, "lines", 3600)
+    assert stop.value.code == 0 and len(cycles) == 1

@@ -268,6 +268,8 @@ def _work(names, due, dry_run, force, as_json, every: int) -> None:
     that never ends, it cannot wait for an array to close."""
     import time
 
+    from harvesters.termination import termination_requested
+
     while True:
         try:
             _run_cycle(names, due, dry_run, force, as_json)
@@ -283,6 +285,8 @@ def _work(names, due, dry_run, force, as_json, every: int) -> None:
             traceback.print_exc()
             click.secho(f"Erreur interne (voir ci-dessus). Nouvel essai dans {every} s.", fg="red", err=True)
         try:
+            if termination_requested():  # its exception was lost in the cycle: stop all the same
+                raise KeyboardInterrupt
             time.sleep(every)
         except KeyboardInterrupt:
             click.echo("Arrêt demandé : l'ouvrier s'arrête.", err=True)
