@@ -324,14 +324,16 @@ class _Run:
         kept = []
         for position, item, candidate in to_write:
             stored = writer.published_data(candidate.kind, candidate.id) if item.cut_short else None
-            new = orjson.loads(candidate.canonical) if stored else {}  # compared as stored
-            fields = shortened_fields(stored, new) if stored else []
-            if fields:
-                self.counts["invalid"] += 1
-                self.report.add(position=position, kind=item.kind, record_id=candidate.id, reference=item.reference,
-                                status="invalid", problems=[cut_short_problem(fields, stored, new)])
-            else:
-                kept.append((position, item, candidate))
+            if stored:
+                new = orjson.loads(candidate.canonical)  # compared as stored
+                fields = shortened_fields(stored, new)
+                if fields:
+                    self.counts["invalid"] += 1
+                    self.report.add(position=position, kind=item.kind, record_id=candidate.id,
+                                    reference=item.reference, status="invalid",
+                                    problems=[cut_short_problem(fields, stored, new)])
+                    continue
+            kept.append((position, item, candidate))
         return kept
 
     def _validate(self, item: Item) -> tuple[tuple[str, str] | None, list[Problem], Candidate | None]:
