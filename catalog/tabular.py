@@ -256,7 +256,7 @@ def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
                             "doute du JSON ; vérifiez le format indiqué (option format).")
     delimiter = max((",", ";", "\t", "|"), key=first.count)
     last_line = [first]
-    reader = csv.reader(_remembering_last(_chain([first], lines), last_line), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines_noting_last(first, lines, last_line), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -302,15 +302,12 @@ class UnterminatedRow(dict):
     The harvester marks its item (`Item.cut_short`); the engine judges it against the catalog."""
 
 
-def _remembering_last(lines: Iterator[str], last: list[str]) -> Iterator[str]:
-    for line in lines:
+def _lines_noting_last(first: str, rest: Iterator[str], last: list[str]) -> Iterator[str]:
+    """`first`, then `rest`, each line noted in `last[0]` as it is given."""
+    yield first
+    for line in rest:
         last[0] = line
         yield line
-
-
-def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
-    yield from first
-    yield from rest
 
 
 class _AfterBom:
