@@ -8,7 +8,8 @@ refuses nothing. What a cut does, and an update seldom does, is shorten a value 
 beginnings (a text, a number, a list or an object losing its end): when the last item of such a
 file would do that to the record the catalog publishes, it is refused (its record stays as it
 was, and counts as still in the source) and the report says how to tell the catalog the change is
-meant: end the file with a line break.
+meant: end the file with a line break. A new record there has nothing to compare with: it is
+published with a warning that asks the operator to check it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from catalog.validation import Problem
 
 CODE = "fin-de-fichier-coupee"
+NEW_RECORD_CODE = "fin-de-fichier-sans-saut-de-ligne"
 _EMPTY = (None, "", [], {})
 
 
@@ -68,6 +70,13 @@ def cut_short_problem(fields: list[str], stored: dict[str, Any], new: dict[str, 
         f"Fin d'un fichier sans saut de ligne final, qui raccourcirait la fiche publiée ({', '.join(fields)}){shown}. "
         "Le fichier a sans doute été coupé : la fiche reste telle qu'elle était. Si ce changement est voulu, "
         "terminez le fichier par un saut de ligne."))
+
+
+def new_record_problem() -> Problem:
+    return Problem(None, NEW_RECORD_CODE, (
+        "Nouvelle fiche lue à la fin d'un fichier sans saut de ligne final : si le fichier a été coupé, elle "
+        "l'est aussi (sa dernière valeur peut être incomplète). Elle est publiée ; vérifiez-la, et terminez le "
+        "fichier par un saut de ligne."))
 
 
 def _shown(value: Any) -> str:

@@ -45,7 +45,7 @@ from catalog.validation import Problem, validator_for
 from harvesters import job_lease
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
-from harvesters.cut_short import cut_short_problem, shortened_fields
+from harvesters.cut_short import cut_short_problem, new_record_problem, shortened_fields
 from harvesters.http import sending_source_token
 from harvesters.report import ErrorGroup, ReportSpool
 from harvesters.termination import TerminationRequested
@@ -324,6 +324,11 @@ class _Run:
         kept = []
         for position, item, candidate in to_write:
             stored = writer.published_data(candidate.kind, candidate.id) if item.cut_short else None
+            if item.cut_short and not stored:
+                # Nothing to compare with: the new record is published, and the operator told to check it.
+                self.counts["warnings"] += not item.warnings  # an item with warnings is counted once
+                self.report.add(position=position, kind=item.kind, record_id=candidate.id,
+                                reference=item.reference, status="warning", problems=[new_record_problem()])
             if stored:
                 new = orjson.loads(candidate.canonical)  # compared as stored
                 fields = shortened_fields(stored, new)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.tabular import UnterminatedRow, iter_rows
-from harvesters.cut_short import CODE, shortened_fields
+from harvesters.cut_short import CODE, NEW_RECORD_CODE, shortened_fields
 from harvesters.datainclusion import DataInclusionHarvester
 from harvesters.dispositif_aide import DispositifAideHarvester
 from harvesters.engine import harvest
@@ -102,6 +102,16 @@ def test_a_file_without_a_final_line_break_is_otherwise_read_as_before(tmp_path,
     assert changed.status == "done", changed.as_dict()
     assert (changed.counts["updated"], changed.counts["added"]) == (1, 1), changed.as_dict()
     assert _text_of(engine, kind, "a2") == "Atelier vélo le samedi"
+    # The new record is published, with a warning: had the file been cut, so would it be.
+    assert _text_of(engine, kind, "a3") == "Nouveau"
+    [warning] = [g for g in changed.groups if g.code == NEW_RECORD_CODE]
+    assert changed.counts["warnings"] == 1 and len(warning.examples) == 1, changed.as_dict()
+    assert "vérifiez-la" in warning.message
+
+    # Ending with a line break, a new last record is no cause for concern.
+    terminated = _harvest(fmt, path, [("a1", "Un texte."), ("a2", "Atelier vélo le samedi"), ("a3", "Nouveau"),
+                                      ("a4", "Autre")], "\n", settings)
+    assert terminated.counts["added"] == 1 and terminated.counts["warnings"] == 0, terminated.as_dict()
 
 
 @pytest.mark.parametrize("cut_at, said", [
