@@ -29,6 +29,10 @@ accepts, so it stays in the text. `non applicable si` localisations (communes, d
 EPCI resolved by name) that exclude on their own become `territoires_exclus`. Every condition,
 and every exclusion, is also written out in French.
 
+A file cut inside its last rule still parses: that rule is marked (`Item.cut_short`), and the
+engine refuses it if it would shorten the published aid. A cut between two rules loses the rules
+after it: they are absent, kept through the grace period and bounded by the breaker.
+
 Safety: the file is parsed with a YAML loader that refuses aliases (no entity-expansion blow-up)
 and custom tags, and a file over 20 MB is refused.
 """
@@ -93,18 +97,23 @@ class AidesVeloHarvester(Harvester):
         self._territories: dict[str, dict] | None = None
 
     def items(self) -> Iterator[Item]:
-        rules, modified = self._rules()
+        rules, modified, unterminated = self._rules()
+        # A file cut inside its last rule still parses, that rule cut short (harvesters/cut_short.py).
+        last = next(reversed(rules), None) if unterminated else None
         for name, rule in rules.items():
             if not (isinstance(name, str) and name.startswith("aides . ") and isinstance(rule, dict)
                     and rule.get("titre")):
                 continue  # computations, not aids
             self._done += 1
-            yield self._item(name, rule, modified)
+            item = self._item(name, rule, modified)
+            item.cut_short = name == last
+            yield item
 
     def progress_done(self) -> int | None:
         return self._done
 
-    def _rules(self) -> tuple[dict, date]:
+    def _rules(self) -> tuple[dict, date, bool]:
+        """The rules, the date they were written, and whether the file ends without a line break."""
         today = datetime.now(UTC).date()
         if is_url(self.location):
             content, modified = HttpClient().get(self.location).content, today
@@ -131,7 +140,7 @@ class AidesVeloHarvester(Harvester):
             raise UnusableInput(f"{self.location} : un ensemble de règles publicodes (objet YAML) est attendu.")
         if self.options.get("date_maj"):
             modified = date.fromisoformat(str(self.options["date_maj"]))
-        return rules, modified
+        return rules, modified, not content.endswith((b"\n", b"\r"))
 
     def _item(self, name: str, rule: dict, file_date: date) -> Item:
         key = _slug(name.removeprefix("aides . "))

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from harvesters.aides_velo import AidesVeloHarvester
+from harvesters.cut_short import CODE
 from harvesters.engine import harvest
 from tests.conftest import FIXTURES, corpus_path, stored_records
 
@@ -146,3 +147,32 @@ def test_a_cut_file_or_an_html_page_is_said_in_french(settings, engine, tmp_path
     summary = harvest(AidesVeloHarvester(str(path)), settings=settings)
     assert summary.status == "failed" and f"{path} : {expected}" in summary.message, summary.message
     assert stored_records(engine) == {}
+
+
+def test_a_file_cut_inside_its_last_rule_leaves_its_aid_as_it_was(settings, engine, tmp_path):
+    """A rules file cut inside its last rule still parses, that aid's description or conditions cut
+    short; it used to be published so (harvesters/cut_short.py)."""
+    whole = """aides . x:
+  titre: Ville X
+  applicable si: localisation . code insee = "93048"
+  valeur: 100 €
+  description: Aide à l'achat d'un vélo pour les habitants de Montreuil.
+"""
+
+    def run(text):
+        return harvest(AidesVeloHarvester(_rules(tmp_path, text), options={"date_maj": "2025-03-01"}),
+                       settings=settings)
+
+    assert run(whole).counts["added"] == 1
+    cut = run(whole[:whole.index("treuil")])
+    assert cut.counts["invalid"] == 1 and [g.code for g in cut.groups] == [CODE], cut.as_dict()
+    assert stored_records(engine)["aides-velo--x"]["description"].endswith("de Montreuil.")
+    assert cut.counts["missing"] == 0
+
+    meant = run(whole[:whole.index("treuil")] + "\n")  # ends with its line break: the change is the source's
+    assert meant.counts["updated"] == 1, meant.as_dict()
+    assert stored_records(engine)["aides-velo--x"]["description"].endswith("de Mon")
+
+    # Only the last rule is judged: an earlier one, shortened, is the source's change.
+    added = run(whole.replace("de Montreuil.", "de M.") + whole.replace("aides . x", "aides . y").rstrip("\n"))
+    assert (added.counts["updated"], added.counts["added"], added.counts["warnings"]) == (1, 1, 1), added.as_dict()
