@@ -16,13 +16,13 @@ from datetime import date, datetime
 import nh3
 from markdown_it import MarkdownIt
 
+from harvesters.html_prose import TAG, escape_prose
 from harvesters.text_hygiene import without_active_markup
 
 # Each pattern stops where the next could start (a tag at the next « < », a link's label at the
 # next « <a » or « </a », a Markdown link at the next « [ » or « ( »): a hostile text (« <a » or
 # « [a]( » ten thousand times, never closed) is read in linear time, not rescanned to its end
 # from each opening.
-_TAG = re.compile(r"<[a-zA-Z/!][^<>]*>")
 _MARKDOWN = re.compile(r"\[[^\[\]\n]+\]\([^()\s]+\)|\*\*[^*\n]+\*\*|^\s*[-*] \S|^#{1,6} \S", re.MULTILINE)
 _LINK = re.compile(r"<a\b[^<>]*?\bhref\s*=\s*[\"']?(https?://[^\"'\s<>]+)[\"']?[^<>]*>"
                    r"([^<]*(?:<(?!/?a\b)[^<]*)*)</a\s*>", re.IGNORECASE)
@@ -39,8 +39,9 @@ def safe_text(value: object) -> str | None:
     if value is None:
         return None
     text = str(value)
-    if not _TAG.search(text) and _MARKDOWN.search(text):
+    if not TAG.search(text) and _MARKDOWN.search(text):
         text = _MARKDOWN_RENDERER.render(text)
+    text = escape_prose(text)  # « jeunes <de 26 ans » is no tag (harvesters/html_prose.py)
     text = _LINK.sub(_link_as_text, text)
     text = _LINE_BREAK.sub(_line_break, text)
     text = _LIST_ITEM.sub("\n- ", text)
@@ -55,7 +56,8 @@ def safe_text(value: object) -> str | None:
 
 
 def without_tags(text: str) -> str:
-    """Text with no tag-like `<x…>` left; a lone « < » (« 3 < 5 », « <Bac+2 ») stays.
+    """Text with no tag of HTML left; a « < » that starts none (« 3 < 5 », « <Bac+2 », « jeunes
+    <de 26 ans et >45 ans ») stays.
 
     A tag the text never closes is no `<x…>`, but an active one (`<img src=x onerror=…`, escaped
     by the source so that nh3 kept it as text) would close at the next « > » of a page it is
@@ -63,14 +65,14 @@ def without_tags(text: str) -> str:
     if "<" not in text:
         return text
     for _ in range(3):  # twice-escaped markup is a real defect; more is built to rebuild tags
-        stripped = _TAG.sub("", text)
+        stripped = TAG.sub("", text)
         if stripped == text:
             break
         text = stripped
     else:
         # Still tags after three passes: stripping layer by layer would take quadratic time on a
         # hostile text (`<<<…b>b>b>`). Without any « < », no tag can form.
-        if _TAG.search(text):
+        if TAG.search(text):
             return text.replace("<", "")
     return without_active_markup(text)
 

@@ -26,6 +26,7 @@ from functools import lru_cache
 import nh3
 
 from catalog.validation.rules import is_email, is_http_url
+from harvesters.html_prose import escape_prose
 from harvesters.text_hygiene import has_active_markup
 
 # -- text ------------------------------------------------------------------------------------
@@ -80,7 +81,9 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
     is an active tag, which a second pass removes: an element that runs, loads or embeds something,
     or any tag with an attribute (`<img src=x onerror=…>`, `<div/onmouseover=…>`), as
     `harvesters/text_hygiene.py` defines it for every format (`has_active_markup`). What is left
-    (« la balise <div> », « <Bac+2 ») is prose. A plain text's unclosed tag
+    (« la balise <div> », « <Bac+2 ») is prose, and so is a « < » before a name that is no HTML
+    element (« jeunes <de 26 ans et >45 ans »), which the HTML parser would swallow up to the
+    next « > » (`harvesters/html_prose.py`). A plain text's unclosed tag
     (`<img src=x onerror=…`, no « > ») is left to that module, which defuses it and says so.
     """
     if raw is None:
@@ -95,7 +98,7 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
         for _ in range(8):
             if not has_active_markup(value):
                 break
-            stripped = _strip_html(value)
+            stripped = _strip_html(value, prose=False)  # read as a browser would, prose « < » included
             if stripped == value:
                 break
             value = stripped
@@ -109,9 +112,12 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
     return value
 
 
-def _strip_html(value: str) -> str:
+def _strip_html(value: str, *, prose: bool = True) -> str:
+    """`value`'s text; `prose`: a « < » that starts no markup stays text (harvesters/html_prose.py)."""
     value = _LIST_ITEM.sub("\n- ", value)
     value = _BLOCK_END.sub("\n", value)
+    if prose:
+        value = escape_prose(value)
     # nh3 (ammonia) parses like a browser and keeps no tag at all; its output is escaped
     # HTML text, which `html.unescape` turns back into the plain text we store.
     return html.unescape(nh3.clean(value, tags=set(), strip_comments=True))

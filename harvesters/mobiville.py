@@ -45,6 +45,7 @@ from catalog.tabular import iter_json_stream, iter_rows
 from catalog.validation import Problem
 from harvesters.aides_text import without_tags
 from harvesters.base import Harvester, Item, list_option
+from harvesters.html_prose import escape_prose
 from harvesters.http import HttpClient, is_url
 
 # Mobiville's aid types → our categories (the first type that maps wins). Mobiville is about
@@ -179,7 +180,7 @@ def safe_text(value: Any) -> str:
     # nh3 drops every tag (and the content of script/style); what remains is escaped text.
     # Escaped markup (`&lt;script&gt;`) becomes text that looks like a tag once unescaped: it
     # goes too, nested escapes (`&lt;&lt;b&gt;img …&gt;`) included.
-    text = without_tags(html.unescape(nh3.clean(text, tags=set())))
+    text = without_tags(html.unescape(nh3.clean(escape_prose(text), tags=set())))
     lines = [" ".join(line.replace("\u00a0", " ").split()) for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -65,6 +65,11 @@ def test_codes_lose_no_leading_zero():
     ("Aide.&lt;&lt;b&gt;img src=x onerror=alert(1)&gt;", "Aide."),
     ("&lt;scr&lt;b&gt;ipt&gt;alert(1)&lt;/scr&lt;b&gt;ipt&gt;", "alert(1)"),
     ("Niveau &lt;Bac+2, 3 &lt; 5", "Niveau <Bac+2, 3 < 5"),
+    # A « < » that starts no HTML element is prose, escaped or not: it swallowed the text up to
+    # the next « > » (« jeunes 45 ans ») (harvesters/html_prose.py).
+    ("<p>Jeunes &lt;de 26 ans et adultes &gt;45 ans</p>", "Jeunes <de 26 ans et adultes >45 ans"),
+    ("<p>Jeunes <de 26 ans</p><p>Niveau <Bac+2</p>", "Jeunes <de 26 ans\n\nNiveau <Bac+2"),
+    ("Un <x onclick=alert(1)>clic", "Un clic"),  # another name, but an attribute: still a tag
     ("Un **gras** et [un lien](https://b.fr)", "Un gras et un lien (https://b.fr)"),
     ("  \n <p> </p> ", None), (None, None), ("Déjà&nbsp;du texte", "Déjà du texte"),
 ])

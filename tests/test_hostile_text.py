@@ -15,7 +15,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvesters import aides_text, lheo_values, mobiville, text_hygiene
+from harvesters import aides_text, html_prose, lheo_values, mobiville, text_hygiene
 from harvesters.aides_text import safe_text
 from harvesters.base import Item
 from harvesters.lheo_values import text as lheo_text
@@ -28,7 +28,7 @@ texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
 
 TAGS = {
     "lheo_values._LIST_ITEM": lheo_values._LIST_ITEM, "lheo_values._BLOCK_END": lheo_values._BLOCK_END,
-    "lheo_values._LOOKS_LIKE_HTML": lheo_values._LOOKS_LIKE_HTML, "aides_text._TAG": aides_text._TAG,
+    "lheo_values._LOOKS_LIKE_HTML": lheo_values._LOOKS_LIKE_HTML, "html_prose.TAG": html_prose.TAG,
     "aides_text._LIST_ITEM": aides_text._LIST_ITEM, "aides_text._LINE_BREAK": aides_text._LINE_BREAK,
     "mobiville.LINE_END": mobiville.LINE_END, "mobiville.LIST_ITEM": mobiville.LIST_ITEM,
 }

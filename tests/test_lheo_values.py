@@ -197,6 +197,21 @@ def test_text_escaped_inside_html_is_kept_as_text(raw, expected):
     assert V.text(raw) == expected
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    # A « < » the producer wrote as prose (escaped once in the XML: lxml hands it over as « < »)
+    # was read as a tag by the HTML parser, which swallowed the text up to the next « > ».
+    ("Public : jeunes <de 26 ans et adultes >45 ans", "Public : jeunes <de 26 ans et adultes >45 ans"),
+    ("<p>Niveau <Bac+2</p>", "Niveau <Bac+2"),
+    ("<b>Jeunes</b> <de 26 ans, demandeurs d'emploi >45 ans", "Jeunes <de 26 ans, demandeurs d'emploi >45 ans"),
+    ("&lt;p&gt;Public &amp;lt;de 26 ans&lt;/p&gt;", "Public <de 26 ans"),
+    # Real tags are still read as tags, whatever their case.
+    ("<P>Un</P><DIV>Deux<BR/>trois</DIV><ul><li>a</li><li>b</li></ul>", "Un\nDeux\ntrois\n- a\n- b"),
+    ("<p>Salle <span>B</span> <deux portes></p>", "Salle B <deux portes>"),
+])
+def test_a_less_than_sign_before_no_html_element_is_prose(raw, expected):
+    assert V.text(raw) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["<", ">", "/", " ", "=", "a", "br", "img", "script", "&lt;", "\n", "x" * 20]),
                 max_size=14).map("".join))

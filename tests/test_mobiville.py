@@ -82,6 +82,8 @@ def test_a_truncated_file_changes_nothing(settings, engine):
     ("&lt;script&gt;alert(1)&lt;/script&gt;", "alert(1)"),
     ("&amp;lt;script&amp;gt;", "&lt;script&gt;"),
     ("Niveau &lt;Bac+2, 3 &lt; 5", "Niveau <Bac+2, 3 < 5"),
+    ("<p>Pour les &lt;de 26 ans et les &gt;45 ans</p>", "Pour les <de 26 ans et les >45 ans"),
+    ("<p>Pour les <de 26 ans</p><p>Suite</p>", "Pour les <de 26 ans\nSuite"),
     (None, ""),
 ])
 def test_safe_text(html, text):
