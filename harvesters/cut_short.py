@@ -8,8 +8,10 @@ refuses nothing. What a cut does, and an update seldom does, is shorten a value 
 beginnings (a text, a number, a list or an object losing its end): when the last item of such a
 file would do that to the record the catalog publishes, it is refused (its record stays as it
 was, and counts as still in the source) and the report says how to tell the catalog the change is
-meant: end the file with a line break. A new record there has nothing to compare with: it is
-published with a warning that asks the operator to check it.
+meant: end the file with a line break. So is a last item whose date of update alone would change:
+a cut date still reads as a date, and a date cut away is replaced by the file's. A new record
+there has nothing to compare with: it is published with a warning that asks the operator to check
+it.
 """
 
 from __future__ import annotations
@@ -22,11 +24,27 @@ from catalog.validation import Problem
 CODE = "fin-de-fichier-coupee"
 NEW_RECORD_CODE = "fin-de-fichier-sans-saut-de-ligne"
 _EMPTY = (None, "", [], {})
+DATE = "date_maj"
 
 
 def shortened_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """The fields whose value in `new` is `stored`'s cut short (both as stored: JSON types)."""
     return sorted(name for name, old in stored.items() if _cut(new.get(name), old))
+
+
+def cut_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What tells that `new` may be `stored` read from a cut file: its shortened fields, or
+    `date_maj` when nothing else changed. A cut date still reads as another date (« 2025-02-1 »
+    is 1 February), and a date cut away entirely is replaced by the file's own: the date alone
+    would change, which an honest update of the last row seldom does."""
+    fields = shortened_fields(stored, new)
+    if not fields and new.get(DATE) != stored.get(DATE) and _without_date(new) == _without_date(stored):
+        return [DATE]
+    return fields
+
+
+def _without_date(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in data.items() if name != DATE and value not in _EMPTY}
 
 
 def _cut(new: Any, old: Any) -> bool:
@@ -63,6 +81,12 @@ def ends_unterminated(path: Path) -> bool:
 
 
 def cut_short_problem(fields: list[str], stored: dict[str, Any], new: dict[str, Any]) -> Problem:
+    if fields == [DATE] and not shortened_fields(stored, new):
+        return Problem(DATE, CODE, (
+            f"Fin d'un fichier sans saut de ligne final, dont seule la date de mise à jour changerait : {DATE} "
+            f"{_shown(new.get(DATE))} au lieu de {_shown(stored.get(DATE))}. La date a sans doute été coupée avec "
+            "le fichier : la fiche reste telle qu'elle était. Si ce changement est voulu, terminez le fichier par "
+            "un saut de ligne."))
     # A text or a number is shown cut beside its whole; an object or a list, by its name only.
     shown = next((f" : {name} {_shown(new.get(name))} au lieu de {_shown(stored[name])}" for name in fields
                   if isinstance(stored[name], str) or _is_number(stored[name])), "")

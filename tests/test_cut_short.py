@@ -148,3 +148,36 @@ def test_an_aides_jeunes_file_cut_between_two_keys_leaves_its_aid_as_it_was(tmp_
     benefit.write_text(whole[:whole.index(cut_at)], encoding="utf-8")  # ends with its line break: meant
     meant = run()
     assert meant.counts["updated"] == 1 and not [g for g in meant.groups if g.code == CODE], meant.as_dict()
+
+
+@pytest.mark.parametrize("cut_date", ["2025-02-1", ""])
+def test_a_date_cut_at_the_end_of_a_file_leaves_its_record_as_it_was(tmp_path, settings, engine, cut_date):
+    """A date cut in the last cell still reads as a date (« 2025-02-1 » is 1 February), and a date
+    cut away is replaced by the file's own: the record's date alone changed, and it was published."""
+    path = tmp_path / "plateformes.csv"
+    header = "id;nom;categorie;zone_eligibilite;description;date_maj"
+
+    def run(last_date, ending):
+        path.write_text(f"{header}\na1;Atelier;garage solidaire;01053;Réparations.;{last_date}{ending}", encoding="utf-8")
+        return harvest(MobiliteCsvHarvester(str(path)), source="pf", settings=settings)
+
+    assert run("2025-02-10", "\n").counts["added"] == 1
+    cut = run(cut_date, "")
+    [group] = [g for g in cut.groups if g.code == CODE]
+    assert "seule la date de mise à jour changerait" in group.message and "« 2025-02-10 »" in group.message
+    [record] = stored_records(engine, "solution-mobilite").values()
+    assert record["date_maj"] == "2025-02-10" and cut.counts["updated"] == 0
+
+    meant = run("2025-02-11", "")  # not the date's beginning either: still judged by the date rule
+    assert meant.counts["invalid"] == 1, meant.as_dict()
+    meant = run("2025-02-11", "\n")  # ends with its line break: the source's change
+    assert meant.counts["updated"] == 1 and stored_records(engine, "solution-mobilite")["pf--a1"]["date_maj"] == "2025-02-11"
+
+
+def test_only_a_date_change_alone_is_judged_as_a_cut():
+    from harvesters.cut_short import cut_fields
+
+    stored = {"nom": "Atelier", "date_maj": "2025-02-10"}
+    assert cut_fields(stored, {"nom": "Atelier", "date_maj": "2025-02-01"}) == ["date_maj"]
+    assert cut_fields(stored, {"nom": "Atelier vélo", "date_maj": "2025-02-11"}) == []  # an update
+    assert cut_fields(stored, {"nom": "Atel", "date_maj": "2025-02-01"}) == ["nom"]
