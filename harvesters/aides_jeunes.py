@@ -105,6 +105,9 @@ class AidesJeunesHarvester(Harvester):
     format: ClassVar[str] = "aides-jeunes"
     kinds: ClassVar[tuple[str, ...]] = ("aide",)
     default_source: ClassVar[str] = "aides-jeunes"
+    # Its YAML files always end with a line break (none of the 552 of the corpus lacks it), and a
+    # cut can hide behind the mapping: `teleservice` cut off, `lien_demarche` takes `link`.
+    cut_short_refuses_any_change: ClassVar[bool] = True
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
@@ -141,9 +144,15 @@ class AidesJeunesHarvester(Harvester):
         data = _data_dir(Path(self.location))
         types = {p.stem for p in (data / "institution_types").glob("*.yml")} or INSTITUTION_TYPES
         institutions: dict[str, Any] = {}
+        cut_institutions = set()
         for path in sorted((data / "institutions").glob("*.yml")):
             content, error = load_yaml(path)
             institutions[path.stem] = content if error is None else _Unreadable(error)
+            if error is None and ends_unterminated(path):
+                # Its aids take their territory and codes from it: they may be cut short too.
+                cut_institutions.add(path.stem)
+                self.notes.remarks[f"{path.relative_to(data.parent)} se termine sans saut de ligne (coupé ?) : "
+                                   "les aides publiées de cette institution restent telles qu'elles étaient"] += 1
             if error is None and isinstance(content, dict) and code_text(content.get("type")) not in types:
                 self.notes.remarks[f"type d'institution inconnu « {content.get('type')} »"] += 1
         files = sorted(p for folder in ("javascript", "openfisca") for p in (data / "benefits" / folder).glob("*.yml"))
@@ -160,7 +169,8 @@ class AidesJeunesHarvester(Harvester):
             if isinstance(institution, dict):
                 institution = {"slug": slug, **institution}
             # A file cut between two keys still parses, without its last keys (harvesters/cut_short.py).
-            yield reference, path.stem, content, institution, _date(fixed) or _file_date(path), ends_unterminated(path)
+            cut_short = ends_unterminated(path) or slug in cut_institutions
+            yield reference, path.stem, content, institution, _date(fixed) or _file_date(path), cut_short
 
     # -- the API ---------------------------------------------------------------------------------
 

@@ -47,7 +47,8 @@ class Item:
     # because the schema cannot hold it): reported as a warning, the record is written.
     warnings: list[Problem] = field(default_factory=list)
     # The source may have been cut inside this item (the last row of a CSV file, or an aides-jeunes
-    # file, without a final line break): it must not shorten the record it updates (cut_short.py).
+    # file, without a final line break): it must not shorten the record it updates (cut_short.py),
+    # or change it at all (`Harvester.cut_short_refuses_any_change`).
     cut_short: bool = False
 
 
@@ -66,6 +67,10 @@ class Harvester:
     # True for a harvester whose `items()` reads its source and nothing else (no catalog, no
     # territories): the engine may then run it in a child process (harvesters/child_reader.py).
     reads_in_child: ClassVar[bool] = False
+    # What an item marked `cut_short` may not do to its published record: shorten it (files that
+    # honest exports also leave without a final line break), or change it at all (files that are
+    # always written with one, where the mapping may hide a cut behind another field).
+    cut_short_refuses_any_change: ClassVar[bool] = False
 
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         self.location = location

@@ -43,6 +43,12 @@ def cut_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return fields
 
 
+def changed_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Every field whose value differs, for a format where any change may be a cut's."""
+    return sorted(name for name in stored.keys() | new.keys()
+                  if stored.get(name) != new.get(name) and not (stored.get(name) in _EMPTY and new.get(name) in _EMPTY))
+
+
 def _without_date(data: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in data.items() if name != DATE and value not in _EMPTY}
 
@@ -81,19 +87,16 @@ def ends_unterminated(path: Path) -> bool:
 
 
 def cut_short_problem(fields: list[str], stored: dict[str, Any], new: dict[str, Any]) -> Problem:
-    if fields == [DATE] and not shortened_fields(stored, new):
-        return Problem(DATE, CODE, (
-            f"Fin d'un fichier sans saut de ligne final, dont seule la date de mise à jour changerait : {DATE} "
-            f"{_shown(new.get(DATE))} au lieu de {_shown(stored.get(DATE))}. La date a sans doute été coupée avec "
-            "le fichier : la fiche reste telle qu'elle était. Si ce changement est voulu, terminez le fichier par "
-            "un saut de ligne."))
-    # A text or a number is shown cut beside its whole; an object or a list, by its name only.
-    shown = next((f" : {name} {_shown(new.get(name))} au lieu de {_shown(stored[name])}" for name in fields
-                  if isinstance(stored[name], str) or _is_number(stored[name])), "")
+    if shortened_fields(stored, new):
+        effect = f"qui raccourcirait la fiche publiée ({', '.join(fields)})"
+    elif fields == [DATE]:
+        effect = "qui ne changerait que la date de mise à jour de la fiche publiée"
+    else:  # a format whose files always end with a line break (`cut_short_refuses_any_change`)
+        effect = f"qui changerait la fiche publiée ({', '.join(fields)})"
     return Problem(fields[0], CODE, (
-        f"Fin d'un fichier sans saut de ligne final, qui raccourcirait la fiche publiée ({', '.join(fields)}){shown}. "
-        "Le fichier a sans doute été coupé : la fiche reste telle qu'elle était. Si ce changement est voulu, "
-        "terminez le fichier par un saut de ligne."))
+        f"Fin d'un fichier sans saut de ligne final, {effect}{_first_shown(fields, stored, new)}. Le fichier a sans "
+        "doute été coupé : la fiche reste telle qu'elle était. Si ce changement est voulu, terminez le fichier par "
+        "un saut de ligne."))
 
 
 def new_record_problem() -> Problem:
@@ -101,6 +104,12 @@ def new_record_problem() -> Problem:
         "Nouvelle fiche lue à la fin d'un fichier sans saut de ligne final : si le fichier a été coupé, elle "
         "l'est aussi (sa dernière valeur peut être incomplète). Elle est publiée ; vérifiez-la, et terminez le "
         "fichier par un saut de ligne."))
+
+
+def _first_shown(fields: list[str], stored: dict[str, Any], new: dict[str, Any]) -> str:
+    # A text or a number is shown beside its published value; an object or a list, by its name only.
+    return next((f" : {name} {_shown(new.get(name))} au lieu de {_shown(stored.get(name))}" for name in fields
+                 if isinstance(stored.get(name, ""), str) or _is_number(stored.get(name))), "")
 
 
 def _shown(value: Any) -> str:

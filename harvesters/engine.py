@@ -45,7 +45,7 @@ from catalog.validation import Problem, validator_for
 from harvesters import job_lease
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
-from harvesters.cut_short import cut_fields, cut_short_problem, new_record_problem
+from harvesters.cut_short import changed_fields, cut_fields, cut_short_problem, new_record_problem
 from harvesters.http import sending_source_token
 from harvesters.report import ErrorGroup, ReportSpool
 from harvesters.termination import TerminationRequested
@@ -331,7 +331,8 @@ class _Run:
                                 reference=item.reference, status="warning", problems=[new_record_problem()])
             if stored:
                 new = orjson.loads(candidate.canonical)  # compared as stored
-                fields = cut_fields(stored, new)
+                judge = changed_fields if self.harvester.cut_short_refuses_any_change else cut_fields
+                fields = judge(stored, new)
                 if fields:
                     self.counts["invalid"] += 1
                     self.report.add(position=position, kind=item.kind, record_id=candidate.id,

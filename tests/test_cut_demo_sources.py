@@ -60,3 +60,34 @@ def test_a_cut_demo_source_never_shortens_nor_archives_a_record(tmp_path, settin
             assert new == data or not cut_fields(data, new), (cut, key, data, new)
         cut_file.write_bytes(whole)
         assert run().counts["added"] == 0 and _catalog(engine) == published, cut
+
+
+AIDES_JEUNES = DEMO / "aides" / "aides-jeunes" / "data"
+
+
+@pytest.mark.parametrize("path", [
+    "benefits/javascript/ville-de-montreuil-aide-transport-reprise-emploi.yml", "institutions/ville_de_montreuil.yml",
+])
+def test_a_cut_aides_jeunes_file_never_changes_an_aid(tmp_path, settings, engine, path):
+    """aides-jeunes files always end with a line break: one that does not may have been cut
+    anywhere, in the aid's own file or in its institution's, and changes no published aid."""
+    shutil.copytree(AIDES_JEUNES.parent, tmp_path / "aides-jeunes")
+    cut_file = tmp_path / "aides-jeunes" / "data" / path
+    whole = cut_file.read_bytes()
+
+    def run():
+        harvester = harvester_class("aides-jeunes")(str(tmp_path / "aides-jeunes"), options={"date_maj": "2025-03-01"})
+        return harvest(harvester, source="aides-jeunes-demo", settings=settings)
+
+    assert run().counts["added"] > 0
+    published = _catalog(engine)
+    size = len(whole)
+    # A cut on a line break leaves a shorter file, which ends as every file does: not judged here.
+    cuts = [cut for cut in range(size // 3, size - 1, max(1, size // 12)) if whole[cut - 1:cut] != b"\n"]
+    assert len(cuts) >= 5
+    for cut in cuts:
+        cut_file.write_bytes(whole[:cut])
+        run()
+        assert _catalog(engine) == published, cut
+    cut_file.write_bytes(whole)
+    assert run().counts["updated"] == 0 and _catalog(engine) == published

@@ -117,6 +117,9 @@ def test_a_file_without_a_final_line_break_is_otherwise_read_as_before(tmp_path,
 @pytest.mark.parametrize("cut_at, said", [
     ("link:", "lien_demarche vide au lieu de « https://demarches"),  # cut between two keys: the last ones are gone
     ("  - type: etudiant", "conditions"),  # cut in a list: its last items are gone
+    # Cut in `teleservice`, which no longer reads as an address: `lien_demarche` takes `link`
+    # instead, no shortening to see. aides-jeunes files always end with a line break: any change.
+    ("ps://demarches", "changerait la fiche publiée (lien_demarche) : lien_demarche « https://www.montreuil.fr/"),
 ])
 def test_an_aides_jeunes_file_cut_between_two_keys_leaves_its_aid_as_it_was(tmp_path, settings, engine, cut_at,
                                                                             said):
@@ -145,7 +148,7 @@ def test_an_aides_jeunes_file_cut_between_two_keys_leaves_its_aid_as_it_was(tmp_
     assert {i: d for i, d in stored_records(engine, "aide").items() if i in published} == published
     assert cut.counts["missing"] == 0 and cut.counts["updated"] == 0, cut.as_dict()
 
-    benefit.write_text(whole[:whole.index(cut_at)], encoding="utf-8")  # ends with its line break: meant
+    benefit.write_text(whole[:whole.index(cut_at)].rstrip("\n") + "\n", encoding="utf-8")  # its line break: meant
     meant = run()
     assert meant.counts["updated"] == 1 and not [g for g in meant.groups if g.code == CODE], meant.as_dict()
 
@@ -164,7 +167,7 @@ def test_a_date_cut_at_the_end_of_a_file_leaves_its_record_as_it_was(tmp_path, s
     assert run("2025-02-10", "\n").counts["added"] == 1
     cut = run(cut_date, "")
     [group] = [g for g in cut.groups if g.code == CODE]
-    assert "seule la date de mise à jour changerait" in group.message and "« 2025-02-10 »" in group.message
+    assert "ne changerait que la date de mise à jour" in group.message and "« 2025-02-10 »" in group.message
     [record] = stored_records(engine, "solution-mobilite").values()
     assert record["date_maj"] == "2025-02-10" and cut.counts["updated"] == 0
 
@@ -181,3 +184,34 @@ def test_only_a_date_change_alone_is_judged_as_a_cut():
     assert cut_fields(stored, {"nom": "Atelier", "date_maj": "2025-02-01"}) == ["date_maj"]
     assert cut_fields(stored, {"nom": "Atelier vélo", "date_maj": "2025-02-11"}) == []  # an update
     assert cut_fields(stored, {"nom": "Atel", "date_maj": "2025-02-01"}) == ["nom"]
+
+
+def test_an_aides_jeunes_institution_file_cut_short_leaves_its_aids_as_they_were(tmp_path, settings, engine):
+    """An aid takes its territory and codes from its institution's file: cut before
+    `code_siren`, it changed every aid of the institution without a word."""
+    import shutil
+
+    from harvesters.aides_jeunes import AidesJeunesHarvester
+    from tests.conftest import FIXTURES
+
+    copy = tmp_path / "aides-jeunes"
+    shutil.copytree(FIXTURES / "aides" / "aides-jeunes", copy)
+    institution = copy / "data" / "institutions" / "ville_de_montreuil.yml"
+    whole = institution.read_text(encoding="utf-8")
+
+    def run():
+        return harvest(AidesJeunesHarvester(str(copy), options={"date_maj": "2025-03-01"}), settings=settings)
+
+    run()
+    published = stored_records(engine, "aide")
+    assert any(aid.get("institution_siren") == "219300480" for aid in published.values())
+
+    institution.write_text(whole[:whole.index('"219300480"')], encoding="utf-8")  # code_siren: (nothing)
+    cut = run()
+    assert stored_records(engine, "aide") == published and cut.counts["updated"] == 0, cut.as_dict()
+    assert [g for g in cut.groups if g.code == CODE] and "ville_de_montreuil.yml se termine sans saut de ligne" in (
+        cut.message), cut.message
+
+    institution.write_text(whole[:whole.index("code_siren")], encoding="utf-8")  # ends with its line break
+    meant = run()
+    assert meant.counts["updated"] >= 1 and not [g for g in meant.groups if g.code == CODE], meant.as_dict()
