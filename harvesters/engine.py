@@ -319,26 +319,27 @@ class _Run:
 
     def _refuse_cut_short(self, writer: RecordWriter, to_write: list) -> list:
         """`to_write` less the items the source may have cut short (`Item.cut_short`) that would
-        shorten the record the catalog publishes (harvesters/cut_short.py): refused, their record
-        stays as it was and counts as still in the source."""
+        shorten the record the catalog publishes, or change only its date, or (for a format whose
+        files always end with a line break) change it at all (harvesters/cut_short.py): refused,
+        their record stays as it was and counts as still in the source. A new record is written
+        with a warning."""
         kept = []
+        judge = changed_fields if self.harvester.cut_short_refuses_any_change else cut_fields
         for position, item, candidate in to_write:
             stored = writer.published_data(candidate.kind, candidate.id) if item.cut_short else None
-            if item.cut_short and not stored:
-                # Nothing to compare with: the new record is published, and the operator told to check it.
-                self.counts["warnings"] += not item.warnings  # an item with warnings is counted once
-                self.report.add(position=position, kind=item.kind, record_id=candidate.id,
-                                reference=item.reference, status="warning", problems=[new_record_problem()])
             if stored:
                 new = orjson.loads(candidate.canonical)  # compared as stored
-                judge = changed_fields if self.harvester.cut_short_refuses_any_change else cut_fields
-                fields = judge(stored, new)
-                if fields:
+                if fields := judge(stored, new):
                     self.counts["invalid"] += 1
                     self.report.add(position=position, kind=item.kind, record_id=candidate.id,
                                     reference=item.reference, status="invalid",
                                     problems=[cut_short_problem(fields, stored, new)])
                     continue
+            elif item.cut_short:
+                # Nothing to compare with: the new record is published, and the operator told to check it.
+                self.counts["warnings"] += not item.warnings  # an item with warnings is counted once
+                self.report.add(position=position, kind=item.kind, record_id=candidate.id,
+                                reference=item.reference, status="warning", problems=[new_record_problem()])
             kept.append((position, item, candidate))
         return kept
 
