@@ -28,10 +28,20 @@ HTML_ELEMENTS = ACTIVE_ELEMENTS | frozenset({
     "tt", "u", "ul", "var", "wbr",
 })
 
+
+def _by_first_letter(names: frozenset[str]) -> str:
+    """The names as one alternation per first letter (`a(?:bbr|rea|)|b(?:r|ig|)…`): a « < » is
+    checked against some twenty letters instead of a hundred and fifty names, in each text."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name[0], []).append(re.escape(name[1:]))
+    return "|".join(f"{first}(?:{'|'.join(sorted(rests, key=len, reverse=True))})"
+                    for first, rests in sorted(groups.items()))
+
+
 # What may follow a « < » that opens markup. The name must end there (`<b>`, `<br/>`, `<p class>`),
 # not go on (`<Bac+2`, `<de 26 ans`). Bounded look-ahead: linear in the text, however hostile.
-_MARKUP_START = "/?(?:{names})(?![\\w:.-])|/?(?:o|v|w|m|x|st1):[a-zA-Z]|[!?]".format(
-    names="|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)))
+_MARKUP_START = f"/?(?:{_by_first_letter(HTML_ELEMENTS)})(?![\\w:.-])|/?(?:o|v|w|m|x|st1):[a-zA-Z]|[!?]"
 _PROSE_LESS_THAN = re.compile(f"<(?!{_MARKUP_START})", re.IGNORECASE)
 # A tag (or comment) of HTML, up to its « > »; `[^<>]*` so that no text is scanned twice.
 TAG = re.compile(f"<(?:{_MARKUP_START})[^<>]*>", re.IGNORECASE)
