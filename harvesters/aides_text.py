@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime
+from datetime import date
 
 import nh3
 from markdown_it import MarkdownIt
 
 from harvesters.html_prose import TAG, escape_prose
 from harvesters.text_hygiene import without_active_markup
+from harvesters.written_dates import written_date
 
 # Each pattern stops where the next could start (a tag at the next « < », a link's label at the
 # next « <a » or « </a », a Markdown link at the next « [ » or « ( »): a hostile text (« <a » or
@@ -107,21 +108,7 @@ def http_url(value: object) -> str | None:
 
 def to_date(value: object) -> date | None:
     """A date from `AAAA-MM-JJ`, an ISO 8601 date-time (`2025-10-15T15:00:00Z`) or a date object."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text).date()
-    except ValueError:
-        return None
+    return written_date(value, french=False)
 
 
 def sentence_case(text: str) -> str:

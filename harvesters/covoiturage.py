@@ -58,6 +58,7 @@ from catalog.tabular import check_file, json_bom, refuse_not_utf8
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url
+from harvesters.written_dates import written_date
 
 MAX_BYTES = 50 * 1024 * 1024  # a national file is ~40 kB; anything this big is not one
 SIREN = re.compile(r"\d{9}")
@@ -264,15 +265,9 @@ def _number(campaign: dict, name: str, problems: list[Problem]) -> float | None:
 def _date(value: Any) -> date | None:
     if value is None or value == "":
         return None
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()[:10]
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
+    if found := written_date(value if isinstance(value, date) else str(value)):
+        return found
+    raise ValueError(value)
 
 
 def _campaign_date(campaign: dict, keys: tuple[str, ...], problems: list[Problem]) -> date | None:

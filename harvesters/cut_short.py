@@ -34,9 +34,10 @@ def shortened_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def cut_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What tells that `new` may be `stored` read from a cut file: its shortened fields, or
-    `date_maj` when nothing else changed. A cut date still reads as another date (« 2025-02-1 »
-    is 1 February), and a date cut away entirely is replaced by the file's own: the date alone
-    would change, which an honest update of the last row seldom does."""
+    `date_maj` when nothing else changed. A date cut away entirely is replaced by the file's own
+    (a date cut in part, « 2025-02-1 », is no date: written_dates.py), and a format may read a
+    date more leniently than the template: the date alone would change, which an honest update of
+    the last row seldom does."""
     fields = shortened_fields(stored, new)
     if not fields and new.get(DATE) != stored.get(DATE) and _without_date(new) == _without_date(stored):
         return [DATE]

@@ -35,7 +35,6 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator
-from datetime import date
 from itertools import chain
 from pathlib import Path
 from typing import Any, ClassVar
@@ -53,9 +52,10 @@ from catalog.validation.problems import shown
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
 from harvesters.aides_notes import AidNotes, eligibility_warnings
-from harvesters.aides_text import http_url, safe_text, slug_list, texts, to_date
+from harvesters.aides_text import http_url, safe_text, slug_list, texts
 from harvesters.base import Harvester, Item
 from harvesters.http import is_url, local_copy
+from harvesters.written_dates import written_date
 
 # types_aides values (the schema's Grist list) → our `type_aide`, by precedence.
 AID_TYPES = [
@@ -65,7 +65,6 @@ AID_TYPES = [
     ("information", "accompagnement"), ("ingenierie", "accompagnement"), ("ingénierie", "accompagnement"),
     ("formation", "accompagnement"),
 ]
-FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 SIZE_CATEGORIES = {"MIC": "microentreprise", "PME": "PME", "ETI": "ETI", "GE": "grande entreprise"}
 # The professionnels extension: column → (French sentence template, kind of value).
 PRO_CRITERIA = {
@@ -137,7 +136,7 @@ class DispositifAideHarvester(Harvester):
             problems.append(Problem("id", "required", f"{reference} : identifiant (id) manquant."))
         if not _text(raw.get("titre")):
             problems.append(Problem("nom", "required", f"{reference} : titre manquant."))
-        updated = _date(raw.get("date_mise_a_jour"))
+        updated = written_date(raw.get("date_mise_a_jour"))
         if updated is None:
             problems.append(Problem("date_maj", "required", f"{reference} : date_mise_a_jour manquante ou illisible "
                                     f"({_text(raw.get('date_mise_a_jour')) or 'vide'})."))
@@ -245,24 +244,11 @@ def map_dispositif(raw: dict[str, Any], *, source: str, zone: list[str], exclude
         "conditions_texte": eligibility.text(),
         "publics_precisions": ("Cibles : " + ", ".join(slug_list(raw.get("cibles"))) + ".") if raw.get("cibles") else None,
         "lien_source": http_url(raw.get("url_source")),
-        "date_debut": _date(raw.get("date_ouverture")),
-        "date_fin": _date(raw.get("date_cloture")),
-        "date_maj": _date(raw.get("date_mise_a_jour")),
+        "date_debut": written_date(raw.get("date_ouverture")),
+        "date_fin": written_date(raw.get("date_cloture")),
+        "date_maj": written_date(raw.get("date_mise_a_jour")),
     }
     return {k: v for k, v in row.items() if v is not None}, eligibility
-
-
-def _date(value: Any) -> date | None:
-    """`AAAA-MM-JJ` (the schema's), else `JJ/MM/AAAA`: the French date a spreadsheet writes in
-    its place, which a French producer means day first."""
-    found = to_date(value)
-    if found is None and isinstance(value, str) and (match := FRENCH_DATE.fullmatch(value.strip())):
-        day, month, year = map(int, match.groups())
-        try:
-            found = date(year, month, day)
-        except ValueError:
-            return None
-    return found
 
 
 def _date_warnings(raw: dict[str, Any]) -> list[Problem]:
@@ -270,7 +256,7 @@ def _date_warnings(raw: dict[str, Any]) -> list[Problem]:
     warnings = []
     for column, field in (("date_ouverture", "date_debut"), ("date_cloture", "date_fin")):
         value = _text(raw.get(column))
-        if value and _date(raw.get(column)) is None:
+        if value and written_date(raw.get(column)) is None:
             warnings.append(Problem(field, "date-illisible", f"{column} « {value[:40]} » illisible : une date "
                                     "AAAA-MM-JJ (ou JJ/MM/AAAA) est attendue ; l'aide est gardée sans cette date."))
     return warnings

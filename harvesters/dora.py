@@ -50,6 +50,7 @@ from harvesters.base import Harvester, Item
 from harvesters.datainclusion import kinds_option
 from harvesters.http import HttpClient, is_url, local_copy
 from harvesters.paging import announced, page_size, refuse_endless
+from harvesters.written_dates import written_date
 
 SOURCE = "dora"
 ENDPOINTS = {"structure": "/api/v2/structures/", "service": "/api/v2/services/"}
@@ -479,8 +480,12 @@ def _max_length(kind: str, field: str) -> int | None:
 
 
 def _day(value: Any) -> str | None:
-    """The date of a DORA timestamp (`2025-03-14T09:12:00.123+01:00` or `2025-03-14`)."""
-    return str(value)[:10] if value else None
+    """The date of a DORA timestamp (`2025-03-14T09:12:00.123+01:00` or `2025-03-14`); any other
+    text as it came, for validation to name it, not its first ten characters."""
+    if not value:
+        return None
+    found = written_date(value, french=False)
+    return found.isoformat() if found else str(value)
 
 
 def _int(value: Any) -> int | None:
@@ -495,8 +500,8 @@ def _slug(text: str) -> str:
 
 
 def _suspended(r: dict) -> bool:
-    day = _day(r.get("date_suspension"))
-    return bool(day) and day < datetime.now(UTC).date().isoformat()
+    day = written_date(r.get("date_suspension"), french=False)
+    return day is not None and day < datetime.now(UTC).date()
 
 
 def _type(types: list[str]) -> str | None:

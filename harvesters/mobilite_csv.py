@@ -49,6 +49,7 @@ from catalog.tabular import UnterminatedRow, check_file, codec_name, iter_rows, 
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
 from harvesters.http import is_url, local_copy
+from harvesters.written_dates import written_date
 
 KIND = "solution-mobilite"
 REQUIRED_COLUMNS = ("id", "nom", "categorie")
@@ -251,11 +252,8 @@ def _number(raw: str) -> float:
 
 
 def _date(raw: str) -> date:
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(raw[:10], pattern).date()
-        except ValueError:
-            continue
+    if found := written_date(raw):
+        return found
     raise ValueError(f"date illisible (« {raw} ») ; écrire AAAA-MM-JJ ou JJ/MM/AAAA.")
 
 

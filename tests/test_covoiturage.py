@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import orjson
 import pytest
 import responses
 
@@ -105,6 +106,16 @@ def test_a_file_keyed_by_siren_and_its_dates(settings, engine, territories):
     assert sarreguemines["porteur_nom"] == "CA Sarreguemines Confluences"
     assert (sarreguemines["date_maj"], sarreguemines["date_debut"], sarreguemines["date_fin"]) == (
         "2025-03-12", "2025-01-01", "2025-12-31")
+
+
+@pytest.mark.parametrize("written", ["2025-02-1", "12/03/20255", "2025-03-12 et après"])
+def test_a_campaign_date_not_written_whole_is_told_not_guessed(tmp_path, settings, engine, written):
+    path = tmp_path / "campagnes.json"
+    path.write_bytes(orjson.dumps({"200070746": {"link": "https://www.agglo-sarreguemines.fr/covoiturage/",
+                                                 "derniere_maj": written}}))
+    summary = harvest(CovoiturageHarvester(str(path)), settings=settings)
+    assert summary.counts["invalid"] == 1 and stored_records(engine) == {}
+    assert f"derniere_maj : date illisible (« {written} »)" in json.dumps(summary.as_dict()["errors"], ensure_ascii=False)
 
 
 @pytest.mark.parametrize("name, expected", [("tronque.json", "JSON tronqué"), ("latin1.json", "UTF-8")])

@@ -155,8 +155,9 @@ def test_an_aides_jeunes_file_cut_between_two_keys_leaves_its_aid_as_it_was(tmp_
 
 @pytest.mark.parametrize("cut_date", ["2025-02-1", ""])
 def test_a_date_cut_at_the_end_of_a_file_leaves_its_record_as_it_was(tmp_path, settings, engine, cut_date):
-    """A date cut in the last cell still reads as a date (« 2025-02-1 » is 1 February), and a date
-    cut away is replaced by the file's own: the record's date alone changed, and it was published."""
+    """A date cut away is replaced by the file's own: the record's date alone changed, and it was
+    published. A date cut short (« 2025-02-1 ») is not a date of the template's (strptime read it as
+    1 February): the row is refused for it, wherever it stands."""
     path = tmp_path / "plateformes.csv"
     header = "id;nom;categorie;zone_eligibilite;description;date_maj"
 
@@ -166,8 +167,12 @@ def test_a_date_cut_at_the_end_of_a_file_leaves_its_record_as_it_was(tmp_path, s
 
     assert run("2025-02-10", "\n").counts["added"] == 1
     cut = run(cut_date, "")
-    [group] = [g for g in cut.groups if g.code == CODE]
-    assert "ne changerait que la date de mise à jour" in group.message and "« 2025-02-10 »" in group.message
+    if cut_date:
+        [group] = [g for g in cut.groups if g.field == "date_maj"]
+        assert "date illisible (« 2025-02-1 »)" in group.message and cut.counts["invalid"] == 1
+    else:
+        [group] = [g for g in cut.groups if g.code == CODE]
+        assert "ne changerait que la date de mise à jour" in group.message and "« 2025-02-10 »" in group.message
     [record] = stored_records(engine, "solution-mobilite").values()
     assert record["date_maj"] == "2025-02-10" and cut.counts["updated"] == 0
 

@@ -155,6 +155,24 @@ def test_a_non_public_contact_s_email_and_phone_are_withheld(settings, engine, t
     assert with_desk and all(saved[f"dora--{s['id']}"]["courriel"] == s["courriel"] for s in with_desk)
 
 
+def test_dates_are_read_whole_not_by_their_first_ten_characters(settings, engine, tmp_path):
+    base = {"structure_id": "8c2e4f6a-1b3d-4e5f-8a9b-7c6d5e4f3a2b", "nom": "Diagnostic mobilité",
+            "presentation_resume": "Bilan de vos besoins de déplacement.", "types": ["accompagnement"], "zone_diffusion_type": "departement", "zone_diffusion_code": "69"}
+    services = [
+        base | {"id": "s1", "date_maj": "2025-03-14T09:12:00.123+01:00"},
+        base | {"id": "s2", "date_maj": "2025-03-14 à vérifier"},  # read as 2025-03-14 before
+        base | {"id": "s3", "date_maj": "2025-03-14", "date_suspension": "2020-1-1"},  # compared as text before
+        base | {"id": "s4", "date_maj": "2025-03-14", "date_suspension": "2020-01-01"},
+    ]
+    (tmp_path / "services.json").write_text(json.dumps(services), encoding="utf-8")
+    summary = harvest(DoraHarvester(str(tmp_path / "services.json")), source="dora", settings=settings)
+    saved = stored_records(engine)
+    assert saved["dora--s1"]["date_maj"] == "2025-03-14"
+    assert "dora--s2" not in saved and "2025-03-14 à vérifier" in json.dumps(summary.as_dict()["errors"],
+                                                                              ensure_ascii=False)
+    assert "dora--s3" in saved and "dora--s4" not in saved  # only a date that reads as one suspends
+
+
 def test_a_page_that_links_to_itself_stops(settings, engine):
     loop = {"count": 1, "next": f"{API}/api/v2/structures/?page=2", "results": []}
     with responses.RequestsMock() as rsps:

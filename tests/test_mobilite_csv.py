@@ -51,6 +51,25 @@ def test_spreadsheet_habits_are_forgiven(settings, engine):
     assert ("categorie", "cellule-illisible") in errors and ("date_maj", "cellule-illisible") in errors
 
 
+@pytest.mark.parametrize(("written", "read"), [
+    ("2025-02-14", "2025-02-14"), ("14/02/2025", "2025-02-14"), ("4/2/2025", "2025-02-04"),
+    ("2025-02-14 09:30", "2025-02-14"), ("14/02/2025 09:30:00", "2025-02-14"), ("2025-02-14T09:30:00Z", "2025-02-14"),
+    # Not the template's shapes: a day cut to one digit, a year of three or five, text after it.
+    ("2025-02-1", None), ("2025-2-14", None), ("14/02/202", None), ("14/02/20255", None),
+    ("2025-02-14x", None), ("14.02.2025", None), ("30/02/2025", None),
+])
+def test_dates_are_read_in_the_documented_shapes_only(tmp_path, settings, engine, written, read):
+    path = tmp_path / "plateformes.csv"
+    path.write_text(f"id;nom;categorie;date_maj\ng1;Garage solidaire;Garage solidaire;{written}\n", encoding="utf-8")
+    summary = harvest(MobiliteCsvHarvester(str(path)), source="pf", settings=settings)
+    if read:
+        assert stored_records(engine)["pf--g1"]["date_maj"] == read
+    else:
+        assert summary.counts["invalid"] == 1 and not stored_records(engine)
+        assert f"date illisible (« {written} ») ; écrire AAAA-MM-JJ ou JJ/MM/AAAA." in json.dumps(
+            summary.as_dict()["errors"], ensure_ascii=False)
+
+
 def test_a_comma_separated_file_with_a_bom(settings, engine):
     summary = harvest(MobiliteCsvHarvester(str(HERE / "virgule.csv")), settings=settings)
     assert summary.counts["added"] == 1, summary.as_dict()
