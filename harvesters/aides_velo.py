@@ -56,7 +56,7 @@ from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8
 from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, is_url
+from harvesters.http import HttpClient, is_url, shown_name
 from harvesters.mobiville import safe_text
 
 KIND = "solution-mobilite"
@@ -124,20 +124,21 @@ class AidesVeloHarvester(Harvester):
                 raise UnusableInput(f"{path.name} dépasse {MAX_BYTES // 2**20} Mo : ce n'est pas un fichier de règles.")
             content = path.read_bytes()
             modified = min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), today)
+        name = shown_name(self.location)
         if len(content) > MAX_BYTES:
-            raise UnusableInput(f"{self.location} dépasse {MAX_BYTES // 2**20} Mo.")
-        refuse_html_page(content[:1024], self.location, "YAML")
+            raise UnusableInput(f"{name} dépasse {MAX_BYTES // 2**20} Mo.")
+        refuse_html_page(content[:1024], name, "YAML")
         try:
             rules = yaml.load(content.decode("utf-8"), Loader=_RulesLoader)
         except UnicodeDecodeError as exc:
-            refuse_not_utf8(io.BytesIO(content), self.location, exc, "enregistrez-le en UTF-8.")  # cut, or another encoding
+            refuse_not_utf8(io.BytesIO(content), name, exc, "enregistrez-le en UTF-8.")  # cut, or another encoding
         except yaml.YAMLError as exc:
-            raise UnusableInput(f"{self.location} : {_yaml_problem(exc)} ({parser_detail(exc)}).") from exc
+            raise UnusableInput(f"{name} : {_yaml_problem(exc)} ({parser_detail(exc)}).") from exc
         except RecursionError:  # PyYAML composes recursively: it fails before the depth is checked
-            raise UnusableInput(too_deep_message(self.location)) from None
-        refuse_too_deep(rules, self.location)
+            raise UnusableInput(too_deep_message(name)) from None
+        refuse_too_deep(rules, name)
         if not isinstance(rules, dict):
-            raise UnusableInput(f"{self.location} : un ensemble de règles publicodes (objet YAML) est attendu.")
+            raise UnusableInput(f"{name} : un ensemble de règles publicodes (objet YAML) est attendu.")
         if self.options.get("date_maj"):
             modified = date.fromisoformat(str(self.options["date_maj"]))
         return rules, modified, not content.endswith((b"\n", b"\r"))

@@ -57,7 +57,7 @@ from catalog.records import qualified_id
 from catalog.tabular import check_file, json_bom, refuse_not_utf8
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item, list_option
-from harvesters.http import HttpClient, is_url
+from harvesters.http import HttpClient, is_url, shown_name
 from harvesters.written_dates import written_date
 
 MAX_BYTES = 50 * 1024 * 1024  # a national file is ~40 kB; anything this big is not one
@@ -210,7 +210,7 @@ def _read(location: str) -> tuple[bytes, date]:
 
 
 def _campaigns(content: bytes, location: str) -> list[tuple[str | None, Any]]:
-    name = location if is_url(location) else Path(location).name or location
+    name = shown_name(location)
     if not content.strip():
         raise UnusableInput(f"{name} est vide.")
     if json_bom(content[:1024], name):  # read as the other JSON files are (catalog.tabular)

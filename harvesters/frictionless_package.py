@@ -67,7 +67,7 @@ from catalog.nesting import AliasRefused, NoAliasLoader, refuse_too_deep, too_de
 from catalog.tabular import UnterminatedRow, check_file, detect_format, iter_rows
 from catalog.validation import guess_kind
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, ResponseTooBig, is_url, local_copy, read_body
+from harvesters.http import HttpClient, ResponseTooBig, is_url, local_copy, read_body, shown_name
 
 MAX_DESCRIPTOR_BYTES = 5 << 20  # a descriptor is metadata: anything bigger is not one
 TABULAR_FORMATS = {"csv": "csv", "tsv": "csv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson",
@@ -225,7 +225,7 @@ class FrictionlessHarvester(Harvester):
             return None  # a JSON array of records, or a JSON too big to be a descriptor: a data file
         data = _parse_descriptor(text, self.location)
         if not isinstance(data, dict):
-            raise UnusableInput(f"{self.location} : un descripteur Frictionless (objet JSON/YAML) est attendu.")
+            raise UnusableInput(f"{shown_name(self.location)} : un descripteur Frictionless (objet JSON/YAML) est attendu.")
         if "resources" in data:
             return data
         # `{"data": [...]}` and nothing else is an envelope of records (as `{"items": [...]}`);
@@ -235,7 +235,7 @@ class FrictionlessHarvester(Harvester):
             return {"name": data.get("name") or "ressource", "resources": [data]}
         if suffix == ".json":
             return None  # a JSON envelope of records ({"items": [...]}, {"data": [...]}) : a data file
-        raise UnusableInput(f"{self.location} : ni paquet de données (« resources »), ni ressource (« path »).")
+        raise UnusableInput(f"{shown_name(self.location)} : ni paquet de données (« resources »), ni ressource (« path »).")
 
     def _mappings(self) -> list[ColumnMapping]:
         base_dir, _ = self._base()
@@ -276,7 +276,7 @@ class FrictionlessHarvester(Harvester):
     def _package_tables(self, descriptor: dict) -> tuple[list[_Table], set[str]]:
         resources = descriptor.get("resources")
         if not isinstance(resources, list) or not resources:
-            raise UnusableInput(f"{self.location} : le paquet ne déclare aucune ressource.")
+            raise UnusableInput(f"{shown_name(self.location)} : le paquet ne déclare aucune ressource.")
         mappings = self._mappings()
         selected = _csv_option(self.options.get("resources"))
         base_dir, base_url = self._base()
@@ -310,20 +310,20 @@ class FrictionlessHarvester(Harvester):
         unused = [m for n, m in enumerate(mappings) if n not in used_mappings]
         if unused:
             names = ", ".join(m.resource or m.kind for m in unused)
-            raise UnusableInput(f"{self.location} : correspondance(s) sans ressource correspondante ({names}) ; "
+            raise UnusableInput(f"{shown_name(self.location)} : correspondance(s) sans ressource correspondante ({names}) ; "
                                 "indiquez « resource » (nom ou chemin de la ressource).")
         missing = selected - {r.name for r in package.resources}
         if missing:
-            raise UnusableInput(f"{self.location} : ressource(s) {_names(missing)} introuvable(s) dans le paquet.")
+            raise UnusableInput(f"{shown_name(self.location)} : ressource(s) {_names(missing)} introuvable(s) dans le paquet.")
         if refused:
             raise UnusableInput(
-                f"{self.location} : ressource(s) dont le schéma n'est pas l'un des nôtres — " + " ; ".join(refused)
+                f"{shown_name(self.location)} : ressource(s) dont le schéma n'est pas l'un des nôtres — " + " ; ".join(refused)
                 + f". Schémas reconnus : {', '.join(schemas.KINDS)} (schemas/<type>/schema.json). Fournissez une "
                 "correspondance de colonnes (--option mapping=…) ou limitez la lecture aux ressources reconnues "
                 "(--option resources=nom1,nom2)."
             )
         if not tables:
-            raise UnusableInput(f"{self.location} : aucune ressource à lire.")
+            raise UnusableInput(f"{shown_name(self.location)} : aucune ressource à lire.")
         return tables, left_out
 
     def _declared_kind(self, raw: dict) -> tuple[str | None, str]:

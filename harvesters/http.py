@@ -444,6 +444,11 @@ def is_url(location: str) -> bool:
     return location.startswith(("http://", "https://"))
 
 
+def shown_name(location: str) -> str:
+    """How messages name a source's file: its URL, or a local file's name (not the server's path)."""
+    return location if is_url(location) else Path(location).name or location
+
+
 @contextmanager
 def local_copy(location: str, *, suffix: str | None = None, client: HttpClient | None = None) -> Iterator[Path]:
     """The file at `location`: the path itself when local, else a downloaded temporary copy,
