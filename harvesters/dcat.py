@@ -17,8 +17,8 @@ which tells the Maillage format that reads it:
 A harvestable distribution is registered as a source (`catalog.sources.upsert_source`) named
 `<préfixe>-<jeu de données>` (prefix: `--option prefix=…`, by default this catalog's source
 name), remembering where it came from in `options["dcat"]`. Anything else is *recorded as not
-harvestable, with the reason* (no schema, a schema no format reads, no URL, a format this
-installation lacks); of several distributions of one dataset carrying the same data (CSV and
+harvestable, with the reason* (no schema, a schema no format reads, no URL or a malformed one,
+a format this installation lacks); of several distributions of one dataset carrying the same data (CSV and
 JSON of the same schema), one is kept, by preferred media type.
 
 How it fits the engine. The engine's run validates records against a schema and writes them
@@ -50,8 +50,10 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
@@ -86,7 +88,7 @@ from harvesters.engine import (
     source_policy,
     start_job,
 )
-from harvesters.http import HttpClient, is_url, read_body
+from harvesters.http import HttpClient, is_url, read_body, shown_name, url_problem
 from harvesters.report import ReportSpool
 from harvesters.text_hygiene import clean_text
 
@@ -193,9 +195,9 @@ class DcatHarvester(Harvester):
             path = Path(location)
             check_file(path)
             if path.stat().st_size > MAX_PAGE_BYTES:
-                raise UnusableInput(f"{location} : catalogue de plus de 50 Mo, refusé.")
+                raise UnusableInput(f"{path.name} : catalogue de plus de 50 Mo, refusé.")
             data, content_type = bytearray(path.read_bytes()), ""
-        refuse_html_page(bytes(data[:1024]), location, "DCAT")  # whatever its address or Content-Type says
+        refuse_html_page(bytes(data[:1024]), shown_name(location), "DCAT")  # whatever its address or Content-Type says
         fmt = self.options.get("rdf_format") or _rdf_format(content_type, location, bytes(data[:512]))
         return parse_rdf(bytes(data), fmt, location)
 
@@ -362,24 +364,39 @@ class _CatalogRun:
 def parse_rdf(data: bytes, fmt: str, location: str) -> Graph:
     """An RDF graph from untrusted bytes, with nothing resolved or fetched along the way."""
     graph = Graph()
+    name = shown_name(location)
     try:
-        if fmt == "xml":
-            _check_xml(data, location)
-            graph.parse(data=data, format="xml", publicID=location)
-        elif fmt == "json-ld":
-            graph.parse(data=_safe_jsonld(data, location), format="json-ld", publicID=location)
-        elif fmt in ("turtle", "nt"):
-            graph.parse(data=data.decode("utf-8-sig"), format=fmt, publicID=location)
-        else:
-            raise UnusableInput(f"{location} : format RDF « {fmt} » non pris en charge.")
+        with _quiet_rdflib_terms():
+            if fmt == "xml":
+                _check_xml(data, name)
+                graph.parse(data=data, format="xml", publicID=location)
+            elif fmt == "json-ld":
+                graph.parse(data=_safe_jsonld(data, name), format="json-ld", publicID=location)
+            elif fmt in ("turtle", "nt"):
+                graph.parse(data=data.decode("utf-8-sig"), format=fmt, publicID=location)
+            else:
+                raise UnusableInput(f"{name} : format RDF « {fmt} » non pris en charge.")
     except UnusableInput:
         raise
     except UnicodeDecodeError as exc:
-        refuse_not_utf8(io.BytesIO(data), location, exc, "enregistrez-le en UTF-8.")  # cut, or another encoding
+        refuse_not_utf8(io.BytesIO(data), name, exc, "enregistrez-le en UTF-8.")  # cut, or another encoding
     except Exception as exc:  # rdflib raises many kinds (BadSyntax, SAXParseException, ValueError…)
-        raise UnusableInput(f"{location} : DCAT illisible en {_FORMAT_LABELS.get(fmt, fmt)} "
+        raise UnusableInput(f"{name} : DCAT illisible en {_FORMAT_LABELS.get(fmt, fmt)} "
                             f"({_rdf_detail(exc)}).") from exc
     return graph
+
+
+@contextmanager
+def _quiet_rdflib_terms() -> Iterator[None]:
+    """rdflib logs « … does not look like a valid URI » in English on stderr for each malformed
+    address; the run's report says it in French, for the distributions it concerns (`decide`)."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _rdf_detail(exc: Exception) -> str:
@@ -461,7 +478,7 @@ def _rdf_format(content_type: str, location: str, head: bytes) -> str:
         return "json-ld"
     if stripped.startswith(b"<") and not stripped.startswith(b"<http"):
         if b"<html" in stripped.lower()[:300] or b"<!doctype html" in stripped.lower()[:300]:
-            raise UnusableInput(f"{location} : page HTML, pas un catalogue DCAT.")
+            raise UnusableInput(f"{shown_name(location)} : page HTML, pas un catalogue DCAT.")
         return "xml"
     return "turtle"
 
@@ -587,6 +604,10 @@ def decide(dataset: Dataset, dist: Distribution) -> Decision:
         return decision
     if not is_url(dist.url):
         decision.code, decision.reason = "no-url", f"Non moissonnable : adresse « {dist.url} » qui n'est pas en http(s)."
+        return decision
+    if problem := url_problem(dist.url):
+        # Not guessed (encoded) into a source's location: the catalog is to be mended.
+        decision.code, decision.reason = "bad-url", f"Non moissonnable : adresse mal formée, {problem}."
         return decision
     if not standards:
         decision.code, decision.reason = "no-schema", "Non moissonnable : aucun schéma déclaré (dct:conformsTo)."

@@ -444,6 +444,32 @@ def is_url(location: str) -> bool:
     return location.startswith(("http://", "https://"))
 
 
+# What no URL may hold unencoded (RFC 3986): blanks, controls, and these. rdflib and requests
+# both let them through, the one with a logged warning, the other encoding them as it guesses.
+_NOT_IN_URL = re.compile(r'[\s"<>`{}|\\^\x00-\x1f\x7f]')
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a well-formed web address (in French), or None when it is one."""
+    if not is_url(url):
+        return "elle ne commence pas par http:// ou https://"
+    if found := _NOT_IN_URL.search(url):
+        char = found.group()
+        if char == " ":
+            return "elle contient une espace (à écrire %20)"
+        if char.isprintable():
+            return f"elle contient « {char} » (à écrire %{ord(char):02X})"
+        return f"elle contient un caractère invisible (U+{ord(char):04X})"
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        return "son numéro de port est invalide"
+    if not parts.hostname:
+        return "elle ne nomme aucun serveur"
+    return None
+
+
 def shown_name(location: str) -> str:
     """How messages name a source's file: its URL, or a local file's name (not the server's path)."""
     return location if is_url(location) else Path(location).name or location

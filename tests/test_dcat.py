@@ -311,6 +311,35 @@ def test_datasets_listed_by_the_catalog_without_a_type_are_read(tmp_path, settin
     assert summary.counts["read"] == 1 and get_source(engine, "c-sans-type").format == "frictionless"
 
 
+@pytest.mark.parametrize(("url", "said"), [
+    ("https://c.exemple.fr/f/services mel.csv", "elle contient une espace (à écrire %20)"),
+    ('https://c.exemple.fr/f/s.csv"x', "elle contient « \" » (à écrire %22)"),
+    ("https://c.exemple.fr/f/{s}.csv", "elle contient « { » (à écrire %7B)"),
+    ("https://c.exemple.fr:99999/f/s.csv", "son numéro de port est invalide"),
+])
+def test_a_malformed_download_address_is_never_registered(tmp_path, settings, engine, caplog, url, said):
+    """rdflib reads an IRI with a space or a quote, with an English warning on stderr; the source
+    was registered with it, its address then guessed (encoded) by the HTTP client at each run."""
+    path = tmp_path / "catalogue.ttl"
+    path.write_text(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n"
+        "<https://c.exemple.fr/jdd/s> a dcat:Dataset ; dct:title \"Services\"@fr ; dcat:distribution "
+        f"[ dcat:downloadURL <{url}> ; dct:conformsTo <{OUR_SERVICE}> ] .\n", encoding="utf-8")
+    summary = run(path, settings, source="c")
+    assert summary.status == "done" and sources(engine) == {}
+    [group] = [g for g in summary.groups if g.code == "bad-url"]
+    assert group.message == f"Non moissonnable : adresse mal formée, {said}."
+    assert not [r for r in caplog.records if r.name.startswith("rdflib")]  # the report says it, in French
+
+
+def test_sources_add_refuses_a_malformed_address(settings, engine):
+    from maillage.cli import main
+
+    result = CliRunner().invoke(main, ["sources", "add", "s", "datainclusion", "https://c.exemple.fr/f/a b.json"])
+    assert result.exit_code == 2 and get_source(engine, "s") is None
+    assert "adresse mal formée : elle contient une espace (à écrire %20)." in result.output
+
+
 def test_control_characters_spelled_in_a_catalog_never_reach_the_sources(tmp_path, settings, engine):
     """Turtle spells a NUL as \\u0000: once an internal error on PostgreSQL, boxes in titles on SQLite."""
     text = (HERE / "catalogue.ttl").read_text(encoding="utf-8")
@@ -372,14 +401,14 @@ def test_an_html_page_or_a_cut_character_is_said_whatever_the_extension(tmp_path
     page.write_text("<!DOCTYPE html>\n<html><body>Erreur 502</body></html>\n", encoding="utf-8")
     summary = run(page, settings)
     assert summary.status == "failed" and summary.message.startswith(
-        f"{page} : page HTML reçue au lieu de données DCAT"), summary.message
+        f"{page.name} : page HTML reçue au lieu de données DCAT"), summary.message
     turtle = (HERE / "catalogue.ttl").read_bytes()
     page.write_bytes(turtle[:turtle.rindex("é".encode()) + 1])
     summary = run(page, settings)
-    assert summary.message.startswith(f"{page} se termine au milieu d'un caractère UTF-8 : fichier tronqué ?")
+    assert summary.message.startswith(f"{page.name} se termine au milieu d'un caractère UTF-8 : fichier tronqué ?")
     page.write_bytes(turtle.replace("é".encode(), b"\xe9"))
     summary = run(page, settings)
-    assert summary.message.startswith(f"{page} n'est pas encodé en UTF-8 (premier octet invalide ligne ")
+    assert summary.message.startswith(f"{page.name} n'est pas encodé en UTF-8 (premier octet invalide ligne ")
     assert sources(engine) == {}
 
 

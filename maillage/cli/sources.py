@@ -73,8 +73,10 @@ def add_command(name, format_name, location, title, token_env, schedule, grace_d
     """
     from catalog.db import get_engine
     from catalog.sources import SourceSpec, get_source, parse_schedule, register_source
-    from harvesters.http import is_url
+    from harvesters.http import is_url, url_problem
 
+    if is_url(location) and (problem := url_problem(location)):
+        raise click.BadParameter(f"adresse mal formée : {problem}.", param_hint="EMPLACEMENT")
     if schedule:
         try:
             parse_schedule(schedule)
