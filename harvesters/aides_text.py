@@ -16,7 +16,7 @@ from datetime import date
 import nh3
 from markdown_it import MarkdownIt
 
-from harvesters.html_prose import TAG, escape_prose
+from harvesters.html_prose import LINE_BREAK, LIST_ITEM, TAG, escape_prose
 from harvesters.text_hygiene import without_active_markup
 from harvesters.written_dates import written_date
 
@@ -27,12 +27,14 @@ from harvesters.written_dates import written_date
 _MARKDOWN = re.compile(r"\[[^\[\]\n]+\]\([^()\s]+\)|\*\*[^*\n]+\*\*|^\s*[-*] \S|^#{1,6} \S", re.MULTILINE)
 _LINK = re.compile(r"<a\b[^<>]*?\bhref\s*=\s*[\"']?(https?://[^\"'\s<>]+)[\"']?[^<>]*>"
                    r"([^<]*(?:<(?!/?a\b)[^<]*)*)</a\s*>", re.IGNORECASE)
-_LINE_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*>", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"<li\b[^<>]*>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LOOSE_LIST = re.compile(r"^(- [^\n]*)\n\n(?=- )", re.MULTILINE)
 _MARKDOWN_RENDERER = MarkdownIt("commonmark", {"html": False})
+# A line wrapped inside a paragraph (YAML folded at 80 columns) is a space, as a browser shows it;
+# only a hard break (two spaces, a backslash) starts a new line.
+_MARKDOWN_RENDERER.add_render_rule("softbreak", lambda *_: " ")
 
 
 def safe_text(value: object) -> str | None:
@@ -44,8 +46,9 @@ def safe_text(value: object) -> str | None:
         text = _MARKDOWN_RENDERER.render(text)
     text = escape_prose(text)  # « jeunes <de 26 ans » is no tag (harvesters/html_prose.py)
     text = _LINK.sub(_link_as_text, text)
-    text = _LINE_BREAK.sub(_line_break, text)
-    text = _LIST_ITEM.sub("\n- ", text)
+    text = LINE_BREAK.sub("\n", text)
+    text = _BLOCK_END.sub(_block_end, text)
+    text = LIST_ITEM.sub("\n- ", text)
     # Every remaining tag goes; script/style/... go with their content (nh3's defaults). Escaped
     # markup (`&lt;script&gt;`) becomes text that looks like a tag once unescaped: it goes too,
     # until none is left — one pass would let nested escapes (`&lt;&lt;b&gt;img …&gt;`) rebuild a tag.
@@ -78,11 +81,9 @@ def without_tags(text: str) -> str:
     return without_active_markup(text)
 
 
-def _line_break(match: re.Match) -> str:
-    tag = match.group(0).lower()
-    if tag.startswith("<br"):
-        return "\n"
+def _block_end(match: re.Match) -> str:
     # A paragraph ends with a blank line, a list or a table row with a line break.
+    tag = match.group(0).lower()
     return tag + ("\n" if tag[2:4] in ("ul", "ol", "tr") else "\n\n")
 
 

@@ -50,3 +50,13 @@ TAG = re.compile(f"<(?:{_MARKUP_START})[^<>]*>", re.IGNORECASE)
 def escape_prose(html: str) -> str:
     """`html` with each « < » that starts no markup written `&lt;`, for an HTML parser."""
     return _PROSE_LESS_THAN.sub("&lt;", html) if "<" in html else html
+
+
+# -- HTML as lines of text (shared by the aides, LHEO and Mobiville readers) ---------------------
+
+# A list item opens with a dash. In a loose list its text sits in a paragraph (`<li>\n<p>`): the
+# dash goes before that text, not on a line of its own.
+LIST_ITEM = re.compile(r"<\s*li(?:\s[^<>]*)?>\s*(?:<\s*p(?:\s[^<>]*)?>)?", re.IGNORECASE)
+# A line break, with the newline that usually follows it in the source (`<br>\n`): one line
+# break, not a blank line.
+LINE_BREAK = re.compile(r"<\s*br(?:[\s/][^<>]*)?>(?:\r?\n)?", re.IGNORECASE)

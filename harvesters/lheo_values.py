@@ -26,7 +26,7 @@ from functools import lru_cache
 import nh3
 
 from catalog.validation.rules import is_email, is_http_url
-from harvesters.html_prose import escape_prose
+from harvesters.html_prose import LINE_BREAK, LIST_ITEM, escape_prose
 from harvesters.text_hygiene import has_active_markup
 
 # -- text ------------------------------------------------------------------------------------
@@ -43,8 +43,7 @@ PLACEHOLDERS = frozenset({
 # A tag's inside is `[^<>]*`, never `[^>]*`, and no two runs of spaces can share the same
 # characters: a hostile text (« <li » ten thousand times, « < » then a million spaces) is read
 # in linear time, instead of being rescanned to its end from each « < ».
-_BLOCK_END = re.compile(r"<\s*(?:br(?:[\s/][^<>]*)?|/\s*(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*)>", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"<\s*li(?:\s[^<>]*)?>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"<\s*/\s*(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<(?:\s*/)?\s*[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^<>]*)?>")
 _LOOKS_LIKE_HTML = re.compile(_TAG.pattern + r"|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -114,7 +113,8 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
 
 def _strip_html(value: str, *, prose: bool = True) -> str:
     """`value`'s text; `prose`: a « < » that starts no markup stays text (harvesters/html_prose.py)."""
-    value = _LIST_ITEM.sub("\n- ", value)
+    value = LIST_ITEM.sub("\n- ", value)
+    value = LINE_BREAK.sub("\n", value)
     value = _BLOCK_END.sub("\n", value)
     if prose:
         value = escape_prose(value)

@@ -45,7 +45,7 @@ from catalog.tabular import iter_json_stream, iter_rows
 from catalog.validation import Problem
 from harvesters.aides_text import without_tags
 from harvesters.base import Harvester, Item, list_option
-from harvesters.html_prose import escape_prose
+from harvesters.html_prose import LINE_BREAK, LIST_ITEM, escape_prose
 from harvesters.http import HttpClient, is_url
 
 # Mobiville's aid types → our categories (the first type that maps wins). Mobiville is about
@@ -81,8 +81,7 @@ TAGS = {
 # A tag ends before the next « < », the hidden span's text before the next « <span » or « </span »,
 # and spaces are read once: a hostile text is scanned in linear time, never rescanned to its end
 # from each « < ».
-LINE_END = re.compile(r"<\s*br\s*(?:/\s*)?>|</\s*(p|div|li|h\d)\s*>", re.IGNORECASE)
-LIST_ITEM = re.compile(r"<\s*li[^<>]*>", re.IGNORECASE)
+BLOCK_END = re.compile(r"</\s*(p|div|li|h\d)\s*>", re.IGNORECASE)
 HIDDEN = re.compile(r"<span[^<>]*?display\s*:\s*none[^<>]*>([^<]*(?:<(?!/?span\b)[^<]*)*)</span>", re.IGNORECASE)
 
 
@@ -175,7 +174,8 @@ def safe_text(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
-    text = LINE_END.sub("\n", text)
+    text = LINE_BREAK.sub("\n", text)
+    text = BLOCK_END.sub("\n", text)
     text = LIST_ITEM.sub("- ", text)
     # nh3 drops every tag (and the content of script/style); what remains is escaped text.
     # Escaped markup (`&lt;script&gt;`) becomes text that looks like a tag once unescaped: it

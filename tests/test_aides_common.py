@@ -72,6 +72,12 @@ def test_codes_lose_no_leading_zero():
     ("Un <x onclick=alert(1)>clic", "Un clic"),  # another name, but an attribute: still a tag
     ("Un **gras** et [un lien](https://b.fr)", "Un gras et un lien (https://b.fr)"),
     ("  \n <p> </p> ", None), (None, None), ("Déjà&nbsp;du texte", "Déjà du texte"),
+    ("<p>ligne 1<br>\nligne 2</p>", "ligne 1\nligne 2"),  # one line break, not a blank line
+    # Markdown as aides-jeunes writes it (YAML folded at 80 columns): a wrapped line is a space, a
+    # loose list's items (blank line between them) start with their dash, not a dash alone.
+    ("Deux bourses :\n\n- Loisirs'Ados pour un projet de voyage,\n  de loisirs.\n\n- Proj'Jeunes.\n",
+     "Deux bourses :\n\n- Loisirs'Ados pour un projet de voyage, de loisirs.\n- Proj'Jeunes."),
+    ("Un **texte** sur\ndeux lignes.  \nUne ligne forcée.", "Un texte sur deux lignes.\nUne ligne forcée."),
 ])
 def test_safe_text_keeps_words_and_links_and_drops_markup(raw, expected):
     assert safe_text(raw) == expected

@@ -64,6 +64,10 @@ def test_text_from_html():
     assert V.text("a < b et c > d") == "a < b et c > d"  # not markup: left alone
     assert V.text("Ligne 1\r\n\r\n\r\n\r\nLigne 2") == "Ligne 1\n\nLigne 2"
     assert V.text("x" * 50, max_length=10) == "xxxxxxxxx…"
+    # A loose list (each item's text in a paragraph) and a line break followed by a newline, as
+    # HTML editors write them: « -\nlire », and a blank line after each break, before.
+    assert V.text("<ul>\n<li>\n<p>lire</p>\n</li>\n<li><p>écrire</p></li>\n</ul>") == "- lire\n- écrire"
+    assert V.text("Ligne 1<br>\nLigne 2<br />\r\nLigne 3") == "Ligne 1\nLigne 2\nLigne 3"
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -75,6 +75,8 @@ def test_a_truncated_file_changes_nothing(settings, engine):
 @pytest.mark.parametrize("html, text", [
     ("a<br/>b", "a\nb"),
     ("<ul><li>un</li><li>deux</li></ul>", "- un\n- deux"),
+    ("a<br>\nb", "a\nb"),  # one line break, not a blank line
+    ("<ul>\n<li>\n<p>un</p>\n</li>\n</ul>", "- un"),  # a loose list: the dash before its text
     ("1&nbsp;000&nbsp;€ &amp; plus", "1 000 € & plus"),
     ("<style>p{}</style><p onclick='x()'>ok</p>", "ok"),
     # Escaped markup is text that looks like a tag once unescaped: no tag is left, however nested.
