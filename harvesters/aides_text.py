@@ -31,18 +31,27 @@ _BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*>", re.
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LOOSE_LIST = re.compile(r"^(- [^\n]*)\n\n(?=- )", re.MULTILINE)
+_STRAY_STARS = re.compile(r"\*{2,3}")
 _MARKDOWN_RENDERER = MarkdownIt("commonmark", {"html": False})
 # A line wrapped inside a paragraph (YAML folded at 80 columns) is a space, as a browser shows it;
 # only a hard break (two spaces, a backslash) starts a new line.
 _MARKDOWN_RENDERER.add_render_rule("softbreak", lambda *_: " ")
 
 
-def safe_text(value: object) -> str | None:
-    """Plain text from HTML, Markdown or text; None when nothing is left."""
+def safe_text(value: object, *, markdown: bool = False) -> str | None:
+    """Plain text from HTML, Markdown or text; None when nothing is left.
+
+    Markdown is recognised in a text without tags. `markdown=True` is for a source whose texts
+    are Markdown whatever they hold (DORA's editor): its `<br>` are hard line breaks, and any
+    other tag is shown as text, then removed, as a Markdown renderer without HTML does."""
     if value is None:
         return None
     text = str(value)
-    if not TAG.search(text) and _MARKDOWN.search(text):
+    if markdown:
+        # Bold its editor left unpaired (« **Ateliers pour les seniors ** », a space before the
+        # closing stars) is no emphasis to CommonMark: its stars would stay in the text.
+        text = _STRAY_STARS.sub("", _MARKDOWN_RENDERER.render(LINE_BREAK.sub("  \n", text)))
+    elif not TAG.search(text) and _MARKDOWN.search(text):
         text = _MARKDOWN_RENDERER.render(text)
     text = escape_prose(text)  # « jeunes <de 26 ans » is no tag (harvesters/html_prose.py)
     text = _LINK.sub(_link_as_text, text)

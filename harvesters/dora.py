@@ -17,6 +17,9 @@ The API, as DORA's back-end serves it (`back/dora/api/views.py`, `serializers.py
   We take a v1 field when DORA sends it, and map its v0 counterpart otherwise (see `_service`).
 - Services whose structure is gone are not listed by the API; services past `date_suspension`
   neither, and a file's suspended services are likewise skipped (they then age out of the catalog).
+- Descriptions and other free texts are Markdown, written in DORA's editor (`**gras**`, links,
+  `<br>` for a line break, bold left unpaired): they become plain text, as the aides' do
+  (`aides_text.safe_text`), lists and paragraphs kept.
 
 Older payloads — DORA API v1, camelCase, as kept in data.inclusion-diff-explorer — are read too,
 record by record: `siret`, `typology{value,label}`, `shortDesc`, `fullDesc`, `address1`,
@@ -46,6 +49,7 @@ from catalog.records import qualified_id
 from catalog.search.analysis import fold
 from catalog.tabular import iter_rows
 from catalog.validation import Problem
+from harvesters.aides_text import safe_text
 from harvesters.base import Harvester, Item
 from harvesters.datainclusion import kinds_option
 from harvesters.http import HttpClient, is_url, local_copy
@@ -292,15 +296,15 @@ class DoraHarvester(Harvester):
         lien = _first(r.get("lien_mobilisation"), r.get("prise_rdv"), r.get("formulaire_en_ligne"))
         row = _common(r) | {
             "structure_id": qualified_id(SOURCE, str(structure_id)) if structure_id else None,
-            "description": _clip(_first(r.get("description"), r.get("presentation_detail"), r.get("presentation_resume")),
+            "description": _clip(_prose(r.get("description"), r.get("presentation_detail"), r.get("presentation_resume")),
                              "service", "description"),
             "type": r.get("type") if isinstance(r.get("type"), str) else _type(_values(r.get("types"))),
             "thematiques": _thematiques(_values(r.get("thematiques"))) or None,
             "frais": FRAIS.get(str(r.get("frais") or "")),
-            "frais_precisions": _first(r.get("frais_precisions"), r.get("frais_autres")),
+            "frais_precisions": _prose(r.get("frais_precisions"), r.get("frais_autres")),
             "publics": _publics(r),
-            "publics_precisions": _first(r.get("publics_precisions"), ", ".join(_values(r.get("profils"))) or None),
-            "conditions_acces": _first(r.get("conditions_acces"), "\n".join(
+            "publics_precisions": _prose(r.get("publics_precisions")) or ", ".join(_values(r.get("profils"))) or None,
+            "conditions_acces": _prose(r.get("conditions_acces")) or _first("\n".join(
                 _values(r.get("conditions_acces_v1")) + _values(r.get("pre_requis")) + _values(r.get("justificatifs"))
             ) or None),
             "modes_accueil": _values(r.get("modes_accueil")) or None,
@@ -308,7 +312,7 @@ class DoraHarvester(Harvester):
             "lien_mobilisation": lien,
             "modes_mobilisation": _values(r.get("modes_mobilisation")) or _modes_mobilisation(r, lien),
             "mobilisable_par": _values(r.get("mobilisable_par")) or _mobilisable_par(r),
-            "mobilisation_precisions": _first(r.get("mobilisation_precisions"), " ".join(
+            "mobilisation_precisions": _prose(r.get("mobilisation_precisions"), " ".join(
                 t for t in (r.get("modes_orientation_beneficiaire_autres"), r.get("modes_orientation_accompagnateur_autres"))
                 if t and str(t).strip()) or None),
             "volume_horaire_hebdomadaire": r.get("volume_horaire_hebdomadaire") or r.get("temps_passe_duree_hebdomadaire"),
@@ -429,7 +433,7 @@ def _common(r: dict) -> dict:
 def _structure(r: dict) -> dict:
     return _common(r) | {
         "nom": _clip(r.get("nom"), "structure", "nom"),
-        "description": _clip(_first(r.get("description"), r.get("presentation_detail"), r.get("presentation_resume")),
+        "description": _clip(_prose(r.get("description"), r.get("presentation_detail"), r.get("presentation_resume")),
                              "structure", "description"),
         "siret": re.sub(r"\s", "", str(r["siret"])) if r.get("siret") else None,
         "site_web": r.get("site_web") or None,
@@ -454,6 +458,13 @@ def _values(value: Any) -> list[str]:
         if code not in (None, "") and str(code).strip() and str(code).strip() not in out:
             out.append(str(code).strip())
     return out
+
+
+def _prose(*values: Any) -> str | None:
+    """The first text given, as plain text: DORA's editor writes Markdown (`**gras**`, links,
+    `<br>` for a line break), which a conseiller's page and the open data would show raw."""
+    value = _first(*values)
+    return safe_text(value, markdown=True) if isinstance(value, str) else value
 
 
 def _first(*values: Any) -> Any:

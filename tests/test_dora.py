@@ -173,6 +173,25 @@ def test_dates_are_read_whole_not_by_their_first_ten_characters(settings, engine
     assert "dora--s3" in saved and "dora--s4" not in saved  # only a date that reads as one suspends
 
 
+def test_dora_s_markdown_becomes_plain_text(settings, engine, tmp_path):
+    """DORA's editor writes Markdown, with `<br>` for a line break: « **Convention**<br> » was shown
+    raw on a conseiller's page and published so in the open data."""
+    service = {"id": "s1", "structure_id": "8c2e4f6a-1b3d-4e5f-8a9b-7c6d5e4f3a2b", "nom": "Aide à la mobilité",
+               "date_maj": "2025-03-14", "types": ["accompagnement"], "zone_diffusion_type": "departement",
+               "zone_diffusion_code": "69",
+               "presentation_detail": "# **Qui sommes-nous ?**\n\n**Convention de Partenariat**<br>\n\nAprès une "
+                                      "réunion, voir [Ameli.fr](<https://www.ameli.fr>) :\n\n- un bilan ;\n- un suivi.",
+               "frais_precisions": "Location : <br>1,50 € par jour", "conditions_acces": "Avoir **18 ans** et **une pièce d'identité **"}
+    (tmp_path / "services.json").write_text(json.dumps([service]), encoding="utf-8")
+    summary = harvest(DoraHarvester(str(tmp_path / "services.json")), source="dora", settings=settings)
+    assert summary.counts["added"] == 1, summary.as_dict()
+    saved = stored_records(engine)["dora--s1"]
+    assert saved["description"] == ("Qui sommes-nous ?\n\nConvention de Partenariat\n\nAprès une réunion, voir "
+                                    "Ameli.fr (https://www.ameli.fr) :\n\n- un bilan ;\n- un suivi.")
+    assert saved["frais_precisions"] == "Location :\n1,50 € par jour"
+    assert saved["conditions_acces"] == "Avoir 18 ans et une pièce d'identité"  # unpaired stars: no emphasis
+
+
 def test_a_page_that_links_to_itself_stops(settings, engine):
     loop = {"count": 1, "next": f"{API}/api/v2/structures/?page=2", "results": []}
     with responses.RequestsMock() as rsps:
