@@ -17,9 +17,9 @@ which tells the Maillage format that reads it:
 A harvestable distribution is registered as a source (`catalog.sources.upsert_source`) named
 `<préfixe>-<jeu de données>` (prefix: `--option prefix=…`, by default this catalog's source
 name), remembering where it came from in `options["dcat"]`. Anything else is *recorded as not
-harvestable, with the reason* (no schema, a schema no format reads, no URL or a malformed one,
-a format this installation lacks); of several distributions of one dataset carrying the same data (CSV and
-JSON of the same schema), one is kept, by preferred media type.
+harvestable, with the reason* (no schema, a schema no format reads, no URL or a malformed one, a
+format this installation lacks); of several distributions of one dataset carrying the same data
+(CSV and JSON of the same schema), one is kept, by preferred media type.
 
 How it fits the engine. The engine's run validates records against a schema and writes them
 through the store: none of that applies to sources, so this harvester brings its own small
