@@ -444,9 +444,12 @@ def is_url(location: str) -> bool:
     return location.startswith(("http://", "https://"))
 
 
-# What no URL may hold unencoded (RFC 3986): blanks, controls, and these. rdflib and requests
-# both let them through, the one with a logged warning, the other encoding them as it guesses.
-_NOT_IN_URL = re.compile(r'[\s"<>`{}|\\^\x00-\x1f\x7f]')
+# What a URL may not hold unencoded (RFC 3986), besides blanks and control characters: the hygiene
+# pass encodes them in a record's links (text_hygiene.py); a source's address with one is refused.
+# rdflib and requests both let them through, the one with a logged warning, the other encoding
+# them as it guesses.
+URL_UNSAFE_CHARS = '"<>`{}|\\^'
+_NOT_IN_URL = re.compile(f"[\\s\\x00-\\x1f\\x7f{re.escape(URL_UNSAFE_CHARS)}]")
 
 
 def url_problem(url: str) -> str | None:

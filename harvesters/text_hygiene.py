@@ -85,6 +85,7 @@ from typing import Any
 from catalog.validation import Problem
 from catalog.validation.problems import plural
 from harvesters.base import Item
+from harvesters.http import URL_UNSAFE_CHARS
 
 CODE = "caracteres-de-controle"
 URL_CODE = "adresse-web-encodee"
@@ -100,8 +101,8 @@ _SUSPECT = re.compile(f"[{_CONTROLS}{_FORMATS}<]|\\]\\(")
 _WINDOWS_1252 = [bytes([byte]).decode("cp1252", errors="ignore") for byte in range(0x80, 0xA0)]
 
 _URL = re.compile(r"(?i:https?)://\S+")
-_URL_UNSAFE = re.compile(r'["<>`{}|\\^]')
-_URL_ESCAPES = str.maketrans({char: f"%{ord(char):02X}" for char in '"<>`{}|\\^'})
+_URL_UNSAFE = re.compile(f"[{re.escape(URL_UNSAFE_CHARS)}]")
+_URL_ESCAPES = str.maketrans({char: f"%{ord(char):02X}" for char in URL_UNSAFE_CHARS})
 _AUTHORITY_END = re.compile(r"[/?#\\]")
 
 # Elements that run or load something (script, img, iframe, svg, link, meta, base, form…), or
