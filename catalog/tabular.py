@@ -74,7 +74,10 @@ def shown_as(path: Path, name: str) -> Iterator[Path]:
 
 
 def shown_name(path: Path | str) -> str:
-    """How messages name the file at `path`: its URL when it is a download, else its name."""
+    """How messages name the file at `path` (or a URL): its URL when it is a download, else its
+    name, never the server's full path."""
+    if isinstance(path, str) and path.startswith(("http://", "https://")):
+        return path
     path = Path(path)
     return _SHOWN_AS.get(path) or path.name or str(path)
 

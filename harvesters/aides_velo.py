@@ -52,11 +52,11 @@ from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import NoAliasLoader, refuse_too_deep, too_deep_message
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
-from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8
+from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8, shown_name
 from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, is_url, shown_name
+from harvesters.http import HttpClient, is_url
 from harvesters.mobiville import safe_text
 
 KIND = "solution-mobilite"

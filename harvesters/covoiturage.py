@@ -54,10 +54,10 @@ from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
 from catalog.records import qualified_id
-from catalog.tabular import check_file, json_bom, refuse_not_utf8
+from catalog.tabular import check_file, json_bom, refuse_not_utf8, shown_name
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item, list_option
-from harvesters.http import HttpClient, is_url, shown_name
+from harvesters.http import HttpClient, is_url
 from harvesters.written_dates import written_date
 
 MAX_BYTES = 50 * 1024 * 1024  # a national file is ~40 kB; anything this big is not one

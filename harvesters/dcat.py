@@ -71,7 +71,7 @@ from catalog.db import get_engine
 from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import refuse_too_deep
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
-from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8
+from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8, shown_name
 from harvesters import FORMATS, paging
 from harvesters.base import Harvester
 from harvesters.engine import (
@@ -88,7 +88,7 @@ from harvesters.engine import (
     source_policy,
     start_job,
 )
-from harvesters.http import HttpClient, is_url, read_body, shown_name, url_problem
+from harvesters.http import HttpClient, is_url, read_body, url_problem
 from harvesters.report import ReportSpool
 from harvesters.text_hygiene import clean_text
 

@@ -64,10 +64,10 @@ import schemas
 from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import AliasRefused, NoAliasLoader, refuse_too_deep, too_deep_message
-from catalog.tabular import UnterminatedRow, check_file, detect_format, iter_rows
+from catalog.tabular import UnterminatedRow, check_file, detect_format, iter_rows, shown_name
 from catalog.validation import guess_kind
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, ResponseTooBig, is_url, local_copy, read_body, shown_name
+from harvesters.http import HttpClient, ResponseTooBig, is_url, local_copy, read_body
 
 MAX_DESCRIPTOR_BYTES = 5 << 20  # a descriptor is metadata: anything bigger is not one
 TABULAR_FORMATS = {"csv": "csv", "tsv": "csv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson",

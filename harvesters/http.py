@@ -453,9 +453,7 @@ _NOT_IN_URL = re.compile(f"[\\s\\x00-\\x1f\\x7f{re.escape(URL_UNSAFE_CHARS)}]")
 
 
 def url_problem(url: str) -> str | None:
-    """Why `url` is not a well-formed web address (in French), or None when it is one."""
-    if not is_url(url):
-        return "elle ne commence pas par http:// ou https://"
+    """Why `url`, an http(s) address, is not a well-formed one (in French), or None."""
     if found := _NOT_IN_URL.search(url):
         char = found.group()
         if char == " ":
@@ -471,11 +469,6 @@ def url_problem(url: str) -> str | None:
     if not parts.hostname:
         return "elle ne nomme aucun serveur"
     return None
-
-
-def shown_name(location: str) -> str:
-    """How messages name a source's file: its URL, or a local file's name (not the server's path)."""
-    return location if is_url(location) else Path(location).name or location
 
 
 @contextmanager
