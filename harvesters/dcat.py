@@ -88,7 +88,7 @@ from harvesters.engine import (
     source_policy,
     start_job,
 )
-from harvesters.http import HttpClient, is_url, read_body, url_problem
+from harvesters.http import HttpClient, is_url, read_body, site_of, url_problem
 from harvesters.report import ReportSpool
 from harvesters.text_hygiene import clean_text
 
@@ -298,6 +298,7 @@ class _CatalogRun:
                   "publisher": dataset.publisher, "licence": dist.licence or dataset.licence,
                   "media_type": dist.media_type, "conforms_to": dist.conforms_to or dataset.conforms_to}
         title = dataset.title + (f" — {dist.title}" if several and dist.title else "")
+        code, message = ("name-collision", collision) if collision else (None, None)
         existing = get_source(conn, name)
         if existing is not None and (existing.options.get("dcat") or {}).get("catalog") != self.catalog:
             self.counts["invalid"] += 1
@@ -313,14 +314,23 @@ class _CatalogRun:
             previous = existing.options.get("dcat") or {}
             options = {k: v for k, v in existing.options.items() if k != "dcat"} | decision.options
             spec = existing
+            if spec.credentials_ref and site_of(dist.url or "") != site_of(spec.location):
+                # The operator named that token for the site the source was on; the catalog, a
+                # third party's document, has just moved it: the token does not follow.
+                notice = (f"Jeton retiré : la distribution a quitté {spec.location} pour {dist.url}, sur un autre "
+                          f"site ; la variable {spec.credentials_ref} n'y sera pas envoyée. Si ce site est aussi "
+                          f"celui du partenaire : maillage sources add {name} {decision.format} {dist.url} "
+                          f"--token-env {spec.credentials_ref}")
+                code, message = "token-dropped", " ".join(filter(None, (collision, notice)))
+                spec.credentials_ref = None
             spec.format, spec.location, spec.title = decision.format or "", dist.url or "", title
             if previous.get("disabled_by_catalog"):
                 spec.enabled = True  # it is published again (and was disabled by us, not by a person)
             spec.options = options | {"dcat": origin}
         outcome = upsert_source(conn, spec)
         self.counts[outcome] += 1
-        if outcome != "unchanged" or collision:
-            self._line(where, outcome, "source", name, "name-collision" if collision else None, collision)
+        if outcome != "unchanged" or message:
+            self._line(where, outcome, "source", name, code, message)
 
     def _disable_vanished(self, conn, mine: dict[str, SourceSpec], seen: set[str]) -> None:
         gone = [spec for name, spec in sorted(mine.items()) if name not in seen and spec.enabled]

@@ -248,7 +248,7 @@ class _Run:
         # its token itself; for the others, the token the source names goes as a bearer.
         own_scheme = self.harvester.credentials_env is not None
         with sending_source_token(None if own_scheme or not self.harvester.token_named
-                                  else self.harvester.credentials):
+                                  else self.harvester.credentials, self.harvester.location):
             self._read_and_write_all(conn, transaction, progress)
 
     def _read_and_write_all(self, conn: Connection, transaction, progress: bool) -> None:

@@ -182,23 +182,43 @@ class _PublicAdapter(HTTPAdapter):
 
 # The token a source names (--token-env) for a format with no scheme of its own (a LHEO feed,
 # a CSV behind a login): set by the engine for the run (`sending_source_token`), sent as a bearer
-# by every client the harvester makes, dropped on a redirect to another site (`_GuardedSession`).
-_SOURCE_TOKEN: ContextVar[str | None] = ContextVar("maillage_source_token", default=None)
+# by every client the harvester makes, but only to the site of the source's own address. A data
+# package may name its tables anywhere, a partner's document is not the operator's word: the
+# token the operator gave for partenaire.fr must not reach the other site a package names.
+# (Dropped on a redirect to another site too: `_GuardedSession`.)
+_SOURCE_TOKEN: ContextVar[tuple[str, tuple[str, int] | None] | None] = ContextVar("maillage_source_token",
+                                                                                default=None)
 
 
 @contextmanager
-def sending_source_token(token: str | None) -> Iterator[None]:
-    reset = _SOURCE_TOKEN.set(token)
+def sending_source_token(token: str | None, location: str) -> Iterator[None]:
+    reset = _SOURCE_TOKEN.set((token, site_of(location)) if token else None)
     try:
         yield
     finally:
         _SOURCE_TOKEN.reset(reset)
 
 
+def site_of(url: str) -> tuple[str, int] | None:
+    """Host and port of an http(s) address (the port its scheme implies when none is written),
+    None for anything else (a local file): what « the same site » means for a token."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return parts.hostname.lower().rstrip("."), port or (443 if scheme == "https" else 80)
+
+
 class HttpClient:
     def __init__(self, *, token: str | None = None, timeout: float = 60, retries: int = 3,
                  headers: dict[str, str] | None = None) -> None:
-        token = token or _SOURCE_TOKEN.get()
+        # A token given here is the caller's to send (each format checks where its pages lead);
+        # the source's, from the run, goes to its own site only (`_source_token_for`).
+        self._source_token = None if token else _SOURCE_TOKEN.get()
         self.timeout = timeout
         self.session = _GuardedSession()
         # After the last retry, hand back the last response so its HTTP status can be reported.
@@ -225,6 +245,13 @@ class HttpClient:
     def _request(self, method: str, url: str, *, params: dict[str, Any] | None = None,
                  headers: dict[str, str] | None = None, stream: bool = False,
                  check_status: bool = True) -> requests.Response:
+        withheld = False
+        if self._source_token is not None:
+            token, site = self._source_token
+            if site is not None and site_of(url) == site:
+                headers = {"Authorization": f"Bearer {token}", **(headers or {})}
+            else:
+                withheld = True
         _refuse_unsendable({**self.session.headers, **(headers or {})})
         if urlsplit(url).scheme.lower() == "http" and self._sends_credentials(headers) and not _private_allowed():
             # Anyone on the way would read it: a source's token goes over https only (an intranet
@@ -249,7 +276,8 @@ class HttpClient:
             deadline.finish()
             if response.status_code in (401, 403):
                 raise UnusableInput(f"Accès refusé par {url} (HTTP {response.status_code}) : "
-                                    + (_CHECK_TOKEN if self._sends_credentials(headers) else _NAME_TOKEN))
+                                    + (_OTHER_SITE if withheld else _CHECK_TOKEN if self._sends_credentials(headers)
+                                       else _NAME_TOKEN))
             raise UnusableInput(f"{url} a répondu HTTP {response.status_code}{_retry_after(response)}.")
         if not stream:  # what `.content` returns, read once under the cap
             response._content = b"".join(read_body(response, url, *_env_limit(url, "MAILLAGE_HTTP_MAX_MB", 512)))
@@ -293,6 +321,9 @@ class HttpClient:
 
 
 _CHECK_TOKEN = "vérifiez le jeton d'accès de la source."
+_OTHER_SITE = ("le jeton de la source n'est envoyé qu'au site de son adresse, et cette adresse est sur un autre "
+               "site. Publiez le fichier sur le site de la source, ou enregistrez-le comme une source à part, "
+               "avec son propre jeton (maillage sources add … --token-env NOM).")
 # Sent without a token: a format's default variable goes only to its official hosts.
 _NAME_TOKEN = ("la source demande un jeton d'accès et aucun n'a été envoyé : renseignez la variable du format "
                "(elle ne sert que pour son site officiel) ou, pour tout autre site, nommez la variable de la "

@@ -53,6 +53,26 @@ def test_a_source_registered_from_a_catalog_never_gets_the_operator_s_token(tmp_
     assert summary.status == "done"
 
 
+def test_a_catalog_moving_a_source_to_another_site_takes_its_token_away(tmp_path, settings, engine):
+    """The operator named a token for the partner's site; the partner's catalog, a third party's
+    document, then says the distribution lives elsewhere: the token must not follow it there."""
+    catalog = tmp_path / "catalogue.ttl"
+    catalog.write_text(CATALOG % PARTNER)
+    harvest(DcatHarvester(str(catalog)), source="partenaire", settings=settings)
+    [spec] = [s for s in list_sources(engine) if s.format == "datainclusion"]
+    assert CliRunner().invoke(main, ["sources", "add", spec.name, spec.format, spec.location,
+                                     "--token-env", "JETON_PARTENAIRE"]).exit_code == 0
+    catalog.write_text(CATALOG % (PARTNER + "/v2"))  # same site: the token stays
+    harvest(DcatHarvester(str(catalog)), source="partenaire", settings=settings)
+    assert get_source(engine, spec.name).credentials_ref == "JETON_PARTENAIRE"
+    catalog.write_text(CATALOG % "https://ailleurs.example.org/inclusion")
+    summary = harvest(DcatHarvester(str(catalog)), source="partenaire", settings=settings)
+    moved = get_source(engine, spec.name)
+    assert moved.location == "https://ailleurs.example.org/inclusion" and moved.credentials_ref is None
+    [group] = [g for g in summary.groups if g.code == "token-dropped"]
+    assert "JETON_PARTENAIRE n'y sera pas envoyée" in group.message and group.count == 1
+
+
 def test_without_a_token_of_its_own_a_refusal_says_to_name_one(settings, engine, operator_token):
     with responses.RequestsMock() as rsps:
         rsps.get(f"{PARTNER}/api/v1/structures", status=401)
@@ -154,3 +174,35 @@ def test_a_token_no_header_can_carry_fails_the_run_naming_its_variable(settings,
     assert "variable DI_TOKEN" in summary.message and "U+2019" in summary.message and "4e caractère" in summary.message
     assert "abc" not in summary.message
     assert get_source(engine, "partenaire") is None
+
+
+def test_a_source_s_token_goes_only_to_the_site_of_its_address(settings, engine, monkeypatch):
+    """A partner's data package may name a table on another site: the token the operator gave
+    for the partner's site must not go there (and a refusal there says why none was sent)."""
+    import json
+
+    from harvesters.frictionless_package import FrictionlessHarvester
+    from tests.conftest import FIXTURES
+
+    here = FIXTURES / "frictionless" / "declared"
+    base, elsewhere = "https://donnees.partenaire.fr/insertion", "https://autre-site.example/services.csv"
+    descriptor = json.loads((here / "datapackage.json").read_text())
+    descriptor["resources"][1]["path"] = elsewhere
+    monkeypatch.setenv("JETON_PARTENAIRE", "jeton-du-partenaire")
+
+    def run(status: int):
+        with responses.RequestsMock() as rsps:
+            rsps.get(f"{base}/datapackage.json", json=descriptor)
+            rsps.get(f"{base}/structures.csv", body=(here / "structures.csv").read_bytes())
+            rsps.get(elsewhere, body=(here / "donnees" / "services.csv").read_bytes(), status=status)
+            summary = harvest(build_harvester(FrictionlessHarvester, f"{base}/datapackage.json",
+                                              options={"source": "partenaire"}, token_env="JETON_PARTENAIRE"),
+                              source="partenaire", settings=settings)
+            return summary, {c.request.url: c.request.headers.get("Authorization") for c in rsps.calls}
+
+    summary, sent = run(200)
+    assert summary.counts["added"] == 6, summary.counts
+    assert sent == {f"{base}/datapackage.json": "Bearer jeton-du-partenaire",
+                    f"{base}/structures.csv": "Bearer jeton-du-partenaire", elsewhere: None}
+    summary, _ = run(401)
+    assert summary.status == "failed" and "qu'au site de son adresse" in summary.message
