@@ -20,6 +20,7 @@ import codecs
 import csv
 import re
 import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -208,7 +209,10 @@ def detect_format(path: Path, head: bytes | None = None) -> str:
     return "csv"
 
 
-def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8") -> Iterator[tuple[int, dict]]:
+def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8",
+              delimiter: str | None = None) -> Iterator[tuple[int, dict]]:
+    """The rows of a table file, numbered as its producer would count them. A CSV's delimiter
+    is the one given (a data package's dialect), else the commonest in its header line."""
     path = Path(path)
     check_file(path)
     name = shown_name(path)
@@ -223,7 +227,7 @@ def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8")
             refuse_html_page(f.read(1024), name, fmt.upper())
         check_encoding(path, encoding)
     if fmt == "csv":
-        yield from _iter_csv(path, encoding)
+        yield from _iter_csv(path, encoding, delimiter)
     elif fmt == "json":
         with open(path, "rb") as f:
             yield from iter_json_stream(f, name)
@@ -250,21 +254,23 @@ def _text_lines(path: Path, encoding: str) -> Iterator[str]:
                             f"{_HOW_TO_SAVE}") from exc
 
 
-def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
+def _iter_csv(path: Path, encoding: str, delimiter: str | None = None) -> Iterator[tuple[int, dict]]:
     name = shown_name(path)
     lines = _text_lines(path, encoding)
     first = next(lines, "").lstrip("\ufeff")
     if _JSON_START.match(first):
         raise UnusableInput(f"{name} est lu comme un CSV, mais il commence par « {first.strip()[:1]} » : c'est sans "
                             "doute du JSON ; vérifiez le format indiqué (option format).")
-    delimiter = max((",", ";", "\t", "|"), key=first.count)
+    delimiter = delimiter or max((",", ";", "\t", "|"), key=first.count)
     last_line = [first]
     reader = csv.reader(_lines_noting_last(first, lines, last_line), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
         raise UnusableInput(f"{name} : en-tête CSV illisible ({exc}).") from exc
-    header = [h.strip() for h in header]
+    # A spreadsheet saved on a Mac writes « é » as « e » + accent (NFD): the same name to a
+    # reader, another string to a dict. Column names are compared composed (NFC).
+    header = [unicodedata.normalize("NFC", h.strip()) for h in header]
     if not any(header):
         raise UnusableInput(f"{name} : la première ligne (en-tête) est vide.")
     # Two columns of one name would be one key: the last would silently win, an empty cell

@@ -36,7 +36,12 @@ harvestable when we can tell which of our schemas (`schemas/<kind>/schema.json`)
 3. a table given directly, without mapping, whose header holds every required field of one
    schema (`--option kind=service` says it outright).
 
-What is refused, with the reason (`UnusableInput`, nothing is written): a resource whose
+A CSV resource is read with the delimiter its `dialect` declares, else the commonest in its
+header line. Column names are compared composed (NFC), however the file's editor wrote accents.
+
+What is refused, with the reason (`UnusableInput`, nothing is written): a mapped column that
+the CSV header lacks or that no JSON/NDJSON/Parquet record holds (a typo would empty a field
+in every record), a resource whose
 schema is not ours (unless `--option resources=nom1,nom2` or a mapping narrows the run to
 the tables we can read), a resource path that leaves the package directory (`../`, absolute
 paths, symbolic links pointing outside), a remote resource in a local package, a missing
@@ -51,6 +56,7 @@ A run covers (may archive) a kind only when every table of that kind in the pack
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -72,6 +78,9 @@ from harvesters.http import HttpClient, ResponseTooBig, is_url, local_copy, read
 MAX_DESCRIPTOR_BYTES = 5 << 20  # a descriptor is metadata: anything bigger is not one
 TABULAR_FORMATS = {"csv": "csv", "tsv": "csv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson",
                    "parquet": "parquet"}
+# What a Frictionless resource descriptor says of itself (Data Resource spec, v1 and v2).
+_RESOURCE_WORDS = frozenset({"name", "path", "profile", "$schema", "schema", "format", "mediatype", "encoding",
+                             "dialect", "title", "description", "sources", "licenses", "bytes", "hash", "type"})
 _OUR_SCHEMA = re.compile(r"(?:^|/)schemas/(?:maillage/)?(?P<kind>[a-z][a-z-]*)/(?:[^/]+/)?schema\.json$")
 
 
@@ -101,8 +110,10 @@ class ColumnMapping:
         if kind not in schemas.KINDS:
             raise UnusableInput(f"{where} : « kind » doit être l'un de nos schémas ({', '.join(schemas.KINDS)}), "
                                 f"pas « {kind} ».")
+        columns = _str_dict(data.get("columns"), "columns", where)
         mapping = cls(kind=kind, source=_opt_str(data.get("source")), resource=_opt_str(data.get("resource")),
-                      columns=_str_dict(data.get("columns"), "columns", where),
+                      # compared with a CSV header read composed (NFC), whoever typed the file
+                      columns={unicodedata.normalize("NFC", k): v for k, v in columns.items()},
                       constants=_dict(data.get("constants"), "constants", where),
                       split=_str_dict(data.get("split"), "split", where),
                       values=_values(data.get("values"), where))
@@ -127,6 +138,15 @@ class ColumnMapping:
             raise UnusableInput(f"{table} : colonne(s) {_names(missing)} de la correspondance absente(s) du "
                                 f"fichier (colonnes trouvées : {', '.join(header[:30])}).")
 
+    def check_keys(self, seen: set[str], table: str) -> None:
+        """A JSON, NDJSON or Parquet table has no header: a mapped key that no record holds (a
+        typo, « Gratuite » for « Gratuité ») would leave its field empty in every record, and
+        erase what an earlier harvest stored there."""
+        missing = [column for column in self.columns if column not in seen]
+        if missing:
+            raise UnusableInput(f"{table} : clé(s) {_names(missing)} de la correspondance absente(s) de tous les "
+                                f"enregistrements (clés trouvées : {', '.join(sorted(seen)[:30])}).")
+
     def apply(self, raw: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = dict(self.constants)
         if self.source:
@@ -140,9 +160,16 @@ class ColumnMapping:
                 value = [part.strip() for part in value.split(separator) if part.strip()]
             translate = self.values.get(name)
             if translate:
-                value = [translate.get(v, v) for v in value] if isinstance(value, list) else translate.get(value, value)
+                value = [_translated(translate, v) for v in value] if isinstance(value, list) \
+                    else _translated(translate, value)
             row[name] = value
         return row
+
+
+def _translated(table: dict[str, Any], value: Any) -> Any:
+    """`value` as `values` translates it; an object or a list in a JSON cell is no key of that
+    table (and is left for validation to refuse, with its field named)."""
+    return table.get(value, value) if isinstance(value, (str, int, float, bool)) else value
 
 
 def load_mappings(spec: Any, *, base_dir: Path | None) -> list[ColumnMapping]:
@@ -174,6 +201,7 @@ class _Table:
     encoding: str = "utf-8"
     mapping: ColumnMapping | None = None
     inline: list | None = None
+    delimiter: str | None = None  # a CSV's, as its dialect declares it; else guessed from the header
 
 
 class FrictionlessHarvester(Harvester):
@@ -228,9 +256,10 @@ class FrictionlessHarvester(Harvester):
             raise UnusableInput(f"{shown_name(self.location)} : un descripteur Frictionless (objet JSON/YAML) est attendu.")
         if "resources" in data:
             return data
-        # `{"data": [...]}` and nothing else is an envelope of records (as `{"items": [...]}`);
-        # a resource with inline data says more about it (name, schema, profile…).
-        envelope = suffix == ".json" and set(data) == {"data"}
+        # `{"data": [...]}` beside no word of a resource descriptor (an API's export: `meta`,
+        # `links`…) is an envelope of records, as `{"items": [...]}`; a resource with inline data
+        # says what it is (name, schema, profile…).
+        envelope = suffix == ".json" and not set(data) & _RESOURCE_WORDS
         if "path" in data or ("data" in data and not envelope):  # a single resource descriptor
             return {"name": data.get("name") or "ressource", "resources": [data]}
         if suffix == ".json":
@@ -363,7 +392,7 @@ class FrictionlessHarvester(Harvester):
         base_dir, base_url = self._base()
         location = self._resolve(path, base_dir, base_url, what=f"ressource « {name} »")
         fmt = _format_of(path, raw.get("format") or getattr(resource, "format", None))
-        return _Table(name, kind, location, fmt, encoding, mapping)
+        return _Table(name, kind, location, fmt, encoding, mapping, delimiter=_declared_delimiter(raw, name))
 
     @staticmethod
     def _resolve(path: str, base_dir: Path | None, base_url: str | None, *, what: str) -> str:
@@ -394,14 +423,17 @@ class FrictionlessHarvester(Harvester):
         # A remote table is downloaded, then removed; messages name its URL (http.local_copy).
         suffix = PurePosixPath(urlsplit(table.location).path).suffix
         with local_copy(table.location, suffix=suffix) as path:
-            yield from iter_rows(path, table.fmt, encoding=table.encoding)
+            yield from iter_rows(path, table.fmt, encoding=table.encoding, delimiter=table.delimiter)
 
     def _table_items(self, table: _Table) -> Iterator[Item]:
         word = "ligne" if table.fmt == "csv" else "élément"
         first = True
+        keys_seen: set[str] | None = set() if table.mapping is not None and table.fmt != "csv" else None
         for position, raw in self._rows(table):
             if first and table.mapping is not None and table.fmt == "csv":
                 table.mapping.check_header([k for k in raw if k != "__cells__"], table.name)
+            if keys_seen is not None:
+                keys_seen.update(raw)
             first = False
             row = table.mapping.apply(raw) if table.mapping else raw
             if table.mapping and "__cells__" in raw:
@@ -411,6 +443,8 @@ class FrictionlessHarvester(Harvester):
                        cut_short=isinstance(raw, UnterminatedRow))
         if first:
             raise UnusableInput(f"{table.name} ne contient aucun enregistrement.")
+        if keys_seen is not None and table.mapping is not None:
+            table.mapping.check_keys(keys_seen, table.name)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -478,7 +512,7 @@ def _sanitize(descriptor: dict) -> dict:
     frictionless dereferences `schema`, `profile` and `$schema` addresses over the network as
     soon as it loads a descriptor; we recognise schemas by their address ourselves, so those
     keys are dropped or replaced by an empty schema (as are dialect addresses: the CSV reader
-    detects the delimiter).
+    then detects the delimiter; a dialect written in the descriptor is followed).
     """
     def clean(node: dict) -> dict:
         # Profiles go too: we check tables against our schemas, not against profile rules.
@@ -549,6 +583,23 @@ def _format_hint(schema: str) -> str:
         if marker in schema.lower():
             return f" — c'est le format « {format_name} » de Maillage (maillage harvest {format_name} …)"
     return ""
+
+
+def _declared_delimiter(raw: dict, name: str) -> str | None:
+    """The delimiter a resource's CSV dialect declares (`dialect.delimiter`, or frictionless-py
+    5's `dialect.csv.delimiter`); None when it declares none (a dialect given by its address is
+    not fetched: see `_sanitize`)."""
+    dialect = raw.get("dialect")
+    if not isinstance(dialect, dict):
+        return None
+    control = dialect.get("csv")
+    delimiter = dialect.get("delimiter", control.get("delimiter") if isinstance(control, dict) else None)
+    if delimiter is None:
+        return None
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise UnusableInput(f"Ressource « {name} » : délimiteur déclaré (dialect.delimiter) inutilisable "
+                            f"« {delimiter} » : un seul caractère est attendu (« , », « ; », tabulation…).")
+    return delimiter
 
 
 def _inline_rows(data: Any, name: str) -> list[dict]:

@@ -276,14 +276,17 @@ def test_the_declared_encoding_is_used_and_a_wrong_one_fails_cleanly(tmp_path, s
     assert stored(engine)["plaine-commune--pc-ml"][1]["adresse"] == "12 rue Gabriel Péri"
 
 
-@pytest.mark.parametrize("envelope", ["items", "data"])
+@pytest.mark.parametrize("envelope", ["items", "data", "data+meta"])
 def test_a_json_envelope_of_records_is_a_data_file(tmp_path, settings, engine, envelope):
-    """`{"data": [...]}` alone is records, as `{"items": [...]}`: once taken for a resource
-    descriptor without schema and refused."""
+    """`{"data": [...]}` is records, as `{"items": [...]}`, also beside an API's `meta` and
+    `links`: once taken for a resource descriptor without schema and refused."""
     from tests.factories import structure
 
     path = tmp_path / "structures.json"
-    path.write_text(json.dumps({envelope: [structure(1), structure(2)]}), encoding="utf-8")
+    body = {envelope.split("+")[0]: [structure(1), structure(2)]}
+    if envelope == "data+meta":
+        body |= {"meta": {"total": 2}, "links": {"next": None}}
+    path.write_text(json.dumps(body), encoding="utf-8")
     summary = run(path, settings, kind="structure")
     assert summary.status == "done" and summary.counts["added"] == 2, summary.as_dict()
 
@@ -368,3 +371,69 @@ def test_a_remote_table_answered_by_an_html_page_is_named_by_its_url(tmp_path, s
     assert summary.status == "failed" and record_count(engine) == 0
     assert summary.message.startswith(f"{url} : page HTML reçue au lieu de données CSV"), summary.message
     assert not list(tmp_path.glob("tmp*"))
+
+
+def _lyon_as_json(tmp_path, **change) -> tuple:
+    """The Lyon table as a JSON array of records, and its mapping as a dict (changed by `change`)."""
+    with open(HERE / "mapped" / "annuaire-lyon.csv", encoding="utf-8", newline="") as f:
+        records = list(csv.DictReader(f, delimiter=";"))
+    path = tmp_path / "annuaire-lyon.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    mapping = yaml.safe_load((HERE / "mapped" / "correspondance.yml").read_text(encoding="utf-8")) | change
+    return path, records, mapping
+
+
+def test_a_mapped_key_no_json_record_holds_is_refused_as_a_missing_csv_column_is(tmp_path, settings, engine):
+    """JSON has no header to check first: « Gratuite » for « Gratuité » left `frais` empty in
+    every record, silently (and erased what an earlier harvest had stored)."""
+    path, _, mapping = _lyon_as_json(tmp_path)
+    assert run(path, settings, mapping=mapping).counts["added"] == 3
+    columns = {("Gratuite" if k == "Gratuité" else k): v for k, v in mapping["columns"].items()}
+    summary = run(path, settings, mapping=mapping | {"columns": columns})
+    assert summary.status == "failed"
+    assert "clé(s) « Gratuite » de la correspondance absente(s) de tous les enregistrements" in summary.message
+    assert stored(engine)["annuaire-lyon--LY-001"][1]["frais"] == "gratuit"  # the catalog stays as it was
+
+
+def test_a_translated_cell_holding_an_object_is_refused_as_a_value_not_a_crash(tmp_path, settings, engine):
+    path, records, mapping = _lyon_as_json(tmp_path)
+    records[0]["Gratuité"] = {"label": "Gratuit"}
+    path.write_text(json.dumps(records), encoding="utf-8")
+    summary = run(path, settings, mapping=mapping)
+    assert summary.status == "done-with-errors" and summary.counts["added"] == 2, summary.message
+    assert stored(engine)["annuaire-lyon--LY-002"][1]["frais"] == "payant"
+    assert "annuaire-lyon--LY-001" not in stored(engine)
+    assert any(group.field == "frais" for group in summary.groups)
+
+
+def test_the_delimiter_a_package_declares_is_the_one_read(tmp_path, settings, engine):
+    """Guessed from the header, « ; » lost to the commas of « Nom, prénom »-like column names."""
+    folder = tmp_path / "paquet"
+    shutil.copytree(HERE / "declared", folder)
+    services = folder / "donnees" / "services.csv"
+    header, rest = services.read_text(encoding="utf-8").split("\n", 1)
+    header += ";" + ",".join("remarque" + letter for letter in "abcdefghijklmnopq")  # an empty column
+    rows = [line + ";" if line else line for line in rest.split("\n")]
+    services.write_text(header + "\n" + "\n".join(rows), encoding="utf-8")
+    assert header.count(",") > header.count(";")
+    summary = run(folder / "datapackage.json", settings)
+    assert summary.counts["added"] == 6, summary.groups
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    descriptor["resources"][1]["dialect"] = {"delimiter": ";;"}
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    summary = run(folder / "datapackage.json", settings)
+    assert summary.status == "failed" and "délimiteur déclaré (dialect.delimiter) inutilisable" in summary.message
+
+
+def test_a_header_written_decomposed_matches_its_mapping(tmp_path, settings, engine):
+    """A Mac writes « é » as « e » + accent: « Numéro » was refused as absent while the message
+    listed « Numéro » among the columns found."""
+    import unicodedata
+
+    path = tmp_path / "annuaire-lyon.csv"
+    text = (HERE / "mapped" / "annuaire-lyon.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    path.write_text(unicodedata.normalize("NFD", header) + "\n" + rest, encoding="utf-8")
+    summary = run(path, settings, mapping=str(HERE / "mapped" / "correspondance.yml"))
+    assert summary.counts["added"] == 3, summary.message
+    assert stored(engine)["annuaire-lyon--LY-001"][1]["nom"] == "Atelier CV et lettre de motivation"
