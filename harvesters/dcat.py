@@ -545,13 +545,18 @@ def extract_datasets(graph: Graph) -> Iterator[Dataset]:
 
 
 def _literal(graph: Graph, subject, predicate) -> str | None:
-    """A text value, French first, then without language, then any."""
+    """A text value, French first (`fr`, `fr-FR`, `FR`: BCP 47 tags ignore case), then without
+    language, then English, then any; among equals, the same one at every run (a graph's
+    order is not)."""
     values = [v for v in graph.objects(subject, predicate) if isinstance(v, Literal)]
-    for wanted in ("fr", None, "en"):
-        for value in values:
-            if value.language == wanted:
-                return clean_text(str(value)).strip()
-    return clean_text(str(values[0])).strip() if values else None
+    if not values:
+        return None
+    return clean_text(str(min(values, key=lambda v: (_language_rank(v.language), str(v))))).strip()
+
+
+def _language_rank(tag: str | None) -> int:
+    language = (tag or "").lower().split("-")[0]
+    return {"fr": 0, "": 1, "en": 2}.get(language, 3)
 
 
 def _term(graph: Graph, node) -> str | None:

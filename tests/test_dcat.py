@@ -420,3 +420,21 @@ def test_a_turtle_catalog_cut_short_is_said_to_be(tmp_path, settings, engine):
     summary = run(cut, settings)
     assert summary.status == "failed"
     assert "le document s'arrête avant sa fin, fichier tronqué ? (EOF found" in summary.message, summary.message
+
+
+@pytest.mark.parametrize("french", ["fr-FR", "FR", "fr"])
+def test_a_french_title_and_publisher_win_whatever_the_case_of_their_tag(tmp_path, settings, engine, french):
+    """BCP 47 tags ignore case and `fr-FR` is French: « Inclusion services » (the English title)
+    was registered when the French one was tagged `fr-FR`."""
+    path = tmp_path / "catalogue.ttl"
+    path.write_text(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n"
+        "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+        f'<https://c.exemple.fr/jdd/s> a dcat:Dataset ; dct:title "Inclusion services"@en, "Services d\'insertion"@{french} ;\n'
+        f'  dct:publisher [ foaf:name "Plaine Commune (EN)"@en, "Établissement Plaine Commune"@{french} ] ;\n'
+        f"  dcat:distribution [ dcat:downloadURL <https://c.exemple.fr/f/s.csv> ; dct:conformsTo <{OUR_SERVICE}> ] .\n",
+        encoding="utf-8")
+    run(path, settings, source="c")
+    [spec] = sources(engine).values()
+    assert spec.title == "Services d'insertion"
+    assert spec.options["dcat"]["publisher"] == "Établissement Plaine Commune"
