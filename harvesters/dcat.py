@@ -83,7 +83,9 @@ from harvesters.engine import (
     HeldForReview,
     JobSummary,
     NotStarted,
+    already_running,
     close_job,
+    earlier_active_job,
     in_transaction,
     source_policy,
     start_job,
@@ -214,6 +216,14 @@ class DcatHarvester(Harvester):
         except NotStarted as not_started:
             return not_started.summary(self, policy.name, dry_run)
         run = _CatalogRun(self, policy.name, policy.archive_threshold, force=force)
+        # As for records (harvesters.engine.harvest): a second run at once would disable the
+        # sources the first is registering; the later one gives way.
+        busy = None if dry_run else earlier_active_job(engine, policy.name, job_id)
+        if busy is not None:
+            run.status, run.refused, run.message = FAILED, True, already_running(policy.name, busy)
+            groups = run.finish(engine, job_id, dry_run)
+            return JobSummary(job_id, policy.name, self.format, run.status, dry_run, [], dict(run.counts),
+                              run.message, groups, refused=True)
 
         def register(conn, transaction) -> None:
             if reason := self.missing_token():
@@ -241,6 +251,7 @@ class _CatalogRun:
         self.prefix = _slug(str(harvester.options.get("prefix") or catalog))
         self.threshold = threshold
         self.force = force
+        self.refused = False  # not run: another run of the catalog was under way
         self.now = utcnow()
         # As a records' job counts (harvesters.engine.COUNT_NAMES): a distribution left aside (no
         # schema we read, a PDF) is a warning, so that « 0 avec avertissement » never tops its list.
@@ -365,7 +376,7 @@ class _CatalogRun:
             self.status = FAILED
         self.message, groups = close_job(engine, job_id, status=self.status, message=self.message,
                                          counts=self.counts, kinds=[], report=self.report,
-                                         source=None if dry_run else self.catalog)
+                                         source=None if dry_run or self.refused else self.catalog)
         return groups
 
 

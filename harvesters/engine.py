@@ -194,11 +194,9 @@ def harvest(
     run = _Run(engine, harvester, policy, job_id, dry_run=dry_run, force=force, batch_size=batch_size)
     # Two runs of one source at once (cron and a worker, two workers) would judge vanished
     # records against each other's writes: the later job gives way. Dry runs write nothing.
-    busy = None if dry_run else _earlier_active_job(engine, policy.name, job_id)
+    busy = None if dry_run else earlier_active_job(engine, policy.name, job_id)
     if busy is not None:
-        run.status, run.refused = FAILED, True
-        run.message = (f"Une récolte de la source « {policy.name} » est déjà en cours (tâche {busy}) : "
-                       "celle-ci n'a pas été lancée. Le catalogue n'a pas été modifié.")
+        run.status, run.refused, run.message = FAILED, True, already_running(policy.name, busy)
         run.finish()
         return run.summary()
     try:
@@ -522,7 +520,12 @@ def _try_update_job(engine: Engine, job_id: int, **values: Any) -> None:
             raise
 
 
-def _earlier_active_job(engine: Engine, source: str, job_id: int) -> int | None:
+def already_running(source: str, busy: int) -> str:
+    return (f"Une récolte de la source « {source} » est déjà en cours (tâche {busy}) : celle-ci n'a pas été "
+            "lancée. Le catalogue n'a pas été modifié.")
+
+
+def earlier_active_job(engine: Engine, source: str, job_id: int) -> int | None:
     """A writing job of `source` created before `job_id` and not finished (an earlier id wins,
     so two runs started together cannot both give way, nor both go ahead)."""
     with engine.connect() as conn:

@@ -438,3 +438,29 @@ def test_a_french_title_and_publisher_win_whatever_the_case_of_their_tag(tmp_pat
     [spec] = sources(engine).values()
     assert spec.title == "Services d'insertion"
     assert spec.options["dcat"]["publisher"] == "Établissement Plaine Commune"
+
+
+def test_a_catalog_already_being_read_is_not_read_twice_at_once(settings, engine):
+    """A second run waited for the lock, then registered again what the first had just done."""
+    import os
+    import socket
+
+    from sqlalchemy import update
+
+    from catalog.clock import utcnow
+    from catalog.models import HarvestJob
+    from harvesters import job_lease
+
+    busy = job_lease.insert_leased(engine, HarvestJob.__table__.insert().values(
+        source="region", format="dcat", location="ailleurs", status="running",
+        dry_run=False, forced=False, kinds="[]", created_at=utcnow(), started_at=utcnow(),
+        pid=os.getpid(), host=socket.gethostname(),
+        read=0, added=0, updated=0, unchanged=0, invalid=0, archived=0, missing=0, restored=0, warnings=0))
+    refused = run(HERE / "catalogue.ttl", settings)
+    assert refused.status == "failed" and refused.refused and f"déjà en cours (tâche {busy})" in refused.message
+    assert sources(engine) == {}
+    assert run(HERE / "catalogue.ttl", settings, dry_run=True).counts["added"] == 4  # writes nothing: allowed
+    with engine.begin() as conn:
+        conn.execute(update(HarvestJob.__table__).where(HarvestJob.__table__.c.id == busy).values(status="done"))
+    job_lease.release(busy)
+    assert run(HERE / "catalogue.ttl", settings).counts["added"] == 4
