@@ -18,6 +18,11 @@ from catalog.models import Source
 SOURCES = Source.__table__
 
 
+# What an operator types for « never archive »: the longest grace period a date can count
+# (harvesters.engine counts it back from now; 10⁹ days overflow Python's dates).
+MAX_GRACE_DAYS = 99_999_999
+
+
 @dataclass
 class SourceSpec:
     name: str

@@ -106,6 +106,11 @@ def test_harvest_source_names_follow_the_registry_s_rule(settings, engine, servi
     (["--token-env", "f9a1c0e77b24d51a8e63"], "jamais le jeton"),  # a hexadecimal token, a valid shell name
     (["--token-env", "ghp_AbC123"], "jamais le jeton"),
     (["--archive-threshold", "1.5"], "1.5"),
+    # Once registered, then every run failed (OverflowError of a date), or a traceback at once;
+    # NaN passes every range check: a NULL refused by SQLite, a breaker never tripped on PostgreSQL.
+    (["--grace-days", "1000000000"], "0<=x<=99999999"),
+    (["--grace-days", "99999999999999999999"], "0<=x<=99999999"),
+    (["--archive-threshold", "nan"], "un nombre entre 0 et 1 est attendu"),
 ])
 def test_add_refuses_bad_settings(settings, engine, services_file, args, expected):
     result = cli("add", "partenaire", "datainclusion", str(services_file), *args)

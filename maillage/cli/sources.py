@@ -13,6 +13,7 @@ which stops cleanly on SIGTERM (harvesters/termination.py).
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import traceback
@@ -22,6 +23,7 @@ from typing import Any
 
 import click
 
+from catalog.sources import MAX_GRACE_DAYS
 from harvesters import FORMATS
 from maillage.cli.harvest import (
     EXIT_CODES,
@@ -46,6 +48,14 @@ def command() -> None:
 
 # -- add -------------------------------------------------------------------------------------
 
+def _a_number(ctx, param, value: float | None) -> float | None:
+    """Click's FloatRange lets « nan » through (no comparison with it holds): a threshold that
+    every share of vanished records would pass unseen (PostgreSQL), or a NULL refused (SQLite)."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("un nombre entre 0 et 1 est attendu (0.3 : 30 %).")
+    return value
+
+
 @command.command("add")
 @click.argument("name", metavar="NOM", callback=checked_source_name)
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(sorted(FORMATS)))
@@ -55,9 +65,10 @@ def command() -> None:
               help="NOM de la variable d'environnement qui contient le jeton (jamais le jeton ; vide : aucun).")
 @click.option("--schedule", help="hourly, daily (3 h), weekly (lundi 3 h), monthly, ou expression cron à 5 champs "
                                  "(vide : non planifiée).")
-@click.option("--grace-days", type=click.IntRange(min=0), default=7, show_default=True,
-              help="Jours avant d'archiver un enregistrement disparu de la source.")
+@click.option("--grace-days", type=click.IntRange(min=0, max=MAX_GRACE_DAYS), default=7, show_default=True,
+              help=f"Jours avant d'archiver un enregistrement disparu de la source ({MAX_GRACE_DAYS} : jamais).")
 @click.option("--archive-threshold", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              callback=_a_number,
               help="Part d'enregistrements disparus au-delà de laquelle le moissonnage est suspendu.")
 @click.option("--option", "options", multiple=True, metavar="CLÉ=VALEUR",
               help="Option du format (répétable ; « CLÉ= » retire l'option d'une source existante).")
