@@ -311,7 +311,9 @@ class LheoHarvester(Harvester):
             warnings: list[Problem] = []
             place = self._place(_first(_children(coordonnees), "adresse"), _at_place(reference, f"lieu {rank}")
                                 if rank > 1 else reference, warnings)
-            same = tuple(place.items()) if place is not None else None
+            # An address of placeholders only (« - », « 00000 »: the XSD makes its parts
+            # mandatory, Intercarif fills them so) places nothing, as no address does.
+            same = tuple(place.items()) if place is not None and any(place.values()) else None
             if same is None or same in seen:
                 continue  # no address, or the same one again
             seen.add(same)
@@ -402,8 +404,8 @@ class LheoHarvester(Harvester):
             # Not schema fields: the levels' dates and contacts, resolved per row in _finish().
             "_dates": (_dates(kids), V.lheo_date(extras.get("date-export")) or feed.export_date),
             "_warnings": warnings,
-            "_contacts": [_inner(kids, "contact-formation"), _inner(organisme, "contact-organisme"),
-                          _inner(organisme, "coordonnees-organisme")],
+            "_contacts": [*_inner(kids, "contact-formation"), *_inner(organisme, "contact-organisme"),
+                          *_inner(organisme, "coordonnees-organisme")],
         }
 
     # -- action --------------------------------------------------------------------------------
@@ -559,7 +561,7 @@ class LheoHarvester(Harvester):
             "modalites_inscription": self._words(kids, "modalites-inscription", "modalites_inscription", reference,
                                                  warnings),
             "_dates": _dates(kids),
-            "_contacts": [_inner(kids, "contact-session"), _extra_coordonnees(kids, "contact-inscription")],
+            "_contacts": [*_inner(kids, "contact-session"), _extra_coordonnees(kids, "contact-inscription")],
             "_warnings": warnings,
         }
         if action["_place"] is None:  # no place of training: the registration address
@@ -603,7 +605,7 @@ class LheoHarvester(Harvester):
                 row["date_maj"] = possible
         # Contacts from the deepest level up; each `coordonnees` read once per formation, if needed.
         contacts = row.pop("_contacts") + (action.get("_contacts", []) if action else []) + base["_contacts"]
-        contacts.append(row.pop("_formateur_contact", None))
+        contacts.extend(row.pop("_formateur_contact", None) or ())
         telephone = courriel = None
         for element in contacts:
             if element is None:
@@ -736,9 +738,10 @@ def _first(kids: dict, name: str) -> etree._Element | None:
     return found[0] if found else None
 
 
-def _inner(kids: dict, name: str) -> etree._Element | None:
-    """The `coordonnees` inside a contact element (`contact-formation/coordonnees`)."""
-    return _first(_children(_first(kids, name)), "coordonnees")
+def _inner(kids: dict, name: str) -> list[etree._Element | None]:
+    """The `coordonnees` inside each contact element of that name (`contact-formation/coordonnees`):
+    the XSD allows several (a reception desk, then the person to call), in order of preference."""
+    return [_first(_children(contact), "coordonnees") for contact in kids.get(name, [])]
 
 
 def _text(kids: dict, name: str) -> str | None:

@@ -43,9 +43,14 @@ PLACEHOLDERS = frozenset({
 # A tag's inside is `[^<>]*`, never `[^>]*`, and no two runs of spaces can share the same
 # characters: a hostile text (« <li » ten thousand times, « < » then a million spaces) is read
 # in linear time, instead of being rescanned to its end from each « < ».
-_BLOCK_END = re.compile(r"<\s*/\s*(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*>", re.IGNORECASE)
-_TAG = re.compile(r"<(?:\s*/)?\s*[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^<>]*)?>")
-_LOOKS_LIKE_HTML = re.compile(_TAG.pattern + r"|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+# A table's cells and a definition list's terms end lines too (« Module 1 » then « 35 heures »,
+# not « Module 135 heures »); a row ends a paragraph.
+_BLOCK_END = re.compile(r"<\s*/\s*(?:p|div|h[1-6]|tr|ul|ol|table|blockquote|td|th|dt|dd|section|article|caption)\s*>"
+                        r"|<\s*hr(?:[\s/][^<>]*)?>", re.IGNORECASE)
+# A name may carry a prefix: Word's `<o:p></o:p>` is markup, as html_prose counts it.
+_TAG = re.compile(r"<(?:\s*/)?\s*[a-zA-Z][a-zA-Z0-9]*(?::[a-zA-Z][a-zA-Z0-9]*)?(?:[\s/][^<>]*)?>")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);")
+_LOOKS_LIKE_HTML = re.compile(_TAG.pattern + "|" + _ENTITY.pattern)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LIST_AFTER_PARAGRAPH = re.compile(r"\n\n- ")
 
@@ -91,7 +96,9 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
     if ("<" in value or "&" in value) and _LOOKS_LIKE_HTML.search(value):
         tagged = "<" in value and _TAG.search(value) is not None
         value = _strip_html(value)
-        if not tagged and "<" in value and _TAG.search(value):  # HTML escaped as a whole
+        # HTML escaped as a whole (a tag shows after one pass), or text escaped twice (an entity
+        # does: « propret&amp;amp;eacute; » → « propret&eacute; »).
+        if not tagged and (("<" in value and _TAG.search(value)) or ("&" in value and _ENTITY.search(value))):
             value = _strip_html(value)
         # Nested escapes (`&lt;&lt;b&gt;img …&gt;`) can rebuild an active tag pass after pass.
         for _ in range(8):
@@ -159,7 +166,7 @@ def code(raw: str | None) -> str | None:
     if raw is None:
         return None
     value = raw.strip()
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # « 4² », « ① » are digits to str.isdigit, not to int()
         return None
     return str(int(value))
 
@@ -379,6 +386,8 @@ def telephone(raw: str | None) -> str | None:
     digits = _PHONE_NOISE.sub("", value)
     if digits.startswith("00"):
         digits = "+" + digits[2:]
+    if digits.startswith("+330"):  # « +33 (0)1 48 … »: the trunk 0 written in brackets
+        digits = "+33" + digits[4:]
     if _FRENCH_PHONE.fullmatch(digits):
         country = OVERSEAS_PREFIXES.get(digits[1:4], "33")
         return f"+{country}{digits[1:]}"

@@ -155,6 +155,21 @@ def test_the_formateur_contact_is_the_last_resort(tmp_path):
     assert fle.warnings == []
 
 
+def test_every_contact_element_of_a_level_is_read_in_order(tmp_path):
+    """The XSD allows several `contact-formation` (and `contact-session`…): a desk's name first,
+    then the person to call. Only the first was read: no telephone, no e-mail, no warning."""
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8")
+    first = "<contact-formation><coordonnees><courriel>fle@centre-lille-sud.fr</courriel></coordonnees></contact-formation>"
+    assert first in text
+    feed = tmp_path / "contacts.xml"
+    feed.write_text(text.replace(first, "<contact-formation><type-contact>1</type-contact><coordonnees><nom>Accueil"
+                                 "</nom></coordonnees></contact-formation>"
+                                 + first.replace("<coordonnees>", "<coordonnees><telfixe><numtel>03 20 00 00 12"
+                                                 "</numtel></telfixe>")), encoding="utf-8")
+    fle = rows(feed)["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert (fle["telephone"], fle["courriel"]) == ("+33320000012", "fle@centre-lille-sud.fr")
+
+
 def test_several_formateurs_and_a_defective_siret_are_reported(tmp_path):
     names = ["GRETA Lille Métropole", "greta lille métropole", *(f"Organisme associé {n}" for n in range(1, 7))]
     found = with_formateurs(tmp_path, "FOR-59-0042", FORMATEUR.format(siret="077567227200157", nom=names[0], contact=""),

@@ -111,3 +111,27 @@ def test_a_feed_listing_thousands_of_places_does_not_multiply_its_rows(tmp_path)
     [warning] = found[0].warnings
     assert warning.code == "lheo-lieux-ecartes" and "3000 lieux" in warning.message
     assert all(item.warnings == [] for item in found[1:])
+
+
+def test_a_place_of_placeholders_places_nothing_and_the_registration_address_stands(tmp_path):
+    """The XSD makes `ligne`, `codepostal` and `ville` mandatory: Intercarif fills them with
+    « - » and « 00000 ». Such a place wiped the session's address (no commune, no zone: never
+    found by a search around a town)."""
+    text = (FIXTURES / "lheo" / "lheo-2.3.xml").read_text(encoding="utf-8")
+    start = text.index("<lieu-de-formation>")
+    end = text.index("</lieu-de-formation>", start) + len("</lieu-de-formation>")
+    placeholders = ("<lieu-de-formation><coordonnees><adresse><ligne>-</ligne><codepostal>00000</codepostal>"
+                    "<ville>-</ville></adresse></coordonnees></lieu-de-formation>")
+    feed = tmp_path / "lieu-vide.xml"
+    feed.write_text(text[:start] + placeholders + text[end:], encoding="utf-8")
+    rows = {item.row["id"]: item.row for item in items(feed)}
+    row = rows["FOR-93-0001/AF-93-0001/SE-93-0001"]  # no « /lieu-2 »: the placeholders add no row
+    assert sorted(rows) == ["FOR-59-0042/AF-59-0042/SE-59-0042-1", "FOR-93-0001/AF-93-0001/SE-93-0001",
+                            "FOR-93-0001/AF-93-0001/SE-93-0002"]
+    assert (row["adresse"], row["code_postal"], row["commune"]) == ("21 rue de la Commune de Paris", "93000", "Bobigny")
+    assert row["zone_eligibilite"] == ["93"]
+    # Before a real place, the placeholders take no id of their own either.
+    feed.write_text(text[:start] + placeholders + text[start:], encoding="utf-8")
+    rows = {item.row["id"]: item.row for item in items(feed)}
+    assert rows["FOR-93-0001/AF-93-0001/SE-93-0001"]["complement_adresse"] == "Zone d'activités des Vignes"
+    assert not [id_ for id_ in rows if "lieu-" in id_]

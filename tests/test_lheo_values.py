@@ -68,6 +68,15 @@ def test_text_from_html():
     # HTML editors write them: « -\nlire », and a blank line after each break, before.
     assert V.text("<ul>\n<li>\n<p>lire</p>\n</li>\n<li><p>écrire</p></li>\n</ul>") == "- lire\n- écrire"
     assert V.text("Ligne 1<br>\nLigne 2<br />\r\nLigne 3") == "Ligne 1\nLigne 2\nLigne 3"
+    # Cells and terms stay apart: « Module 135 heures » read as one number.
+    table = "<table><tr><td>Module 1</td><td>35 heures</td></tr><tr><th>Module 2</th><td>70 heures</td></tr></table>"
+    assert V.text(table) == "Module 1\n35 heures\n\nModule 2\n70 heures"
+    assert V.text("<dl><dt>Durée</dt><dd>35 h</dd></dl>Fin<hr>Après") == "Durée\n35 h\nFin\nAprès"
+    # Word's prefixed tags are markup, alone too.
+    assert V.text("Avoir 18 ans<o:p></o:p>") == "Avoir 18 ans"
+    # A title escaped twice has no tag to reveal it: its entities show after one pass.
+    assert V.text("Agent de propret&amp;eacute; et d&amp;#039;hygi&amp;egrave;ne") == \
+        "Agent de propreté et d'hygiène"
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -84,6 +93,7 @@ def test_urls(raw, expected):
 @pytest.mark.parametrize(("raw", "expected"), [
     ("01 23 45 67 89", "+33123456789"), ("01.23.45.67.89", "+33123456789"), ("+33 1 23 45 67 89", "+33123456789"),
     ("0033123456789", "+33123456789"), ("11 11", None), ("1111", None), ("-", None),
+    ("+33 (0)1 48 30 00 01", "+33148300001"), ("0033 (0)6 12 34 56 78", "+33612345678"),  # trunk 0 in brackets
 ])
 def test_telephones(raw, expected):
     assert V.telephone(raw) == expected
@@ -143,6 +153,7 @@ def test_postal_codes_and_declaration_numbers():
 
 def test_codes():
     assert V.code("04") == "4" and V.code(" 2 ") == "2" and V.code("x") is None
+    assert V.code("4²") is None and V.code("①") is None  # digits to str.isdigit, a traceback in int()
     assert V.rome("k2204") == "K2204" and V.rome("21131") is None  # ROME v1 codes are not ROME v3
     assert V.nsf("343T") == "343t"
     assert V.pattern_code("RNCP34849", V.CERTIF_NUMBER, prefix="RNCP") == "34849"
