@@ -183,11 +183,17 @@ def _value(name: str, field: dict, raw: str) -> Any:
     if name == "porteur_siren":
         digits = re.sub(r"\s", "", raw)
         return digits[:9] if len(digits) == 14 and digits.isdigit() else digits
-    if name in URL_FIELDS and not re.match(r"[a-z][a-z0-9+.-]*://", raw, re.IGNORECASE):
+    if name in URL_FIELDS and not re.match(r"[a-z][a-z0-9+.-]*://", raw, re.IGNORECASE) and not _NOT_WEB.match(raw):
         return "https://" + raw
     if name == "courriel":
         return raw.lower()
     return raw
+
+
+# What « www.exemple.fr » lacks is a scheme; an e-mail or a telephone is no web address at all:
+# « https://mailto:accueil@garage.fr » (or « https://accueil@garage.fr ») would pass for a link
+# to garage.fr's site. Left as written, validation refuses them with the field named.
+_NOT_WEB = re.compile(r"(?:mailto|tel|callto|sms|fax|javascript|data|file|ftp):|[^/]*@", re.IGNORECASE)
 
 
 def _list(raw: str) -> list[str]:

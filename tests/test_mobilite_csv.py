@@ -226,3 +226,22 @@ def test_a_remote_file_answered_by_an_html_page_is_named_by_its_url(settings, en
     assert summary.message.startswith(f"{url} : page HTML reçue au lieu de données CSV"), summary.message
     assert header_only.message.startswith(f"{url}?v=2 ne contient aucune solution"), header_only.message
     assert stored_records(engine) == {} and not list(tmp_path.glob("tmp*"))
+
+
+@pytest.mark.parametrize(("written", "stored"), [
+    ("www.garage-solidaire.fr/rdv", "https://www.garage-solidaire.fr/rdv"),  # a scheme is all it lacks
+    ("mailto:accueil@garage-solidaire.fr", None), ("accueil@garage-solidaire.fr", None),
+    ("tel:0148300001", None),
+])
+def test_an_e_mail_or_a_telephone_is_no_web_link(tmp_path, settings, engine, written, stored):
+    """« https://mailto:accueil@garage-solidaire.fr » passed the link check (« mailto » read as a
+    user name) and was published as a link to the garage's web site."""
+    path = tmp_path / "plateformes.csv"
+    path.write_text(f"id;nom;categorie;date_maj;lien_demarche\ng1;Garage solidaire;Garage solidaire;2025-02-14;"
+                    f"{written}\n", encoding="utf-8")
+    summary = harvest(MobiliteCsvHarvester(str(path)), source="pf", settings=settings)
+    if stored:
+        assert stored_records(engine)["pf--g1"]["lien_demarche"] == stored
+    else:
+        assert summary.counts["invalid"] == 1 and not stored_records(engine)
+        assert "lien_demarche" in json.dumps(summary.as_dict()["errors"], ensure_ascii=False)
