@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import schemas
 from catalog.errors import UnusableInput
@@ -52,7 +52,7 @@ from catalog.validation import Problem
 from harvesters.aides_text import safe_text
 from harvesters.base import Harvester, Item
 from harvesters.datainclusion import kinds_option
-from harvesters.http import HttpClient, is_url, local_copy
+from harvesters.http import HttpClient, is_url, local_copy, site_of
 from harvesters.paging import announced, page_size, refuse_endless
 from harvesters.written_dates import written_date
 
@@ -163,14 +163,17 @@ THEMATIQUES_V0 = {
 _V0_PREFIXES = {"emploi-choisir-metier--": "choisir-un-metier--",
                 "emploi-preparer-sa-candidature--": "preparer-sa-candidature--",
                 "emploi-trouver-emploi--": "trouver-un-emploi--"}
-# Free-text public names (DORA « profils ») → v1 publics, by words in the folded name.
+# Free-text public names (DORA « profils ») → v1 publics, by words in the folded name. Whole
+# words and phrases: « demandeurs d'asile » seek no job, « jeunes inactifs » are not « actifs »,
+# « étudiants inscrits à l'université » are not registered as job seekers.
 PUBLIC_WORDS = (
-    (r"demandeur|recherche d.?emploi|inscrit", "demandeurs-emploi"),
+    (r"demandeurs? d.?emploi|recherche d.?emploi|(?:inscrit(?:e|s|es)?|inscription) (?:a |au )?(?:france travail|pole emploi)",
+     "demandeurs-emploi"),
     (r"\brsa\b|minima|allocation de solidarite|\bass\b", "beneficiaires-des-minimas-sociaux"),
     (r"handicap|rqth|\baah\b|obligation d.?emploi", "personnes-en-situation-de-handicap"),
     (r"jeune", "jeunes"),
     (r"etudiant|apprenti|alternan", "etudiants"),
-    (r"salarie|actif|interimaire", "actifs"),
+    (r"salarie|\bactifs?\b|interimaire", "actifs"),
     (r"senior|retraite", "seniors"),
     (r"\bfemme", "femmes"),
     (r"parent|famille", "familles"),
@@ -184,7 +187,7 @@ LABEL_ALIASES = {"bge": "reseau-bge", "conseiller-numerique": "conseillers-numer
                  "maisons-de-lemploi": "maisons-de-l-emploi", "point-conseil-budget": "points-conseil-budget",
                  "point-justice": "points-justice", "tous-tes-possible": "tous-tes-possibles",
                  "unccas": "ccas-cias", "conseil-departemental": "departements", "la-ressourcerie": "ressourceries",
-                 "fede-pro-fem": "federation-professionnelle-femmes"}
+                 "fede-pro-fem": "federation-professionnelle-femmes", "cci": "chambres-consulaires"}
 # DORA typologies (data·inclusion v0) that name a v1 réseau porteur; the others (ASSO, Autre…) name none.
 TYPOLOGY_RESEAUX = {
     "ML": "mission-locale", "FT": "france-travail", "CAP_EMPLOI": "cap-emploi-reseau-cheops",
@@ -193,6 +196,7 @@ TYPOLOGY_RESEAUX = {
     "MDEF": "maisons-de-l-emploi", "MDS": "maisons-des-solidarites", "MSA": "mutualite-sociale-agricole",
     "PIMMS": "pimms-mediation", "RS_FJT": "residences-fjt", "RESSOURCERIE": "ressourceries",
     "LA_POSTE": "la-poste", "AVIP": "creches-avip", "EATT": "eatt", "PIJ_BIJ": "reseau-information-jeunesse",
+    "RFS": "france-service", "CCONS": "chambres-consulaires",
 }
 
 
@@ -363,15 +367,17 @@ def _page(body: Any, url: str, base: str) -> tuple[list, str | None]:
         raise UnusableInput(f"{url} : réponse inattendue de l'API DORA (ni liste, ni page « results »).")
     following = body.get("next")
     if following:
-        api, target = urlsplit(base), urlsplit(str(following))
-        if target.netloc != api.netloc:
-            raise UnusableInput(f"{url} : la page suivante est annoncée sur un autre hôte ({following}) ; "
-                                "moissonnage arrêté pour ne pas y envoyer le jeton.")
-        if api.scheme.lower() == "https" and target.scheme.lower() != "https":
+        # Django REST Framework writes it absolute; a proxy may write it relative, or spell the
+        # host in capitals or with its default port: the same site for all that.
+        following = urljoin(url, str(following))
+        if urlsplit(base).scheme.lower() == "https" and urlsplit(following).scheme.lower() != "https":
             raise UnusableInput(f"{url} : la page suivante est annoncée sans chiffrement ({following}) ; "
                                 "moissonnage arrêté pour ne pas y envoyer le jeton en clair. Signalez-le à "
                                 "l'équipe DORA.")
-    return body["results"], str(following) if following else None
+        if site_of(following) != site_of(base):
+            raise UnusableInput(f"{url} : la page suivante est annoncée sur un autre hôte ({following}) ; "
+                                "moissonnage arrêté pour ne pas y envoyer le jeton.")
+    return body["results"], following or None
 
 
 def _kind_of(name: str, first: dict) -> str:

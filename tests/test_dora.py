@@ -200,6 +200,21 @@ def test_a_page_that_links_to_itself_stops(settings, engine):
     assert summary.status == "failed" and "pagination en boucle" in summary.message
 
 
+@pytest.mark.parametrize("written", ["/api/v2/structures/?page=2&page_size=2",
+                                     "https://API.dora.inclusion.beta.gouv.fr/api/v2/structures/?page=2&page_size=2"])
+def test_a_next_page_written_relative_or_spelled_otherwise_is_on_the_api_s_site(settings, engine, written):
+    """Once refused as « annoncée sur un autre hôte (/api/v2/…) »: nothing harvested."""
+    first = recorded("structures-page-1.json") | {"next": written}
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v2/structures/", json=first, match=[matchers.query_param_matcher({"page_size": "2"})])
+        rsps.get(f"{API}/api/v2/structures/", json=recorded("structures-page-2.json"),
+                 match=[matchers.query_param_matcher({"page": "2", "page_size": "2"})])
+        summary = harvest(DoraHarvester(API, options={"page_size": 2, "kinds": ["structure"]}, credentials="t"),
+                          settings=settings)
+        assert all(call.request.headers["Authorization"] == "Token t" for call in rsps.calls)
+    assert summary.status == "done" and summary.counts["read"] == 3, summary.message
+
+
 def test_an_unpaged_flat_list_is_read_whole(settings, engine):
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/api/v2/structures/", json=recorded("structures-page-2.json")["results"])
@@ -320,3 +335,29 @@ def test_a_source_with_its_own_token_variable_never_borrows_the_format_s(setting
         done = harvest_source("dora-93", settings=settings)
         assert done.counts["added"] > 0, done.message
         assert {c.request.headers["Authorization"] for c in rsps.calls} == {"Token jeton-du-93"}
+
+
+@pytest.mark.parametrize(("profils", "publics"), [
+    (["Demandeurs d'emploi"], ["demandeurs-emploi"]),
+    (["Personnes inscrites à Pôle emploi"], ["demandeurs-emploi"]),
+    (["Salariés et actifs"], ["actifs"]),
+    # Whole words: once « demandeurs-emploi » too, « actifs », « demandeurs-emploi ».
+    (["Demandeurs d'asile"], ["personnes-exilees"]),
+    (["Jeunes inactifs"], ["jeunes"]),
+    (["Étudiants inscrits à l'université"], ["etudiants"]),
+])
+def test_free_text_profils_become_publics_by_whole_words(profils, publics):
+    from harvesters.dora import _publics
+
+    assert _publics({"profils": profils}) == publics
+
+
+@pytest.mark.parametrize(("typologie", "labels", "reseaux"), [
+    ("RFS", [], ["france-service"]), ("CCONS", [], ["chambres-consulaires"]),
+    ("ASSO", ["cci"], ["chambres-consulaires"]),  # DORA's own alias for its « cci » label
+    ("CC", [], []),  # a communauté de communes names no network
+])
+def test_typologies_and_labels_naming_a_network(typologie, labels, reseaux):
+    from harvesters.dora import _reseaux
+
+    assert _reseaux({"typologie": typologie, "labels_nationaux": labels}) == reseaux
