@@ -77,7 +77,7 @@ from harvesters.aides_jeunes_conditions import (
     zone_of,
 )
 from harvesters.aides_notes import AidNotes, eligibility_warnings
-from harvesters.aides_text import code_text, http_url, option_flag, safe_text, sentence_case
+from harvesters.aides_text import capped, code_text, http_url, option_flag, safe_text, sentence_case
 from harvesters.base import Harvester, Item
 from harvesters.cut_short import ends_unterminated
 from harvesters.http import HttpClient, is_url
@@ -284,10 +284,10 @@ def map_benefit(benefit_id: str, benefit: dict, institution: dict, *, source: st
         "source": source,
         "id": benefit_id,
         "nom": sentence_case(str(benefit.get("label") or benefit.get("title")).strip()),
-        "description": safe_text(benefit.get("description")),
+        "description": capped(safe_text(benefit.get("description"))),
         "institution_nom": institution.get("name") or institution.get("label"),
         "institution_type": institution["type"] if code_text(institution.get("type")) in INSTITUTION_TYPES else "autre",
-        "institution_code_insee": (str(institution["code_insee"]).strip() or None) if institution.get("code_insee") else None,
+        "institution_code_insee": zones.institution_insee_code(institution),
         "institution_siren": zones.siren(institution.get("code_siren")),
         "zone_eligibilite": zone or None,
         "conditions": conditions,
@@ -333,6 +333,13 @@ def publics_of(eligibility: Eligibility) -> list[str]:
     return [p for p in dict.fromkeys(found) if p in allowed]
 
 
+# Whole words (« développement » holds « velo »), and the mobilities that are no way of getting
+# to work: a study grant abroad, the disability card named « carte mobilité inclusion ».
+_GETTING_AROUND = re.compile(r"\b(?:transports?|mobilités?|vélos?|velos?|covoiturage|carburants?)\b")
+_NOT_GETTING_AROUND = re.compile(r"mobilités? (?:internationale|européenne|à l['’]international|à l['’]étranger)"
+                                 r"|carte mobilité inclusion|erasmus")
+
+
 def themes_of(benefit: dict) -> list[str]:
     """Only sure signals: the simulator's interest questions, and the words of the aid's name."""
     found = []
@@ -342,7 +349,7 @@ def themes_of(benefit: dict) -> list[str]:
     label = str(benefit.get("label") or "").lower()
     if "permis" in label and "conduire" in label or "code de la route" in label:
         found.append("mobilite--preparer-un-permis")
-    if any(word in label for word in ("transport", "mobilit", "vélo", "velo", "covoiturage", "carburant")):
+    if _GETTING_AROUND.search(label) and not _NOT_GETTING_AROUND.search(label):
         found.append("mobilite--financer-ma-mobilite")
     allowed = schemas.referential_values("thematiques")
     return [t for t in dict.fromkeys(found) if t in allowed]

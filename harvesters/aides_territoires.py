@@ -60,7 +60,7 @@ from catalog.validation import Problem
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
 from harvesters.aides_notes import AidNotes, eligibility_warnings
-from harvesters.aides_text import http_url, option_flag, safe_text, texts, to_date
+from harvesters.aides_text import capped, http_url, option_flag, safe_text, texts, to_date
 from harvesters.base import Harvester, Item
 from harvesters.http import HttpClient
 from harvesters.paging import announced, refuse_endless
@@ -71,11 +71,19 @@ MAX_NAME = 250
 # Lookups with no answer at all before the perimeters endpoint is judged out of order: one or two
 # unknown names are ordinary (a commune renamed), three and not a single answer are not.
 PERIMETER_LOOKUPS_TO_JUDGE = 3
+# `perimeter_scale` by its name, in lower case: the API has written « Commune » and « EPCI », and
+# its newer code writes « commune » and « epci ».
 SCALE_SLUGS = {
-    "Commune": "commune", "EPCI": "epci", "Bassin hydrographique": "basin", "Département": "department",
-    "Région": "region", "Outre-mer": "overseas", "Métropole": "mainland", "Ad-hoc": "adhoc", "Pays": "country",
-    "Continent": "continent",
+    "commune": "commune", "epci": "epci", "bassin hydrographique": "basin", "département": "department",
+    "région": "region", "outre-mer": "overseas", "métropole": "mainland", "ad-hoc": "adhoc", "pays": "country",
+    "continent": "continent",
 }
+
+
+def _scale_slug(scale: object) -> str | None:
+    return SCALE_SLUGS.get(str(scale).strip().lower())
+
+
 # aid_types names → our `type_aide`, in order of precedence when an aid has several.
 AID_TYPES = [
     ("subvention", "subvention"), ("prêt", "pret"), ("avance", "avance-remboursable"),
@@ -240,7 +248,7 @@ class AidesTerritoiresHarvester(Harvester):
                 "été mises à jour, pour ne pas leur ôter leur territoire.")
 
     def _resolve(self, name: str, scale: str) -> tuple[list[str], bool]:
-        slug = SCALE_SLUGS.get(scale)
+        slug = _scale_slug(scale)
         if slug == "country":
             return ([zones.FRANCE], True) if name.lower() == "france" else ([], False)
         if slug == "continent":
@@ -255,7 +263,7 @@ class AidesTerritoiresHarvester(Harvester):
         self._perimeter_answers += bool(results)
         codes = {str(r.get("code")) for r in (results if isinstance(results, list) else [])
                  if isinstance(r, dict) and str(r.get("name", "")).casefold() == name.casefold()
-                 and r.get("scale") in (scale, None) and r.get("code")}
+                 and (r.get("scale") is None or _scale_slug(r["scale"]) == slug) and r.get("code")}
         if len(codes) != 1:
             return [], False  # unknown or ambiguous (homonymous communes): not guessed
         code = codes.pop()
@@ -292,7 +300,7 @@ def map_aid(aid: dict, *, source: str, site: str, zone: list[str]) -> tuple[dict
         "source": source,
         "id": str(aid["id"]),
         "nom": _name(aid),
-        "description": description or None,
+        "description": capped(description) or None,
         "type_aide": _aid_type(texts(aid.get("aid_types"))),
         "institution_nom": financers[0] if financers else None,
         "zone_eligibilite": zone or None,

@@ -27,7 +27,8 @@ from harvesters.written_dates import written_date
 _MARKDOWN = re.compile(r"\[[^\[\]\n]+\]\([^()\s]+\)|\*\*[^*\n]+\*\*|^\s*[-*] \S|^#{1,6} \S", re.MULTILINE)
 _LINK = re.compile(r"<a\b[^<>]*?\bhref\s*=\s*[\"']?(https?://[^\"'\s<>]+)[\"']?[^<>]*>"
                    r"([^<]*(?:<(?!/?a\b)[^<]*)*)</a\s*>", re.IGNORECASE)
-_BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|tr|ul|ol|table|blockquote)\s*>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|tr|td|th|dt|dd|ul|ol|table|blockquote)\s*>", re.IGNORECASE)
+_SOURCE_LINE_BREAK = re.compile(r"\r\n?|\n")
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LOOSE_LIST = re.compile(r"^(- [^\n]*)\n\n(?=- )", re.MULTILINE)
@@ -53,6 +54,11 @@ def safe_text(value: object, *, markdown: bool = False) -> str | None:
         text = _STRAY_STARS.sub("", _MARKDOWN_RENDERER.render(LINE_BREAK.sub("  \n", text)))
     elif not TAG.search(text) and _MARKDOWN.search(text):
         text = _MARKDOWN_RENDERER.render(text)
+    if TAG.search(text):
+        # HTML: a line break in its source is a space, as a browser shows it; its tags say where
+        # lines end. Kept, « Effectuer son stage auprès d'un\n<a …>organisme</a> » became two
+        # conditions of an aid (Eligibility.text makes each line one).
+        text = _SOURCE_LINE_BREAK.sub(" ", LINE_BREAK.sub("<br>", text))
     text = escape_prose(text)  # « jeunes <de 26 ans » is no tag (harvesters/html_prose.py)
     text = _LINK.sub(_link_as_text, text)
     text = LINE_BREAK.sub("\n", text)
@@ -66,6 +72,17 @@ def safe_text(value: object, *, markdown: bool = False) -> str | None:
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     text = _LOOSE_LIST.sub("\\1\n", text)
     return text or None
+
+
+DESCRIPTION_MAX = 20000  # the `aide` schema's maxLength
+
+
+def capped(text: str | None, limit: int = DESCRIPTION_MAX) -> str | None:
+    """`text` cut to `limit` characters (ending « … »): an aid described at length is published
+    with the start of its description, not refused whole for its length."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 def without_tags(text: str) -> str:
@@ -93,7 +110,7 @@ def without_tags(text: str) -> str:
 def _block_end(match: re.Match) -> str:
     # A paragraph ends with a blank line, a list or a table row with a line break.
     tag = match.group(0).lower()
-    return tag + ("\n" if tag[2:4] in ("ul", "ol", "tr") else "\n\n")
+    return tag + ("\n" if tag[2:4] in ("ul", "ol", "tr", "td", "th", "dt", "dd") else "\n\n")
 
 
 def _link_as_text(match: re.Match) -> str:

@@ -73,6 +73,12 @@ def siren(value: object) -> str | None:
     return code if code and _SIREN.match(code) else None
 
 
+def institution_insee_code(institution: dict) -> str | None:
+    """An institution's `code_insee` as written, its leading zeros given back when YAML read it
+    as a number (« 01053 » → 1053): five digits for a commune, two for a département or région."""
+    return _code_text(institution.get("code_insee"), 5 if institution.get("type") == "commune" else 2)
+
+
 def _code_text(value: object, width: int) -> str | None:
     if value is None or isinstance(value, bool):
         return None

@@ -52,7 +52,7 @@ from catalog.validation.problems import shown
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
 from harvesters.aides_notes import AidNotes, eligibility_warnings
-from harvesters.aides_text import http_url, safe_text, slug_list, texts
+from harvesters.aides_text import capped, http_url, safe_text, slug_list, texts
 from harvesters.base import Harvester, Item
 from harvesters.http import is_url, local_copy
 from harvesters.written_dates import written_date
@@ -282,7 +282,7 @@ def _description(raw: dict[str, Any], porteurs: list[dict]) -> str | None:
     if any(legal):
         parts.append("Base juridique : " + " ; ".join(t for t in legal if t) + ".")
     text = "\n\n".join(p for p in parts if p)
-    return text[:20000] or None
+    return capped(text) or None
 
 
 def _actor(porteur: dict) -> str | None:

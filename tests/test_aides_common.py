@@ -78,6 +78,14 @@ def test_codes_lose_no_leading_zero():
     ("Deux bourses :\n\n- Loisirs'Ados pour un projet de voyage,\n  de loisirs.\n\n- Proj'Jeunes.\n",
      "Deux bourses :\n\n- Loisirs'Ados pour un projet de voyage, de loisirs.\n- Proj'Jeunes."),
     ("Un **texte** sur\ndeux lignes.  \nUne ligne forcée.", "Un texte sur deux lignes.\nUne ligne forcée."),
+    # In HTML a line break of the source is a space: it split one condition into two.
+    ("<p>Habiter Lyon depuis six mois\r\net disposer d'une promesse d'embauche.</p>",
+     "Habiter Lyon depuis six mois et disposer d'une promesse d'embauche."),
+    ("Effectuer son stage auprès d'un\n\n<a href=\"https://a.fr/oc\">organisme conventionné</a>",
+     "Effectuer son stage auprès d'un organisme conventionné (https://a.fr/oc)"),
+    # Table cells and definition terms end lines: « Module 135 heures » was one number.
+    ("<table><tr><td>Module 1</td><td>35 heures</td></tr></table><dl><dt>Durée</dt><dd>3 mois</dd></dl>",
+     "Module 1\n35 heures\n\nDurée\n3 mois"),
 ])
 def test_safe_text_keeps_words_and_links_and_drops_markup(raw, expected):
     assert safe_text(raw) == expected

@@ -344,3 +344,31 @@ def test_an_unquoted_code_with_a_leading_zero_is_read_as_js_yaml_reads_it(tmp_pa
     path.write_text("code_insee: 01053\nplus: 12\nhexa: 0x1F\n")
     content, error = load_yaml(path)
     assert error is None and content == {"code_insee": 1053, "plus": 12, "hexa": 31}
+
+
+@pytest.mark.parametrize(("label", "themes"), [
+    ("Aide au permis de conduire", ["mobilite--preparer-un-permis"]),
+    ("Chèque vélo électrique", ["mobilite--financer-ma-mobilite"]),
+    ("Aide aux transports scolaires", ["mobilite--financer-ma-mobilite"]),
+    # « développement » holds « velo »; a grant abroad and a disability card are no way to work.
+    ("Aide au développement de projets de jeunes", []),
+    ("Bourse de mobilité internationale MERMOZ", []),
+    ("Carte mobilité inclusion invalidité", []),
+])
+def test_a_mobility_theme_needs_a_whole_word_about_getting_around(label, themes):
+    from harvesters.aides_jeunes import themes_of
+
+    assert themes_of({"label": label}) == themes
+
+
+def test_an_institution_s_insee_code_read_as_a_number_keeps_its_leading_zero(tmp_path):
+    """YAML reads an unquoted « 01053 » as 1053: a zone gets it back (aides_zones), the institution's
+    code kept « 1053 »."""
+    copy = tmp_path / "aides"
+    shutil.copytree(YAML_DIR, copy)
+    institution = copy / "data" / "institutions" / "ville_de_montreuil.yml"
+    institution.write_text(institution.read_text(encoding="utf-8").replace('code_insee: "93048"', "code_insee: 01053"),
+                           encoding="utf-8")
+    [row] = [item.row for item in AidesJeunesHarvester(str(copy), options={"date_maj": DAY}).items()
+             if item.row and item.row["id"] == "montreuil-bourse-permis"]
+    assert row["institution_code_insee"] == "01053"

@@ -247,3 +247,25 @@ def test_an_aid_withdrawn_from_publication_is_absent_and_ages_out(settings, engi
     assert [(g.code, g.count) for g in summary.groups if g.status == "invalid"] == [("non-publiee", 1)]
     missing = next(g for g in summary.groups if g.status == "missing")
     assert missing.examples == ["aides-territoires--104"]  # archived once the grace period is over
+
+
+def test_scales_written_in_lower_case_and_long_descriptions(settings, engine):
+    """The API's newer code writes « commune », « epci »: the commune's aid lost its territory,
+    silently but for a note. An aid described at length was refused whole (description over the
+    schema's 20 000 characters): it is published with the start of it. A line break inside an
+    HTML sentence was a condition of its own."""
+    page_1 = recorded("aids-page-1.json")
+    for aid in page_1["results"]:
+        aid["perimeter_scale"] = aid["perimeter_scale"].lower()
+    lyon = next(aid for aid in page_1["results"] if aid["id"] == 102)
+    lyon["description"] = "<p>" + "Un prêt à taux zéro pour financer un véhicule. " * 500 + "</p>"
+    lyon["eligibility"] = "<p>Habiter Lyon depuis six mois\r\net disposer d'une promesse d'embauche.</p>"
+    with responses.RequestsMock() as rsps:
+        serve(rsps, page_1=page_1)
+        _, summary = run(settings)
+    assert summary.counts["invalid"] == 0, summary.as_dict()
+    records = aides(engine)
+    pret = records["aides-territoires--102"]
+    assert pret["zone_eligibilite"] == ["69123"] and records["aides-territoires--101"]["zone_eligibilite"] == ["93"]
+    assert len(pret["description"]) == 20000 and pret["description"].endswith("…")
+    assert "- Habiter Lyon depuis six mois et disposer d'une promesse d'embauche." in pret["conditions_texte"]
