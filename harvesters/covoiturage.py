@@ -174,7 +174,8 @@ class CovoiturageHarvester(Harvester):
         name = self.names.get(siren) or epcis.get(siren)
         if siren in self.zones:
             return self.zones[siren], name
-        if name is not None or not epcis:
+        # An EPCI's SIREN is its zone; a name given in « noms » says who, not where.
+        if siren in epcis or not epcis:
             return [siren], name
         problems.append(Problem(
             "zone_eligibilite", "aom-hors-epci",

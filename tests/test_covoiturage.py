@@ -68,6 +68,14 @@ def test_the_zone_of_a_non_epci_aom_comes_from_the_options(settings, engine, ter
     assert "2\u00a0€ par passager et par trajet" in smmag["description"]
 
 
+def test_a_name_alone_gives_a_non_epci_aom_no_zone(settings, engine, territories):
+    """Naming the syndicat mixte in « noms » made its SIREN its zone, as if it were an EPCI's."""
+    harvester = CovoiturageHarvester(str(HERE / "campagnes.json"), options={"noms": {"253800825": "SMMAG"}})
+    summary = harvest(harvester, settings=settings)
+    assert "covoiturage-aom--253800825" not in stored_records(engine)
+    assert "Le SIREN 253800825 n'est celui d'aucun EPCI" in json.dumps(summary.as_dict()["errors"], ensure_ascii=False)
+
+
 def test_zone_options_given_as_json_text_at_the_command_line(settings, engine, territories):
     """`--option 'zones={…}'` arrives as text: once an AttributeError (str has no .items)."""
     harvester = CovoiturageHarvester(str(HERE / "campagnes.json"), options={
