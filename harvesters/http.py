@@ -217,7 +217,7 @@ class HttpClient:
     def __init__(self, *, token: str | None = None, timeout: float = 60, retries: int = 3,
                  headers: dict[str, str] | None = None) -> None:
         # A token given here is the caller's to send (each format checks where its pages lead);
-        # the source's, from the run, goes to its own site only (`_source_token_for`).
+        # the source's, from the run, goes to its own site only (`_request`).
         self._source_token = None if token else _SOURCE_TOKEN.get()
         self.timeout = timeout
         self.session = _GuardedSession()
