@@ -62,7 +62,7 @@ from harvesters.aides_conditions import Eligibility
 from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import capped, http_url, option_flag, safe_text, texts, to_date
 from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient
+from harvesters.http import HttpClient, site_of
 from harvesters.paging import announced, refuse_endless
 
 DEFAULT_FILTERS = {"targeted_audiences": "private_person"}
@@ -193,7 +193,7 @@ class AidesTerritoiresHarvester(Harvester):
         if not next_url:
             return None
         url = urljoin(base + "/", str(next_url))
-        if urlsplit(url)[:2] != urlsplit(base)[:2]:
+        if site_of(url) != site_of(base) or urlsplit(url).scheme.lower() != urlsplit(base).scheme.lower():
             raise UnusableInput(f"Lien de page suivante vers un autre site refusé ({url}) : le jeton "
                                 "d'accès ne doit pas quitter Aides-territoires.")
         if url in visited:

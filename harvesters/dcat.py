@@ -508,8 +508,7 @@ def _refuse_other_site(page: str, first: str) -> None:
     """A next page is read on the catalog's own site, as securely as the first: the catalog's
     token (sent with every page) must not go to whatever address a page names, nor in clear."""
     here, there = urlsplit(first), urlsplit(page)
-    if there.scheme not in ("http", "https") or there.netloc.lower() != here.netloc.lower() \
-            or (here.scheme == "https" and there.scheme != "https"):
+    if site_of(page) is None or site_of(page) != site_of(first) or (here.scheme == "https" and there.scheme != "https"):
         raise UnusableInput(f"Lien de page suivante vers un autre site refusé ({page}) : les pages d'un catalogue "
                             f"sont lues sur son site ({here.scheme}://{here.netloc}), que son jeton d'accès ne "
                             "quitte pas.")
