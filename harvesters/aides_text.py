@@ -17,6 +17,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 from harvesters.html_prose import LINE_BREAK, LIST_ITEM, TAG, escape_prose
+from harvesters.text_hygiene import capped as cut_to
 from harvesters.text_hygiene import without_active_markup
 from harvesters.written_dates import written_date
 
@@ -78,11 +79,8 @@ DESCRIPTION_MAX = 20000  # the `aide` schema's maxLength
 
 
 def capped(text: str | None, limit: int = DESCRIPTION_MAX) -> str | None:
-    """`text` cut to `limit` characters (ending « … »): an aid described at length is published
-    with the start of its description, not refused whole for its length."""
-    if text is None or len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
+    """An aid's description cut to the schema's length (text_hygiene.capped)."""
+    return cut_to(text, limit)
 
 
 def without_tags(text: str) -> str:

@@ -54,6 +54,7 @@ from harvesters.base import Harvester, Item
 from harvesters.datainclusion import kinds_option
 from harvesters.http import HttpClient, is_url, local_copy, site_of
 from harvesters.paging import announced, page_size, refuse_endless
+from harvesters.text_hygiene import capped
 from harvesters.written_dates import written_date
 
 SOURCE = "dora"
@@ -485,8 +486,7 @@ def _clip(text: Any, kind: str, field: str) -> str | None:
     if text is None:
         return None
     text = str(text).strip()
-    limit = _max_length(kind, field)
-    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return capped(text, _max_length(kind, field))
 
 
 def _max_length(kind: str, field: str) -> int | None:

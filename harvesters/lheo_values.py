@@ -27,7 +27,7 @@ import nh3
 
 from catalog.validation.rules import is_email, is_http_url
 from harvesters.html_prose import LINE_BREAK, LIST_ITEM, escape_prose
-from harvesters.text_hygiene import has_active_markup
+from harvesters.text_hygiene import capped, has_active_markup
 
 # -- text ------------------------------------------------------------------------------------
 
@@ -113,9 +113,7 @@ def text(raw: str | None, *, max_length: int | None = None) -> str | None:
         value = _LIST_AFTER_PARAGRAPH.sub("\n- ", value)
     if not value or is_placeholder(value):
         return None
-    if max_length and len(value) > max_length:
-        value = value[: max_length - 1].rstrip() + "…"
-    return value
+    return capped(value, max_length)
 
 
 def _strip_html(value: str, *, prose: bool = True) -> str:
@@ -153,10 +151,7 @@ def paragraphs(*values: str | None, max_length: int | None = None) -> str | None
             kept.append(value)
     if not kept:
         return None
-    joined = "\n\n".join(kept)
-    if max_length and len(joined) > max_length:
-        joined = joined[: max_length - 1].rstrip() + "…"
-    return joined
+    return capped("\n\n".join(kept), max_length)
 
 
 # -- codes and flags -------------------------------------------------------------------------

@@ -410,3 +410,11 @@ def _markup_warning(name: str, repairs: _Repairs) -> Problem:
                     "désactivé(s) : une espace suit désormais leur « ] »")
     return Problem(name, MARKUP_CODE, f"Champ {name} : {' ; '.join(said)}. Collé tel quel dans une page web, ce "
                    "texte y serait du balisage actif (script, chargement, attribut).")
+
+
+def capped(text: str | None, limit: int | None) -> str | None:
+    """`text` cut to `limit` characters, the cut marked « … » (None or 0: no limit): a text over
+    its schema's length is published with its start, not refused whole."""
+    if text is None or not limit or len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
