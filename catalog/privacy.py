@@ -3,6 +3,8 @@
 Named people (`contact_nom_prenom`) are never published, and personal e-mail addresses (a
 person's name at a consumer mail provider) neither, in the `courriel` field or written in a free
 text ("écrire à camille.martin@gmail.com"), at any depth of the record (an aid's `conditions`).
+A `courriel` written with a display name ("Camille Martin <accueil@asso.fr>") is published as
+its bare address: the name is a person's more often than a desk's.
 
 A partner's promise that a contact may be shown (data·inclusion v0's and DORA's
 `contact_public`) is read by the harvester, at the only place it exists: it keeps the contact's
@@ -14,6 +16,7 @@ and cannot unlock the name at publication.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 PERSONAL_FIELDS = ("contact_nom_prenom",)
@@ -37,27 +40,38 @@ CONSUMER_MAIL_DOMAINS = frozenset({
 # "prenom.nom", "prenom-nom", "p.nom", "jean-luc.roy", "prenom.nom93", "prenom.nom.93": how
 # people's addresses look, unlike "contact" or "accueil". A single word ("jdupont", "cafe93") is
 # not judged personal: associations and small desks use such addresses as often as people do.
-PERSON_LOCAL_PART = re.compile(r"^[a-zà-ÿ]+(?:[._-][a-zà-ÿ]+){1,3}(?:[._-]?[0-9]+)?$", re.IGNORECASE)
+# Names in any alphabet, compound ones included: "anne-marie.de-la-fontaine", "lukasz.wałęsa".
+PERSON_LOCAL_PART = re.compile(r"^[^\W\d_]+(?:[._-][^\W\d_]+){1,5}(?:[._-]?[0-9]+)?$")
 # Words of a desk's address, matched as whole parts of it: "julie.masson" holds "asso" and
-# "laurent.maisonneuve" holds "maison", yet both are people.
+# "laurent.maisonneuve" holds "maison", yet both are people. Abbreviations are the sector's
+# ("ass.arcadour", "aci.neplusjeter", "rh.lachorba", "langeac.cada": desks of the corpus).
 DESK_WORDS = frozenset({"contact", "accueil", "info", "secretariat", "direction", "association", "asso",
                         "service", "mission", "emploi", "insertion", "formation", "mairie", "ccas", "centre",
-                        "maison", "espace"})
+                        "maison", "espace", "ass", "aci", "rh", "cada", "cias", "bij", "pij", "mjc", "pole",
+                        "relais", "chantier", "atelier"})
 LOCAL_PART_SEPARATORS = re.compile(r"[._+\-0-9]+")
+# A part of an address too short to be a name ("c" of "c-martin", "et", "rh"): it neither makes
+# an address a person's nor names the organisation.
+SHORT_PART = 3
 # An address inside a sentence: the final full stop of the sentence is not part of it. It starts
 # where a word starts and its parts are bounded (RFC 5321 lengths): a hostile text of a million
-# letters and one "@" is scanned in linear time, not tried from each of its letters.
-EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}(?![\w-])")
+# letters and one "@" is scanned in linear time, not tried from each of its letters. A domain has
+# no "_": Markdown's emphasis around an address (« _jean.dupont@orange.fr_ ») is not part of it.
+EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@(?:[^\W_]|-){1,63}(?:\.(?:[^\W_]|-){1,63}){1,8}(?![^\W_]|-)")
 MASKED_EMAIL = "[adresse personnelle masquée]"
 
 
-def is_personal_email(address: str) -> bool:
+def is_personal_email(address: str, owner: str | None = None) -> bool:
+    """Whether `address` is a person's. `owner`: the name of the record that gives it; an address
+    made of that name's words is the organisation's own (« bienvert.paysage@orange.fr » of
+    « BIENVERT PAYSAGE », « rh.lachorba@gmail.com » of « LA CHORBA »)."""
     local, _, domain = address.strip().lower().rpartition("@")
     if domain not in CONSUMER_MAIL_DOMAINS:
         return False
     # "camille.martin+cv" is delivered to camille.martin: the tag says nothing of whose it is.
-    local = local.split("+", 1)[0]
-    return bool(PERSON_LOCAL_PART.match(local)) and not _is_desk(local)
+    # A leading "_" is Markdown's emphasis, not the mailbox's.
+    local = local.split("+", 1)[0].lstrip("_")
+    return bool(PERSON_LOCAL_PART.match(local)) and not _is_desk(local) and not _names_owner(local, owner)
 
 
 def _is_desk(local: str) -> bool:
@@ -65,17 +79,37 @@ def _is_desk(local: str) -> bool:
     return any(part in DESK_WORDS or (part.endswith("s") and part[:-1] in DESK_WORDS) for part in parts)
 
 
+def _names_owner(local: str, owner: str | None) -> bool:
+    """Every name-long part of `local` is a word, or words written together, of `owner`: all of
+    them, so that « jean.dupont » at « Association Jean Moulin » stays a person's."""
+    if not owner:
+        return False
+    parts = [_folded(part) for part in LOCAL_PART_SEPARATORS.split(local) if len(part) > SHORT_PART]
+    if not parts:
+        return False
+    words = [word for word in re.split(r"[\W_]+", _folded(owner)) if word]
+    runs = {"".join(words[start:end]) for start in range(len(words)) for end in range(start + 1, len(words) + 1)}
+    return all(part in runs for part in parts)
+
+
+def _folded(text: str) -> str:
+    """Lowercase, without accents: « Développement » is « developpement » in an address."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def public_view(data: dict[str, Any]) -> dict[str, Any]:
     """The record as it may be published: a copy when something is withheld or masked, else the
     record itself (nearly always; callers only read it, and the index keeps its stored JSON)."""
     view: dict[str, Any] | None = None
+    owner = data.get("nom") if isinstance(data.get("nom"), str) else None
     for key, value in data.items():
         if key in PERSONAL_FIELDS:
             kept = _WITHHELD
         elif key in EMAIL_FIELDS:
-            kept = None if isinstance(value, str) and is_personal_email(value) else value
+            kept = _public_address(value, owner)
         else:
-            kept = _masked(value)
+            kept = _masked(value, owner)
         if kept is not value:
             view = dict(data) if view is None else view
             if kept is _WITHHELD:
@@ -88,20 +122,39 @@ def public_view(data: dict[str, Any]) -> dict[str, Any]:
 _WITHHELD = object()  # a field left out of the view altogether
 
 
-def _masked(value: Any) -> Any:
+def _mask(address: str, owner: str | None) -> str:
+    # Markdown's emphasis before the address stays: « _[adresse personnelle masquée]_ ».
+    emphasis = address[: len(address) - len(address.lstrip("_"))]
+    return emphasis + MASKED_EMAIL if is_personal_email(address, owner) else address
+
+
+def _public_address(value: Any, owner: str | None) -> Any:
+    """A `courriel` as it may be published: None when it is a person's, its bare address when
+    it was written with a display name (« Camille Martin <accueil@asso.fr> »)."""
+    if not isinstance(value, str):
+        return value
+    addresses = EMAIL_IN_TEXT.findall(value)
+    if any(is_personal_email(address, owner) for address in addresses):
+        return None
+    if len(addresses) == 1 and addresses[0] != value:
+        return addresses[0]
+    return value
+
+
+def _masked(value: Any, owner: str | None) -> Any:
     """`value` with the personal addresses of its texts masked, at any depth (each part once:
     parsed documents nest a few levels at most, `catalog.nesting`); `value` itself when it holds
     none."""
     if isinstance(value, str):
         if "@" not in value:  # nearly every text: no regex run
             return value
-        masked = EMAIL_IN_TEXT.sub(lambda m: MASKED_EMAIL if is_personal_email(m.group()) else m.group(), value)
+        masked = EMAIL_IN_TEXT.sub(lambda m: _mask(m.group(), owner), value)
         return value if masked == value else masked
     if isinstance(value, list):
-        items = [_masked(item) for item in value]
+        items = [_masked(item, owner) for item in value]
         return value if all(new is old for new, old in zip(items, value, strict=True)) else items
     if isinstance(value, dict):
-        parts = {key: _masked(item) for key, item in value.items()}
+        parts = {key: _masked(item, owner) for key, item in value.items()}
         return value if all(parts[key] is item for key, item in value.items()) else parts
     return value
 
@@ -114,3 +167,15 @@ def withhold_private_contact(row: dict[str, Any], contact_public: Any) -> dict[s
         for name in CONTACT_FIELDS:
             row[name] = None
     return row
+
+
+def as_promised(row: dict[str, Any], promise: Any = None) -> dict[str, Any]:
+    """The row, less its contact's name, e-mail and phone when its `contact_public` (or the
+    `promise` read elsewhere in the source row) does not say they may be shown. Only a row that
+    holds a promise is judged: validation drops the field, so the harvester is the one place
+    where it can be read."""
+    if "contact_public" in row:
+        promise = row["contact_public"]
+    elif promise is None:
+        return row
+    return withhold_private_contact(dict(row), promise)

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from catalog.errors import UnusableInput
-from catalog.privacy import withhold_private_contact
+from catalog.privacy import as_promised
 from catalog.tabular import UnterminatedRow, detect_format, iter_rows
 from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url, local_copy
@@ -140,15 +140,6 @@ def kinds_option(value: Any, known: tuple[str, ...]) -> tuple[str, ...]:
         raise UnusableInput(f"Option kinds : {shown} inconnu(s) ; types lus : {', '.join(known)} "
                             "(par exemple --option kinds=service ou kinds=structure,service).")
     return kinds
-
-
-def as_promised(row: dict) -> dict:
-    """The row, less its contact's name, e-mail and phone when its `contact_public` does not
-    say they may be shown. Only a row that has the field is judged: validation drops it, so
-    this is the one place where the promise can be read."""
-    if "contact_public" not in row:
-        return row
-    return withhold_private_contact(dict(row), row["contact_public"])
 
 
 def _check_layout(name: str, kind: str, first_row: dict) -> None:

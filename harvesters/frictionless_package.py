@@ -36,6 +36,11 @@ harvestable when we can tell which of our schemas (`schemas/<kind>/schema.json`)
 3. a table given directly, without mapping, whose header holds every required field of one
    schema (`--option kind=service` says it outright).
 
+A row's `contact_public` column (data·inclusion v0's, or theirs mapped to it: `columns:
+{is_contact_info_public: contact_public}`) is the partner's promise about its contact: unless it
+says true, the contact's name, e-mail and phone are not kept, as DORA's and data·inclusion's
+harvesters do (`catalog.privacy.as_promised`).
+
 A CSV resource is read with the delimiter its `dialect` declares, else the commonest in its
 header line. Column names are compared composed (NFC), however the file's editor wrote accents.
 
@@ -70,6 +75,7 @@ import schemas
 from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import AliasRefused, NoAliasLoader, refuse_too_deep, too_deep_message
+from catalog.privacy import as_promised
 from catalog.tabular import UnterminatedRow, check_file, detect_format, iter_rows, shown_name
 from catalog.validation import guess_kind
 from harvesters.base import Harvester, Item
@@ -117,7 +123,8 @@ class ColumnMapping:
                       constants=_dict(data.get("constants"), "constants", where),
                       split=_str_dict(data.get("split"), "split", where),
                       values=_values(data.get("values"), where))
-        ours = set(schemas.field_names(kind))
+        # `contact_public`: no field of ours, the partner's promise about its contact (read, then dropped).
+        ours = set(schemas.field_names(kind)) | {"contact_public"}
         named = set(mapping.columns.values()) | set(mapping.constants) | set(mapping.split) | set(mapping.values)
         if named - ours:
             raise UnusableInput(f"{where} : champ(s) {_names(named - ours)} absent(s) du schéma « {kind} ».")
@@ -436,6 +443,8 @@ class FrictionlessHarvester(Harvester):
                 keys_seen.update(raw)
             first = False
             row = table.mapping.apply(raw) if table.mapping else raw
+            # A partner's `contact_public`, mapped or left as its own column, is kept as promised.
+            row = as_promised(row, raw.get("contact_public"))
             if table.mapping and "__cells__" in raw:
                 row["__cells__"] = raw["__cells__"] - len(raw) + 1 + len(row)  # keep the cell-count defect
             self._done += 1

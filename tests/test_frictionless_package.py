@@ -437,3 +437,28 @@ def test_a_header_written_decomposed_matches_its_mapping(tmp_path, settings, eng
     summary = run(path, settings, mapping=str(HERE / "mapped" / "correspondance.yml"))
     assert summary.counts["added"] == 3, summary.message
     assert stored(engine)["annuaire-lyon--LY-001"][1]["nom"] == "Atelier CV et lettre de motivation"
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_a_contact_the_partner_does_not_say_public_is_not_kept(tmp_path, settings, engine, mapped):
+    """As the data·inclusion and DORA harvesters do: the promise is only in the source row
+    (our schemas have no `contact_public`), whether it keeps its name or a mapping names it."""
+    services = (HERE / "declared" / "donnees" / "services.csv").read_text(encoding="utf-8").splitlines()
+    flag = "public" if mapped else "contact_public"
+    rows = [services[0] + f";courriel;telephone;{flag}",
+            services[1] + ";camille.martin@asso-exemple.fr;0148300009;false",
+            services[2] + ";accueil@ccas-exemple.fr;0148300010;true"]
+    path = tmp_path / "services.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    options = {}
+    if mapped:
+        columns = {name: name for name in rows[0].split(";")} | {"public": "contact_public"}
+        options["mapping"] = {"kind": "service", "columns": columns}
+    summary = run(path, settings, **options)
+    assert summary.counts["added"] == 2, summary.message or summary.groups
+    saved = {data["id"].split("--")[-1]: data for _, data, _ in stored(engine, "service").values()}
+    assert "contact_public" not in saved["pc-ml-garantie-jeunes"]
+    assert saved["pc-ml-garantie-jeunes"].get("courriel") is None
+    assert saved["pc-ml-garantie-jeunes"].get("telephone") is None
+    assert saved["pc-ccas-domiciliation"]["courriel"] == "accueil@ccas-exemple.fr"
+    assert saved["pc-ccas-domiciliation"]["telephone"] == "0148300010"

@@ -102,3 +102,42 @@ def test_the_view_is_the_record_itself_when_nothing_is_withheld_and_a_copy_other
     view = public_view(personal)
     assert view["conditions"]["autres"][0]["texte"] == "écrire à [adresse personnelle masquée]"
     assert personal["conditions"]["autres"][0]["texte"] == "écrire à julie.martin@gmail.com"  # stored: untouched
+
+
+@pytest.mark.parametrize(("courriel", "published"), [
+    ("Camille Martin <camille.martin@gmail.com>", None),  # the display name does not hide a person's address
+    ("Camille Martin <accueil@asso-exemple.fr>", "accueil@asso-exemple.fr"),  # nor is the name published
+    ("accueil@asso-exemple.fr", "accueil@asso-exemple.fr"),
+])
+def test_a_courriel_with_a_display_name_is_published_as_its_bare_desk_address(courriel, published):
+    assert public_view({"courriel": courriel}).get("courriel") == published
+
+
+@pytest.mark.parametrize("text", [
+    "Écrire à _jean.dupont@orange.fr_.",  # Markdown emphasis around the address
+    "Écrire à anne-marie.de-la-fontaine@gmail.com.",  # a compound first name and surname
+    "Écrire à lukasz.wałęsa@gmail.com.",  # letters outside Latin-1
+])
+def test_personal_addresses_written_the_way_people_write_them_are_masked(text):
+    masked = public_view({"description": text})["description"]
+    assert "@" not in masked and MASKED_EMAIL in masked
+    if text.count("_") == 2:
+        assert masked == f"Écrire à _{MASKED_EMAIL}_."
+
+
+@pytest.mark.parametrize(("courriel", "nom", "published"), [
+    # The corpus's organisations at consumer providers: their address is made of their name.
+    ("bienvert.paysage@orange.fr", "BIENVERT PAYSAGE", True),
+    ("rh.lachorba@gmail.com", "LA CHORBA", True),
+    ("aci.neplusjeter@gmail.com", "Association Ne Plus Jeter", True),
+    ("ille-et-developpement@orange.fr", "Association ille et développement", True),
+    ("ass.arcadour@gmail.com", "Association Arcadour EI", True),
+    ("langeac.cada@wanadoo.fr", "HOSPITALITE EN LANGEADOIS", True),
+    # A person sharing one word with the organisation's name is still a person.
+    ("jean.dupont@gmail.com", "Association Jean Moulin", False),
+    ("camille.martin@gmail.com", "Centre social Martin Luther King", False),
+])
+def test_an_organisation_address_at_a_consumer_provider_is_published(courriel, nom, published):
+    view = public_view({"nom": nom, "courriel": courriel, "description": f"Écrire à {courriel}."})
+    assert (view["courriel"] == courriel) is published
+    assert (view["description"] == f"Écrire à {courriel}.") is published
