@@ -101,6 +101,7 @@ from lxml import etree
 
 import schemas
 from catalog.errors import UnusableInput
+from catalog.privacy import is_personal_email
 from catalog.records import qualified_id
 from catalog.validation import Problem
 from harvesters import lheo_values as V
@@ -606,7 +607,7 @@ class LheoHarvester(Harvester):
         # Contacts from the deepest level up; each `coordonnees` read once per formation, if needed.
         contacts = row.pop("_contacts") + (action.get("_contacts", []) if action else []) + base["_contacts"]
         contacts.extend(row.pop("_formateur_contact", None) or ())
-        telephone = courriel = None
+        telephone = courriel = personal_courriel = None
         for element in contacts:
             if element is None:
                 continue
@@ -614,12 +615,16 @@ class LheoHarvester(Harvester):
             if found is None:
                 found = self._contact_cache[element] = _coordonnees(element)
             telephone = telephone or found[0]
-            if courriel is None and found[2]:  # the e-mail this row would have shown is unreadable
+            if courriel is None and personal_courriel is None and found[2]:  # the e-mail shown is unreadable
                 self._warn(warnings, "courriel-ecarte", row["id"], raw=found[2])
-            courriel = courriel or found[1]
+            if found[1] and is_personal_email(found[1]):
+                # A trainer's own address is never published: a desk's further up is worth more.
+                personal_courriel = personal_courriel or found[1]
+            else:
+                courriel = courriel or found[1]
             if telephone and courriel:
                 break
-        row["telephone"], row["courriel"] = telephone, courriel
+        row["telephone"], row["courriel"] = telephone, courriel or personal_courriel
         # Intercarif marks sessions (or whole actions) that are over: whatever the recruitment
         # state says, nobody can join them any more.
         expired = row.pop("_perimee", None)  # the session's flag, else its action's
@@ -899,9 +904,12 @@ def _extra_coordonnees(kids: dict, info: str) -> etree._Element | None:
 
 def _coordonnees(element: etree._Element) -> tuple[str | None, str | None, str | None]:
     """(telephone, courriel, unreadable courriel) of a `coordonnees`; the telephone is the first
-    valid fixed or mobile number."""
+    valid fixed or mobile number. A named person's mobile (`nom`/`prenom` beside `portable`) is
+    their own, not a desk's: it is not published."""
     kids = _children(element)
-    phones = [_plain(n) for kind in ("telfixe", "portable") for holder in kids.get(kind, [])
+    named = any(V.line(_plain(name)) for kind in ("nom", "prenom") for name in kids.get(kind, []))
+    kinds = ("telfixe",) if named else ("telfixe", "portable")
+    phones = [_plain(n) for kind in kinds for holder in kids.get(kind, [])
               for n in _children(holder).get("numtel", [])]
     raw_email = _prose(kids, "courriel")
     email = V.email(raw_email)

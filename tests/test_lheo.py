@@ -170,6 +170,32 @@ def test_every_contact_element_of_a_level_is_read_in_order(tmp_path):
     assert (fle["telephone"], fle["courriel"]) == ("+33320000012", "fle@centre-lille-sud.fr")
 
 
+def test_a_named_trainer_s_mobile_and_personal_address_give_way_to_the_desk_s(tmp_path):
+    """A `coordonnees` naming a person (`nom`, `prenom`) holds their own mobile: it was
+    published as the formation's phone. Their gmail address hid the organisme's desk address
+    (withheld at publication, it left the row with none)."""
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8")
+    first = "<contact-formation><coordonnees><courriel>fle@centre-lille-sud.fr</courriel></coordonnees></contact-formation>"
+    person = ("<contact-formation><coordonnees><civilite>Madame</civilite><nom>Martin</nom><prenom>Camille</prenom>"
+              "<portable><numtel>06 12 34 56 78</numtel></portable><courriel>camille.martin@gmail.com</courriel>"
+              "</coordonnees></contact-formation>")
+    feed = tmp_path / "person.xml"
+    feed.write_text(text.replace(first, person + first.replace("<coordonnees>", "<coordonnees><telfixe><numtel>"
+                                                                 "03 20 00 00 12</numtel></telfixe>")), encoding="utf-8")
+    fle = rows(feed)["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert (fle["telephone"], fle["courriel"]) == ("+33320000012", "fle@centre-lille-sud.fr")
+    # A desk's mobile (no name beside it) is its phone; the organisme's desk address comes
+    # before the gmail one.
+    desk = person.replace("<civilite>Madame</civilite><nom>Martin</nom><prenom>Camille</prenom>", "")
+    feed.write_text(text.replace(first, desk), encoding="utf-8")
+    fle = rows(feed)["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+    assert (fle["telephone"], fle["courriel"]) == ("+33612345678", "accueil@centre-lille-sud.fr")
+    # With no other address, the person's is kept (and withheld at publication, catalog.privacy).
+    feed.write_text(text.replace(first, desk).replace("<courriel>accueil@centre-lille-sud.fr</courriel>", ""),
+                    encoding="utf-8")
+    assert rows(feed)["FOR-59-0042/AF-59-0042/SE-59-0042-1"]["courriel"] == "camille.martin@gmail.com"
+
+
 def test_several_formateurs_and_a_defective_siret_are_reported(tmp_path):
     names = ["GRETA Lille Métropole", "greta lille métropole", *(f"Organisme associé {n}" for n in range(1, 7))]
     found = with_formateurs(tmp_path, "FOR-59-0042", FORMATEUR.format(siret="077567227200157", nom=names[0], contact=""),
