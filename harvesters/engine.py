@@ -367,43 +367,54 @@ class _Run:
                                  f"{_json_limit(exc)}.")], None
 
     def _judge_vanished(self, conn: Connection, writer: RecordWriter, active_before: dict[str, int]) -> None:
-        grace = timedelta(days=self.policy.grace_days)
         _forget_missing_seen(conn, self.policy.name)
         accepted_until = _last_forced_run(conn, self.policy.name)
         for kind in self.kinds:
             before = active_before.get(kind) or _count_active(conn, self.policy.name, kind)
             # Judged on every record gone and not yet archived, not only on those gone in this
             # run: a source shrinking by 25 % a run would otherwise lose 99 % of its records,
-            # never held. Those an operator let go (gone before a forced run) no longer count:
-            # they must not hold every later run of their source.
-            vanished = _count_vanished(conn, self.policy.name, kind, accepted_until=accepted_until)
-            if before and vanished / before > self.policy.archive_threshold and not self.force:
-                self.counts["missing"] = vanished
-                earlier = vanished - _count_vanished(conn, self.policy.name, kind, newly=True)
-                raise HeldForReview(
-                    f"Exécution suspendue pour vérification : {vanished} enregistrement(s) « {kind} » sur "
-                    f"{before} ({_percent(vanished / before)}) ont disparu de la source"
-                    f"{f' (dont {earlier} déjà absent(s) aux moissonnages précédents)' if earlier else ''}, au-delà "
-                    f"du seuil de {_percent(self.policy.archive_threshold)}. Rien n'a été modifié. Après "
-                    "vérification de la source, relancez avec --force pour appliquer."
-                )
-            to_archive, newly_missing = [], []
-            for id_, missing_since in _iter_vanished(conn, self.policy.name, kind):
-                # Counted back from now: a grace of 99,999,999 days (« never ») has no date to overflow.
-                if self.policy.grace_days <= 0 or (missing_since is not None and self.now - missing_since >= grace):
-                    to_archive.append(id_)
-                else:
-                    newly_missing.append(id_)
-            for chunk in _chunks(newly_missing, 500):
-                writer.mark_missing(kind, chunk)
-            for chunk in _chunks(to_archive, 500):
-                writer.archive(kind, chunk)
+            # never held. Those an operator let go (gone before a forced run) no longer count,
+            # neither as gone nor in the source's size: they must not hold every later run of
+            # their source, nor let it lose half of what is left unheld.
+            every_vanished = _count_vanished(conn, self.policy.name, kind)
+            vanished = every_vanished if accepted_until is None else \
+                _count_vanished(conn, self.policy.name, kind, accepted_until=accepted_until)
+            live = before - (every_vanished - vanished)
+            to_archive, newly_missing = self._vanished_by_grace(conn, kind)
+            held = live > 0 and vanished / live > self.policy.archive_threshold and not self.force
+            # What the run does, or would do once forced: said in the counts and the report either way.
             for id_ in newly_missing:
                 self.report.add(position=0, kind=kind, record_id=id_, reference="", status="missing")
             for id_ in to_archive:
                 self.report.add(position=0, kind=kind, record_id=id_, reference="", status="archived")
             self.counts["missing"] += len(newly_missing)
             self.counts["archived"] += len(to_archive)
+            if held:
+                earlier = vanished - _count_vanished(conn, self.policy.name, kind, newly=True)
+                raise HeldForReview(
+                    f"Exécution suspendue pour vérification : {vanished} enregistrement(s) « {kind} » sur "
+                    f"{live} ({_percent(vanished / live)}) ont disparu de la source"
+                    f"{f' (dont {earlier} déjà absent(s) aux moissonnages précédents)' if earlier else ''}, au-delà "
+                    f"du seuil de {_percent(self.policy.archive_threshold)}. Rien n'a été modifié. Après "
+                    "vérification de la source, relancez avec --force pour appliquer."
+                )
+            for chunk in _chunks(newly_missing, 500):
+                writer.mark_missing(kind, chunk)
+            for chunk in _chunks(to_archive, 500):
+                writer.archive(kind, chunk)
+
+    def _vanished_by_grace(self, conn: Connection, kind: str) -> tuple[list[str], list[str]]:
+        """The source's records of `kind` gone from this run: (to archive, their grace over; to
+        mark missing, still within it)."""
+        grace = timedelta(days=self.policy.grace_days)
+        to_archive, newly_missing = [], []
+        for id_, missing_since in _iter_vanished(conn, self.policy.name, kind):
+            # Counted back from now: a grace of 99,999,999 days (« never ») has no date to overflow.
+            if self.policy.grace_days <= 0 or (missing_since is not None and self.now - missing_since >= grace):
+                to_archive.append(id_)
+            else:
+                newly_missing.append(id_)
+        return to_archive, newly_missing
 
     # -- bookkeeping ---------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from harvesters import job_lease
 from harvesters.datainclusion import DataInclusionHarvester
 from harvesters.engine import harvest
 from harvesters.jobs import job_summary, list_jobs
+from harvesters.report import iter_lines
 from tests.factories import service, structure, write_csv, write_json, write_ndjson
 
 RECORDS = Record.__table__
@@ -119,6 +120,37 @@ def test_a_source_shrinking_run_after_run_is_held_once_the_total_gone_passes_the
     # The operator checks the source and lets them go: later runs are judged from there.
     assert run(write_json(tmp_path / "services.json", records[:10]), settings, force=True).status == "done"
     assert run(write_json(tmp_path / "services.json", records[:9]), settings).status == "done"
+
+
+def test_records_let_go_by_a_forced_run_no_longer_count_in_the_source_s_size(tmp_path, settings, engine):
+    """Left out of the records gone but not of the source's size, the 50 let go let the source
+    lose 27 of its 50 live records (54 %) unheld, judged « 27 of 100 »."""
+    records = [service(i) for i in range(100)]
+    run(write_json(tmp_path / "services.json", records), settings)
+    assert run(write_json(tmp_path / "half.json", records[:50]), settings).status == "held"
+    assert run(write_json(tmp_path / "half.json", records[:50]), settings, force=True).status == "done"
+    before = snapshot(engine)
+    summary = run(write_json(tmp_path / "less.json", records[:23]), settings)
+    assert summary.status == "held", summary.message
+    assert "27 enregistrement(s) « service » sur 50 (54 %)" in summary.message
+    assert snapshot(engine) == before
+
+
+def test_a_held_run_counts_and_reports_what_forcing_it_would_do(tmp_path, settings, engine):
+    """It said every record gone was to be marked missing and none archived, whatever their
+    grace; and a second kind held after a first one let through had no line in the report."""
+    records = [service(i) for i in range(20)]
+    run(write_json(tmp_path / "services.json", records), settings)
+    run(write_json(tmp_path / "short.json", records[:15]), settings)  # 5 gone (25 %)
+    age_missing(engine, 8)  # their grace is over
+    held = run(write_json(tmp_path / "shorter.json", records[:10]), settings)
+    preview = run(write_json(tmp_path / "shorter.json", records[:10]), settings, force=True, dry_run=True)
+    assert held.status == "held" and preview.status == "done"
+    assert (held.counts["missing"], held.counts["archived"]) == (preview.counts["missing"], preview.counts["archived"])
+    assert (held.counts["missing"], held.counts["archived"]) == (5, 5)
+    with engine.connect() as conn:
+        lines = {(line["record_id"], line["status"]) for line in iter_lines(conn, held.job_id)}
+    assert ("test--v12", "missing") in lines and ("test--v17", "archived") in lines
 
 
 def test_forced_run_marks_missing_then_archives_after_the_grace_period(tmp_path, settings, engine):
