@@ -119,6 +119,9 @@ class DataInclusionHarvester(Harvester):
             if first is None:
                 raise UnusableInput(f"{path.name} ne contient aucun enregistrement.")
             kind = self.options.get("kind") or _kind_of(path, first[1])
+            if kind not in self.kinds:  # « formation » would have published services as trainings
+                raise UnusableInput(f"Option kind : « {kind} » inconnu ; un fichier data·inclusion porte des "
+                                    f"{' ou des '.join(k + 's' for k in self.kinds)} (kind=structure ou kind=service).")
             _check_layout(path.name, kind, first[1])
             self._covered = (kind,)
             for position, row in chain([first], rows):

@@ -508,3 +508,13 @@ def test_an_index_sync_that_stops_leaves_the_job_done_saying_so(tmp_path, settin
     assert job["status"] == "done" and job["counts"]["added"] == 3, job
     assert said in job["message"], job["message"]
     assert statuses(engine) == {"active": 3}
+
+
+@pytest.mark.parametrize("kind", ["formation", "services"])
+def test_a_kind_option_that_is_no_data_inclusion_kind_is_refused(tmp_path, settings, engine, kind):
+    """« formation » published the services as trainings; « services » stopped with a KeyError."""
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(3)])
+    summary = harvest(DataInclusionHarvester(str(path), options={"kind": kind}), source="di", settings=settings)
+    assert summary.status == "failed"
+    assert f"Option kind : « {kind} » inconnu" in summary.message
+    assert snapshot(engine) == ([], 0)
