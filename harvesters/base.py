@@ -110,7 +110,10 @@ class Harvester:
         """`credentials_env` when `location` is one of the format's official hosts over https, else
         None: the operator's own account must not be lent to whatever address a source (or a
         partner's catalog) names."""
-        parts = urlsplit(location.strip())
+        try:
+            parts = urlsplit(location.strip())
+        except ValueError:  # a malformed address: the run refuses it (engine), and lends it nothing
+            return None
         host = (parts.hostname or "").rstrip(".").lower()
         return cls.credentials_env if parts.scheme == "https" and host in cls.credentials_hosts else None
 

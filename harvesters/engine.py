@@ -46,7 +46,7 @@ from harvesters import job_lease
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
 from harvesters.cut_short import changed_fields, cut_fields, cut_short_problem, new_record_problem
-from harvesters.http import sending_source_token
+from harvesters.http import is_url, sending_source_token, url_problem
 from harvesters.report import ErrorGroup, ReportSpool
 from harvesters.termination import TerminationRequested
 from harvesters.text_hygiene import clean_items
@@ -242,6 +242,9 @@ class _Run:
     def _read_and_write(self, conn: Connection, transaction, progress: bool) -> None:
         if reason := self.harvester.missing_token():
             raise UnusableInput(reason)
+        location = self.harvester.location
+        if is_url(location) and (problem := url_problem(location)):
+            raise UnusableInput(f"Adresse de la source mal formée : {problem}.")
         # A format with a token scheme of its own (data·inclusion, DORA, Aides-territoires) sends
         # its token itself; for the others, the token the source names goes as a bearer.
         own_scheme = self.harvester.credentials_env is not None

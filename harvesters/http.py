@@ -492,7 +492,10 @@ def url_problem(url: str) -> str | None:
         if char.isprintable():
             return f"elle contient « {char} » (à écrire %{ord(char):02X})"
         return f"elle contient un caractère invisible (U+{ord(char):04X})"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # « https://[::1 »: a bracketed (IPv6) host never closed
+        return "son nom de serveur entre crochets n'est pas fermé"
     try:
         parts.port  # noqa: B018 (reading it checks it)
     except ValueError:

@@ -316,6 +316,7 @@ def test_datasets_listed_by_the_catalog_without_a_type_are_read(tmp_path, settin
     ('https://c.exemple.fr/f/s.csv"x', "elle contient « \" » (à écrire %22)"),
     ("https://c.exemple.fr/f/{s}.csv", "elle contient « { » (à écrire %7B)"),
     ("https://c.exemple.fr:99999/f/s.csv", "son numéro de port est invalide"),
+    ("https://[::1/f/s.csv", "son nom de serveur entre crochets n'est pas fermé"),  # was a failed run
 ])
 def test_a_malformed_download_address_is_never_registered(tmp_path, settings, engine, caplog, url, said):
     """rdflib reads an IRI with a space or a quote, with an English warning on stderr; the source
@@ -338,6 +339,9 @@ def test_sources_add_refuses_a_malformed_address(settings, engine):
     result = CliRunner().invoke(main, ["sources", "add", "s", "datainclusion", "https://c.exemple.fr/f/a b.json"])
     assert result.exit_code == 2 and get_source(engine, "s") is None
     assert "adresse mal formée : elle contient une espace (à écrire %20)." in result.output
+    result = CliRunner().invoke(main, ["sources", "add", "s", "datainclusion", "https://[::1"])  # was a traceback
+    assert result.exit_code == 2 and get_source(engine, "s") is None
+    assert "adresse mal formée : son nom de serveur entre crochets n'est pas fermé." in result.output
 
 
 def test_control_characters_spelled_in_a_catalog_never_reach_the_sources(tmp_path, settings, engine):

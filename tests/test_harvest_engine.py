@@ -518,3 +518,10 @@ def test_a_kind_option_that_is_no_data_inclusion_kind_is_refused(tmp_path, setti
     assert summary.status == "failed"
     assert f"Option kind : « {kind} » inconnu" in summary.message
     assert snapshot(engine) == ([], 0)
+
+
+def test_a_source_address_with_an_unclosed_bracket_fails_its_run_in_french(settings, engine):
+    """« https://[::1 » made urlsplit raise: a traceback instead of a job, and no --json output."""
+    summary = harvest(DataInclusionHarvester("https://[::1"), source="di", settings=settings)
+    assert summary.status == "failed" and summary.job_id is not None
+    assert summary.message.startswith("Adresse de la source mal formée : son nom de serveur entre crochets")
