@@ -411,3 +411,25 @@ def test_a_failing_source_says_since_when_and_how_old_its_records_are(settings, 
     cli("add", "jamais", "datainclusion", str(services_file.with_name("absent.json")))
     CliRunner().invoke(main, ["sources", "run", "jamais"])
     assert "En échec depuis le dernier moissonnage, jamais réussie : aucune fiche n'en vient." in cli("list").output
+
+
+@pytest.mark.parametrize("args", [["--force"], ["--force", "--due"], ["partenaire", "--force", "--every", "60"]])
+def test_force_is_for_named_sources_in_one_run_only(settings, engine, services_file, args, monkeypatch):
+    """`--force` on every source, on every due source or at each worker cycle turned the
+    archive breaker off for all of them, without a word."""
+    import maillage.cli.sources
+
+    # Were the worker started, it would run until stopped: let the test end either way.
+    monkeypatch.setattr(maillage.cli.sources, "_work", lambda *a: None)
+    assert cli("add", "partenaire", "datainclusion", str(services_file)).exit_code == 0
+    result = CliRunner().invoke(main, ["sources", "run", *args])
+    assert result.exit_code == 2 and "--force s'applique à des sources nommées" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(select(HarvestJob.__table__)).all() == []
+    assert cli("run", "partenaire", "--force").exit_code == 0
+
+
+def test_the_report_of_a_job_that_does_not_exist_is_an_error(settings, engine):
+    """It printed an empty CSV and exited 0, where `jobs show` says the job is not there."""
+    result = CliRunner().invoke(main, ["jobs", "report", "999"])
+    assert result.exit_code == 1 and "Travail n°999 introuvable." in result.output

@@ -61,9 +61,12 @@ def show_command(job_id, as_json):
 def report_command(job_id, statuses, output):
     """Rapport par enregistrement, en CSV (une ligne par erreur)."""
     from catalog.db import get_engine
+    from harvesters.jobs import job_summary
     from harvesters.report import iter_lines, write_csv
 
     engine = get_engine()
+    if job_summary(engine, job_id, with_groups=False) is None:  # an empty report would read « nothing to say »
+        raise click.ClickException(f"Travail n°{job_id} introuvable.")
     with engine.connect() as conn:
         lines = iter_lines(conn, job_id, statuses or None)
         if output:

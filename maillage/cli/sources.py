@@ -267,6 +267,10 @@ def run_command(names, due, dry_run, force, as_json, every):
     """
     from harvesters.termination import sigterm_interrupts
 
+    if force and (every is not None or due or not names):
+        # The breaker is an operator's decision about one source they have checked, not a setting.
+        raise click.UsageError("--force s'applique à des sources nommées et vérifiées, "
+                               "pas avec --due, --every ni à toutes les sources.")
     with sigterm_interrupts():
         if every is None:
             sys.exit(_run_cycle(names, due, dry_run, force, as_json))
