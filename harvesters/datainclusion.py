@@ -37,7 +37,7 @@ from catalog.privacy import as_promised
 from catalog.tabular import UnterminatedRow, detect_format, iter_rows
 from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url, local_copy
-from harvesters.paging import announced, page_size, refuse_endless
+from harvesters.paging import announced, page_size, refuse_endless, short_read
 from schemas import field_names
 
 API_ENDPOINTS = {"structure": "/api/v1/structures", "service": "/api/v1/services"}
@@ -59,6 +59,7 @@ class DataInclusionHarvester(Harvester):
         self._covered: tuple[str, ...] = ()
         self._size: int | None = None
         self._done = 0
+        self._notes: list[str] = []
 
     def items(self) -> Iterator[Item]:
         # A bulk file's URL may have no extension (data.gouv.fr's `/datasets/r/<id>`): `format` says it is one.
@@ -70,6 +71,9 @@ class DataInclusionHarvester(Harvester):
 
     def covered_kinds(self) -> tuple[str, ...]:
         return self._covered
+
+    def run_notes(self) -> list[str]:
+        return self._notes
 
     def progress_total(self) -> int | None:
         return self._size
@@ -91,6 +95,7 @@ class DataInclusionHarvester(Harvester):
             if self.options.get("sources"):
                 params["sources"] = self.options["sources"]
             page, pages = 1, 1
+            total, distinct = None, set()
             while page <= pages:
                 where = f"{base}{API_ENDPOINTS[kind]} page {page}"
                 body = client.get_json(base + API_ENDPOINTS[kind], params | {"page": page})
@@ -99,15 +104,21 @@ class DataInclusionHarvester(Harvester):
                 pages = announced(body, "pages", where) or 1
                 refuse_endless(pages, where)  # announced: the loop reads no further
                 if page == 1:
-                    self._size += announced(body, "total", where) or 0
+                    total = announced(body, "total", where)
+                    self._size += total or 0
                 for rank, row in enumerate(body["items"], start=1):
                     if not isinstance(row, dict):  # as in a file (catalog.tabular): the page is not what it says
                         raise UnusableInput(f"{where} : l'élément n°{rank} n'est pas un objet JSON.")
                     self._done += 1
+                    distinct.add((str(row.get("source")), str(row.get("id"))))
                     yield Item(kind, as_promised(row), reference=f"{kind}s page {page}, élément {rank}")
                 page += 1
-            # Only a kind read to its last page speaks for the whole source.
-            self._covered += (kind,)
+            # Only a kind read to its last page, every record its first page announced met, speaks
+            # for the whole source: a later page announcing fewer pages ended the read early.
+            if note := short_read(f"« {kind} »", len(distinct), total):
+                self._notes.append(note)
+            else:
+                self._covered += (kind,)
 
     # -- bulk files ----------------------------------------------------------------------------
 

@@ -157,6 +157,7 @@ class DcatHarvester(Harvester):
         super().__init__(location, options=options, credentials=credentials)
         self.complete = False  # every page was read: only then may vanished sources be disabled
         self.pages = 0
+        self.short_read: str | None = None  # why a read to the last page is not complete after all
 
     # -- reading the catalog -------------------------------------------------------------------
 
@@ -166,6 +167,7 @@ class DcatHarvester(Harvester):
         seen: set[str] = set()
         location: str | None = self.location
         self.complete = False
+        total, distinct = None, set()
         while location is not None:
             if location in seen:
                 raise UnusableInput(f"Pagination Hydra en boucle : la page {location} revient.")
@@ -174,14 +176,21 @@ class DcatHarvester(Harvester):
             seen.add(location)
             graph = self._page(location)
             self.pages += 1
-            yield from extract_datasets(graph)
+            if self.pages == 1:
+                total = _total_items(graph, location)
+            for dataset in extract_datasets(graph):
+                distinct.add(dataset.uri)
+                yield dataset
             location = _next_page(graph, location)
             if location is not None and not is_url(self.location):
                 location = None  # a local file does not lead to pages elsewhere: read, not complete
                 return
             if location is not None:
                 _refuse_other_site(location, self.location)
-        self.complete = True
+        # A page without `hydra:next` before the end is not the end when the collection counted more.
+        self.short_read = paging.short_read("Jeux de données", len(distinct), total,
+                                            "aucune source n'a été désactivée")
+        self.complete = self.short_read is None
 
     def _page(self, location: str) -> Graph:
         if is_url(location):
@@ -273,6 +282,8 @@ class _CatalogRun:
             self._register(conn, dataset, seen)
         if self.harvester.complete:
             self._disable_vanished(conn, mine, seen)
+        elif self.harvester.short_read:
+            self.message = self.harvester.short_read
         elif self.harvester.pages:
             self.message = ("Catalogue local avec pages suivantes non lues : aucune source n'a été désactivée.")
 
@@ -512,6 +523,15 @@ def _refuse_other_site(page: str, first: str) -> None:
         raise UnusableInput(f"Lien de page suivante vers un autre site refusé ({page}) : les pages d'un catalogue "
                             f"sont lues sur son site ({here.scheme}://{here.netloc}), que son jeton d'accès ne "
                             "quitte pas.")
+
+
+def _total_items(graph: Graph, location: str) -> int | None:
+    """The `hydra:totalItems` a first page announces for its collection, None if it says none."""
+    value = next(graph.objects(None, HYDRA.totalItems), None)
+    if value is None:
+        return None
+    return paging.announced({"hydra:totalItems": value.toPython() if isinstance(value, Literal) else str(value)},
+                            "hydra:totalItems", location)
 
 
 def _next_page(graph: Graph, location: str) -> str | None:

@@ -53,7 +53,7 @@ from harvesters.aides_text import safe_text
 from harvesters.base import Harvester, Item
 from harvesters.datainclusion import kinds_option
 from harvesters.http import HttpClient, is_url, local_copy, site_of
-from harvesters.paging import announced, page_size, refuse_endless
+from harvesters.paging import announced, page_size, refuse_endless, short_read
 from harvesters.text_hygiene import capped
 from harvesters.written_dates import written_date
 
@@ -214,6 +214,7 @@ class DoraHarvester(Harvester):
         self._total: int | None = None
         self._done = 0
         self._departements: dict[str, list[str]] | None = None
+        self._notes: list[str] = []
 
     def items(self) -> Iterator[Item]:
         if is_url(self.location) and not self.location.lower().split("?")[0].endswith(".json"):
@@ -223,6 +224,9 @@ class DoraHarvester(Harvester):
 
     def covered_kinds(self) -> tuple[str, ...]:
         return self._covered
+
+    def run_notes(self) -> list[str]:
+        return self._notes
 
     def progress_total(self) -> int | None:
         return self._total
@@ -243,6 +247,7 @@ class DoraHarvester(Harvester):
             url: str | None = base + ENDPOINTS[kind]
             params: dict[str, Any] | None = {"page_size": page_size(self.options, 500)}
             seen: set[str] = set()
+            count, distinct = None, set()
             page = 0
             while url:
                 page += 1
@@ -252,12 +257,20 @@ class DoraHarvester(Harvester):
                 seen.add(url)
                 body = client.get_json(url, params)
                 if page == 1 and isinstance(body, dict):
-                    self._total += announced(body, "count", url) or 0
+                    count = announced(body, "count", url)
+                    self._total += count or 0
                 results, url = _page(body, url, base)
                 params = None  # `next` carries the query
                 for rank, payload in enumerate(results, start=1):
+                    if isinstance(payload, dict):
+                        distinct.add(str(payload.get("id")))
                     yield from self._item(kind, payload, f"{kind}s page {page}, élément {rank}")
-            self._covered += (kind,)  # read to its last page
+            # Read to its last page, and every record the first page counted met: a page without
+            # `next` before the end no longer passes for the end of the source.
+            if note := short_read(f"« {kind} »", len(distinct), count):
+                self._notes.append(note)
+            else:
+                self._covered += (kind,)
 
     # -- a file ----------------------------------------------------------------------------------
 

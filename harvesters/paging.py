@@ -53,3 +53,14 @@ def refuse_endless(pages: int, where: str) -> None:
     """`pages`: the page about to be read, or the number a page announces."""
     if pages > MAX_PAGES:
         raise UnusableInput(f"{where} : plus de {MAX_PAGES} pages à lire, pagination sans fin ; moissonnage arrêté.")
+
+
+def short_read(what: str, read: int, count: int | None,
+               consequence: str = "aucun n'est archivé après cette exécution") -> str | None:
+    """Why a paged read does not speak for its whole source, in French: it met fewer distinct
+    records than its first page announced (pages shifting under the reader, an API rounding its
+    page count down, a series that stops early). None when it met them all, or none were announced."""
+    if count is None or read >= count:
+        return None
+    return (f"{what} : {read} enregistrement(s) distinct(s) lu(s) sur {count} annoncé(s) par la première page "
+            f"(pages décalées pendant la lecture, ou série arrêtée avant la fin ?) ; {consequence}.")

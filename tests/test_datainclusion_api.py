@@ -47,6 +47,23 @@ def test_api_harvest_pages_through_both_kinds_with_the_bearer_token(settings, en
     assert kinds == {"structure": 5, "service": 3}
 
 
+def test_a_page_series_that_ends_before_its_announced_total_archives_nothing(settings, engine):
+    """A first page rounding its page count down (5 structures at 3 a page announced as 1 page)
+    ended the read early: the unread structures were marked missing, then archived."""
+    with responses.RequestsMock() as rsps:
+        serve_api(rsps)
+        harvest(DataInclusionHarvester(API, options={"page_size": 3}), source="di-api", settings=settings)
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v1/structures", json=recorded("structures-page-1.json") | {"pages": 1},
+                 match=[responses.matchers.query_param_matcher({"size": "3", "page": "1"})])
+        rsps.get(f"{API}/api/v1/services", json=recorded("services-page-1.json"),
+                 match=[responses.matchers.query_param_matcher({"size": "3", "page": "1"})])
+        summary = harvest(DataInclusionHarvester(API, options={"page_size": 3}), source="di-api", settings=settings)
+    assert summary.status == "done", summary.message
+    assert summary.counts["read"] == 6 and summary.counts["missing"] == 0 and summary.counts["archived"] == 0
+    assert "« structure » : 3 enregistrement(s) distinct(s) lu(s) sur 5 annoncé(s)" in summary.message
+
+
 def test_an_api_failure_midway_changes_nothing(settings, engine):
     with responses.RequestsMock() as rsps:
         serve_api(rsps, services_status=503)

@@ -190,6 +190,22 @@ def test_hydra_paging_reads_every_page(settings, engine):
     assert get_source(engine, "national-3").options["kind"] == "solution-mobilite"
 
 
+def test_a_page_without_next_before_the_announced_total_disables_nothing(settings, engine):
+    """Page 1 losing its `hydra:next` read as the last page: the datasets of page 2, counted in
+    `hydra:totalItems`, had their sources disabled at once."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        run(serve_pages(rsps), settings, source="national")
+    base = "https://catalogue.exemple.fr/catalog.ttl"
+    first = (HERE / "page-1.ttl").read_text().replace(f"    hydra:next <{base}?page=2> ;\n", "")
+    with responses.RequestsMock() as rsps:
+        rsps.get(base, body=first.encode(), content_type="text/turtle")
+        summary = run(base, settings, source="national")
+    assert summary.status == "done" and summary.counts["read"] == 2, summary.message
+    assert all(spec.enabled for spec in sources(engine).values()) and len(sources(engine)) == 3
+    assert summary.message.startswith("Jeux de données : 2 enregistrement(s) distinct(s) lu(s) sur 3 annoncé(s)")
+    assert summary.message.endswith("aucune source n'a été désactivée.")
+
+
 def test_hydra_paging_that_loops_fails_and_registers_nothing(settings, engine):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         summary = run(serve_pages(rsps, loop=True), settings, source="national")

@@ -215,6 +215,22 @@ def test_a_next_page_written_relative_or_spelled_otherwise_is_on_the_api_s_site(
     assert summary.status == "done" and summary.counts["read"] == 3, summary.message
 
 
+def test_a_page_without_next_before_the_announced_count_archives_nothing(settings, engine, territories):
+    """A page saying `next: null` while the first counted more ended the read as complete: the
+    unread structures were archived."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        serve(rsps)
+        harvest(DoraHarvester(API, options={"page_size": 2, "kinds": ["structure"]}, credentials="t"), settings=settings)
+    cut = recorded("structures-page-1.json") | {"next": None}
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/api/v2/structures/", json=cut, match=[matchers.query_param_matcher({"page_size": "2"})])
+        summary = harvest(DoraHarvester(API, options={"page_size": 2, "kinds": ["structure"]}, credentials="t"),
+                          settings=settings)
+    assert summary.status == "done", summary.message
+    assert summary.counts["read"] == 2 and summary.counts["missing"] == 0
+    assert "« structure » : 2 enregistrement(s) distinct(s) lu(s) sur 3 annoncé(s)" in summary.message
+
+
 def test_an_unpaged_flat_list_is_read_whole(settings, engine):
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/api/v2/structures/", json=recorded("structures-page-2.json")["results"])
