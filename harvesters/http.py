@@ -399,16 +399,27 @@ def _decoded_chunks(response: requests.Response) -> Iterator[bytes]:
     """The body, decoded. gzip and deflate are decoded here, not by urllib3: urllib3 takes a
     compressed stream that stops short (a connection cut on a body sent until the connection
     closes, with no length to check it against) for a whole one, where zlib tells whether the
-    stream reached its end. Another encoding (none, br) is left to urllib3."""
-    encoding = response.headers.get("Content-Encoding", "").strip().lower()
-    if encoding not in ("gzip", "x-gzip", "deflate"):
+    stream reached its end; so are stacked ones (« gzip, gzip »: compressed twice, undone last
+    first), each layer checked. Another encoding (none, br) is left to urllib3."""
+    layers = [e.strip() for e in response.headers.get("Content-Encoding", "").lower().split(",")]
+    layers = [layer for layer in layers if layer and layer != "identity"]
+    if not layers or any(layer not in ("gzip", "x-gzip", "deflate") for layer in layers):
         yield from response.iter_content(_CHUNK)
         return
-    inflater = _Inflater(gzip=encoding != "deflate")
+    inflaters = [_Inflater(gzip=layer != "deflate") for layer in reversed(layers)]
     for data in response.raw.stream(_CHUNK, decode_content=False):
-        yield from inflater.feed(data)
-    if not inflater.complete:
+        yield from _inflated(data, inflaters)
+    if not all(inflater.complete for inflater in inflaters):
         raise _Truncated
+
+
+def _inflated(data: bytes, inflaters: list[_Inflater]) -> Iterator[bytes]:
+    """`data` through every layer, a chunk at a time: an inner layer's bomb grows chunk by chunk too."""
+    if not inflaters:
+        yield data
+        return
+    for out in inflaters[0].feed(data):
+        yield from _inflated(out, inflaters[1:])
 
 
 class _Inflater:

@@ -215,15 +215,24 @@ ROWS = b"".join(b'{"id": "%d", "nom": "service %d"},' % (i, i) for i in range(20
 WHOLE = b"[" + ROWS + b'{"id": "fin"}]'
 
 
-@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def _encoded(data: bytes, encoding: str) -> bytes:
+    """`data` compressed as a Content-Encoding header lists it (in the order applied)."""
+    import zlib
+
+    for layer in encoding.split(", "):
+        data = _gzip(data) if layer == "gzip" else zlib.compress(data)
+    return data
+
+
+# Stacked encodings were left to urllib3, which took a cut stream for a whole one.
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "gzip, gzip", "deflate, gzip"])
 def test_a_compressed_body_cut_short_is_refused_whole_ones_pass(encoding, monkeypatch, tmp_path):
     """A body sent until the connection closes has no length to check: a cut gzip stream would
     pass for a short answer, unless the end of the compressed stream is required."""
     import tempfile
-    import zlib
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    packed = _gzip(WHOLE) if encoding == "gzip" else zlib.compress(WHOLE)
+    packed = _encoded(WHOLE, encoding)
     url = "https://partenaire.example.fr/services.json"
     for body, whole in ((packed, True), (packed[: len(packed) // 2], False), (packed[:-4], False)):
         with responses.RequestsMock() as rsps:
@@ -254,10 +263,11 @@ def test_gzip_of_several_members_and_raw_deflate_are_read_whole():
             assert HttpClient().get("https://partenaire.example.fr/x.json").content == (WHOLE if body else b"")
 
 
-def test_a_compression_bomb_meets_the_size_cap(monkeypatch):
+@pytest.mark.parametrize("encoding", ["gzip", "gzip, gzip"])
+def test_a_compression_bomb_meets_the_size_cap(monkeypatch, encoding):
     monkeypatch.setenv("MAILLAGE_HTTP_MAX_MB", "1")
-    with responses.RequestsMock() as rsps:  # 50 MB of zeros, 50 kB on the wire
-        rsps.get("https://partenaire.example.fr/x.json", body=_gzip(bytes(50 << 20)),
-                 headers={"Content-Encoding": "gzip"})
+    with responses.RequestsMock() as rsps:  # 50 MB of zeros, 50 kB on the wire (twice gzipped: 200 bytes)
+        rsps.get("https://partenaire.example.fr/x.json", body=_encoded(bytes(50 << 20), encoding),
+                 headers={"Content-Encoding": encoding})
         with pytest.raises(UnusableInput, match="réponse de plus de 1 Mo"):
             HttpClient().get("https://partenaire.example.fr/x.json")
