@@ -513,6 +513,10 @@ def url_problem(url: str) -> str | None:
         return "son numéro de port est invalide"
     if not parts.hostname:
         return "elle ne nomme aucun serveur"
+    if parts.username is not None or parts.password is not None:
+        # requests would send it as Basic authentication, in clear over http, and every message
+        # naming the address would show the password: a source's secret goes by --token-env.
+        return "elle contient un identifiant ou un mot de passe (à donner par --token-env, jamais dans l'adresse)"
     return None
 
 

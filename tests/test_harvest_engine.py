@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import orjson
 import pytest
+import responses
 from sqlalchemy import func, select, update
 
 from catalog.models import Record, Revision
@@ -525,3 +526,14 @@ def test_a_source_address_with_an_unclosed_bracket_fails_its_run_in_french(setti
     summary = harvest(DataInclusionHarvester("https://[::1"), source="di", settings=settings)
     assert summary.status == "failed" and summary.job_id is not None
     assert summary.message.startswith("Adresse de la source mal formée : son nom de serveur entre crochets")
+
+
+def test_a_password_written_in_a_source_address_is_never_sent_nor_shown(settings, engine):
+    """requests sent « user:s3cret@ » as Basic authentication, over plain http too, and the
+    job's message showed the address, password included."""
+    with responses.RequestsMock() as rsps:  # nothing may be requested
+        summary = harvest(DataInclusionHarvester("http://user:s3cret@partner.example/structures.csv"),
+                          source="di", settings=settings)
+        assert len(rsps.calls) == 0
+    assert summary.status == "failed" and "s3cret" not in summary.message
+    assert "contient un identifiant ou un mot de passe (à donner par --token-env" in summary.message
