@@ -421,8 +421,11 @@ def _get_list(client: HttpClient, url: str) -> tuple[list, date | None]:
     if response.headers.get("Last-Modified"):
         try:
             modified = parsedate_to_datetime(response.headers["Last-Modified"]).astimezone(UTC).date()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # « 31 Dec 9999 23:59:59 -0100 » overflows
             modified = None
+        # A server clock ahead (or a date from nowhere) would make every aid's date_maj invalid:
+        # the date is capped at today, as a local file's is.
+        modified = min(modified, utcnow().date()) if modified else None
     return body, modified
 
 

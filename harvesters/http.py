@@ -168,7 +168,12 @@ class _BoundedRetry(Retry):
     retries after two minutes and, still refused, fails saying the server's status."""
 
     def parse_retry_after(self, retry_after: str) -> float:
-        return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX)
+        try:
+            return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX)
+        except urllib3.exceptions.InvalidHeader:
+            # « 1.5 », « -1 », « soon »: the server asked for a wait it could not write; the usual
+            # backoff (0 here) is still a retry, where the exception ended the run on its first 503.
+            return 0.0
 
     def is_exhausted(self) -> bool:
         return http_deadline.current_expired() or super().is_exhausted()  # past the deadline, no retry

@@ -10,6 +10,7 @@ import orjson
 import pytest
 import responses
 
+from catalog.clock import utcnow
 from harvesters import harvester_class
 from harvesters.aides_conditions import age_bounds
 from harvesters.aides_jeunes import AidesJeunesHarvester, load_yaml
@@ -236,6 +237,17 @@ def test_the_api_gives_the_same_records_with_embedded_or_referenced_institutions
     assert velo["nom"] == "Aide à l’achat d’un vélo à assistance électrique"
     assert velo["zone_eligibilite"] == ["200093201"] and velo["lien_demarche"] == "https://www.lillemetropole.fr/velo"
     assert velo["lien_source"] == f"{API}/aides/mel-velo"
+
+
+@pytest.mark.parametrize("last_modified", ["Fri, 01 Jan 2100 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 -0100"])
+def test_a_last_modified_from_the_future_dates_the_aids_today(settings, engine, last_modified):
+    """A clock ahead made every aid invalid (date_maj in the future); the year 9999 west of
+    Greenwich overflowed, a traceback instead of a harvest."""
+    with responses.RequestsMock() as rsps:
+        serve_api(rsps, last_modified=last_modified)
+        summary = harvest(AidesJeunesHarvester(API), settings=settings)
+    assert summary.counts["added"] == 3, summary.message
+    assert stored_records(engine, "aide")["aides-jeunes--marseille-aide-mobilite"]["date_maj"] == str(utcnow().date())
 
 
 @pytest.mark.parametrize("body,status,expected", [

@@ -138,6 +138,16 @@ def test_a_server_asking_to_wait_hours_is_retried_after_two_minutes_at_most(monk
     assert len(server.asked) == 2 and slept == [RETRY_AFTER_MAX] and RETRY_AFTER_MAX <= 120
 
 
+@pytest.mark.parametrize("written", ["1.5", "-1", "soon"])
+def test_a_retry_after_the_server_could_not_write_is_retried_all_the_same(monkeypatch, written):
+    """urllib3 refuses « 1.5 »: the run failed on the first 503 (InvalidHeader), without retries."""
+    monkeypatch.setattr(urllib3_retry.time, "sleep", lambda seconds: None)
+    unavailable = answer("503 Service Unavailable", b"", f"Retry-After: {written}", "Connection: close")
+    with raw_server([unavailable, answer("200 OK", b"[]")]) as server:
+        assert HttpClient().get_json(f"{server.url}/aids/") == []
+    assert len(server.asked) == 2
+
+
 def test_a_refusal_says_when_the_server_asks_to_come_back(monkeypatch):
     monkeypatch.setattr(urllib3_retry.time, "sleep", lambda seconds: None)
     too_many = answer("429 Too Many Requests", b"", "Retry-After: 3600", "Connection: close")
