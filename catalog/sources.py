@@ -12,15 +12,12 @@ import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection, Engine
 
+from catalog.config import MAX_GRACE_DAYS  # noqa: F401 - the CLI's bound, beside the sources
 from catalog.db import storable_text
 from catalog.models import Source
 
 SOURCES = Source.__table__
 
-
-# What an operator types for « never archive »: the longest grace period a date can count
-# (harvesters.engine counts it back from now; 10⁹ days overflow Python's dates).
-MAX_GRACE_DAYS = 99_999_999
 
 
 @dataclass

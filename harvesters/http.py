@@ -31,6 +31,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from catalog import json_text
+from catalog.config import env_number
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
 from catalog.tabular import shown_as
@@ -227,7 +228,7 @@ class HttpClient:
         self.timeout = timeout
         self.session = _GuardedSession()
         # After the last retry, hand back the last response so its HTTP status can be reported.
-        retry = _BoundedRetry(total=retries, backoff_factor=float(os.environ.get("MAILLAGE_HTTP_BACKOFF", "1")),
+        retry = _BoundedRetry(total=retries, backoff_factor=env_number("MAILLAGE_HTTP_BACKOFF", 1, minimum=0, maximum=60),
                               status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",),
                               respect_retry_after_header=True, raise_on_status=False)
         self.session.mount("https://", _PublicAdapter(max_retries=retry))
@@ -263,6 +264,8 @@ class HttpClient:
             # harvested with MAILLAGE_HTTP_ALLOW_PRIVATE=1 excepted).
             raise UnusableInput(f"Jeton d'accès non envoyé : {url} est en clair (http). Enregistrez l'adresse en "
                                 "https://, ou retirez le jeton de la source (--token-env \"\").")
+        # Read before sending: a setting written wrong must not leave a response open behind it.
+        limit = None if stream else _env_limit(url, "MAILLAGE_HTTP_MAX_MB", 512)
         deadline = http_deadline.start()
         try:
             with http_deadline.sending(deadline):
@@ -284,8 +287,8 @@ class HttpClient:
                                     + (_OTHER_SITE if withheld else _CHECK_TOKEN if self._sends_credentials(headers)
                                        else _NAME_TOKEN))
             raise UnusableInput(f"{url} a répondu HTTP {response.status_code}{_retry_after(response)}.")
-        if not stream:  # what `.content` returns, read once under the cap
-            response._content = b"".join(read_body(response, url, *_env_limit(url, "MAILLAGE_HTTP_MAX_MB", 512)))
+        if limit is not None:  # what `.content` returns, read once under the cap
+            response._content = b"".join(read_body(response, url, *limit))
         return response
 
     def _sends_credentials(self, headers: dict[str, str] | None) -> bool:
@@ -307,6 +310,7 @@ class HttpClient:
         """Stream a (possibly large) file to a temporary path; the caller deletes it. With `name`,
         the file has that name, in a temporary folder of its own (the caller deletes both): what
         a message says of the file then reads as its producer named it, not « tmpuaxef3l9.csv »."""
+        limit = _env_limit(url, "MAILLAGE_HTTP_MAX_DOWNLOAD_MB", 10240)  # before sending: see _request
         response = self.get(url, stream=True)
         folder = Path(tempfile.mkdtemp()) if name else None
         path = folder / name if folder is not None and name else None
@@ -314,7 +318,7 @@ class HttpClient:
             with (open(path, "wb") if path is not None  # the file outlives the block: the caller deletes it
                   else tempfile.NamedTemporaryFile(delete=False, suffix=suffix)) as handle:
                 path = Path(handle.name)
-                for chunk in read_body(response, url, *_env_limit(url, "MAILLAGE_HTTP_MAX_DOWNLOAD_MB", 10240)):
+                for chunk in read_body(response, url, *limit):
                     handle.write(chunk)
         except BaseException:
             if path is not None:
@@ -473,7 +477,7 @@ class _Inflater:
 
 
 def _env_limit(url: str, variable: str, default_mb: int) -> tuple[int, str]:
-    limit_mb = int(os.environ.get(variable) or default_mb)
+    limit_mb = int(env_number(variable, default_mb, minimum=1))
     return limit_mb << 20, f"{url} : réponse de plus de {limit_mb} Mo, refusée (limite réglable : {variable})."
 
 

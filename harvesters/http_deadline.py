@@ -25,6 +25,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from catalog.config import env_number
+
 # Finished deadlines wait in the heap until their time; past this many, they are swept out.
 _SWEEP_AFTER = 1024
 
@@ -120,7 +122,7 @@ os.register_at_fork(after_in_child=_fresh_watchdog_in_child)
 def start() -> Deadline:
     """A deadline (MAILLAGE_HTTP_MAX_SECONDS, one hour by default) for the request this thread is
     about to send (see `sending`)."""
-    deadline = Deadline(float(os.environ.get("MAILLAGE_HTTP_MAX_SECONDS") or 3600))
+    deadline = Deadline(env_number("MAILLAGE_HTTP_MAX_SECONDS", 3600, minimum=0.001))
     _watchdog.add(deadline)
     return deadline
 

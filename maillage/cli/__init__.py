@@ -24,7 +24,17 @@ COMMAND_MODULES = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context):
+        from catalog.config import SettingError
+
+        try:
+            return super().invoke(ctx)
+        except SettingError as exc:  # « MAILLAGE_GRACE_DAYS=abc »: said in French, not a traceback
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Maillage : le commun des solutions locales d'emploi et d'insertion."""
 
