@@ -62,6 +62,8 @@ from harvesters.mobiville import safe_text
 KIND = "solution-mobilite"
 MAX_BYTES = 20 * 1024 * 1024
 COUNTRIES = {"france": "france", "luxembourg": "99137", "monaco": "99138"}
+# From the widest place to the narrowest.
+PLACE_RANK = {"pays": 0, "région": 1, "département": 2, "epci": 3, "code insee": 4}
 LOCALISATION = re.compile(r"""localisation\s*\.\s*(code insee|epci|département|région|pays)\s*=\s*['"](.+)['"]\s*$""")
 PLACE_WORDS = {"code insee": "commune (code INSEE)", "epci": "intercommunalité", "département": "département",
                "région": "région", "pays": "pays"}
@@ -148,13 +150,16 @@ class AidesVeloHarvester(Harvester):
         reference = f"règle « {name} »"
         problems: list[Problem] = []
         condition = rule.get("applicable si")
-        places = list(_localisations(condition))
+        places = _zone_places(condition)
         zone: list[str] = []
-        porteur = None
+        labels = []
         for kind, value in places:
             codes, label = self._zone(kind, value, problems)
             zone += [c for c in codes if c not in zone]
-            porteur = porteur or label
+            labels.append(label)
+        # An EPCI's name says who gives the aid when it is the only place; one of sixty EPCI a
+        # region's aid lists is not the region.
+        porteur = labels[0] if len(labels) == 1 else None
         dates = {}
         for field, source_key in (("date_maj", "dernière mise à jour"), ("date_fin", "date de fin")):
             raw = rule.get(source_key)
@@ -250,11 +255,17 @@ def _walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ..
         yield path, node
 
 
-def _localisations(node: Any) -> Iterator[tuple[str, str]]:
-    for _, leaf in _walk(node):
-        match = LOCALISATION.match(str(leaf).strip())
-        if match:
-            yield match.group(1), match.group(2).strip()
+def _zone_places(node: Any) -> list[tuple[str, str]]:
+    """The localisations whose union is the aid's zone. One that binds everyone (reached through
+    `toutes ces conditions` only) and is wider than another of the rule is refined by it, not
+    added: « région 24 » and « one of these 60 EPCI » is those EPCI, not the whole region."""
+    found = [(path, match.group(1), match.group(2).strip()) for path, leaf in _walk(node)
+             if (match := LOCALISATION.match(str(leaf).strip()))]
+    if not found:
+        return []
+    narrowest = max(PLACE_RANK[kind] for _, kind, _ in found)
+    return [(kind, value) for path, kind, value in found
+            if not (all(connector == "toutes ces conditions" for connector in path) and PLACE_RANK[kind] < narrowest)]
 
 
 def _excluding_places(node: Any) -> Iterator[tuple[str, str]]:
@@ -283,8 +294,9 @@ def _structured(node: Any) -> dict:
             out["age_min"] = max(out.get("age_min", 0), 18)
         if match := AGE_MIN.search(text):
             out["age_min"] = max(out.get("age_min", 0), int(match.group(1)))
-        if match := AGE_RANGE.search(text):
-            out["age_min"], out["age_max"] = int(match.group(1)), int(match.group(2))
+        if match := AGE_RANGE.search(text):  # with « majeur » beside « de 15 à 25 ans », 18 stands
+            out["age_min"] = max(out.get("age_min", 0), int(match.group(1)))
+            out["age_max"] = min(out.get("age_max", int(match.group(2))), int(match.group(2)))
     return out
 
 

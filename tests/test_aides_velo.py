@@ -176,3 +176,35 @@ def test_a_file_cut_inside_its_last_rule_leaves_its_aid_as_it_was(settings, engi
     # Only the last rule is judged: an earlier one, shortened, is the source's change.
     added = run(whole.replace("de Montreuil.", "de M.") + whole.replace("aides . x", "aides . y").rstrip("\n"))
     assert (added.counts["updated"], added.counts["added"], added.counts["warnings"]) == (1, 1, 1), added.as_dict()
+
+
+def test_places_every_beneficiary_must_meet_narrow_the_zone_instead_of_widening_it(settings, engine, tmp_path):
+    """The corpus's « aides . region centre »: région 24 and one of 60 rural EPCI gave the whole
+    region, its aid named after the first EPCI. And « de 15 à 25 ans » beside « majeur » let 15 stand."""
+    path = _rules(tmp_path, """aides . departement rural:
+  titre: Département de la Seine-Saint-Denis
+  applicable si:
+    toutes ces conditions:
+      - localisation . département = "93"
+      - demandeur . âge . majeur
+      - demandeur . âge . de 15 à 25 ans
+      - une de ces conditions:
+          - localisation . code insee = "93048"
+          - localisation . code insee = "93066"
+  valeur: 200 €
+aides . departement ou commune:
+  titre: Département ou commune
+  applicable si:
+    une de ces conditions:
+      - localisation . département = "93"
+      - localisation . code insee = "75056"
+  valeur: 100 €
+""")
+    summary = harvest(AidesVeloHarvester(path, options={"date_maj": "2025-03-01"}), settings=settings)
+    assert summary.counts["added"] == 2, summary.message
+    saved = stored_records(engine)
+    rural = saved["aides-velo--departement-rural"]
+    assert rural["zone_eligibilite"] == ["93048", "93066"] and "porteur_nom" not in rural
+    assert rural["conditions"]["age_min"] == 18
+    # Alternatives stay a union.
+    assert saved["aides-velo--departement-ou-commune"]["zone_eligibilite"] == ["93", "75056"]
