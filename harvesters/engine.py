@@ -39,7 +39,7 @@ from catalog.db import (
 )
 from catalog.errors import UnusableInput
 from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Source
-from catalog.records import qualified_id
+from catalog.records import ID_SEPARATOR, qualified_id
 from catalog.store import CONFLICT, UNCHANGED, Candidate, RecordWriter
 from catalog.validation import Problem, validator_for
 from harvesters import job_lease
@@ -361,6 +361,12 @@ class _Run:
         if problems or key is None:
             return key, problems, None
         data["id"] = key[1]
+        # data·inclusion v1 links a service to its structure by the structure's catalog id
+        # (« dora--lot-kitchen »): a bare id at the source is qualified as `id` is, an id already
+        # naming a source (its own or another's) is kept.
+        reference = data.get("structure_id")
+        if isinstance(reference, str) and reference and ID_SEPARATOR not in reference:
+            data["structure_id"] = qualified_id(str(source), reference)
         try:
             return key, [], Candidate.from_data(item.kind, data)
         except orjson.JSONEncodeError as exc:

@@ -65,7 +65,8 @@ def test_mapping_file_turns_their_columns_into_ours(settings, engine):
     assert summary.status == "done", summary.groups
     assert summary.kinds == ["service"] and summary.counts["added"] == 3
     _, data, _ = stored(engine)["annuaire-lyon--LY-001"]
-    assert data["source"] == "annuaire-lyon" and data["structure_id"] == "lyon-mde"
+    # The service's structure is named as the catalog names that structure, as data·inclusion does.
+    assert data["source"] == "annuaire-lyon" and data["structure_id"] == "annuaire-lyon--lyon-mde"
     assert data["thematiques"] == ["trouver-un-emploi--repondre-a-des-offres-demploi",
                                    "trouver-un-emploi--faire-des-candidatures-spontanees"]
     assert data["publics"] == ["demandeurs-emploi", "jeunes"]
