@@ -25,7 +25,8 @@ Mapping, field by field:
 - `conditions_generales` (all must hold) and `profils` (one must hold, each with its own
   conditions) → `conditions` + `conditions_texte` (see `aides_conditions`); the free-text
   `conditions` (unmodelled by the simulator) and `voluntary_conditions` → `conditions_texte`;
-- `montant` (the maximum), `unit`, `legend`, `periodicite` → `montant_*`;
+- `montant` (the maximum), `unit`, `legend`, `periodicite` → `montant_*`; a legend saying the
+  amount is no maximum (« au lieu de 30 € », « en moyenne », « / jour ») leaves it in `montant_texte`;
 - `teleservice`, else `form`, else `instructions`, else `link` → `lien_demarche`; the benefit's
   page on the site (`/aides/{id}`) → `lien_source`.
 
@@ -87,6 +88,11 @@ MAX_YAML_BYTES = 1 << 20
 
 UNITS = {"€": ("euros", "€"), "%": ("pourcentage", "%"), "séances": ("seances", "séances")}
 PERIODICITES = {"ponctuelle", "mensuelle", "annuelle", "autre"}
+# A `legend` saying the amount is no ceiling of the aid: what is left to pay (« au lieu de 30 € »),
+# an average, the start of a range (« à 10 € par demi-journée »), or a rate by the day or week that
+# the periodicity cannot say. The amount then stays in `montant_texte` only.
+NOT_A_CEILING = re.compile(r"\b(?:au lieu de|à la place de|en moyenne)\b|^à\s*\d|(?:/|\bpar)\s*(?:jour|demi-journée|"
+                           r"semaine|heure|nuit)\b", re.IGNORECASE)
 INSTITUTION_TYPES = {"national", "region", "departement", "epci", "commune", "caf", "msa", "europeen", "autre"}
 # Our `publics` from a situation (the aid is for people in one of them).
 STATUT_PUBLICS = {
@@ -314,8 +320,9 @@ def amount_of(benefit: dict) -> dict[str, Any]:
     legend = str(benefit.get("legend")).strip() if isinstance(benefit.get("legend"), str) else ""
     if is_number(amount) and benefit.get("type") != "bool" and float(amount) >= 0:
         unit, symbol = UNITS.get(code_text(benefit.get("unit")) or "€", ("euros", "€"))
-        row["montant_max"] = float(amount)
-        row["montant_unite"] = unit
+        if not NOT_A_CEILING.search(legend):
+            row["montant_max"] = float(amount)
+            row["montant_unite"] = unit
         row["montant_texte"] = f"{amount_text(amount)} {symbol} {legend}".strip()
     elif isinstance(amount, str) and amount.strip():
         row["montant_texte"] = f"{amount.strip()} {legend}".strip()

@@ -13,7 +13,7 @@ import responses
 from catalog.clock import utcnow
 from harvesters import harvester_class
 from harvesters.aides_conditions import age_bounds
-from harvesters.aides_jeunes import AidesJeunesHarvester, load_yaml
+from harvesters.aides_jeunes import AidesJeunesHarvester, amount_of, load_yaml
 from harvesters.engine import harvest
 from harvesters.report import iter_lines
 from tests.conftest import FIXTURES, stored_records
@@ -384,3 +384,17 @@ def test_an_institution_s_insee_code_read_as_a_number_keeps_its_leading_zero(tmp
     [row] = [item.row for item in AidesJeunesHarvester(str(copy), options={"date_maj": DAY}).items()
              if item.row and item.row["id"] == "montreuil-bourse-permis"]
     assert row["institution_code_insee"] == "01053"
+
+
+@pytest.mark.parametrize(("montant", "legend", "ceiling"), [
+    (150, "maximum", 150.0), (500, "", 500.0), (228, "par mois maximum", 228.0),
+    # From the corpus: what is left to pay, an average, a range's start, a daily rate. They were
+    # published as the aid's ceiling (« at most 16.8 € » for a pass that saves 13.20 €).
+    (16.8, "au lieu de 30\u00a0€ / mois", None), (20, "à la place de 64", None), (957, "en moyenne", None),
+    (14, "par jour en moyenne", None), (2, "à 10 € par demi-journée", None), (3, "/ jour", None),
+    (10, "par jour et par enfant maximum", None), (120, "par semaine de stage", None),
+])
+def test_an_amount_its_legend_says_is_no_ceiling_stays_in_the_text(montant, legend, ceiling):
+    row = amount_of({"montant": montant, "legend": legend, "periodicite": "ponctuelle"})
+    assert row.get("montant_max") == ceiling
+    assert row["montant_texte"].startswith(f"{montant:g}".replace(".", ",")) and legend.strip() in row["montant_texte"]
