@@ -91,8 +91,10 @@ TYPE_PRIORITY = (
     (("accompagnement", "delegation"), "accompagnement"),
     (("accueil", "information"), "information"),
 )
+# data·inclusion's own v0 → v1 table (its dbt model of `frais`): a service that takes the Pass
+# numérique is free to its holder.
 FRAIS = {"gratuit": "gratuit", "gratuit-sous-conditions": "gratuit", "payant": "payant",
-         "adhesion": "payant", "pass-numerique": "payant"}
+         "adhesion": "payant", "pass-numerique": "gratuit"}
 # DORA's orientation modes → v1 modes de mobilisation.
 MOBILISATION = {
     "telephoner": "telephoner", "se-presenter": "se-presenter",

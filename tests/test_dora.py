@@ -192,6 +192,20 @@ def test_dora_s_markdown_becomes_plain_text(settings, engine, tmp_path):
     assert saved["conditions_acces"] == "Avoir 18 ans et une pièce d'identité"  # unpaired stars: no emphasis
 
 
+@pytest.mark.parametrize(("frais", "expected"), [("pass-numerique", "gratuit"), ("adhesion", "payant"),
+                                              ("gratuit-sous-conditions", "gratuit")])
+def test_fees_map_as_data_inclusion_maps_them(settings, engine, tmp_path, frais, expected):
+    """data·inclusion's v0 → v1 table: a service that takes the Pass numérique is free to its
+    holder (it was published « payant »)."""
+    service = {"id": "s1", "structure_id": "8c2e4f6a-1b3d-4e5f-8a9b-7c6d5e4f3a2b", "nom": "Atelier numérique",
+               "date_maj": "2025-03-14", "types": ["atelier"], "zone_diffusion_type": "departement",
+               "zone_diffusion_code": "69", "presentation_detail": "Prendre en main sa tablette.", "frais": frais}
+    (tmp_path / "services.json").write_text(json.dumps([service]), encoding="utf-8")
+    summary = harvest(DoraHarvester(str(tmp_path / "services.json")), source="dora", settings=settings)
+    assert summary.counts["added"] == 1, summary.as_dict()
+    assert stored_records(engine)["dora--s1"]["frais"] == expected
+
+
 def test_a_page_that_links_to_itself_stops(settings, engine):
     loop = {"count": 1, "next": f"{API}/api/v2/structures/?page=2", "results": []}
     with responses.RequestsMock() as rsps:
