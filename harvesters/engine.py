@@ -468,12 +468,22 @@ def in_transaction(engine: Engine, job_id: int, run: Any, body: Callable[[Connec
             conn.close()
 
 
+# Jobs this process runs now, and those it finished but could not close (the catalog held by
+# another writer at that moment): its next run closes them as they ended, and neither is taken
+# for the job of a dead process. A worker (`sources run --every`) lives on: its own pid alive
+# says nothing of a job it finished, which held its source « en cours » for a day.
+_RUNNING_HERE: set[int] = set()
+_UNCLOSED_HERE: dict[int, dict[str, Any]] = {}
+
+
 def start_job(engine: Engine, harvester: Harvester, source: str, *, dry_run: bool, force: bool) -> int:
     """Mark the jobs of dead processes as failed, then record this one (« en attente »).
     Raises NotStarted with the reason when the machine will not let it be recorded."""
     try:
         reap_interrupted_jobs(engine)
-        return create_job(engine, harvester, source, dry_run, force)
+        job_id = create_job(engine, harvester, source, dry_run, force)
+        _RUNNING_HERE.add(job_id)
+        return job_id
     except Exception as exc:
         reason = environment_failure(exc)
         if reason is None:
@@ -520,6 +530,7 @@ def close_job(engine: Engine, job_id: int, *, status: str, message: str | None, 
         message = f"{message} {note}" if message else note
         _try_update_job(engine, job_id, message=storable_text(message), **ending)
     job_lease.release(job_id)
+    _RUNNING_HERE.discard(job_id)
     groups = report.groups()
     report.close()
     return message, groups
@@ -538,6 +549,7 @@ def _try_update_job(engine: Engine, job_id: int, **values: Any) -> None:
     except Exception as exc:
         if environment_failure(exc) is None:
             raise
+        _UNCLOSED_HERE[job_id] = values
 
 
 def already_running(source: str, busy: int) -> str:
@@ -563,16 +575,26 @@ def reap_interrupted_jobs(engine: Engine) -> int:
     PostgreSQL: the job's lease is free (job_lease.py), whatever machine ran it. SQLite: its
     pid is gone from this machine, or it started more than STALE_AFTER ago.
     """
+    for job_id, ending in list(_UNCLOSED_HERE.items()):  # closed as they ended, not as interrupted
+        try:
+            update_job(engine, job_id, **ending)
+        except Exception as exc:
+            if environment_failure(exc) is None:
+                raise
+            continue
+        del _UNCLOSED_HERE[job_id]
     host = socket.gethostname()
     reaped = 0
     with engine.begin() as conn:
         rows = conn.execute(select(JOBS.c.id, JOBS.c.pid, JOBS.c.host, JOBS.c.started_at, JOBS.c.created_at)
                             .where(JOBS.c.status.in_([PENDING, RUNNING]))).all()
         for row in rows:
+            if row.id in _UNCLOSED_HERE:
+                continue  # it ended; its closing waits for the catalog to be free
             alive = job_lease.owner_alive(conn, row.id)
             if alive is None:
                 started = row.started_at or row.created_at
-                alive = not ((row.host == host and row.pid and not _pid_alive(row.pid))
+                alive = not ((row.host == host and row.pid and not _job_alive(row.id, row.pid))
                              or utcnow() - started > STALE_AFTER)
             if not alive:
                 conn.execute(update(JOBS).where(JOBS.c.id == row.id).values(
@@ -583,9 +605,9 @@ def reap_interrupted_jobs(engine: Engine) -> int:
     return reaped
 
 
-def _pid_alive(pid: int) -> bool:
+def _job_alive(job_id: int, pid: int) -> bool:
     if pid == os.getpid():
-        return True
+        return job_id in _RUNNING_HERE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -474,7 +474,7 @@ def test_a_catalog_already_being_read_is_not_read_twice_at_once(settings, engine
     busy = job_lease.insert_leased(engine, HarvestJob.__table__.insert().values(
         source="region", format="dcat", location="ailleurs", status="running",
         dry_run=False, forced=False, kinds="[]", created_at=utcnow(), started_at=utcnow(),
-        pid=os.getpid(), host=socket.gethostname(),
+        pid=os.getppid(), host=socket.gethostname(),
         read=0, added=0, updated=0, unchanged=0, invalid=0, archived=0, missing=0, restored=0, warnings=0))
     refused = run(HERE / "catalogue.ttl", settings)
     assert refused.status == "failed" and refused.refused and f"déjà en cours (tâche {busy})" in refused.message

@@ -95,3 +95,30 @@ def test_the_lock_taken_between_the_job_and_its_run_fails_the_job_not_the_proces
     with engine.connect() as conn:
         row = conn.execute(select(JOBS).where(JOBS.c.id == summary.job_id)).mappings().one()
     assert row["status"] == "failed" and row["message"] == BUSY and row["finished_at"] is not None
+
+
+def test_a_job_the_catalog_was_too_busy_to_close_is_closed_by_the_next_run_of_the_process(
+        other_writer, tmp_path, settings, engine, monkeypatch):
+    """The run committed, then another writer held the lock while its job was closed: the job
+    stayed « en cours », and in a worker (its pid alive) held its source for a day, each later
+    run refused as « déjà en cours »."""
+    close_job = engine_module.close_job
+
+    def busy_while_closing(engine_, *args, **kwargs):
+        other_writer.hold(engine_)
+        try:
+            return close_job(engine_, *args, **kwargs)
+        finally:
+            other_writer.release()
+
+    monkeypatch.setattr(engine_module, "close_job", busy_while_closing)
+    first = run(write_json(tmp_path / "a.json", [service(i) for i in range(20)]), settings)
+    with engine.connect() as conn:
+        assert conn.execute(select(JOBS.c.status).where(JOBS.c.id == first.job_id)).scalar_one() == "running"
+    monkeypatch.setattr(engine_module, "close_job", close_job)
+    second = run(write_json(tmp_path / "a.json", [service(i) for i in range(20)]), settings)
+    assert second.status == "done" and second.counts["unchanged"] == 20, second.message
+    with engine.connect() as conn:
+        row = conn.execute(select(JOBS).where(JOBS.c.id == first.job_id)).mappings().one()
+    assert row["status"] == "done" and row["added"] == 20  # as it ended, not « interrompu »
+    assert "le catalogue était occupé par une autre écriture" in row["message"]

@@ -407,12 +407,12 @@ def test_a_source_already_being_harvested_is_not_harvested_twice_at_once(tmp_pat
     from catalog.models import HarvestJob
 
     path = write_json(tmp_path / "services.json", [service(i) for i in range(5)])
-    # Another live process is harvesting "di" (this one stands in for it: its pid is alive).
+    # Another live process is harvesting "di" (the test runner's parent stands in for it: its pid is alive).
     # (PostgreSQL: its lease too, held here by a session of its own, see harvesters/job_lease.py.)
     busy = job_lease.insert_leased(engine, HarvestJob.__table__.insert().values(
         source="di", format="datainclusion", location="ailleurs", status="running",
         dry_run=False, forced=False, kinds="[]", created_at=utcnow(), started_at=utcnow(),
-        pid=os.getpid(), host=socket.gethostname(),
+        pid=os.getppid(), host=socket.gethostname(),
         read=0, added=0, updated=0, unchanged=0, invalid=0, archived=0, missing=0, restored=0,
         warnings=0))
     refused = run(path, settings)

@@ -277,7 +277,7 @@ def test_a_due_source_another_worker_started_a_moment_earlier_is_not_a_failure(
         due = judge(spec, last_run_at, now)
         leases.append(job_lease.insert_leased(engine, HarvestJob.__table__.insert().values(
             source="partagee", format="datainclusion", location="ailleurs", status="running", dry_run=False,
-            forced=False, kinds="[]", created_at=now, started_at=now, pid=os.getpid(),
+            forced=False, kinds="[]", created_at=now, started_at=now, pid=os.getppid(),
             host=socket.gethostname(), **dict.fromkeys(COUNT_NAMES, 0))))
         return due
 
@@ -400,7 +400,7 @@ def test_a_failing_source_says_since_when_and_how_old_its_records_are(settings, 
     # A run refused because another run of the source is under way says nothing of the source.
     under_way = job_lease.insert_leased(engine, HarvestJob.__table__.insert().values(
         source="lente", format="datainclusion", location="ailleurs", status="running", dry_run=False,
-        forced=False, kinds="[]", created_at=utcnow(), started_at=utcnow(), pid=os.getpid(),
+        forced=False, kinds="[]", created_at=utcnow(), started_at=utcnow(), pid=os.getppid(),
         host=socket.gethostname(), **dict.fromkeys(COUNT_NAMES, 0)))
     [refused] = orjson.loads(CliRunner().invoke(main, ["sources", "run", "lente", "--json"]).output)
     job_lease.release(under_way)
