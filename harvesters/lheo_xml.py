@@ -58,8 +58,9 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}
 # decode to IPA, Greek, Cyrillic, CJK..., never to these: they would need « Â », « Ã », « Ä »,
 # « Å » or « â » before two such bytes, which French does not write.
 _UTF8_EVIDENCE = re.compile("[\u0080-\u017f\u2000-\u2bff\U0001f300-\U0001faff]")
-_SINGLE_BYTE = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "iso-8859-15", "iso8859-15", "latin-9",
-                "windows-1252", "cp1252"}
+# Single-byte encodings, by Python's canonical name (« ISO_8859-1 », « CP819 », « latin-1 » are all
+# « iso8859-1 »): a feed declaring one may be written in UTF-8 all the same, or partly.
+_SINGLE_BYTE_PREFIXES = ("iso8859-", "cp125", "mac-", "cp437", "cp850", "koi8")
 
 
 @dataclass
@@ -119,11 +120,10 @@ def _zip_member(archive: zipfile.ZipFile, name: str) -> str:
 def detect_encoding(path: Path, name: str, forced: str | None = None) -> str | None:
     """The encoding to impose on the parser, or None to follow the XML declaration."""
     if forced:
-        try:
-            codecs.lookup(forced)
-        except LookupError:
-            raise UnusableInput(f"Encodage inconnu dans les options de la source : « {forced} ».") from None
-        return forced
+        canonical = _canonical(forced)
+        if canonical is None:
+            raise UnusableInput(f"Encodage inconnu dans les options de la source : « {forced} ».")
+        return _libxml2_name(canonical)
     with byte_stream(path, name) as (stream, _):
         head = stream.read(256)
         if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")):
@@ -131,27 +131,50 @@ def detect_encoding(path: Path, name: str, forced: str | None = None) -> str | N
         if head.startswith(codecs.BOM_UTF8):
             head = head[3:]
         match = _DECLARATION.match(head)
-        declared = match.group(1).decode("ascii").lower() if match else "utf-8"
-        if declared not in _SINGLE_BYTE and declared not in ("utf-8", "utf8"):
-            return None
+        declared = match.group(1).decode("ascii") if match else "utf-8"
+        canonical = _canonical(declared)
+        if canonical is None or (canonical != "utf-8" and not canonical.startswith(_SINGLE_BYTE_PREFIXES)):
+            return None  # UTF-16 declared, an encoding Python does not know: libxml2 says what it reads
         valid, evidence, offset, cut = _scan_utf8(head, stream)
-    if cut and (evidence or declared in ("utf-8", "utf8")):
+    if cut and (evidence or canonical == "utf-8"):
         # UTF-8 to its last byte, which starts a character: a cut download, not a second encoding.
         raise UnusableInput(f"{name} se termine au milieu d'un caractère UTF-8 : fichier tronqué ? Le téléchargement "
                             "ou l'export a probablement été interrompu.")
-    if declared in ("utf-8", "utf8"):
-        if valid:
-            return None
-        if evidence:
-            raise UnusableInput(
-                f"{name} mélange deux encodages : UTF-8 et un encodage sur un octet (octet invalide en UTF-8 "
-                f"à la position {offset}). Corrigez le fichier à la source, ou imposez l'encodage avec l'option "
-                "« encoding »."
-            )
-        return "windows-1252"  # declared UTF-8, written in Windows-1252 / ISO-8859-1
+    if not valid and evidence:
+        # Either declaration would write « Ã© » or drop a letter somewhere: said, never guessed.
+        raise UnusableInput(
+            f"{name} mélange deux encodages : UTF-8 et un encodage sur un octet (octet invalide en UTF-8 "
+            f"à la position {offset}). Corrigez le fichier à la source, ou imposez l'encodage avec l'option "
+            "« encoding »."
+        )
+    if canonical == "utf-8":
+        return None if valid else "windows-1252"  # declared UTF-8, written in Windows-1252 / ISO-8859-1
     if valid and evidence:
         return "utf-8"  # declared ISO-8859-1, written in UTF-8 (accents would turn into « Ã© »)
     return None
+
+
+def _canonical(label: str) -> str | None:
+    """Python's name for an encoding label (« ISO_8859-1 » → « iso8859-1 »), None if unknown."""
+    for candidate in (label, label.replace("-", "")):  # « latin-9 » is Python's « latin9 »
+        try:
+            return codecs.lookup(candidate).name
+        except LookupError:
+            continue
+    return None
+
+
+def _libxml2_name(canonical: str) -> str:
+    """The name libxml2 knows for a Python codec: it has no « latin-1 » nor « iso8859_15 »."""
+    if canonical.startswith("iso8859-"):
+        return "ISO-8859-" + canonical.removeprefix("iso8859-")
+    if canonical.startswith("cp125"):
+        return "windows-" + canonical.removeprefix("cp")
+    if canonical.startswith("utf-8"):
+        return "UTF-8"
+    if canonical == "mac-roman":
+        return "macintosh"
+    return canonical
 
 
 def _scan_utf8(head: bytes, stream: IO[bytes]) -> tuple[bool, bool, int | None, bool]:
@@ -205,7 +228,11 @@ def _utf8_evidence(chunk: bytes) -> bool:
 # -- 4. the prolog and the root --------------------------------------------------------------
 
 def sniff(path: Path, name: str, encoding: str | None) -> Feed:
-    parser = etree.XMLPullParser(events=("start",), encoding=encoding, **PARSER_OPTIONS)
+    try:
+        parser = etree.XMLPullParser(events=("start",), encoding=encoding, **PARSER_OPTIONS)
+    except LookupError:  # a name Python knows and libxml2 does not (its own list, iconv's)
+        raise UnusableInput(f"{name} : encodage « {encoding} » inconnu du lecteur XML ; imposez-en un autre "
+                            "(option encoding=ISO-8859-1, windows-1252 ou UTF-8).") from None
     root = None
     read = 0
     with byte_stream(path, name) as (stream, _):

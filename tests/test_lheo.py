@@ -483,6 +483,33 @@ def test_mixed_encodings_are_refused(tmp_path):
     assert rows(path, encoding="windows-1252")  # the operator can impose one
 
 
+def test_a_feed_declared_latin1_with_utf8_inside_is_refused(tmp_path):
+    """Declared ISO-8859-1, one name written in UTF-8: « Centre Ã‰lan Formation » was stored, done."""
+    text = (LHEO / "edof-latin1.xml").read_bytes().decode("latin-1")
+    assert "Élan" in text
+    path = tmp_path / "mixed.xml"
+    path.write_bytes(text.encode("latin-1").replace("Élan".encode("latin-1"), "Élan".encode()))
+    with pytest.raises(UnusableInput, match="mélange deux encodages"):
+        items(path)
+
+
+@pytest.mark.parametrize("declared", ["ISO_8859-1", "CP819", "latin1", "windows-1250"])
+def test_a_feed_in_utf8_declaring_any_single_byte_encoding_is_read_in_utf8(tmp_path, declared):
+    """Only a few spellings of Latin-1 were checked: « ISO_8859-1 » or « CP819 » stored « Ã‰ »."""
+    text = (LHEO / "edof-latin1.xml").read_bytes().decode("latin-1")
+    path = tmp_path / "utf8.xml"
+    path.write_bytes(text.replace('encoding="ISO-8859-1"', f'encoding="{declared}"').encode("utf-8"))
+    [row] = rows(path).values()
+    assert row["complement_adresse"] == "Centre Élan Formation"
+
+
+@pytest.mark.parametrize("forced", ["latin-1", "iso8859_15", "cp1252", "mac-roman"])
+def test_an_encoding_option_python_spells_its_own_way_is_read(forced):
+    """« latin-1 » passed the check (Python knows it) then stopped the run: libxml2 does not."""
+    [row] = rows(LHEO / "edof-latin1.xml", encoding=forced).values()
+    assert row["complement_adresse"].startswith("Centre ")
+
+
 def test_utf16_feed_with_its_byte_order_mark(tmp_path):
     text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
     path = tmp_path / "utf16.xml"
