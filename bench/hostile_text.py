@@ -7,7 +7,8 @@ separator...) goes through the function that reads such a field in a harvest, at
 last column is the time at the largest size over the time at the smallest, divided by the ratio
 of the sizes: about 1 when the time grows like the text (linear), the size ratio itself when it
 grows like its square. Before November 2026's fix, « <li » × 20 000 took 9 s in mobiville, and
-100 000 characters several minutes. The shapes marked « hygiène » go through the pass the engine
+100 000 characters several minutes. A CSV header line of one column after another goes through
+the reader every CSV format shares. The shapes marked « hygiène » go through the pass the engine
 makes on every string of every record (harvesters/text_hygiene.py: active markup, web addresses,
 invisible characters).
 """
@@ -16,12 +17,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from catalog.errors import UnusableInput
 from catalog.privacy import public_view
+from catalog.tabular import iter_rows
 from harvesters.aides_text import safe_text
 from harvesters.base import Item
 from harvesters.lheo_values import text as lheo_text
@@ -33,6 +37,17 @@ from harvesters.text_hygiene import clean_row
 def hygiene(value: str) -> None:
     """The pass the engine makes on every string of every record (harvesters/text_hygiene.py)."""
     clean_row(Item("aide", {"description": value}))
+
+
+def csv_header(text: str) -> None:
+    """A CSV file whose header line is `text`, read as every CSV format reads it (catalog/tabular.py)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "large.csv"
+        path.write_text(text + "\nx\n", encoding="utf-8")
+        try:
+            next(iter_rows(path, "csv"), None)
+        except UnusableInput:
+            pass
 
 
 # name: (the text of `size` characters, the function that reads it in a harvest)
@@ -66,6 +81,8 @@ SHAPES = {
     "]( puis espaces (hygiène, Markdown)": (lambda n: "](" + " " * n, hygiene),
     "<img a= jamais fermé (LHEO)": (lambda n: "<p>x</p>&lt;img a=" * (n // 19), lheo_text),
     "&lt;img a= jamais fermé (aides)": (lambda n: "&lt;img a=" * (n // 10), safe_text),
+    # Each column's name was counted over the whole header: 160,000 columns took 5 minutes.
+    "en-tête CSV d'une ligne, c1;c2;… (CSV)": (lambda n: ";".join(f"c{i}" for i in range(n // 7)), csv_header),
 }
 
 
