@@ -127,6 +127,14 @@ def encoding_label(encoding: str) -> str:
     return _LABELS.get(name, name.upper())
 
 
+# What a text in UTF-8 writes beyond ASCII: Latin-1 and Latin Extended-A letters (é, œ, ć),
+# punctuation, spaces and symbols (’ « … – U+202F € ™ → ✓), emoji. The sequences a single-byte
+# text forms by accident (a capital or accented letter, then punctuation or a no-break space)
+# decode to IPA, Greek, Cyrillic, CJK..., never to these: they would need « Â », « Ã », « Ä »,
+# « Å » or « â » before two such bytes, which French does not write.
+UTF8_EVIDENCE = re.compile("[\u0080-\u017f\u2000-\u2bff\U0001f300-\U0001faff]")
+
+
 def check_encoding(path: Path | str, encoding: Any) -> None:
     """Refuse, before a single row is read, a file that another encoding than UTF-8 is declared
     for but that is written in UTF-8 with accents: read as declared, « é » would become « Ã© »
@@ -150,7 +158,8 @@ def _decode_whole(stream: BinaryIO, encoding: str, name: str, advice: str) -> bo
     """Decode the whole stream as `encoding`, a chunk at a time (memory stays flat): refuse it at
     its first invalid byte, naming that byte's line, or when it ends in the middle of a character
     (a cut download). Returns whether it is also UTF-8 holding something beyond ASCII (only
-    looked at when `encoding` is another one)."""
+    looked at when `encoding` is another one): characters a UTF-8 text writes (`UTF8_EVIDENCE`),
+    not any byte beyond ASCII."""
     declared = codecs.getincrementaldecoder(encoding)(errors="strict")
     as_utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict") if encoding != "utf-8" else None
     utf8, beyond_ascii, line = as_utf8 is not None, False, 1
@@ -164,11 +173,12 @@ def _decode_whole(stream: BinaryIO, encoding: str, name: str, advice: str) -> bo
                                 f"ligne {line}) : {advice}") from exc
         line += chunk.count(b"\n")
         if utf8 and as_utf8 is not None:
-            beyond_ascii = beyond_ascii or not chunk.isascii()
             try:
-                as_utf8.decode(chunk)
+                text = as_utf8.decode(chunk)
             except UnicodeDecodeError:
                 utf8 = False
+            else:  # « É » + a no-break space is valid UTF-8 (« ɠ »), not a sign of it
+                beyond_ascii = beyond_ascii or UTF8_EVIDENCE.search(text) is not None
     try:
         declared.decode(b"", final=True)
     except UnicodeDecodeError as exc:

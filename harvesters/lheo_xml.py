@@ -36,7 +36,7 @@ from typing import IO, Any
 from lxml import etree
 
 from catalog.errors import UnusableInput
-from catalog.tabular import check_file
+from catalog.tabular import UTF8_EVIDENCE, check_file
 from harvesters.http import HttpClient, is_url, local_copy
 
 PARSER_OPTIONS: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
@@ -52,12 +52,6 @@ SNIFF_LIMIT = 1 << 20  # the prolog of an LHEO feed is a few hundred bytes
 CHUNK = 1 << 20
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-# What a feed in UTF-8 writes beyond ASCII: Latin-1 and Latin Extended-A letters (é, œ, ć),
-# punctuation, spaces and symbols (’ « … – U+202F € ™ → ✓), emoji. The sequences a single-byte
-# text forms by accident (a capital or accented letter, then punctuation or a no-break space)
-# decode to IPA, Greek, Cyrillic, CJK..., never to these: they would need « Â », « Ã », « Ä »,
-# « Å » or « â » before two such bytes, which French does not write.
-_UTF8_EVIDENCE = re.compile("[\u0080-\u017f\u2000-\u2bff\U0001f300-\U0001faff]")
 # Single-byte encodings, by Python's canonical name (« ISO_8859-1 », « CP819 », « latin-1 » are all
 # « iso8859-1 »): a feed declaring one may be written in UTF-8 all the same, or partly.
 _SINGLE_BYTE_PREFIXES = ("iso8859-", "cp125", "mac-", "cp437", "cp850", "koi8")
@@ -181,7 +175,7 @@ def _scan_utf8(head: bytes, stream: IO[bytes]) -> tuple[bool, bool, int | None, 
     """(all bytes are UTF-8, some UTF-8 character a feed writes was seen, offset of the first
     invalid byte, whether that byte is the start of a character the end of the file cuts).
 
-    Only characters that a UTF-8 feed writes count as evidence of UTF-8 (`_UTF8_EVIDENCE`): a
+    Only characters that a UTF-8 feed writes count as evidence of UTF-8 (`UTF8_EVIDENCE`): a
     Windows-1252 text forms valid sequences by accident (« É » then a no-break space is U+0260,
     « é », no-break space, « » » is U+983B), and a few of those must not make it « mixed ».
     """
@@ -193,7 +187,7 @@ def _scan_utf8(head: bytes, stream: IO[bytes]) -> tuple[bool, bool, int | None, 
             if valid:
                 try:
                     text = decoder.decode(chunk)
-                    evidence = evidence or _UTF8_EVIDENCE.search(text) is not None
+                    evidence = evidence or UTF8_EVIDENCE.search(text) is not None
                 except UnicodeDecodeError as exc:
                     valid, offset = False, position + exc.start
                     evidence = evidence or _utf8_evidence(chunk)
@@ -220,7 +214,7 @@ def _utf8_evidence(chunk: bytes) -> bool:
             character = match.group().decode("utf-8")
         except UnicodeDecodeError:  # overlong forms, surrogates: no character at all
             continue
-        if _UTF8_EVIDENCE.match(character):
+        if UTF8_EVIDENCE.match(character):
             return True
     return False
 

@@ -202,3 +202,14 @@ def test_a_json_file_read_as_csv_is_said_to_be_json(tmp_path):
     path = tmp_path / "crochets.csv"
     path.write_text("[id],nom\n1,Atelier\n", encoding="utf-8")
     assert rows(path) == [{"[id]": "1", "nom": "Atelier"}]
+
+
+def test_a_windows_1252_file_that_happens_to_be_valid_utf8_is_read_as_declared(tmp_path):
+    """« CAFÉ » then a no-break space is, byte for byte, valid UTF-8 (« CAFɠ »): the file was
+    refused as « written in UTF-8 », and the advice given (drop the declaration) stored « ɠ »."""
+    path = tmp_path / "f.csv"
+    path.write_bytes("id;nom\n1;Garage CAFÉ\u00a0!\n".encode("cp1252"))
+    assert path.read_bytes().decode("utf-8") == "id;nom\n1;Garage CAF\u0260!\n"
+    tabular.check_encoding(path, "windows-1252")
+    [(_, row)] = list(tabular.iter_rows(path, "csv", encoding="windows-1252"))
+    assert row["nom"] == "Garage CAFÉ\u00a0!"
