@@ -103,13 +103,14 @@ class DispositifAideHarvester(Harvester):
             if resources is None:
                 yield from self._file_items(path, "")
                 return
-            for name, location in resources:
+            for name, location, encoding in resources:
                 with local_copy(location) as resource:
-                    yield from self._file_items(resource, f"ressource {name}, ")
+                    yield from self._file_items(resource, f"ressource {name}, ", encoding)
 
-    def _file_items(self, path: Path, where: str) -> Iterator[Item]:
+    def _file_items(self, path: Path, where: str, encoding: str | None = None) -> Iterator[Item]:
+        """`encoding`: the one a package declares for this resource, before the source's option."""
         fmt = self.options.get("format") or detect_format(path)
-        rows = iter_rows(path, fmt, encoding=self.options.get("encoding", "utf-8"))
+        rows = iter_rows(path, fmt, encoding=encoding or self.options.get("encoding", "utf-8"))
         first = next(rows, None)
         name = shown_name(path)
         if first is None:
@@ -162,8 +163,9 @@ class DispositifAideHarvester(Harvester):
         return Item("aide", row, reference=reference, warnings=warnings, cut_short=isinstance(raw, UnterminatedRow))
 
 
-def _package_resources(path: Path) -> list[tuple[str, str]] | None:
-    """The dispositif-aide resources of a data package; None for a data file.
+def _package_resources(path: Path) -> list[tuple[str, str, str | None]] | None:
+    """The dispositif-aide resources of a data package (name, location, declared encoding); None
+    for a data file.
 
     A Table Schema (the schema itself, not data) is refused with a precise reason.
     """
@@ -199,7 +201,8 @@ def _package_resources(path: Path) -> list[tuple[str, str]] | None:
             # Beside the package: on its site when it was downloaded (never beside the temporary copy).
             origin = shown_name(path)
             location = urljoin(origin, location) if is_url(origin) else str(path.parent / location)
-        resources.append((name, location))
+        encoding = resource.get("encoding") if isinstance(resource.get("encoding"), str) else None
+        resources.append((name, location, encoding))
     if not resources:
         raise UnusableInput(f"{shown_name(path)} est un paquet de données sans ressource au schéma dispositif-aide.")
     return resources

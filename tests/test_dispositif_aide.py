@@ -109,6 +109,21 @@ def test_a_package_saved_by_a_windows_editor_with_a_byte_order_mark(tmp_path, se
     assert summary.status == "done" and summary.counts["added"] == 1
 
 
+def test_the_encoding_a_package_declares_for_its_resource_is_the_one_read(tmp_path, settings, engine):
+    """The resource's « encoding » was ignored: refused as « not UTF-8, declare its encoding »,
+    which the package did."""
+    shutil.copytree(FILES / "paquet", tmp_path / "paquet")
+    table = tmp_path / "paquet" / "aides-lille.csv"
+    table.write_bytes(table.read_text(encoding="utf-8").encode("cp1252"))
+    descriptor = tmp_path / "paquet" / "datapackage.json"
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    package["resources"][0]["encoding"] = "windows-1252"
+    descriptor.write_text(json.dumps(package), encoding="utf-8")
+    summary = harvest(DispositifAideHarvester(str(descriptor), options={"source": "mel"}), settings=settings)
+    assert summary.status == "done" and summary.counts["added"] == 1, summary.message
+    assert "é" in json.dumps(aides(engine), ensure_ascii=False)
+
+
 def test_porteurs_whose_roles_are_not_a_list(tmp_path, settings, engine):
     """`roles: 12` once stopped the whole run (« 'int' object is not iterable »); one role as
     text is a list of one."""
