@@ -237,14 +237,19 @@ def sniff(path: Path, name: str, encoding: str | None) -> Feed:
             read += len(chunk)
             try:
                 parser.feed(chunk)
-            except etree.XMLSyntaxError as exc:
-                raise unusable(exc, name, encoding=encoding) from None
+            except etree.XMLSyntaxError as exc:  # a small feed is read whole here, its cut end too
+                raise unusable(exc, name, at_end=_error_on_last_line(path, name, exc), encoding=encoding) from None
             for _, element in parser.read_events():
                 root = element
                 break
             if root is None and read > SNIFF_LIMIT:
                 raise UnusableInput(f"{name} : aucun élément racine dans le premier Mo du fichier (prologue anormal).")
     if root is None:
+        try:  # libxml2 says what stopped it (a NUL byte in the prolog) only once told the data ended
+            parser.close()
+        except etree.XMLSyntaxError as exc:
+            if read >= 200:
+                raise unusable(exc, name, encoding=encoding) from None
         raise UnusableInput(f"{name} est vide ou n'est pas un document XML." if read < 200 else
                             f"{name} : document XML sans élément racine.")
     _refuse_hostile_doctype(root.getroottree().docinfo, name)
@@ -300,18 +305,27 @@ def formations(feed: Feed, progress: list[int] | None = None) -> Iterator[etree.
                 if progress is not None:
                     progress[0] = raw.tell()
         except etree.XMLSyntaxError as exc:
-            raise unusable(exc, feed.name, at_end=_error_on_last_line(feed, exc), encoding=feed.encoding) from None
+            raise unusable(exc, feed.name, at_end=_error_on_last_line(feed.path, feed.name, exc),
+                           encoding=feed.encoding) from None
 
 
-def _error_on_last_line(feed: Feed, exc: etree.XMLSyntaxError) -> bool:
+def _error_on_last_line(path: Path, name: str, exc: etree.XMLSyntaxError) -> bool:
     """Whether the parser failed on the file's last line: the feed stops short (truncated).
 
     Only on the error path, so counting the lines of a large file costs nothing otherwise.
     """
-    line = _cause(exc)[1]
-    with byte_stream(feed.path, feed.name) as (stream, _):
-        lines = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(CHUNK), b""))
-    return line >= lines
+    _, line, column = _cause(exc)
+    lines, last_line = 1, 0  # counted as libxml2 counts them: a lone CR ends no line for it
+    with byte_stream(path, name) as (stream, _):
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            lines += chunk.count(b"\n")
+            end = chunk.rfind(b"\n")
+            last_line = len(chunk) - end - 1 if end >= 0 else last_line + len(chunk)
+    if line is None or line < lines:
+        return False
+    # A feed written on one line (minified, or with CR line ends) fails on its last line wherever
+    # it fails: only an error near that line's end says the document stops short.
+    return column is None or column >= last_line - 200
 
 
 _XML_POSITION = re.compile(r",? line \d+, column \d+$")

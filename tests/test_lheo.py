@@ -687,6 +687,33 @@ def test_truncated_feed_is_refused_even_on_a_first_harvest(tmp_path, settings, e
     assert snapshot(engine) == ([], 0)
 
 
+@pytest.mark.parametrize("line_end", ["", "\r"])
+def test_a_feed_on_one_line_is_called_truncated_only_when_it_stops_short(tmp_path, settings, engine, line_end):
+    """Minified (or with CR line ends only), every error was on « the last line »: a tag left
+    open in the middle was reported as a cut download."""
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8")
+    start = text.index("<formation")  # the formations past what the prolog's reading takes in
+    text = text[:start] + "<!--" + "x" * 40_000 + "-->" + text[start:]
+    one_line = text.replace("\r\n", "\n").replace("\n", line_end)
+    path = tmp_path / "flux.xml"
+    path.write_text(one_line.replace("</intitule-formation>", "</intitule>", 1), encoding="utf-8")
+    summary = run(path, settings)
+    assert summary.status == "failed" and "n'est pas un XML bien formé" in summary.message, summary.message
+    path.write_text(one_line[: int(len(one_line) * 0.8)], encoding="utf-8")
+    assert "est tronqué" in run(path, settings).message
+
+
+def test_a_nul_byte_before_the_root_is_said_as_libxml2_sees_it(tmp_path, settings, engine):
+    """It read « document XML sans élément racine »: the parser was never told the data ended."""
+    text = (LHEO / "lheo-2.3.xml").read_bytes()
+    path = tmp_path / "flux.xml"
+    inside_comment = text.index(b"<!--") + 10
+    path.write_bytes(text[:inside_comment] + b"\x00" + text[inside_comment:])
+    summary = run(path, settings)
+    assert summary.status == "failed" and "sans élément racine" not in summary.message, summary.message
+    assert "bien formé" in summary.message
+
+
 def test_cli_harvest_lheo(settings, engine):
     from maillage.cli import main
 
