@@ -56,14 +56,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-import orjson
 import yaml
 
 import schemas
-from catalog import json_text
 from catalog.clock import utcnow
 from catalog.errors import UnusableInput
-from catalog.nesting import TOO_DEEP, NoAliasLoader, refuse_too_deep, too_deep
+from catalog.nesting import TOO_DEEP, NoAliasLoader, too_deep
 from catalog.records import qualified_id
 from catalog.territories import Territories
 from catalog.validation import Problem
@@ -81,7 +79,7 @@ from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import capped, code_text, http_url, option_flag, safe_text, sentence_case
 from harvesters.base import Harvester, Item
 from harvesters.cut_short import ends_unterminated
-from harvesters.http import HttpClient, is_url
+from harvesters.http import HttpClient, is_url, response_json
 
 SITE = "https://mes-aides.1jeune1solution.beta.gouv.fr"
 MAX_YAML_BYTES = 1 << 20
@@ -417,11 +415,7 @@ def _data_dir(root: Path) -> Path:
 
 def _get_list(client: HttpClient, url: str) -> tuple[list, date | None]:
     response = client.get(url)
-    try:
-        body = json_text.loads(response.content)
-    except orjson.JSONDecodeError as exc:
-        raise UnusableInput(f"{url} : réponse JSON tronquée ou mal formée ({exc}).") from exc
-    refuse_too_deep(body, url)
+    body = response_json(response)
     if not isinstance(body, list):
         raise UnusableInput(f"{url} : une liste JSON est attendue (réponse inattendue).")
     modified = None

@@ -6,6 +6,7 @@ seam (the `responses` library) while the real client code is what ships.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import ipaddress
@@ -295,12 +296,7 @@ class HttpClient:
         return any(name.lower() not in _KEPT_ACROSS_SITES for name in {**self.session.headers, **(headers or {})})
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        response = self.get(url, params)
-        try:
-            body = json_text.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise UnusableInput(f"{response.url} : réponse JSON tronquée ou mal formée ({exc}).") from exc
-        return refuse_too_deep(body, str(response.url))
+        return response_json(self.get(url, params))
 
     def get_stream(self, url: str, params: dict[str, Any] | None = None) -> io.BytesIO:
         """The body of a response as a seekable stream (for `catalog.tabular.iter_json_stream`)."""
@@ -362,6 +358,35 @@ def _refuse_unsendable(headers: dict[str, Any]) -> None:
 
 class ResponseTooBig(UnusableInput):
     """A body past its cap: for some callers an answer (too big to be a descriptor: data)."""
+
+
+def response_json(response: requests.Response) -> Any:
+    """The JSON of a response read whole (`HttpClient.get`). JSON is UTF-8 (RFC 8259), yet servers
+    put a byte order mark first, or send Latin-1 and say so in their Content-Type: both are read,
+    as the file readers read them (catalog.tabular), rather than called « mal formé »."""
+    content: bytes | str = response.content.removeprefix(codecs.BOM_UTF8)
+    declared = _declared_charset(response)
+    if declared is not None:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                content = content.decode(declared)
+            except (LookupError, UnicodeDecodeError):
+                pass  # left to orjson, which says where it stops
+    try:
+        body = json_text.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise UnusableInput(f"{response.url} : réponse JSON tronquée ou mal formée ({exc}).") from exc
+    return refuse_too_deep(body, str(response.url))
+
+
+def _declared_charset(response: requests.Response) -> str | None:
+    """The charset the server wrote in its Content-Type, when it is not UTF-8 (requests' guess of
+    ISO-8859-1 for any text/* is no declaration)."""
+    found = re.search(r";\s*charset\s*=\s*[\"']?([\w.:-]+)", response.headers.get("Content-Type", ""), re.IGNORECASE)
+    charset = found.group(1).lower() if found else None
+    return None if charset in (None, "utf-8", "utf8") else charset
 
 
 def read_body(response: requests.Response, url: str, limit: int, too_big: str) -> Iterator[bytes]:

@@ -271,3 +271,21 @@ def test_a_compression_bomb_meets_the_size_cap(monkeypatch, encoding):
                  headers={"Content-Encoding": encoding})
         with pytest.raises(UnusableInput, match="réponse de plus de 1 Mo"):
             HttpClient().get("https://partenaire.example.fr/x.json")
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"\xef\xbb\xbf" + '[{"nom": "Aide à la mobilité"}]'.encode(), "application/json"),  # a byte order mark
+    ('[{"nom": "Aide à la mobilité"}]'.encode("latin-1"), "application/json; charset=ISO-8859-1"),
+])
+def test_json_with_a_byte_order_mark_or_a_declared_latin1_is_read(body, content_type):
+    """Both were « réponse JSON tronquée ou mal formée », where the file readers read them."""
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://api.exemple.fr/aides", body=body, content_type=content_type)
+        assert HttpClient().get_json("https://api.exemple.fr/aides") == [{"nom": "Aide à la mobilité"}]
+
+
+def test_json_in_latin1_without_a_declaration_is_still_refused():
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://api.exemple.fr/aides", body='["à"]'.encode("latin-1"), content_type="application/json")
+        with pytest.raises(UnusableInput, match="réponse JSON tronquée ou mal formée"):
+            HttpClient().get_json("https://api.exemple.fr/aides")
