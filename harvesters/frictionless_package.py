@@ -471,7 +471,7 @@ def _check_path(path: str, *, local: bool, what: str) -> None:
 
 
 def _read_text(location: str, base_dir: Path | None, *, what: str, big_is_data: bool = False) -> str | None:
-    """A descriptor's text; None (`big_is_data`) when it is too big to be one."""
+    """A descriptor's text; None (`big_is_data`) when it is too big to be one, or no JSON object."""
     if is_url(location):
         response = HttpClient().get(location, stream=True)
         try:
@@ -494,6 +494,10 @@ def _read_text(location: str, base_dir: Path | None, *, what: str, big_is_data: 
                 return None
             raise UnusableInput(f"{location} : {what} trop volumineux (plus de 5 Mo).")
         data = path.read_bytes()
+    if big_is_data and data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+        # An array of records, an empty file: a data file, which the tabular reader judges in its
+        # own words (« vide », « tronqué », the line of a byte in another encoding).
+        return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

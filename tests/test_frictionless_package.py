@@ -463,3 +463,17 @@ def test_a_contact_the_partner_does_not_say_public_is_not_kept(tmp_path, setting
     assert saved["pc-ml-garantie-jeunes"].get("telephone") is None
     assert saved["pc-ccas-domiciliation"]["courriel"] == "accueil@ccas-exemple.fr"
     assert saved["pc-ccas-domiciliation"]["telephone"] == "0148300010"
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (b"", "Le fichier services.json est vide"),
+    ('[{"nom": "Caf\u00e9"}]'.encode("cp1252"), "n'est pas encodé en UTF-8"),
+])
+def test_a_json_data_file_is_judged_as_data_not_as_a_descriptor(tmp_path, settings, engine, content, said):
+    """« descripteur non encodé en UTF-8 » for an array of records in Windows-1252, and English
+    (« Input is a zero-length, empty document ») for an empty file."""
+    path = tmp_path / "services.json"
+    path.write_bytes(content)
+    summary = run(path, settings)
+    assert summary.status == "failed" and said in summary.message, summary.message
+    assert "descripteur" not in summary.message and "zero-length" not in summary.message
