@@ -246,7 +246,7 @@ class LheoHarvester(Harvester):
             return
         reference = f"formation {numero} ({where})"
         self._today = date.today()  # the schema's « today », as the validator reads it
-        self._contact_cache: dict[etree._Element, tuple[str | None, str | None, str | None]] = {}
+        self._contact_cache: dict[etree._Element, tuple[str | None, str | None, str | None, bool]] = {}
         base = self._formation_fields(kids, numero, reference, feed)
         problem = None
         if not base.get("nom"):
@@ -617,7 +617,7 @@ class LheoHarvester(Harvester):
             telephone = telephone or found[0]
             if courriel is None and personal_courriel is None and found[2]:  # the e-mail shown is unreadable
                 self._warn(warnings, "courriel-ecarte", row["id"], raw=found[2])
-            if found[1] and is_personal_email(found[1]):
+            if found[3]:
                 # A trainer's own address is never published: a desk's further up is worth more.
                 personal_courriel = personal_courriel or found[1]
             else:
@@ -902,10 +902,11 @@ def _extra_coordonnees(kids: dict, info: str) -> etree._Element | None:
     return None
 
 
-def _coordonnees(element: etree._Element) -> tuple[str | None, str | None, str | None]:
-    """(telephone, courriel, unreadable courriel) of a `coordonnees`; the telephone is the first
-    valid fixed or mobile number. A named person's mobile (`nom`/`prenom` beside `portable`) is
-    their own, not a desk's: it is not published."""
+def _coordonnees(element: etree._Element) -> tuple[str | None, str | None, str | None, bool]:
+    """(telephone, courriel, unreadable courriel, whether the courriel is a person's) of a
+    `coordonnees`, judged once per element; the telephone is the first valid fixed or mobile
+    number. A named person's mobile (`nom`/`prenom` beside `portable`) is their own, not a
+    desk's: it is not published."""
     kids = _children(element)
     named = any(V.line(_plain(name)) for kind in ("nom", "prenom") for name in kids.get(kind, []))
     kinds = ("telfixe",) if named else ("telfixe", "portable")
@@ -914,7 +915,7 @@ def _coordonnees(element: etree._Element) -> tuple[str | None, str | None, str |
     raw_email = _prose(kids, "courriel")
     email = V.email(raw_email)
     return (next((p for p in map(V.telephone, phones) if p), None), email,
-            None if email else V.line(raw_email))
+            None if email else V.line(raw_email), bool(email) and is_personal_email(email))
 
 
 def _fees(price: float | None, funders: list[str], conventionnee: bool | None,
