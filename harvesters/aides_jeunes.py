@@ -96,7 +96,8 @@ INSTITUTION_TYPES = {"national", "region", "departement", "epci", "commune", "ca
 STATUT_PUBLICS = {
     "demandeur-emploi": "demandeurs-emploi", "beneficiaire-rsa": "beneficiaires-des-minimas-sociaux",
     "situation-handicap": "personnes-en-situation-de-handicap", "parent": "familles", "etudiant": "etudiants",
-    "enseignement-superieur": "etudiants", "lyceen": "etudiants", "collegien": "etudiants", "salarie": "actifs",
+    # A pupil is young, not a student (« Étudiants » says higher education; aids « hors étudiants » exist).
+    "enseignement-superieur": "etudiants", "lyceen": "jeunes", "collegien": "jeunes", "salarie": "actifs",
     "independant": "actifs", "apprenti": "actifs", "contrat-professionnalisation": "actifs",
 }
 INTEREST_THEMES = {

@@ -13,7 +13,7 @@ import responses
 from catalog.clock import utcnow
 from harvesters import harvester_class
 from harvesters.aides_conditions import age_bounds
-from harvesters.aides_jeunes import AidesJeunesHarvester, amount_of, load_yaml
+from harvesters.aides_jeunes import AidesJeunesHarvester, amount_of, load_yaml, publics_of
 from harvesters.engine import harvest
 from harvesters.report import iter_lines
 from tests.conftest import FIXTURES, stored_records
@@ -398,3 +398,21 @@ def test_an_amount_its_legend_says_is_no_ceiling_stays_in_the_text(montant, lege
     row = amount_of({"montant": montant, "legend": legend, "periodicite": "ponctuelle"})
     assert row.get("montant_max") == ceiling
     assert row["montant_texte"].startswith(f"{montant:g}".replace(".", ",")) and legend.strip() in row["montant_texte"]
+
+
+class _Conditions:
+    def __init__(self, **data):
+        self.data = data
+
+    def structured(self):
+        return self.data
+
+
+@pytest.mark.parametrize(("statuts", "publics"), [
+    (["lyceen"], ["jeunes"]), (["collegien", "apprenti"], ["jeunes", "actifs"]),
+    (["enseignement-superieur"], ["etudiants"]),
+])
+def test_pupils_are_young_people_not_students(statuts, publics):
+    """« Étudiants » says higher education: a lycéens' aid was published for students (the
+    corpus's Strasbourg « carte atout voir », « hors étudiants de l'enseignement supérieur »)."""
+    assert publics_of(_Conditions(statuts=statuts)) == publics
