@@ -235,7 +235,10 @@ def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8",
     # named pipe's bytes, once read, would be lost to the rows).
     if fmt in ("csv", "ndjson") and path.is_file():
         with open(path, "rb") as f:
-            refuse_html_page(f.read(1024), name, fmt.upper())
+            head = f.read(1024)
+        if encoding == "utf-8" and head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"  # Excel's « Texte Unicode »: declared by its byte order mark, not guessed
+        refuse_html_page(head, name, fmt.upper())
         check_encoding(path, encoding)
     if fmt == "csv":
         yield from _iter_csv(path, encoding, delimiter)

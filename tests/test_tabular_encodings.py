@@ -213,3 +213,14 @@ def test_a_windows_1252_file_that_happens_to_be_valid_utf8_is_read_as_declared(t
     tabular.check_encoding(path, "windows-1252")
     [(_, row)] = list(tabular.iter_rows(path, "csv", encoding="windows-1252"))
     assert row["nom"] == "Garage CAFÉ\u00a0!"
+
+
+@pytest.mark.parametrize(("fmt", "text"), [("csv", "id\tnom\n1\tCafé solidaire\n"),
+                                           ("ndjson", '{"id": "1", "nom": "Café solidaire"}\n')])
+def test_a_file_whose_byte_order_mark_says_utf16_is_read_so(tmp_path, fmt, text):
+    """Excel's « Texte Unicode » is UTF-16 with its byte order mark: it was refused as « not
+    UTF-8, declare windows-1252 » (which would have read it wrong)."""
+    path = tmp_path / f"f.{fmt}"
+    path.write_bytes(text.encode("utf-16"))
+    [(_, row)] = list(tabular.iter_rows(path, fmt))
+    assert row["nom"] == "Café solidaire"
