@@ -16,7 +16,6 @@ and cannot unlock the name at publication.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 PERSONAL_FIELDS = ("contact_nom_prenom",)
@@ -84,18 +83,15 @@ def _names_owner(local: str, owner: str | None) -> bool:
     them, so that « jean.dupont » at « Association Jean Moulin » stays a person's."""
     if not owner:
         return False
-    parts = [_folded(part) for part in LOCAL_PART_SEPARATORS.split(local) if len(part) > SHORT_PART]
+    # Imported here: the search documents import this module (catalog.search.documents).
+    from catalog.search.analysis import fold
+
+    parts = [fold(part) for part in LOCAL_PART_SEPARATORS.split(local) if len(part) > SHORT_PART]
     if not parts:
         return False
-    words = [word for word in re.split(r"[\W_]+", _folded(owner)) if word]
+    words = [word for word in re.split(r"[\W_]+", fold(owner)) if word]
     runs = {"".join(words[start:end]) for start in range(len(words)) for end in range(start + 1, len(words) + 1)}
     return all(part in runs for part in parts)
-
-
-def _folded(text: str) -> str:
-    """Lowercase, without accents: « Développement » is « developpement » in an address."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def public_view(data: dict[str, Any]) -> dict[str, Any]:
