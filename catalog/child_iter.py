@@ -38,6 +38,25 @@ class ChildFailed(RuntimeError):
     exception that cannot be sent back as it is."""
 
 
+class ChildKilled(ChildFailed):
+    """The child was killed by a signal: the machine's doing (most often the kernel, out of
+    memory, with SIGKILL), not a bug of ours. Its message is for the operator."""
+
+
+def ended_without_finishing(name: str, exitcode: int | None) -> ChildFailed:
+    """What to raise for a child that ended before its last message. A negative exit code is
+    the signal that killed it; a positive one, its own exit (a bug: the child never exits)."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            signal_name = signal.Signals(-exitcode).name
+        except ValueError:
+            signal_name = f"signal {-exitcode}"
+        why = (" : le plus souvent par le système, faute de mémoire (vérifiez la mémoire disponible "
+               "et celle allouée au conteneur)") if exitcode == -signal.SIGKILL else ""
+        return ChildKilled(f"Le processus « {name} » a été tué ({signal_name}) avant d'avoir fini{why}.")
+    return ChildFailed(f"Le processus « {name} » s'est arrêté sans finir (code {exitcode}).")
+
+
 def children_enabled() -> bool:
     """A second core to use, fork available, and not switched off (`MAILLAGE_CHILD_PROCESSES=0`,
     e.g. to profile in one process)."""
@@ -74,8 +93,7 @@ class ChildIterator:
                 message = received.get()
                 if message is None:
                     child.join(5)
-                    raise ChildFailed(f"Le processus « {self.name} » s'est arrêté sans finir "
-                                            f"(code {child.exitcode}).")
+                    raise ended_without_finishing(self.name, child.exitcode)
                 tag, payload, progress = pickle.loads(message)
                 self.progress = progress
                 if tag == "values":

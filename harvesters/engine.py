@@ -27,6 +27,7 @@ import orjson
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
+from catalog.child_iter import ChildKilled
 from catalog.clock import utcnow
 from catalog.config import Settings, load_settings
 from catalog.db import (
@@ -99,7 +100,10 @@ def crashed_job(exc: BaseException) -> int | None:
 
 def environment_failure(exc: BaseException) -> str | None:
     """What to tell the operator when `exc` is the machine's doing, not a bug: no room left to
-    write, or the catalog held by another writer for longer than SQLite waits. None: a bug."""
+    write, the catalog held by another writer for longer than SQLite waits, or the reading
+    process killed by the system (out of memory). None: a bug."""
+    if isinstance(exc, ChildKilled):
+        return str(exc)
     if storage_full(exc):
         return NO_ROOM
     if catalog_busy(exc):

@@ -7,6 +7,7 @@ import errno
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -131,6 +132,8 @@ class _ServicesInChild(Harvester):
                 raise UnusableInput("Flux tronqué.")
             if i == self.n // 2 and self.mode == "killed":
                 os._exit(9)
+            if i == self.n // 2 and self.mode == "out-of-memory":  # what the kernel's OOM killer does
+                os.kill(os.getpid(), signal.SIGKILL)
             if i == self.n // 2 and self.mode == "bug":
                 raise ZeroDivisionError("division by zero")
             if i == self.n // 2 and self.mode == "no-room":  # e.g. the temporary copy of a download
@@ -160,6 +163,17 @@ def test_harvest_in_a_child_keeps_the_catalog_on_failure_and_death(settings, eng
     # are judged against the catalog (the missing ones start their grace period).
     fewer = harvest(_ServicesInChild("x", "ok", n=28), source="di", settings=settings)
     assert fewer.status == "done" and fewer.kinds == ["service"] and fewer.counts["missing"] == 2
+
+
+def test_a_child_killed_by_the_system_is_said_plainly_not_an_internal_error(settings, engine):
+    harvest(_ServicesInChild("x", "ok"), source="di", settings=settings)
+    before = stored_records(engine)
+
+    summary = harvest(_ServicesInChild("x", "out-of-memory"), source="di", settings=settings)
+    assert summary.status == "failed"
+    assert "a été tué (SIGKILL)" in summary.message and "faute de mémoire" in summary.message
+    assert "Erreur interne" not in summary.message and "n'a pas été modifié" in summary.message
+    assert stored_records(engine) == before
 
 
 def test_a_full_disk_in_the_child_is_said_plainly_not_logged_as_a_bug(settings, engine, tmp_path, monkeypatch):
