@@ -106,6 +106,38 @@ def refuse_html_page(head: bytes, name: str, expected: str) -> None:
                             "connexion du serveur ?) : vérifiez l'adresse.")
 
 
+# A compressed archive or an office document where text was expected, by its first bytes. Read
+# as text, each was refused as « pas encodé en UTF-8 », with advice about encodings that could
+# not help; declared windows-1252 (which decodes nearly any byte), it would have been read.
+_SAVE_AS_CSV = "ouvrez-le dans le tableur et enregistrez-le en « CSV UTF-8 »."
+_CONTAINERS = (
+    (b"\x1f\x8b", "une archive gzip : décompressez-la, puis indiquez le fichier qu'elle contient."),
+    (b"\xd0\xcf\x11\xe0", f"un classeur Excel 97-2003 (.xls), pas un fichier texte : {_SAVE_AS_CSV}"),
+    (b"%PDF-", "un document PDF, pas un fichier de données."),
+    (b"7z\xbc\xaf", "une archive 7-Zip : décompressez-la, puis indiquez le fichier qu'elle contient."),
+    (b"Rar!", "une archive RAR : décompressez-la, puis indiquez le fichier qu'elle contient."),
+)
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def refuse_binary(head: bytes, name: str) -> None:
+    """A compressed archive, a spreadsheet workbook or a PDF where a text file was expected."""
+    for magic, what in _CONTAINERS:
+        if head.startswith(magic):
+            raise UnusableInput(f"{name} est {what}")
+    if head.startswith(_ZIP_MAGIC):
+        # Office documents are zip archives; their first members say which (OOXML, OpenDocument).
+        if b"opendocument.spreadsheet" in head:
+            what = f"un classeur OpenDocument (.ods), pas un fichier texte : {_SAVE_AS_CSV}"
+        elif b"xl/" in head:
+            what = f"un classeur Excel (.xlsx), pas un fichier texte : {_SAVE_AS_CSV}"
+        elif b"[Content_Types].xml" in head:  # its other members may start beyond the head
+            what = f"un document Office (un classeur .xlsx ?), pas un fichier texte : si c'est un classeur, {_SAVE_AS_CSV}"
+        else:
+            what = "une archive zip : décompressez-la, puis indiquez le fichier qu'elle contient."
+        raise UnusableInput(f"{name} est {what}")
+
+
 # -- encodings ----------------------------------------------------------------------------------
 
 
@@ -236,6 +268,7 @@ def iter_rows(path: Path | str, fmt: str | None = None, encoding: str = "utf-8",
     if fmt in ("csv", "ndjson") and path.is_file():
         with open(path, "rb") as f:
             head = f.read(1024)
+        refuse_binary(head, name)
         if encoding == "utf-8" and head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             encoding = "utf-16"  # Excel's « Texte Unicode »: declared by its byte order mark, not guessed
         refuse_html_page(head, name, fmt.upper())
@@ -361,6 +394,7 @@ def iter_json_stream(stream: BinaryIO, name: str) -> Iterator[tuple[int, dict]]:
     """
     head = stream.read(1 << 16)
     stream.seek(0)
+    refuse_binary(head, name)
     if json_bom(head, name):
         stream = _AfterBom(stream)  # type: ignore[assignment]
         head = head[len(codecs.BOM_UTF8):]

@@ -6,7 +6,9 @@ stays as it was."""
 from __future__ import annotations
 
 import codecs
+import gzip
 import io
+import zipfile
 
 import pytest
 import responses
@@ -138,6 +140,49 @@ def test_an_html_page_is_said_to_be_one(tmp_path, name, expected):
     path.write_bytes(HTML_PAGE)
     with pytest.raises(UnusableInput, match=f"{name} : page HTML reçue au lieu de données {expected}"):
         rows(path)
+
+
+def _zipped(members: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member in members:
+            archive.writestr(member, "<x/>")
+    return buffer.getvalue()
+
+
+GZIPPED = gzip.compress(b"id,nom\n1,Atelier\n")
+CONTAINERS = [
+    (GZIPPED, "une archive gzip : décompressez-la"),
+    (_zipped(["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml"]), "un classeur Excel \\(.xlsx\\)"),
+    (_zipped(["[Content_Types].xml"]), "un document Office \\(un classeur .xlsx \\?\\)"),
+    (_zipped(["mimetypeapplication/vnd.oasis.opendocument.spreadsheet"]), "un classeur OpenDocument"),
+    (_zipped(["services.csv"]), "une archive zip : décompressez-la"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "un classeur Excel 97-2003 \\(.xls\\)"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "un document PDF"),
+]
+
+
+@pytest.mark.parametrize("content, said", CONTAINERS)
+@pytest.mark.parametrize("name, encoding", [("services.csv", "utf-8"), ("services.csv", "cp1252"),
+                                            ("services.json", "utf-8"), ("services.ndjson", "utf-8")])
+def test_an_archive_or_a_workbook_is_said_to_be_one(tmp_path, name, encoding, content, said):
+    """Each was refused as « pas encodé en UTF-8 », with advice about encodings; declared
+    windows-1252, which decodes nearly any byte, a workbook was read as rows of garbage."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UnusableInput, match=f"^{name} est {said}"):
+        rows(path, encoding=encoding)
+
+
+def test_an_archive_in_place_of_a_source_file_leaves_the_catalog_as_it_was(settings, engine, tmp_path):
+    first = harvest(DataInclusionHarvester(str(write_csv(tmp_path / "services.csv", [service(1)]))),
+                    source="di-file", settings=settings)
+    assert first.status == "done"
+    before = stored_records(engine)
+    (tmp_path / "services.csv").write_bytes(GZIPPED)
+    summary = harvest(DataInclusionHarvester(str(tmp_path / "services.csv")), source="di-file", settings=settings)
+    assert summary.status == "failed" and summary.message.startswith("services.csv est une archive gzip")
+    assert stored_records(engine) == before
 
 
 @pytest.mark.parametrize("name", ["services.csv", "structures.json"])
