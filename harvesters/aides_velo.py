@@ -52,7 +52,7 @@ from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import NoAliasLoader, refuse_too_deep, too_deep_message
 from catalog.records import qualified_id
 from catalog.search.analysis import fold
-from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8, shown_name
+from catalog.tabular import check_file, refuse_binary, refuse_html_page, refuse_not_utf8, shown_name
 from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item
@@ -130,6 +130,7 @@ class AidesVeloHarvester(Harvester):
         if len(content) > MAX_BYTES:
             raise UnusableInput(f"{name} dépasse {MAX_BYTES // 2**20} Mo.")
         refuse_html_page(content[:1024], name, "YAML")
+        refuse_binary(content[:1024], name)
         try:
             rules = yaml.load(content.decode("utf-8"), Loader=_RulesLoader)
         except UnicodeDecodeError as exc:

@@ -54,7 +54,7 @@ from catalog import json_text
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
 from catalog.records import qualified_id
-from catalog.tabular import check_file, json_bom, refuse_not_utf8, shown_name
+from catalog.tabular import check_file, json_bom, refuse_binary, refuse_not_utf8, shown_name
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url
@@ -214,6 +214,7 @@ def _campaigns(content: bytes, location: str) -> list[tuple[str | None, Any]]:
     name = shown_name(location)
     if not content.strip():
         raise UnusableInput(f"{name} est vide.")
+    refuse_binary(content[:1024], name)
     if json_bom(content[:1024], name):  # read as the other JSON files are (catalog.tabular)
         content = content[len(codecs.BOM_UTF8):]
     try:

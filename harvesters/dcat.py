@@ -71,7 +71,7 @@ from catalog.db import get_engine
 from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import refuse_too_deep
 from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
-from catalog.tabular import check_file, refuse_html_page, refuse_not_utf8, shown_name
+from catalog.tabular import check_file, refuse_binary, refuse_html_page, refuse_not_utf8, shown_name
 from harvesters import FORMATS, paging
 from harvesters.base import Harvester
 from harvesters.engine import (
@@ -209,6 +209,7 @@ class DcatHarvester(Harvester):
                 raise UnusableInput(f"{path.name} : catalogue de plus de 50 Mo, refusé.")
             data, content_type = bytearray(path.read_bytes()), ""
         refuse_html_page(bytes(data[:1024]), shown_name(location), "DCAT")  # whatever its address or Content-Type says
+        refuse_binary(bytes(data[:1024]), shown_name(location))
         fmt = self.options.get("rdf_format") or _rdf_format(content_type, location, bytes(data[:512]))
         return parse_rdf(bytes(data), fmt, location)
 

@@ -185,6 +185,16 @@ def test_an_archive_in_place_of_a_source_file_leaves_the_catalog_as_it_was(setti
     assert stored_records(engine) == before
 
 
+@pytest.mark.parametrize("format_name", sorted(set(FORMATS) - {"aides-jeunes", "aides-territoires", "lheo"}))
+def test_every_file_format_names_an_archive(settings, engine, tmp_path, format_name):
+    """LHEO reads gzip and zip feeds; the other formats refuse one plainly, whatever reader they use."""
+    path = tmp_path / "donnees.json"
+    path.write_bytes(GZIPPED)
+    summary = harvest(harvester_class(format_name)(str(path)), source="archive", settings=settings)
+    assert summary.status == "failed"
+    assert summary.message.startswith("donnees.json est une archive gzip : décompressez-la"), summary.message
+
+
 @pytest.mark.parametrize("name", ["services.csv", "structures.json"])
 def test_a_remote_file_answered_by_an_error_page_is_named_by_its_url(settings, engine, tmp_path, monkeypatch, name):
     """It was reported under the temporary copy's name, « tmpuaxef3l9.csv ne contient aucun
