@@ -35,6 +35,11 @@ CONSUMER_MAIL_DOMAINS = frozenset({
     "protonmail.com", "protonmail.ch", "proton.me", "pm.me", "yandex.ru", "yandex.com",
     # Belgium and Switzerland, where many people living near the border have their mail.
     "outlook.be", "hotmail.be", "live.be", "yahoo.be", "skynet.be", "hotmail.ch", "bluewin.ch",
+    # Smaller French providers and webmails, and those of the other border countries.
+    "nordnet.fr", "tiscali.fr", "aol.fr", "netcourrier.com", "mailo.com", "lavache.com",
+    "caramail.com", "hotmail.co.uk", "yahoo.co.uk", "live.co.uk", "btinternet.com", "web.de", "t-online.de",
+    "freenet.de", "libero.it", "hotmail.it", "yahoo.it", "alice.it", "tin.it", "yahoo.es", "hotmail.es",
+    "telefonica.net", "pt.lu", "tutanota.com", "posteo.de", "posteo.net", "zoho.com", "gmx.at", "hotmail.de",
 })
 # "prenom.nom", "prenom-nom", "p.nom", "jean-luc.roy", "prenom.nom93", "prenom.nom.93": how
 # people's addresses look, unlike "contact" or "accueil". A single word ("jdupont", "cafe93") is

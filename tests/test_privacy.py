@@ -29,6 +29,8 @@ def test_personal_addresses(address, personal):
     ("jdupont@gmail.com", False), ("cafe93@orange.fr", False),
     ("camille.martin@gmx.de", True), ("camille.martin@protonmail.ch", True), ("camille.martin@skynet.be", True),
     ("camille.martin@bluewin.ch", True), ("camille.martin@numericable.fr", True), ("camille.martin@pm.me", True),
+    ("camille.martin@nordnet.fr", True), ("camille.martin@tiscali.fr", True), ("camille.martin@hotmail.co.uk", True),
+    ("camille.martin@libero.it", True), ("camille.martin@t-online.de", True), ("camille.martin@mailo.com", True),
 ])
 def test_people_whose_address_looks_like_a_desk_or_a_foreign_provider(address, personal):
     assert is_personal_email(address) is personal
