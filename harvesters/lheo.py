@@ -38,7 +38,7 @@ so that it is found around every one of them (up to MAX_PLACES places, the other
 | langue-formation (0–5, ISO 639-1)                       | langues (lower case, each once)         |
 | modalites-enseignement (0 / 1 mixte / 2 distance)       | modalites_enseignement, modes_accueil   |
 | modalites-entrees-sorties, nombre-heures-total          | modalites_entrees_sorties, duree_heures |
-| nombre-heures-centre, nombre-heures-entreprise          | duree_heures_centre, _entreprise (their sum without a total) |
+| nombre-heures-centre, nombre-heures-entreprise          | duree_heures_centre, _entreprise (their sum without a total, if each was read) |
 | duree-indicative (« 2 ans »)                            | duree_indicative                        |
 | each lieu-de-formation/coordonnees/adresse (else adresse-inscription) | adresse, code_postal, commune, code_insee, latitude, longitude |
 | code-perimetre-recrutement + the place                  | zone_eligibilite                        |
@@ -52,7 +52,7 @@ so that it is found around every one of them (up to MAX_PLACES places, the other
 | contacts: session, lieu, formation, organisme, formateur (in that order) | telephone, courriel    |
 | organisme-formation-responsable: raison-sociale, SIRET, numero-activite | organisme_nom, _siret, _numero_activite |
 | action/organisme-formateur: raison-sociale-formateur, SIRET | organisme_formateur_nom, _siret          |
-| extras info="eligibilite-cpf" (Intercarif), code-CPF, EDOF | eligible_cpf                         |
+| extras info="eligibilite-cpf" (Intercarif, unless its fin-validite has passed), code-CPF, EDOF | eligible_cpf |
 | most recent datemaj / horodatage-modification of the three levels | date_maj                     |
 
 Identifiers. A row's id is `{numero formation}/{numero action}/{numero session}`, each number
@@ -76,8 +76,9 @@ coordinates, an unreadable e-mail or web address, an open session that Intercari
 a registration period that closes before it opens (or a session that ends before it starts), a
 text without a word (EDOF's « 0 »), a description shorter than the schema allows, a language
 that is not an ISO 639-1 code, a département that is not a code, hours in centre and in company
-beyond the total, a number whose one separator may mark decimals or thousands (« 1.500 »), a
-modification date in the future or before 2000 when another level gives a possible one.
+beyond the total, a number whose one separator may mark decimals or thousands (« 1.500 ») or
+that is no number at all (« sur devis »; « 35 h » is read, « Gratuit » is a price of 0), a session
+date that names no day (« 20250230 »), a modification date in the future or before 2000 when another level gives a possible one.
 
 Options: `source` (the producer's name in ids; by default the registered source's name),
 `encoding` (imposed when the declared one is wrong and cannot be guessed), `date_maj`
@@ -149,6 +150,8 @@ WARNINGS: dict[str, tuple[str, str]] = {
                                                 "écartée.")),
     "date-maj-ecartee": ("date_maj", ("Date de modification du {raw} hors des dates possibles (du {value} à "
                                       "aujourd'hui) : écartée, au profit de la plus récente des autres.")),
+    "nombre-illisible": ("", "« {element} » vaut « {raw} » : pas un nombre lisible, écarté."),
+    "date-illisible": ("date_debut", "Date « {raw} » ({element}) illisible (AAAAMMJJ attendu) : écartée."),
     "nombre-ambigu": ("", ("« {element} » vaut « {raw} » : des décimales ou des milliers ? Le séparateur suivi de "
                            "trois chiffres ne le dit pas ; écarté plutôt que lu mille fois trop grand ou trop petit. "
                            "LHEO écrit les nombres sans séparateur de milliers, la décimale après un point "
@@ -417,13 +420,20 @@ class LheoHarvester(Harvester):
         modalites = _coded(_text(kids, "modalites-enseignement"), "lheo-modalites-enseignement")
         warnings: list[Problem] = []
         price = self._number(kids, "prix-total-TTC", "prix_total_ttc", reference, warnings)
+        if price is None and V.is_free(_text(kids, "prix-total-TTC")):
+            price = 0  # « Gratuit » where the price belongs
         if price is None:
             price = V.decimal(extras.get("frais-ttc"))  # EDOF: action extras « frais-pedagogiques »
-        hours = self._number(kids, "nombre-heures-total", "duree_heures", reference, warnings)
-        centre = self._number(kids, "nombre-heures-centre", "duree_heures_centre", reference, warnings)
-        entreprise = self._number(kids, "nombre-heures-entreprise", "duree_heures_entreprise", reference, warnings)
+        hours = self._number(kids, "nombre-heures-total", "duree_heures", reference, warnings, hours=True)
+        centre = self._number(kids, "nombre-heures-centre", "duree_heures_centre", reference, warnings, hours=True)
+        entreprise = self._number(kids, "nombre-heures-entreprise", "duree_heures_entreprise", reference, warnings,
+                                  hours=True)
         if hours is None:
-            hours = centre + (entreprise or 0) if centre is not None else None
+            # The total is the sum of its parts only when every part written was read: an
+            # unreadable « 210 heures en entreprise » is not none.
+            written = _text(kids, "nombre-heures-entreprise")
+            if centre is not None and (entreprise is not None or written is None or V.is_placeholder(written)):
+                hours = centre + (entreprise or 0)
         elif (centre or 0) + (entreprise or 0) > hours + HOURS_TOLERANCE:
             # More hours in its parts than in all: which figure is wrong cannot be known, and the
             # total is what financeurs count; the split is dropped.
@@ -479,11 +489,15 @@ class LheoHarvester(Harvester):
             self._warn(warnings, "url-ecartee", reference, raw=bad_url)
         return fields
 
-    def _number(self, kids: dict, element: str, field: str, reference: str, warnings: list[Problem]) -> float | None:
+    def _number(self, kids: dict, element: str, field: str, reference: str, warnings: list[Problem], *,
+                hours: bool = False) -> float | None:
         raw = _text(kids, element)
-        value = V.decimal(raw)
-        if value is None and V.ambiguous_decimal(raw):  # « 1.500 »: a wrong guess is ×1000
-            self._warn(warnings, "nombre-ambigu", reference, field=field, element=element, raw=raw.strip())
+        value = V.hours(raw) if hours else V.decimal(raw)
+        if value is None and raw is not None and not V.is_placeholder(raw):
+            if V.ambiguous_decimal(raw):  # « 1.500 »: a wrong guess is ×1000
+                self._warn(warnings, "nombre-ambigu", reference, field=field, element=element, raw=raw.strip())
+            elif hours or not V.is_free(raw):
+                self._warn(warnings, "nombre-illisible", reference, field=field, element=element, raw=raw.strip())
         return value
 
     def _formateur(self, organismes: list[etree._Element], reference: str, warnings: list[Problem]) -> dict[str, Any]:
@@ -550,6 +564,11 @@ class LheoHarvester(Harvester):
             self._warn(warnings, "inscription-inversee", reference, raw=f"du {opens:%d/%m/%Y} au {closes:%d/%m/%Y}")
             opens = closes = None
         debut, fin = V.lheo_date(_text(periode, "debut")), V.lheo_date(_text(periode, "fin"), end=True)
+        for element, day, field in (("debut", debut, "date_debut"), ("fin", fin, "date_fin")):
+            raw = _text(periode, element)
+            if day is None and raw is not None and not V.is_placeholder(raw) and not V.unknown_date(raw):
+                self._warn(warnings, "date-illisible", reference, field=field, element=f"periode/{element}",
+                           raw=raw.strip())
         if debut and fin and debut > fin:  # which one is wrong cannot be known
             self._warn(warnings, "periode-inversee", reference, raw=f"du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}")
             debut = fin = None
@@ -884,6 +903,8 @@ def _extras(kids: dict) -> dict[str, str]:
     for extras in kids.get("extras", []):
         for extra in extras.iter("{*}extra", "{*}extras"):
             info = extra.get("info") or ""
+            if info == "eligibilite-cpf" and len(extra) and _ended(extra):
+                continue  # Intercarif: a listing whose « fin-validite » has passed says nothing now
             lowered = info.lower()
             if "date" in lowered and "export" in lowered:
                 info = "date-export"
@@ -891,6 +912,15 @@ def _extras(kids: dict) -> dict[str, str]:
             if not found.get(info):
                 found[info] = value or ""
     return found
+
+
+def _ended(listing: etree._Element) -> bool:
+    """Whether a validity window (`extra info="fin-validite"`) closed before today."""
+    for extra in listing.iter("{*}extra"):
+        if extra.get("info") == "fin-validite":
+            end = V.lheo_date(extra.text, end=True)
+            return end is not None and end < date.today()
+    return False
 
 
 def _extra_coordonnees(kids: dict, info: str) -> etree._Element | None:

@@ -211,7 +211,9 @@ def unique(values) -> list:
 
 # -- dates -----------------------------------------------------------------------------------
 
-_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+# Not followed by a digit: « 202503011 » is a typo, not the 1st of March.
+_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+_UNKNOWN_DATES = frozenset({"00000000", "99999999"})
 
 
 def lheo_date(raw: str | None, *, end: bool = False) -> date | None:
@@ -236,6 +238,11 @@ def lheo_date(raw: str | None, *, end: bool = False) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def unknown_date(raw: str) -> bool:
+    """`00000000` or `99999999`: LHEO's « not known », not a defect."""
+    return raw.strip() in _UNKNOWN_DATES
 
 
 def modification_date(raw: str | None) -> date | None:
@@ -306,6 +313,20 @@ def decimal(raw: str | None) -> float | None:
     # A whole number as an int (4500, not 4500.0), while a float holds it exactly (2⁵³): a larger
     # one made an int of hundreds of digits, which the catalog's JSON cannot store.
     return int(number) if number.is_integer() and number <= 2**53 else number
+
+
+_HOURS_UNIT = re.compile(r"\s*(?:h|hrs?|heures?)\.?\s*$", re.IGNORECASE)
+_FREE = frozenset({"gratuit", "gratuite", "gratuits", "gratuites"})
+
+
+def hours(raw: str | None) -> float | None:
+    """A number of hours, its unit written or not (« 35 », « 35 h », « 35,5 heures »)."""
+    return decimal(_HOURS_UNIT.sub("", raw)) if raw is not None else None
+
+
+def is_free(raw: str | None) -> bool:
+    """« Gratuit » written where a price belongs."""
+    return raw is not None and fold(raw).strip(" .!") in _FREE
 
 
 def ambiguous_decimal(raw: str | None) -> bool:

@@ -19,6 +19,7 @@ from catalog.errors import UnusableInput
 from catalog.models import Record, Revision
 from catalog.validation import validator_for
 from harvesters import harvester_class
+from harvesters.base import Item
 from harvesters.engine import harvest
 from harvesters.lheo import LheoHarvester
 from tests.conftest import FIXTURES
@@ -817,6 +818,67 @@ def test_values_the_schema_would_refuse_are_dropped_with_a_warning_not_the_sessi
     assert "lheo-date-maj-ecartee" not in codes
     [dropped] = [w for w in future.warnings if w.code == "lheo-date-maj-ecartee"]
     assert dropped.field == "date_maj" and "31/12/2999" in dropped.message
+
+
+def _lille_with(tmp_path, **replacements: str) -> Item:
+    """The Lille session of lheo-2.3.xml, with parts of its XML replaced."""
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8")
+    for old, new in replacements.values():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "lille.xml"
+    path.write_text(text, encoding="utf-8")
+    return {item.row["id"]: item for item in items(path)}["FOR-59-0042/AF-59-0042/SE-59-0042-1"]
+
+
+@pytest.mark.parametrize("written, read", [("35 h", 35), ("35 heures", 35), ("35,5 H", 35.5), ("35h.", 35)])
+def test_hours_are_read_with_their_unit(tmp_path, written, read):
+    lille = _lille_with(tmp_path, hours=("<nombre-heures-entreprise>35<", f"<nombre-heures-entreprise>{written}<"))
+    assert lille.row["duree_heures_entreprise"] == read and lille.row["duree_heures"] == 400 + read
+    assert lille.warnings == []
+
+
+@pytest.mark.parametrize("written", ["deux cents", "1.500", "35 jours"])
+def test_a_total_is_not_the_sum_of_the_parts_that_could_be_read(tmp_path, written):
+    """« 400 en centre, deux cents en entreprise » was published as 400 hours in all."""
+    lille = _lille_with(tmp_path, hours=("<nombre-heures-entreprise>35<", f"<nombre-heures-entreprise>{written}<"))
+    assert "duree_heures" not in lille.row and "duree_heures_entreprise" not in lille.row
+    assert lille.row["duree_heures_centre"] == 400
+    [warning] = lille.warnings
+    assert warning.field == "duree_heures_entreprise" and f"« {written} »" in warning.message
+    assert warning.code in ("lheo-nombre-illisible", "lheo-nombre-ambigu")
+    # A part left empty (or « NC ») is none: the total is the centre's hours.
+    for empty in ("", "NC"):
+        lille = _lille_with(tmp_path, hours=("<nombre-heures-entreprise>35<", f"<nombre-heures-entreprise>{empty}<"))
+        assert lille.row["duree_heures"] == 400 and lille.warnings == []
+
+
+def test_an_unreadable_price_or_session_date_is_reported_and_gratuit_is_free(tmp_path):
+    free = _lille_with(tmp_path, price=("<prix-total-TTC>0<", "<prix-total-TTC>Gratuit<"))
+    assert free.row["prix_total_ttc"] == 0 and free.row["frais"] == "gratuit" and free.warnings == []
+    lille = _lille_with(tmp_path, price=("<prix-total-TTC>0<", "<prix-total-TTC>sur devis<"),
+                        dates=("<debut>20250901</debut><fin>20260630</fin>",
+                               "<debut>20250230</debut><fin>202606301</fin>"))
+    assert "prix_total_ttc" not in lille.row and "date_debut" not in lille.row and "date_fin" not in lille.row
+    messages = {w.field: w.message for w in lille.warnings}
+    assert "« sur devis »" in messages["prix_total_ttc"]
+    assert "« 20250230 » (periode/debut)" in messages["date_debut"]  # no 30 February
+    assert "« 202606301 » (periode/fin)" in messages["date_fin"]  # a ninth digit: not 30 June
+    # LHEO's « unknown » dates are no defect.
+    unknown = _lille_with(tmp_path, dates=("<debut>20250901</debut><fin>20260630</fin>",
+                                           "<debut>00000000</debut><fin>99999999</fin>"))
+    assert unknown.warnings == [] and "date_debut" not in unknown.row
+
+
+@pytest.mark.parametrize("end, eligible", [("20181231", None), ("20991231", True), ("", True)])
+def test_a_cpf_listing_whose_validity_ended_no_longer_says_eligible(tmp_path, end, eligible):
+    """Intercarif's « eligibilite-cpf » blocks carry their window; one ended in 2018 was published
+    as « éligible CPF » in 2026."""
+    listing = ('<extras info="eligibilite-cpf" numero="130001"><extra info="source">COPANEF</extra>'
+               f'<extra info="debut-validite">20150101</extra><extra info="fin-validite">{end}</extra></extras>')
+    lille = _lille_with(tmp_path, cpf=("<etat-recrutement>1</etat-recrutement>\n        </session>",
+                                       f"<etat-recrutement>1</etat-recrutement>{listing}</session>"))
+    assert lille.row.get("eligible_cpf") is eligible
 
 
 def test_thousands_of_sessions_without_numero_are_named_in_linear_time(tmp_path):
