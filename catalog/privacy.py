@@ -44,8 +44,10 @@ CONSUMER_MAIL_DOMAINS = frozenset({
 # "prenom.nom", "prenom-nom", "p.nom", "jean-luc.roy", "prenom.nom93", "prenom.nom.93": how
 # people's addresses look, unlike "contact" or "accueil". A single word ("jdupont", "cafe93") is
 # not judged personal: associations and small desks use such addresses as often as people do.
-# Names in any alphabet, compound ones included: "anne-marie.de-la-fontaine", "lukasz.wałęsa".
-PERSON_LOCAL_PART = re.compile(r"^[^\W\d_]+(?:[._-][^\W\d_]+){1,5}(?:[._-]?[0-9]+)?$")
+# Names in any alphabet, compound ones included: "anne-marie.de-la-fontaine", "lukasz.wałęsa",
+# and with their apostrophe: "jean.d'almeida", "marie.o'connor".
+_NAME = r"[^\W\d_]+(?:['’][^\W\d_]+)*"
+PERSON_LOCAL_PART = re.compile(rf"^{_NAME}(?:[._-]{_NAME}){{1,5}}(?:[._-]?[0-9]+)?$")
 # Words of a desk's address, matched as whole parts of it: "julie.masson" holds "asso" and
 # "laurent.maisonneuve" holds "maison", yet both are people. Abbreviations are the sector's
 # ("ass.arcadour", "aci.neplusjeter", "rh.lachorba", "langeac.cada": desks of the corpus).
@@ -61,7 +63,11 @@ SHORT_PART = 3
 # where a word starts and its parts are bounded (RFC 5321 lengths): a hostile text of a million
 # letters and one "@" is scanned in linear time, not tried from each of its letters. A domain has
 # no "_": Markdown's emphasis around an address (« _jean.dupont@orange.fr_ ») is not part of it.
-EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@(?:[^\W_]|-){1,63}(?:\.(?:[^\W_]|-){1,63}){1,8}(?![^\W_]|-)")
+# An apostrophe may be inside one (« jean.d'almeida@… »), not first: « 'x@y.fr' » is quoted.
+EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-][\w.+'’-]{0,63}@(?:[^\W_]|-){1,63}(?:\.(?:[^\W_]|-){1,63}){1,8}"
+                           r"(?![^\W_]|-)")
+# A courriel written with its owner's name: « Camille Martin <accueil@asso.fr> ».
+WITH_DISPLAY_NAME = re.compile(r"[^<>@]*<\s*([^<>\s@]+@[^<>\s@]+)\s*>")
 MASKED_EMAIL = "[adresse personnelle masquée]"
 
 
@@ -131,15 +137,16 @@ def _mask(address: str, owner: str | None) -> str:
 
 def _public_address(value: Any, owner: str | None) -> Any:
     """A `courriel` as it may be published: None when it is a person's, its bare address when
-    it was written with a display name (« Camille Martin <accueil@asso.fr> »)."""
+    it was written with a display name (« Camille Martin <accueil@asso.fr> »). An address is
+    judged whole: a part of it found as an address in a text (« 1@gmail.com » of
+    « jean.dupont#1@gmail.com », « alembert@asso.fr » of « d'alembert@asso.fr ») is another's."""
     if not isinstance(value, str):
         return value
-    addresses = EMAIL_IN_TEXT.findall(value)
-    if any(is_personal_email(address, owner) for address in addresses):
+    named = WITH_DISPLAY_NAME.fullmatch(value.strip())
+    address = named.group(1) if named else value.strip()
+    if is_personal_email(address, owner) or any(is_personal_email(a, owner) for a in EMAIL_IN_TEXT.findall(value)):
         return None
-    if len(addresses) == 1 and addresses[0] != value:
-        return addresses[0]
-    return value
+    return address if named else value
 
 
 def _masked(value: Any, owner: str | None) -> Any:

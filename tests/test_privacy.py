@@ -110,6 +110,13 @@ def test_the_view_is_the_record_itself_when_nothing_is_withheld_and_a_copy_other
     ("Camille Martin <camille.martin@gmail.com>", None),  # the display name does not hide a person's address
     ("Camille Martin <accueil@asso-exemple.fr>", "accueil@asso-exemple.fr"),  # nor is the name published
     ("accueil@asso-exemple.fr", "accueil@asso-exemple.fr"),
+    # An address is published whole, never a part of it that looks like one: mail for the desk
+    # went to « alembert@asso.fr », a stranger's mailbox.
+    ("d'alembert@asso-exemple.fr", "d'alembert@asso-exemple.fr"),
+    ("o'neil.formation@cfa-exemple.fr", "o'neil.formation@cfa-exemple.fr"),
+    ("accueil#1@asso-exemple.fr", "accueil#1@asso-exemple.fr"),
+    ("marie.o'connor@orange.fr", None),  # a person's, apostrophe and all
+    ("'camille.martin@gmail.com'", None),
 ])
 def test_a_courriel_with_a_display_name_is_published_as_its_bare_desk_address(courriel, published):
     assert public_view({"courriel": courriel}).get("courriel") == published
@@ -119,6 +126,8 @@ def test_a_courriel_with_a_display_name_is_published_as_its_bare_desk_address(co
     "Écrire à _jean.dupont@orange.fr_.",  # Markdown emphasis around the address
     "Écrire à anne-marie.de-la-fontaine@gmail.com.",  # a compound first name and surname
     "Écrire à lukasz.wałęsa@gmail.com.",  # letters outside Latin-1
+    "Écrire à jean.d'almeida@gmail.com.",  # a surname with its apostrophe
+    "Écrire à « 'marie.o’connor@orange.fr' ».",  # quoted, with a typographic apostrophe
 ])
 def test_personal_addresses_written_the_way_people_write_them_are_masked(text):
     masked = public_view({"description": text})["description"]
