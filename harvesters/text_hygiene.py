@@ -35,6 +35,10 @@ of repair, and the record is written.
    reads as the same address. A « \\ » where the host name ends (`https://x.fr\\@y.fr`) is the « / »
    browsers and our validator read there: encoded, it would put the host in the user name.
    This step comes before the next one, so that an address is encoded, not cut.
+   In the fields the schema holds web addresses in (`lien_source`, `site_web`…), the value is
+   one address whatever it holds: blanks around it are dropped, a tab or a line break inside it
+   too (as browsers drop them), and a space inside is encoded (%20), so that the quotes after it
+   (`https://x.fr/a "onmouseover=…`) are encoded as well, not left raw for a reuser's `href`.
 
 4. **Active markup** (`balisage-actif`). A tag is read as a browser reads it (HTML's
    tokenizer): it opens at « < » or « </ » directly followed by an ASCII letter; its name runs to
@@ -80,8 +84,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
+import schemas
 from catalog.validation import Problem
 from catalog.validation.problems import plural
 from harvesters.base import Item
@@ -104,6 +110,9 @@ _URL = re.compile(r"(?i:https?)://\S+")
 _URL_UNSAFE = re.compile(f"[{re.escape(URL_UNSAFE_CHARS)}]")
 _URL_ESCAPES = str.maketrans({char: f"%{ord(char):02X}" for char in URL_UNSAFE_CHARS})
 _AUTHORITY_END = re.compile(r"[/?#\\]")
+# What browsers drop from an address (WHATWG URL: tab and line breaks), and the other blanks.
+_URL_DROPPED = re.compile(r"[\t\n\r]")
+_URL_BLANK = re.compile(r"\s")
 
 # Elements that run or load something (script, img, iframe, svg, link, meta, base, form…), or
 # whose start changes how the page after it is read (style, textarea, title, xmp, noscript…).
@@ -136,8 +145,8 @@ _NOT_IN_SCHEME = re.compile(r"[\s<\x00-\x1f]+")
 class _Repairs:
     """What was done to one field's strings, for its warnings."""
 
-    __slots__ = ("autolinks", "backslash_host", "defused", "encoded", "formats", "removed", "removed_tags", "restored",
-                 "script_links", "whole")
+    __slots__ = ("autolinks", "backslash_host", "blanks_dropped", "defused", "encoded", "formats", "removed",
+                 "removed_tags", "restored", "script_links", "whole")
 
     def __init__(self) -> None:
         self.restored: list[str] = []
@@ -145,6 +154,7 @@ class _Repairs:
         self.formats: list[str] = []
         self.encoded: list[str] = []
         self.backslash_host = False
+        self.blanks_dropped = False
         self.removed_tags: list[str] = []
         self.defused: list[str] = []
         self.whole: list[str] = []
@@ -155,8 +165,8 @@ class _Repairs:
         found = []
         if self.restored or self.removed or self.formats:
             found.append(_invisible_warning(name, self.restored, self.removed, self.formats))
-        if self.encoded or self.backslash_host:
-            found.append(_url_warning(name, self.encoded, self.backslash_host))
+        if self.encoded or self.backslash_host or self.blanks_dropped:
+            found.append(_url_warning(name, self.encoded, self.backslash_host, self.blanks_dropped))
         if self.removed_tags or self.defused or self.whole or self.autolinks or self.script_links:
             found.append(_markup_warning(name, self))
         return found
@@ -183,6 +193,12 @@ def clean_row(item: Item) -> None:
     """Repairs `item.row` in place and adds one warning per field and kind of repair."""
     row = item.row
     assert row is not None
+    for name in _url_fields(item.kind):
+        value = row.get(name)
+        if type(value) is str and value.lstrip()[:4].lower() == "http" and _URL_BLANK.search(value):
+            repairs = _Repairs()
+            row[name] = _address(value, repairs)
+            item.warnings.extend(repairs.warnings(name))
     for name, value in row.items():
         kind = type(value)
         if kind is str:
@@ -199,6 +215,32 @@ def clean_row(item: Item) -> None:
         if warnings:  # « 3 < 5 », an address with nothing to encode: looked at, left as it is
             row[name] = cleaned
             item.warnings.extend(warnings)
+
+
+@cache
+def _url_fields(kind: str) -> tuple[str, ...]:
+    """The fields of `kind` that hold a web address (its schema's `http-url` check)."""
+    try:
+        checks = schemas.load_schema(kind).get("custom_checks", [])
+    except (KeyError, FileNotFoundError, ValueError):  # a harvester's own kinds (tests)
+        return ()
+    return tuple(column for check in checks if check.get("name") == "http-url"
+                 for column in check.get("params", {}).get("columns", []))
+
+
+def _address(value: str, repairs: _Repairs) -> str:
+    """A web address field's value with no blank left: dropped around it and where browsers
+    drop them, encoded elsewhere; then encoded as any address is (step 3)."""
+    trimmed = _URL_DROPPED.sub("", value.strip())
+    repairs.blanks_dropped = len(trimmed) < len(value)
+    value = trimmed
+    blanks = _URL_BLANK.findall(value)
+    if blanks:
+        repairs.encoded.extend(blanks)
+        value = _URL_BLANK.sub(lambda found: f"%{ord(found.group()):02X}", value)
+    if _is_unsafe_url(value):
+        value = _encoded_url(value, repairs)
+    return value
 
 
 def has_active_markup(text: str) -> bool:
@@ -373,16 +415,23 @@ def _invisible_warning(name: str, restored: list[str], removed: list[str], forma
     return Problem(name, CODE, f"Champ {name} : {' ; '.join(said)}.")
 
 
-def _url_warning(name: str, encoded: list[str], backslash_host: bool) -> Problem:
+def _url_warning(name: str, encoded: list[str], backslash_host: bool, blanks_dropped: bool = False) -> Problem:
     said = []
+    if blanks_dropped:
+        said.append("blancs autour de l'adresse web, tabulations et retours à la ligne retirés, comme le font les "
+                    "navigateurs")
     if encoded:
         chars = list(dict.fromkeys(encoded))
         said.append(f"{plural(len(encoded), 'caractère')} de l'adresse web encodé{'s' if len(encoded) > 1 else ''} "
-                    f"({' '.join(f'{c} → %{ord(c):02X}' for c in chars)}) : tels quels, ils la feraient sortir de "
+                    f"({' '.join(f'{_shown_char(c)} → %{ord(c):02X}' for c in chars)}) : tels quels, ils la feraient sortir de "
                     "l'attribut href d'une page web ; l'adresse est la même")
     if backslash_host:
         said.append("le « \\ » qui suit le nom de domaine est écrit « / », comme le lisent les navigateurs")
     return Problem(name, URL_CODE, f"Champ {name} : {' ; '.join(said)}.")
+
+
+def _shown_char(char: str) -> str:
+    return char if char.strip() else f"U+{ord(char):04X}"  # a space shown as itself would not show
 
 
 def _markup_warning(name: str, repairs: _Repairs) -> Problem:

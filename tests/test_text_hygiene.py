@@ -250,6 +250,26 @@ def test_a_web_address_that_would_leave_its_href_is_percent_encoded(raw, expecte
     assert _cleaned([raw])[0] == [expected]  # in a list too
 
 
+@pytest.mark.parametrize("written, published", [
+    ('https://exemple.fr/demande "onmouseover="alert(document.domain)" x="',
+     "https://exemple.fr/demande%20%22onmouseover=%22alert(document.domain)%22%20x=%22"),
+    ('https://exemple.fr/services/1\t"autofocus onfocus="alert(1)',
+     "https://exemple.fr/services/1%22autofocus%20onfocus=%22alert(1)"),
+    (' https://exemple.fr/inscription\n', "https://exemple.fr/inscription"),
+    ("https://exemple.fr/mon dossier", "https://exemple.fr/mon%20dossier"),
+])
+def test_a_web_address_field_is_one_address_whatever_blanks_it_holds(written, published):
+    """A blank made the value « prose », so its quotes were published raw, for a reuser's
+    `<a href="{lien}">` to close the attribute on. In a field the schema holds addresses in, the
+    value is one address: no blank, no raw quote."""
+    item = Item("service", {"lien_mobilisation": written, "description": written})
+    clean_row(item)
+    assert item.row["lien_mobilisation"] == published
+    assert item.row["description"] == written  # prose keeps its blanks and quotes
+    [warning] = item.warnings
+    assert warning.code == URL_CODE and warning.field == "lien_mobilisation"
+
+
 def test_an_ordinary_address_or_a_text_holding_one_is_not_encoded():
     for value in ("https://exemple.fr/aides?id=3&x=%20#haut", 'Voir "https://x.fr/a"', "https://x.fr/a b\"c"):
         item = Item("aide", {"lien": value})
