@@ -76,7 +76,7 @@ def test_eligibility_and_radius_query(territories):
     f = boolean["filter"]
     assert {"terms": {"themes": ["mobilite"]}} in f
     zones = next(c["terms"]["zones"] for c in f if "terms" in c and "zones" in c["terms"])
-    assert set(zones) == {"93066", "93", "11", "200054781", "france", "_none"}
+    assert set(zones) == {"93066", "93", "200054781", "france", "_none"}  # not the région (« 11 » is Aude)
     placed = next(c["bool"]["should"] for c in f if "bool" in c)
     assert {"term": {"remote": True}} in placed and {"term": {"zoned": True}} in placed
     geo = next(c["geo_distance"] for c in placed if "geo_distance" in c)

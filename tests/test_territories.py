@@ -47,14 +47,16 @@ def test_commune_lookup(territories):
 def test_arrondissements_and_communes_deleguees(territories):
     p11 = territories.commune("75111")
     assert (p11.type, p11.parent, p11.epci) == ("arrondissement-municipal", "75056", None)
-    assert territories.covering_codes("75111") == {"75111", "75056", "200054781", "75", "11",
-                                                   "france"}
+    assert territories.covering_codes("75111") == {"75111", "75056", "200054781", "75", "france"}
     assert sorted(territories.children["75056"]) == ["75101", "75111", "75120"]
     assert territories.commune("75056").codes_postaux == ("75001", "75011", "75020")
     assert "75111" in territories.covering_codes("75056")
     old = territories.commune("74011")
     assert (old.nom, old.type, old.parent) == ("Annecy-le-Vieux", "commune-deleguee", "74010")
     assert "200066793" in territories.covering_codes("74011")  # the EPCI of its commune
+    # Not its région's code: « 84 » (Auvergne-Rhône-Alpes) is also Vaucluse, whose services were
+    # found from Annecy, and « 11 » (Île-de-France) Aude, whose services were found from Paris.
+    assert "84" not in territories.covering_codes("74011") and "74" in territories.covering_codes("74011")
     # No position of its own: the commune it belongs to stands in.
     assert old.position is None and territories.centroid("74011") == (45.8992, 6.1294)
 

@@ -95,15 +95,14 @@ class Territories:
 
         The commune itself, its parent (a déléguée's commune, an arrondissement's city) and its
         children (searching Paris covers zones set on one arrondissement: a Parisian may live
-        there), its EPCI, département, région, and France.
+        there), its EPCI, département, and France. Not its région: a zone names a région by its
+        départements (the schemas' rule), and 13 région codes are another département's (« 84 »,
+        Auvergne-Rhône-Alpes, is Vaucluse; « 93 », Provence-Alpes-Côte d'Azur, Seine-Saint-Denis).
         """
         codes = {code_commune, FRANCE}
         info = self.communes.get(code_commune)
         dep = info.departement if info else departement_of(code_commune)
         codes.add(dep)
-        region = info.region if info else self.region_of_departement(dep)
-        if region:
-            codes.add(region)
         if info:
             if info.parent:
                 codes.add(info.parent)
