@@ -94,6 +94,19 @@ def test_positions_from_records_fill_only_missing(engine, territories):
     assert t.commune("93066").position == (48.9362, 2.3574)  # the official one stays
 
 
+def test_coordinates_that_are_no_place_do_not_move_a_commune(engine, territories):
+    """One record at (0, 0) put Saint-Denis in Algeria, one in Lambert-93 metres off the globe."""
+    write_records(engine, [
+        ("service", {"source": "t", "id": "t--1", "nom": "a", "code_insee": "74280", "latitude": 45.88, "longitude": 6.32}),
+        ("service", {"source": "t", "id": "t--2", "nom": "b", "code_insee": "74280", "latitude": 0, "longitude": 0}),
+        ("service", {"source": "t", "id": "t--3", "nom": "c", "code_insee": "74280",
+                     "latitude": 6540000.0, "longitude": 940000.0}),
+        ("service", {"source": "t", "id": "t--4", "nom": "d", "code_insee": "74281", "latitude": 0.0, "longitude": 0.0}),
+    ])
+    positions = positions_from_records(engine)
+    assert positions["74280"] == pytest.approx((45.88, 6.32)) and "74281" not in positions
+
+
 def test_centroid_formats(tmp_path):
     assert read_centroids(TERRITORIES / "centroides.json")["93066"] == (48.9362, 2.3574)
     geojson = tmp_path / "c.geojson"

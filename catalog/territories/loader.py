@@ -181,7 +181,10 @@ def set_positions(engine: Engine, positions: dict[str, tuple[float, float]], sou
 
 def positions_from_records(engine: Engine) -> dict[str, tuple[float, float]]:
     """Mean of the active records' own coordinates, per commune code (records rarely lie all
-    in the same direction, so the mean of a few addresses is a fair commune position)."""
+    in the same direction, so the mean of a few addresses is a fair commune position). Only
+    coordinates that can be a place count: one record at (0, 0), a placeholder, or in Lambert-93
+    metres (« 6867000 ») moved its commune to Algeria or off the globe, and the commune's
+    records out of its searches, until a position was set by hand."""
     from sqlalchemy import Float, cast
 
     from catalog.models import Record
@@ -198,7 +201,8 @@ def positions_from_records(engine: Engine) -> dict[str, tuple[float, float]]:
         code = doc["code_insee"].astext
     stmt = (select(code, func.avg(lat), func.avg(lon))
             .where(Record.status == "active", lat.is_not(None), lon.is_not(None),
-                   code.is_not(None))
+                   code.is_not(None), lat.between(-90, 90), lon.between(-180, 180),
+                   ~((lat == 0) & (lon == 0)))
             .group_by(code))
     with engine.connect() as conn:
         return {str(c): (float(a), float(o)) for c, a, o in conn.execute(stmt) if c}
