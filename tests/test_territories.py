@@ -107,6 +107,18 @@ def test_coordinates_that_are_no_place_do_not_move_a_commune(engine, territories
     assert positions["74280"] == pytest.approx((45.88, 6.32)) and "74281" not in positions
 
 
+def test_a_city_placed_only_by_its_arrondissements_records_is_where_they_are(engine):
+    """Records give arrondissement codes (75111), never the city's: Paris got no position from
+    them, and a search for Paris found none of the records placed in it."""
+    load_files(engine, find_files(TERRITORIES))
+    set_positions(engine, {"75101": (48.86, 2.34), "75111": (48.86, 2.38)}, "enregistrements")
+    t = get_territories(engine)
+    assert t.commune("75056").position is None
+    assert t.centroid("75056") == pytest.approx((48.86, 2.36))
+    assert t.centroid("75120") == pytest.approx((48.86, 2.36))  # an arrondissement without one: its city's
+    assert t.centroid("93066") is None  # nothing known around it
+
+
 def test_centroid_formats(tmp_path):
     assert read_centroids(TERRITORIES / "centroides.json")["93066"] == (48.9362, 2.3574)
     geojson = tmp_path / "c.geojson"

@@ -115,13 +115,22 @@ class Territories:
         return codes
 
     def centroid(self, code_commune: str) -> tuple[float, float] | None:
+        """The commune's position, else its parent's (a déléguée's commune, an arrondissement's
+        city), else the mean of its children's: Paris, Lyon and Marseille, whose records carry
+        arrondissement codes, get no position of their own from records, and a search there
+        found none of the records placed in them."""
         info = self.communes.get(code_commune)
         if info is None:
             return None
         if info.position:
             return info.position
-        parent = self.communes.get(info.parent or "")
-        return parent.position if parent else None
+        if info.parent and info.parent != code_commune and info.parent in self.communes:
+            return self.centroid(info.parent)
+        placed = [child.position for code in self.children.get(code_commune, ())
+                  if (child := self.communes.get(code)) and child.position]
+        if not placed:
+            return None
+        return (sum(p[0] for p in placed) / len(placed), sum(p[1] for p in placed) / len(placed))
 
 
 def load_territories(engine: Engine) -> Territories:
