@@ -334,7 +334,16 @@ def _amounts(value: Any, ceiling: Any) -> tuple[float | None, float | None, str 
     number = _euros(value)
     cap = _euros(ceiling)
     if number is not None:
-        return number, number, None
+        if ceiling in (None, ""):
+            return number, number, None
+        # A fixed amount under a ceiling of its own is a maximum: « 100 € » capped at 10 % of
+        # the price gives 60 € for a 600 € bike, not 100 €.
+        if cap is not None:
+            return None, min(number, cap), f"Jusqu'à {min(number, cap):g} €"
+        percent = PERCENT.match(str(ceiling)) if isinstance(ceiling, str) else None
+        limit = (f"de {percent.group(1).replace('.', ',')} % du prix du vélo" if percent
+                 else "d'un plafond qui dépend de la situation (voir le lien)")
+        return None, number, f"Jusqu'à {number:g} €, dans la limite {limit}"
     percent = PERCENT.match(str(value)) if isinstance(value, str) else None
     if percent:
         text = f"{percent.group(1).replace('.', ',')} % du prix du vélo"

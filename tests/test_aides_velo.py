@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from harvesters.aides_velo import AidesVeloHarvester
+from harvesters.aides_velo import AidesVeloHarvester, _amounts
 from harvesters.cut_short import CODE
 from harvesters.engine import harvest
 from tests.conftest import FIXTURES, corpus_path, stored_records
@@ -208,3 +208,17 @@ aides . departement ou commune:
     assert rural["conditions"]["age_min"] == 18
     # Alternatives stay a union.
     assert saved["aides-velo--departement-ou-commune"]["zone_eligibilite"] == ["93", "75056"]
+
+
+@pytest.mark.parametrize("value, ceiling, amounts", [
+    ("100€", None, (100, 100, None)),
+    # A fixed amount under a ceiling of its own is a maximum (the corpus' Pays de Saverne: 100 €
+    # capped at 10 % of the price, 60 € for a 600 € bike); it was published as a fixed 100 €.
+    ("100€", "10% * vélo . prix", (None, 100, "Jusqu'à 100 €, dans la limite de 10 % du prix du vélo")),
+    ("100€", "200€ - aides . commune",
+     (None, 100, "Jusqu'à 100 €, dans la limite d'un plafond qui dépend de la situation (voir le lien)")),
+    ("300€", "250€", (None, 250, "Jusqu'à 250 €")),
+    ("50% * vélo . prix", "400€", (None, 400, "50 % du prix du vélo, dans la limite de 400 €")),
+])
+def test_a_ceiling_makes_an_amount_a_maximum(value, ceiling, amounts):
+    assert _amounts(value, ceiling) == amounts
