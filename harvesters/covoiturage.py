@@ -58,6 +58,7 @@ from catalog.tabular import check_file, json_bom, refuse_binary, refuse_not_utf8
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item, list_option
 from harvesters.http import HttpClient, is_url
+from harvesters.lheo_values import boolean, fold
 from harvesters.written_dates import written_date
 
 MAX_BYTES = 50 * 1024 * 1024  # a national file is ~40 kB; anything this big is not one
@@ -138,13 +139,13 @@ class CovoiturageHarvester(Harvester):
             amounts["conducteur_montant_min_par_passager"], amounts["conducteur_montant_max_par_passager"] = high, low
         operators = _operators(campaign.get("operateurs"))
         platform = _text(campaign.get("nom_plateforme"))
-        free = _text(campaign.get("passager_gratuite")).lower() == "oui"
+        free, free_problem = _passenger_free(campaign.get("passager_gratuite"))
         row = {
             "source": self.source,
             "id": siren,
             "nom": _title(platform, aom_name, siren),
             "categorie": "incitation-covoiturage",
-            "description": _description(aom_name, platform, operators, amounts, free, campaign),
+            "description": _description(aom_name, platform, operators, amounts, free is True, campaign),
             "modes_transport": ["covoiturage"],
             "porteur_nom": aom_name,
             "porteur_siren": siren,
@@ -155,11 +156,11 @@ class CovoiturageHarvester(Harvester):
             "montant_unite": "euros",
             # Paid per trip: each trip is a separate, one-off payment (as aides-jeunes says).
             "montant_periodicite": "ponctuelle",
-            "montant_texte": _amount_text(amounts, free),
+            "montant_texte": _amount_text(amounts, free is True),
             "conditions_texte": _conditions(campaign, amounts, operators, platform),
             "publics": ["tous-publics"],
             "thematiques": ["mobilite--mobilite-douce-partagee-collective", "mobilite--financer-ma-mobilite"],
-            "frais": "gratuit" if free else "payant",
+            "frais": {True: "gratuit", False: "payant"}.get(free),  # unknown: not said
             "frais_precisions": _text(campaign.get("passager_montant_ticket")) or None,
             "modes_accueil": ["a-distance"],
             "lien_source": _text(campaign.get("link")) or None,
@@ -167,7 +168,7 @@ class CovoiturageHarvester(Harvester):
             "date_fin": dates["date_fin"],
             "date_maj": dates["date_maj"] or file_date,
         }
-        return Item("solution-mobilite", row, reference)
+        return Item("solution-mobilite", row, reference, warnings=[free_problem] if free_problem else [])
 
     def _territory(self, siren: str, epcis: dict[str, str], problems: list[Problem]) -> tuple[list[str] | None, str | None]:
         """The campaign's zone and its AOM's name, from the SIREN (see the module's docstring)."""
@@ -237,6 +238,25 @@ def _campaigns(content: bytes, location: str) -> list[tuple[str | None, Any]]:
 
 
 # -- values ----------------------------------------------------------------------------------------
+
+
+def _passenger_free(value: Any) -> tuple[bool | None, Problem | None]:
+    """Whether the passenger travels free (`passager_gratuite`): « Oui », but also true, 1,
+    « O », « vrai »… (all were read « payant »). None when not said, or not readable (reported)."""
+    if value is None or isinstance(value, bool):
+        return value, None
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value), None
+    text = _text(value)
+    if not text:
+        return None, None
+    read = boolean(text)
+    if read is None and fold(text) in ("gratuit", "gratuite"):
+        read = True
+    if read is None:
+        return None, Problem("frais", "booleen-illisible",
+                             f"passager_gratuite « {text} » : ni oui ni non ; la gratuité n'est pas publiée.")
+    return read, None
 
 
 def _text(value: Any) -> str:

@@ -185,3 +185,20 @@ def test_a_broken_file_is_said_in_french(settings, engine, tmp_path, body, expec
     assert summary.status == "failed" and summary.message.startswith(expected), summary.message
     assert "not valid" not in summary.message and "end of data" not in summary.message
     assert stored_records(engine) == {}
+
+
+@pytest.mark.parametrize("written, frais", [
+    ("Oui", "gratuit"), (True, "gratuit"), (1, "gratuit"), ("true", "gratuit"), ("O", "gratuit"), ("vrai", "gratuit"),
+    ("Non", "payant"), (False, "payant"), (0, "payant"), ("non", "payant"),
+    (None, None), ("", None), ("peut-être", None),  # not said, or not readable: not « payant »
+])
+def test_a_free_passenger_is_read_however_the_campaign_writes_it(tmp_path, written, frais):
+    """Only « oui » read as free: JSON true, 1, « vrai » were published « payant »."""
+    campaigns = json.loads((HERE / "campagnes.json").read_text(encoding="utf-8"))
+    lyon = next(c for c in campaigns if c.get("code_siren") == "200046977")
+    lyon["passager_gratuite"] = written
+    path = tmp_path / "campagnes.json"
+    path.write_text(json.dumps([lyon], ensure_ascii=False), encoding="utf-8")
+    [item] = list(CovoiturageHarvester(str(path), options={"date_maj": "2025-02-14"}).items())
+    assert item.row["frais"] == frais
+    assert [w.code for w in item.warnings] == (["booleen-illisible"] if written == "peut-être" else [])
