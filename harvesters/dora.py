@@ -35,6 +35,7 @@ The DORA record's own `source` (how the structure came into DORA) is not our `so
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -521,10 +522,16 @@ def _day(value: Any) -> str | None:
 
 
 def _int(value: Any) -> int | None:
+    """A whole number as DORA writes it (12, 12.0, « 12 »); anything else is absent, never cut
+    down to one (2.7 weeks were 2, 0.5 made the service invalid, true was 1, and « Infinity »
+    stopped the whole harvest with an OverflowError)."""
+    if value in (None, "") or isinstance(value, bool):
+        return None
     try:
-        return int(float(value)) if value not in (None, "") else None
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return int(number) if math.isfinite(number) and number.is_integer() else None
 
 
 def _slug(text: str) -> str:

@@ -11,7 +11,7 @@ import responses
 from responses import matchers
 
 import schemas
-from harvesters.dora import THEMATIQUES_V0, DoraHarvester, _thematiques
+from harvesters.dora import THEMATIQUES_V0, DoraHarvester, _int, _thematiques
 from harvesters.engine import harvest
 from tests.conftest import FIXTURES, corpus_path, stored_records
 
@@ -391,3 +391,13 @@ def test_typologies_and_labels_naming_a_network(typologie, labels, reseaux):
     from harvesters.dora import _reseaux
 
     assert _reseaux({"typologie": typologie, "labels_nationaux": labels}) == reseaux
+
+
+@pytest.mark.parametrize("written, read", [
+    (12, 12), (12.0, 12), ("12", 12), ("12.0", 12), (None, None), ("", None),
+    # Not whole numbers of weeks: absent, not cut down (2.7 was 2, 0.5 was 0, an invalid service).
+    (2.7, None), (0.5, None), ("deux", None), (True, None),
+    ("Infinity", None), ("NaN", None), (1e309, None),  # « Infinity » stopped the harvest (OverflowError)
+])
+def test_a_number_of_weeks_is_a_whole_number_or_absent(written, read):
+    assert _int(written) == read
