@@ -51,7 +51,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -79,7 +78,7 @@ from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import capped, code_text, http_url, option_flag, safe_text, sentence_case
 from harvesters.base import Harvester, Item
 from harvesters.cut_short import ends_unterminated
-from harvesters.http import HttpClient, is_url, response_json
+from harvesters.http import HttpClient, is_url, last_modified, response_json
 
 SITE = "https://mes-aides.1jeune1solution.beta.gouv.fr"
 MAX_YAML_BYTES = 1 << 20
@@ -419,16 +418,7 @@ def _get_list(client: HttpClient, url: str) -> tuple[list, date | None]:
     body = response_json(response)
     if not isinstance(body, list):
         raise UnusableInput(f"{url} : une liste JSON est attendue (réponse inattendue).")
-    modified = None
-    if response.headers.get("Last-Modified"):
-        try:
-            modified = parsedate_to_datetime(response.headers["Last-Modified"]).astimezone(UTC).date()
-        except (TypeError, ValueError, OverflowError):  # « 31 Dec 9999 23:59:59 -0100 » overflows
-            modified = None
-        # A server clock ahead (or a date from nowhere) would make every aid's date_maj invalid:
-        # the date is capped at today, as a local file's is.
-        modified = min(modified, utcnow().date()) if modified else None
-    return body, modified
+    return body, last_modified(response)
 
 
 def _file_date(path: Path) -> date:

@@ -55,8 +55,8 @@ from catalog.search.analysis import fold
 from catalog.tabular import check_file, refuse_binary, refuse_html_page, refuse_not_utf8, shown_name
 from catalog.territories import Territories
 from catalog.validation import Problem
-from harvesters.base import Harvester, Item
-from harvesters.http import HttpClient, is_url
+from harvesters.base import Harvester, Item, date_maj_option
+from harvesters.http import HttpClient, is_url, last_modified
 from harvesters.mobiville import safe_text
 
 KIND = "solution-mobilite"
@@ -118,7 +118,8 @@ class AidesVeloHarvester(Harvester):
         """The rules, the date they were written, and whether the file ends without a line break."""
         today = datetime.now(UTC).date()
         if is_url(self.location):
-            content, modified = HttpClient().get(self.location).content, today
+            response = HttpClient().get(self.location)
+            content, modified = response.content, last_modified(response) or today
         else:
             path = Path(self.location)
             check_file(path)
@@ -142,8 +143,7 @@ class AidesVeloHarvester(Harvester):
         refuse_too_deep(rules, name)
         if not isinstance(rules, dict):
             raise UnusableInput(f"{name} : un ensemble de règles publicodes (objet YAML) est attendu.")
-        if self.options.get("date_maj"):
-            modified = date.fromisoformat(str(self.options["date_maj"]))
+        modified = date_maj_option(self.options) or modified
         return rules, modified, not content.endswith((b"\n", b"\r"))
 
     def _item(self, name: str, rule: dict, file_date: date) -> Item:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -18,6 +19,17 @@ from catalog.errors import UnusableInput
 from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters.http import unsendable_character
+
+
+def date_maj_option(options: dict[str, Any]) -> date | None:
+    """The `date_maj` option (AAAA-MM-JJ): the date of records whose source gives none."""
+    raw = options.get("date_maj")
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise UnusableInput(f"Option date_maj illisible (« {raw} ») : AAAA-MM-JJ attendu.") from None
 
 
 def list_option(value: Any) -> list[str] | None:

@@ -44,7 +44,6 @@ import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -56,8 +55,8 @@ from catalog.nesting import refuse_too_deep
 from catalog.records import qualified_id
 from catalog.tabular import check_file, json_bom, refuse_binary, refuse_not_utf8, shown_name
 from catalog.validation import Problem
-from harvesters.base import Harvester, Item, list_option
-from harvesters.http import HttpClient, is_url
+from harvesters.base import Harvester, Item, date_maj_option, list_option
+from harvesters.http import HttpClient, is_url, last_modified
 from harvesters.lheo_values import boolean, fold
 from harvesters.written_dates import written_date
 
@@ -92,10 +91,7 @@ class CovoiturageHarvester(Harvester):
         content, modified = _read(self.location)
         campaigns = _campaigns(content, self.location)
         self._total = len(campaigns)
-        try:
-            file_date = _date(self.options.get("date_maj")) or modified
-        except ValueError as exc:
-            raise UnusableInput(f"Option date_maj illisible (« {exc} ») : AAAA-MM-JJ attendu.") from exc
+        file_date = date_maj_option(self.options) or modified
         epcis = dict(self.territories().epcis)  # SIREN → name (empty when not loaded)
         for rank, (siren_key, campaign) in enumerate(campaigns, start=1):
             self._done += 1
@@ -194,11 +190,7 @@ def _read(location: str) -> tuple[bytes, date]:
     if is_url(location):
         response = HttpClient().get(location)
         content = response.content
-        modified = response.headers.get("Last-Modified")
-        try:
-            when = parsedate_to_datetime(modified).date() if modified else _today()
-        except (TypeError, ValueError):
-            when = _today()
+        when = last_modified(response) or _today()
     else:
         path = Path(location)
         check_file(path)

@@ -19,6 +19,8 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, date, datetime, time
+from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -32,6 +34,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from catalog import json_text
+from catalog.clock import utcnow
 from catalog.config import env_number
 from catalog.errors import UnusableInput
 from catalog.nesting import refuse_too_deep
@@ -316,6 +319,11 @@ class HttpClient:
                 path = Path(handle.name)
                 for chunk in read_body(response, url, *limit):
                     handle.write(chunk)
+            # The copy is dated as the server dates the file (as `curl -R` does): the readers
+            # that date records by their file's date find the producer's, not the download's.
+            if (modified := last_modified(response)) is not None:
+                stamp = datetime.combine(modified, time(12), UTC).timestamp()
+                os.utime(path, (stamp, stamp))
         except BaseException:
             if path is not None:
                 path.unlink(missing_ok=True)
@@ -358,6 +366,20 @@ def _refuse_unsendable(headers: dict[str, Any]) -> None:
 
 class ResponseTooBig(UnusableInput):
     """A body past its cap: for some callers an answer (too big to be a descriptor: data)."""
+
+
+def last_modified(response: requests.Response) -> date | None:
+    """The day of the response's `Last-Modified`, never after today (a server clock ahead, or a
+    date from nowhere, would make every record's date_maj invalid); None when absent or
+    unreadable (« 31 Dec 9999 23:59:59 -0100 » overflows)."""
+    header = response.headers.get("Last-Modified")
+    if not header:
+        return None
+    try:
+        day = parsedate_to_datetime(header).astimezone(UTC).date()
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return min(day, utcnow().date())
 
 
 def response_json(response: requests.Response) -> Any:

@@ -47,8 +47,8 @@ from catalog.records import qualified_id
 from catalog.search.analysis import fold
 from catalog.tabular import UnterminatedRow, check_file, codec_name, iter_rows, shown_name
 from catalog.validation import Problem
-from harvesters.base import Harvester, Item
-from harvesters.http import is_url, local_copy
+from harvesters.base import Harvester, Item, date_maj_option
+from harvesters.http import local_copy
 from harvesters.written_dates import written_date
 
 KIND = "solution-mobilite"
@@ -75,7 +75,7 @@ class MobiliteCsvHarvester(Harvester):
             # Checked by the reader (catalog.tabular), as for every tabular format: a byte not in
             # the declared encoding, or a file declared in another but written in UTF-8.
             encoding = codec_name(self.options.get("encoding"))
-            file_date = _file_date(path, self.options.get("date_maj"), downloaded=is_url(self.location))
+            file_date = date_maj_option(self.options) or _file_date(path)
             # The harvest's source name (`--source`, a registered source's name) when neither the
             # row nor the option gives one: two producers with the same local ids stay apart.
             source = str(self.options.get("source") or self.source_name or self.default_source)
@@ -280,13 +280,6 @@ def _id_hint(cells: dict[str, Any], source: str) -> str | None:
     return qualified_id(raw_source, raw_id)
 
 
-def _file_date(path: Path, option: Any, downloaded: bool) -> date:
-    today = datetime.now(UTC).date()
-    if option:
-        try:
-            return date.fromisoformat(str(option))
-        except ValueError:
-            raise UnusableInput(f"Option date_maj illisible (« {option} ») : AAAA-MM-JJ attendu.") from None
-    if downloaded:
-        return today
-    return min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), today)
+def _file_date(path: Path) -> date:
+    """The file's date: a download's is the server's `Last-Modified` (`HttpClient.download`)."""
+    return min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), datetime.now(UTC).date())

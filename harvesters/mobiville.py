@@ -33,7 +33,6 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,9 +43,9 @@ from catalog.records import qualified_id
 from catalog.tabular import iter_json_stream, iter_rows
 from catalog.validation import Problem
 from harvesters.aides_text import without_tags
-from harvesters.base import Harvester, Item, list_option
+from harvesters.base import Harvester, Item, date_maj_option, list_option
 from harvesters.html_prose import LINE_BREAK, LIST_ITEM, escape_prose
-from harvesters.http import HttpClient, is_url
+from harvesters.http import HttpClient, is_url, last_modified
 
 # Mobiville's aid types → our categories (the first type that maps wins). Mobiville is about
 # moving for a job: most aids are about housing, which `categories-mobilite` has no word for;
@@ -97,10 +96,7 @@ class MobivilleHarvester(Harvester):
 
     def items(self) -> Iterator[Item]:
         rows, modified = self._rows()
-        try:
-            file_date = date.fromisoformat(str(self.options["date_maj"])) if self.options.get("date_maj") else modified
-        except ValueError as exc:
-            raise UnusableInput(f"Option date_maj illisible (« {self.options['date_maj']} ») : AAAA-MM-JJ attendu.") from exc
+        file_date = date_maj_option(self.options) or modified
         zone = _zone_option(self.options.get("zone_eligibilite"))
         for position, aid in rows:
             self._done += 1
@@ -112,11 +108,7 @@ class MobivilleHarvester(Harvester):
     def _rows(self) -> tuple[Iterator[tuple[int, dict]], date]:
         if is_url(self.location):
             response = HttpClient().get(self.location)
-            modified = response.headers.get("Last-Modified")
-            try:
-                when = parsedate_to_datetime(modified).date() if modified else _today()
-            except (TypeError, ValueError):
-                when = _today()
+            when = last_modified(response) or _today()
             return iter_json_stream(io.BytesIO(response.content), self.location), when
         path = Path(self.location)
         rows = iter_rows(path, "json")
