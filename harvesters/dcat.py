@@ -377,10 +377,12 @@ class _CatalogRun:
               message: str | None) -> None:
         from catalog.validation import Problem
 
-        problems = [Problem(None, code, message or "")] if code else []
+        # The reference and message quote the catalog's own text (a distribution's URL): cleaned
+        # as records are, so that no escape sequence reaches an operator's terminal or CSV.
+        problems = [Problem(None, code, clean_text(message or ""))] if code else []
         if status == "ignored":
             self.counts["warnings"] += 1
-        self.report.add(position=self.position, kind=kind, record_id=name, reference=reference, status=status,
+        self.report.add(position=self.position, kind=kind, record_id=name, reference=clean_text(reference), status=status,
                         problems=problems)
 
     def finish(self, engine, job_id: int, dry_run: bool) -> list:

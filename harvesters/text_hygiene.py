@@ -84,6 +84,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -180,7 +181,17 @@ def clean_items(items: Iterable[Item]) -> Iterator[Item]:
         item.reference = clean_text(item.reference)
         if item.id_hint:
             item.id_hint = clean_text(item.id_hint)
+        # Messages quote the source's values (« « x » n'est ni une valeur… »): an escape sequence
+        # there would reach the operator's terminal (clearing it, retitling it) and the report.
+        if item.problems:
+            item.problems = _clean_messages(item.problems)
+        if item.warnings:
+            item.warnings = _clean_messages(item.warnings)
         yield item
+
+
+def _clean_messages(problems: list[Problem]) -> list[Problem]:
+    return [replace(p, message=clean_text(p.message)) if _INVISIBLE.search(p.message) else p for p in problems]
 
 
 def clean_text(value: str) -> str:

@@ -101,6 +101,18 @@ def test_the_reference_built_from_a_raw_id_is_cleaned_too(tmp_path, settings, en
     assert group.field == "id" and group.examples == ["ligne 2 (location-93)"]
 
 
+def test_a_message_quoting_the_source_carries_no_escape_sequence(tmp_path, settings, engine):
+    """« « Garage\x1b[2J\x1b]0;PWNED\x07 » n'est ni une valeur… » cleared the operator's screen
+    and retitled the terminal, from the summary, `jobs show` and `jobs report`."""
+    text = (FIXTURES / "mobilite" / "csv" / "virgule.csv").read_bytes()
+    path = tmp_path / "plateformes.csv"
+    path.write_bytes(text.replace(b"location solidaire,", b"Garage\x1b[2J\x1b]0;PWNED\x07,"))
+    summary = harvest(MobiliteCsvHarvester(str(path)), source="plateformes", settings=settings)
+    assert summary.counts["invalid"] == 1
+    [group] = [g for g in summary.groups if g.field == "categorie"]
+    assert "Garage[2J]0;PWNED" in group.message and "\x1b" not in group.message and "\x07" not in group.message
+
+
 def test_a_failure_message_quoting_a_nul_is_stored_on_every_backend(tmp_path, settings, engine):
     """PostgreSQL's text cannot hold NUL: the job and its message must be stored all the same."""
     from harvesters.frictionless_package import FrictionlessHarvester
