@@ -57,7 +57,7 @@ from catalog.tabular import check_file, json_bom, refuse_binary, refuse_not_utf8
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item, date_maj_option, list_option
 from harvesters.http import HttpClient, is_url, last_modified
-from harvesters.lheo_values import boolean, fold
+from harvesters.lheo_values import ambiguous_decimal, boolean, fold
 from harvesters.written_dates import written_date
 
 MAX_BYTES = 50 * 1024 * 1024  # a national file is ~40 kB; anything this big is not one
@@ -264,6 +264,10 @@ def _number(campaign: dict, name: str, problems: list[Problem]) -> float | None:
         return None
     if isinstance(value, (int, float)):
         number = float(value)
+    elif ambiguous_decimal(str(value)):  # « 1.500 »: 1,5 or 1 500? A wrong guess is ×1000
+        problems.append(Problem(name, "type", f"{name} : « {value} », des décimales ou des milliers ? Le séparateur "
+                                "suivi de trois chiffres ne le dit pas ; écrire 1500 ou 1.5.", value))
+        return None
     else:
         try:
             number = float(str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", "."))

@@ -55,6 +55,7 @@ from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import capped, http_url, safe_text, slug_list, texts
 from harvesters.base import Harvester, Item
 from harvesters.http import is_url, local_copy
+from harvesters.lheo_values import ambiguous_decimal
 from harvesters.written_dates import written_date
 
 # types_aides values (the schema's Grist list) → our `type_aide`, by precedence.
@@ -316,6 +317,8 @@ def _text(value: Any) -> str | None:
 
 
 def _integer(value: Any) -> int | None:
+    if isinstance(value, str) and ambiguous_decimal(value):  # « 1.000 » salariés: 1 or 1 000? Kept as text
+        return None
     try:
         number = float(str(value).replace(",", ".").strip())
     except ValueError:

@@ -49,6 +49,7 @@ from catalog.tabular import UnterminatedRow, check_file, codec_name, iter_rows, 
 from catalog.validation import Problem
 from harvesters.base import Harvester, Item, date_maj_option
 from harvesters.http import local_copy
+from harvesters.lheo_values import ambiguous_decimal
 from harvesters.written_dates import written_date
 
 KIND = "solution-mobilite"
@@ -163,6 +164,10 @@ def _value(name: str, field: dict, raw: str) -> Any:
         items = _list(raw)
         return [_coded(referential, item) for item in items] if referential else items
     if kind == "number":
+        # « 1.500 € »: 1,5 or 1 500? A wrong guess is ×1000 (coordinates are not money: « 2.350 »).
+        if not name.startswith(("latitude", "longitude")) and ambiguous_decimal(raw):
+            raise ValueError(f"« {raw} » : des décimales ou des milliers ? Le séparateur suivi de trois chiffres "
+                             "ne le dit pas ; écrire 1500 ou 1,5.")
         return _number(raw)
     if kind == "date":
         return _date(raw)

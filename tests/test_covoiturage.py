@@ -202,3 +202,16 @@ def test_a_free_passenger_is_read_however_the_campaign_writes_it(tmp_path, writt
     [item] = list(CovoiturageHarvester(str(path), options={"date_maj": "2025-02-14"}).items())
     assert item.row["frais"] == frais
     assert [w.code for w in item.warnings] == (["booleen-illisible"] if written == "peut-être" else [])
+
+
+def test_an_amount_that_may_be_decimals_or_thousands_is_not_guessed(tmp_path):
+    """« 1.500 » € a month was published « dans la limite de 1,50 € par mois »."""
+    campaigns = json.loads((HERE / "campagnes.json").read_text(encoding="utf-8"))
+    lyon = next(c for c in campaigns if c.get("code_siren") == "200046977")
+    lyon["conducteur_montant_max_par_mois"] = "1.500"
+    path = tmp_path / "campagnes.json"
+    path.write_text(json.dumps([lyon], ensure_ascii=False), encoding="utf-8")
+    [item] = list(CovoiturageHarvester(str(path), options={"date_maj": "2025-02-14"}).items())
+    assert item.row is None
+    [problem] = item.problems
+    assert problem.field == "conducteur_montant_max_par_mois" and "des décimales ou des milliers ?" in problem.message

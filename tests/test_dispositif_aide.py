@@ -243,3 +243,10 @@ def test_a_remote_package_reads_its_resources_on_its_site(settings, engine, tmp_
                           settings=settings)
     assert summary.status == "done" and summary.counts["added"] == 1, summary.as_dict()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["aides-lille.csv", "var"]  # no download left behind
+
+
+def test_a_headcount_that_may_be_one_or_a_thousand_is_kept_as_text():
+    from harvesters.dispositif_aide import _integer
+
+    assert (_integer("50"), _integer("1000"), _integer(12)) == (50, 1000, 12)
+    assert _integer("1.000") is None and _integer("1,000") is None  # was 1: « au moins 1 salarié(s) »

@@ -70,6 +70,23 @@ def test_dates_are_read_in_the_documented_shapes_only(tmp_path, settings, engine
             summary.as_dict()["errors"], ensure_ascii=False)
 
 
+@pytest.mark.parametrize("written, read", [("1500", 1500), ("1 500", 1500), ("1,5", 1.5), ("1.500", None),
+                                           ("1,500", None)])
+def test_an_amount_that_may_be_decimals_or_thousands_is_not_guessed(tmp_path, settings, engine, written, read):
+    """« 1.500 » was published as 1,5 €: a wrong guess divides or multiplies a price by 1000.
+    Coordinates with three decimals (« 2.350 ») are no amount: read as written."""
+    path = tmp_path / "plateformes.csv"
+    path.write_text("id;nom;categorie;montant_max;montant_unite;latitude;longitude;date_maj\n"
+                    f"g1;Garage solidaire;Garage solidaire;{written};euros;48.935;2.350;2025-02-14\n", encoding="utf-8")
+    summary = harvest(MobiliteCsvHarvester(str(path)), source="pf", settings=settings)
+    if read is not None:
+        saved = stored_records(engine)["pf--g1"]
+        assert saved["montant_max"] == read and (saved["latitude"], saved["longitude"]) == (48.935, 2.35)
+    else:
+        assert summary.counts["invalid"] == 1 and not stored_records(engine)
+        assert "des décimales ou des milliers ?" in json.dumps(summary.as_dict()["errors"], ensure_ascii=False)
+
+
 def test_a_comma_separated_file_with_a_bom(settings, engine):
     summary = harvest(MobiliteCsvHarvester(str(HERE / "virgule.csv")), settings=settings)
     assert summary.counts["added"] == 1, summary.as_dict()
