@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -76,7 +76,7 @@ from harvesters.aides_jeunes_conditions import (
 )
 from harvesters.aides_notes import AidNotes, eligibility_warnings
 from harvesters.aides_text import capped, code_text, http_url, option_flag, safe_text, sentence_case
-from harvesters.base import Harvester, Item
+from harvesters.base import Harvester, Item, file_date
 from harvesters.cut_short import ends_unterminated
 from harvesters.http import HttpClient, is_url, last_modified, response_json
 
@@ -174,7 +174,7 @@ class AidesJeunesHarvester(Harvester):
                 institution = {"slug": slug, **institution}
             # A file cut between two keys still parses, without its last keys (harvesters/cut_short.py).
             cut_short = ends_unterminated(path) or slug in cut_institutions
-            yield reference, path.stem, content, institution, _date(fixed) or _file_date(path), cut_short
+            yield reference, path.stem, content, institution, _date(fixed) or file_date(path), cut_short
 
     # -- the API ---------------------------------------------------------------------------------
 
@@ -419,11 +419,6 @@ def _get_list(client: HttpClient, url: str) -> tuple[list, date | None]:
     if not isinstance(body, list):
         raise UnusableInput(f"{url} : une liste JSON est attendue (réponse inattendue).")
     return body, last_modified(response)
-
-
-def _file_date(path: Path) -> date:
-    day = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
-    return min(day, utcnow().date())
 
 
 def _date(value: Any) -> date | None:

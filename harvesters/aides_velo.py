@@ -55,7 +55,7 @@ from catalog.search.analysis import fold
 from catalog.tabular import check_file, refuse_binary, refuse_html_page, refuse_not_utf8, shown_name
 from catalog.territories import Territories
 from catalog.validation import Problem
-from harvesters.base import Harvester, Item, date_maj_option
+from harvesters.base import Harvester, Item, date_maj_option, file_date
 from harvesters.http import HttpClient, is_url, last_modified
 from harvesters.mobiville import safe_text
 
@@ -126,7 +126,7 @@ class AidesVeloHarvester(Harvester):
             if path.stat().st_size > MAX_BYTES:
                 raise UnusableInput(f"{path.name} dépasse {MAX_BYTES // 2**20} Mo : ce n'est pas un fichier de règles.")
             content = path.read_bytes()
-            modified = min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), today)
+            modified = file_date(path)
         name = shown_name(self.location)
         if len(content) > MAX_BYTES:
             raise UnusableInput(f"{name} dépasse {MAX_BYTES // 2**20} Mo.")

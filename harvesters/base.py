@@ -10,15 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from catalog.clock import utcnow
 from catalog.config import Settings
 from catalog.errors import UnusableInput
 from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters.http import unsendable_character
+
+
+def file_date(path: Path) -> date:
+    """The date of records a file gives none: the file's modification day, never after today (a
+    download's is its server's `Last-Modified`, see `HttpClient.download`)."""
+    return min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), utcnow().date())
 
 
 def date_maj_option(options: dict[str, Any]) -> date | None:

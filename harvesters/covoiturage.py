@@ -55,7 +55,7 @@ from catalog.nesting import refuse_too_deep
 from catalog.records import qualified_id
 from catalog.tabular import check_file, json_bom, refuse_binary, refuse_not_utf8, shown_name
 from catalog.validation import Problem
-from harvesters.base import Harvester, Item, date_maj_option, list_option
+from harvesters.base import Harvester, Item, date_maj_option, file_date, list_option
 from harvesters.http import HttpClient, is_url, last_modified
 from harvesters.lheo_values import ambiguous_decimal, boolean, fold
 from harvesters.written_dates import written_date
@@ -197,7 +197,7 @@ def _read(location: str) -> tuple[bytes, date]:
         if path.stat().st_size > MAX_BYTES:
             raise UnusableInput(f"{path.name} dépasse {MAX_BYTES // 2**20} Mo : ce n'est pas un fichier de campagnes.")
         content = path.read_bytes()
-        when = min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), _today())
+        when = file_date(path)
     if len(content) > MAX_BYTES:
         raise UnusableInput(f"{location} dépasse {MAX_BYTES // 2**20} Mo : ce n'est pas un fichier de campagnes.")
     return content, when

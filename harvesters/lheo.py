@@ -78,7 +78,8 @@ text without a word (EDOF's « 0 »), a description shorter than the schema allo
 that is not an ISO 639-1 code, a département that is not a code, hours in centre and in company
 beyond the total, a number whose one separator may mark decimals or thousands (« 1.500 ») or
 that is no number at all (« sur devis »; « 35 h » is read, « Gratuit » is a price of 0), a session
-date that names no day (« 20250230 »), a modification date in the future or before 2000 when another level gives a possible one.
+date that names no day (« 20250230 »), a modification date in the future or before 2000 when
+another level gives a possible one.
 
 Options: `source` (the producer's name in ids; by default the registered source's name),
 `encoding` (imposed when the declared one is wrong and cannot be guessed), `date_maj`

@@ -32,9 +32,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
@@ -47,7 +46,7 @@ from catalog.records import qualified_id
 from catalog.search.analysis import fold
 from catalog.tabular import UnterminatedRow, check_file, codec_name, iter_rows, shown_name
 from catalog.validation import Problem
-from harvesters.base import Harvester, Item, date_maj_option
+from harvesters.base import Harvester, Item, date_maj_option, file_date
 from harvesters.http import local_copy
 from harvesters.lheo_values import ambiguous_decimal
 from harvesters.written_dates import written_date
@@ -76,7 +75,7 @@ class MobiliteCsvHarvester(Harvester):
             # Checked by the reader (catalog.tabular), as for every tabular format: a byte not in
             # the declared encoding, or a file declared in another but written in UTF-8.
             encoding = codec_name(self.options.get("encoding"))
-            file_date = date_maj_option(self.options) or _file_date(path)
+            records_date = date_maj_option(self.options) or file_date(path)
             # The harvest's source name (`--source`, a registered source's name) when neither the
             # row nor the option gives one: two producers with the same local ids stay apart.
             source = str(self.options.get("source") or self.source_name or self.default_source)
@@ -89,9 +88,9 @@ class MobiliteCsvHarvester(Harvester):
             if missing:
                 raise UnusableInput(f"{shown_name(path)} : colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. "
                                     "Voir le modèle (harvesters/templates/mobilite.md).")
-            yield self._item(*first, source, file_date)
+            yield self._item(*first, source, records_date)
             for line, row in rows:
-                yield self._item(line, row, source, file_date)
+                yield self._item(line, row, source, records_date)
 
     def progress_total(self) -> int | None:
         return self._size
@@ -283,8 +282,3 @@ def _id_hint(cells: dict[str, Any], source: str) -> str | None:
     if not raw_source or fold(raw_source) in PLACEHOLDERS:
         raw_source = source
     return qualified_id(raw_source, raw_id)
-
-
-def _file_date(path: Path) -> date:
-    """The file's date: a download's is the server's `Last-Modified` (`HttpClient.download`)."""
-    return min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), datetime.now(UTC).date())

@@ -43,7 +43,7 @@ from catalog.records import qualified_id
 from catalog.tabular import iter_json_stream, iter_rows
 from catalog.validation import Problem
 from harvesters.aides_text import without_tags
-from harvesters.base import Harvester, Item, date_maj_option, list_option
+from harvesters.base import Harvester, Item, date_maj_option, file_date, list_option
 from harvesters.html_prose import LINE_BREAK, LIST_ITEM, escape_prose
 from harvesters.http import HttpClient, is_url, last_modified
 
@@ -112,7 +112,7 @@ class MobivilleHarvester(Harvester):
             return iter_json_stream(io.BytesIO(response.content), self.location), when
         path = Path(self.location)
         rows = iter_rows(path, "json")
-        when = min(datetime.fromtimestamp(path.stat().st_mtime, UTC).date(), _today()) if path.is_file() else _today()
+        when = file_date(path) if path.is_file() else _today()
         return rows, when
 
     def _item(self, position: int, aid: dict, file_date: date, zone: list[str]) -> Item:
