@@ -37,7 +37,10 @@ OVERSEAS_REGIONS = ("01", "02", "03", "04", "06")
 COUNTRY_FRANCE = "99100"
 
 _COMMUNE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
-_DEPARTEMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
+# « 20 » is no département since Corsica was split (2A, 2B), nor are 96 to 99.
+_DEPARTEMENT = re.compile(r"^(0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97\d)$")
+# Corsica's code before 1976: the only one the schema's `DEP-<digits>` pattern can write for it.
+CORSICA = ("2A", "2B")
 _SIREN = re.compile(r"^\d{9}$")
 _COUNTRY = re.compile(r"^99\d{3}$")
 
@@ -119,6 +122,8 @@ def cog_reference(reference: str) -> list[str]:
         return [code]
     if kind == "DEP" and _DEPARTEMENT.match(code):
         return [code]
+    if kind == "DEP" and code == "20":
+        return list(CORSICA)
     if kind == "REG" and code.zfill(2) in REGIONS:
         return list(REGIONS[code.zfill(2)][1])
     if kind == "EPCI" and _SIREN.match(code):

@@ -34,6 +34,8 @@ def test_the_region_table_is_the_official_cog():
     ("DEP-93", ["93"]), ("COM-93066", ["93066"]), ("COM-2A004", ["2A004"]), ("DEP-2B", ["2B"]),
     ("EPCI-200046977", ["200046977"]), ("PAYS-99100", ["france"]), ("PAYS-99134", ["99134"]),
     ("REG-94", ["2A", "2B"]), ("reg-53", ["22", "29", "35", "56"]), ("CTCD-6AE", ["67", "68"]),
+    # Corsica's code before 1976, the only one `DEP-<digits>` can write: it was zone « 20 », found nowhere.
+    ("DEP-20", ["2A", "2B"]),
 ])
 def test_cog_references_become_zone_codes(reference, expected):
     assert zones.cog_reference(reference) == expected
@@ -41,6 +43,7 @@ def test_cog_references_become_zone_codes(reference, expected):
 
 @pytest.mark.parametrize("reference,message", [
     ("QPV-1234", "type de territoire inconnu"), ("DEP-123", "code département invalide"),
+    ("DEP-96", "code département invalide"), ("DEP-00", "code département invalide"),
     ("REG-99", "code région invalide"), ("EPCI-2000", "code intercommunalité invalide"), ("93", "inconnu"),
 ])
 def test_unreadable_cog_references_say_why(reference, message):

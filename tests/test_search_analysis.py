@@ -147,3 +147,10 @@ def test_analysis_stays_exact_when_its_term_table_fills_up(monkeypatch):
     for text in texts:
         assert analyze(text) == _reference_analyze(text), text
         assert len(analysis._TERMS) <= 50
+
+
+def test_zone_codes_are_written_as_the_territories_write_them():
+    from catalog.search.documents import normalize_zone
+
+    assert [normalize_zone(z) for z in ("2a004", " 2b ", "93066", "France", "99100")] == [
+        "2A004", "2B", "93066", "france", "france"]

@@ -152,8 +152,10 @@ def _position(data: dict[str, Any]) -> tuple[float, float] | None:
 
 
 def normalize_zone(code: str) -> str:
+    """A zone code as the territories write it: Corsica's « 2a004 » is « 2A004 » (it was kept in
+    lower case, and found from no Corsican commune)."""
     code = code.strip()
-    return FRANCE if code.lower() in NATIONAL else code.upper() if code[:2].isalpha() else code
+    return FRANCE if code.lower() in NATIONAL else code.upper()
 
 
 @lru_cache(maxsize=1)
