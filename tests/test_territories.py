@@ -179,3 +179,25 @@ def test_cli_positions_places_communes_from_records_without_reloading(settings, 
     assert result.exit_code == 0 and "1 communes" in result.output
     clear_cache()
     assert get_territories(engine).commune("74280").position == pytest.approx((45.88, 6.32))
+
+
+def test_overseas_collectivities_load_with_their_three_digit_codes(engine, tmp_path):
+    """Saint-Pierre-et-Miquelon, Wallis-et-Futuna… are their own « région » in the official files
+    (code 975, 986…): PostgreSQL refused the whole load, the columns held two characters."""
+    for name in ("communes.json", "departements.json", "regions.json", "epci.json"):
+        rows = json.loads((TERRITORIES / "decoupage" / name).read_text(encoding="utf-8"))
+        rows += {
+            "communes.json": [{"code": "97502", "nom": "Saint-Pierre", "departement": "975", "region": "975",
+                               "zone": "com", "type": "commune-actuelle", "codesPostaux": ["97500"]}],
+            "departements.json": [{"code": "975", "region": "975", "chefLieu": "97502",
+                                   "nom": "Saint-Pierre-et-Miquelon", "zone": "com"}],
+            "regions.json": [{"code": "975", "chefLieu": "97502", "nom": "Saint-Pierre-et-Miquelon", "zone": "com"}],
+            "epci.json": [],
+        }[name]
+        (tmp_path / name).write_text(json.dumps(rows), encoding="utf-8")
+    load_files(engine, find_files(tmp_path))
+    territories = get_territories(engine)
+    commune = territories.commune("97502")
+    assert (commune.nom, commune.departement, commune.region) == ("Saint-Pierre", "975", "975")
+    assert territories.departements["975"] == ("Saint-Pierre-et-Miquelon", "975")
+    assert territories.regions["975"] == "Saint-Pierre-et-Miquelon"

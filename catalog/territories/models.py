@@ -25,7 +25,7 @@ class TerritoryCommune(SQLModel, table=True):
     parent: str | None = Field(default=None, max_length=5)
     epci: str | None = Field(default=None, max_length=9)
     departement: str = Field(max_length=3)
-    region: str = Field(max_length=2)
+    region: str = Field(max_length=3)  # overseas collectivities are their own: 975, 986…
     population: int | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -47,13 +47,13 @@ class TerritoryDepartement(SQLModel, table=True):
 
     code: str = Field(primary_key=True, max_length=3)
     nom: str = Field(max_length=200)
-    region: str = Field(max_length=2)
+    region: str = Field(max_length=3)  # overseas collectivities are their own: 975, 986…
 
 
 class TerritoryRegion(SQLModel, table=True):
     __tablename__ = "territory_region"
 
-    code: str = Field(primary_key=True, max_length=2)
+    code: str = Field(primary_key=True, max_length=3)
     nom: str = Field(max_length=200)
 
 
