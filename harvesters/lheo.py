@@ -105,6 +105,7 @@ import schemas
 from catalog.errors import UnusableInput
 from catalog.privacy import is_personal_email
 from catalog.records import qualified_id
+from catalog.territories import departement_of
 from catalog.validation import Problem
 from harvesters import lheo_values as V
 from harvesters.base import Harvester, Item
@@ -702,13 +703,13 @@ class LheoHarvester(Harvester):
             self._warn(warnings, "coordonnees-inversees", reference, raw=f"{latitude}, {longitude}")
             latitude, longitude = longitude, latitude
         if insee:
-            departement = V.departement_of(insee)
+            departement = departement_of(insee)
         else:
             raw_departement = V.line(_prose(kids, "departement"))
             departement = V.departement(raw_departement)  # a name would make the zone invalid
             if departement is None:
-                if postal and not postal.startswith("20"):
-                    departement = postal[:3] if postal.startswith("97") else postal[:2]
+                if postal:  # not Corsica's « 20… » (2A or 2B?), nor Monaco's « 980… »
+                    departement = V.departement(departement_of(postal))
                 if raw_departement:
                     self._warn(warnings, "departement-ecarte", reference, raw=raw_departement,
                                value=f", lu du code postal : {departement}" if departement else "")

@@ -500,7 +500,9 @@ def insee_code(raw: str | None, *, postal: str | None, commune: str | None) -> t
     return value, None
 
 
-_DEPARTEMENT = re.compile(r"0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8]")
+# Overseas: the five départements, then the collectivities the COG lists as départements
+# (Saint-Pierre-et-Miquelon 975… Nouvelle-Calédonie 988, Clipperton 989).
+_DEPARTEMENT = re.compile(r"0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8]|98[46-9]")
 
 
 def departement(raw: str | None) -> str | None:
@@ -510,11 +512,6 @@ def departement(raw: str | None) -> str | None:
     if value.isdigit():
         value = value.zfill(2) if len(value) == 1 else value[1:] if len(value) == 3 and value[0] == "0" else value
     return value if _DEPARTEMENT.fullmatch(value) else None
-
-
-def departement_of(code_commune: str) -> str:
-    """The département of a commune code (overseas: 3 digits; Corsica: 2A/2B)."""
-    return code_commune[:3] if code_commune.startswith("97") else code_commune[:2]
 
 
 # Régions (COG since 2016) and their départements: a région's zone is its départements' list.

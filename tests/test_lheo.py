@@ -946,3 +946,32 @@ def test_bytes_not_in_the_imposed_encoding_are_said_in_french(tmp_path):
     with pytest.raises(UnusableInput, match=r"cp1252.xml n'est pas écrit en UTF-8, l'encodage imposé : octets "
                                             r"invalides ligne \d+, colonne \d+\. Précisez le bon encodage"):
         items(path, encoding="utf-8")
+
+
+def _bobigny_with(tmp_path, old: str, new: str) -> Item:
+    """The first Bobigny session of lheo-2.3.xml (recruiting in its département), `old` replaced."""
+    text = (LHEO / "lheo-2.3.xml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "bobigny.xml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return {item.row["id"]: item for item in items(path)}["FOR-93-0001/AF-93-0001/SE-93-0001"]
+
+
+BOBIGNY_PLACE = ("<codepostal>93000</codepostal>\n              <ville>Bobigny</ville>\n"
+                 "              <departement>93</departement>\n"
+                 "              <code-INSEE-commune>93008</code-INSEE-commune>")
+
+
+@pytest.mark.parametrize("place, zone", [
+    # Nouvelle-Calédonie is « 988 »: its sessions were zoned « 98 », found from no commune.
+    ("<codepostal>98800</codepostal><ville>Nouméa</ville><code-INSEE-commune>98818</code-INSEE-commune>", ["988"]),
+    ("<codepostal>98800</codepostal><ville>Nouméa</ville><departement>Nouvelle-Calédonie</departement>", ["988"]),
+    ("<codepostal>97500</codepostal><ville>Saint-Pierre</ville><departement>975</departement>", ["975"]),
+    # Monaco's postal codes (980…) and Corsica's (20…, 2A or 2B?) name no département.
+    ("<codepostal>98000</codepostal><ville>Monaco</ville>", None),
+    ("<codepostal>20000</codepostal><ville>Ajaccio</ville>", None),
+])
+def test_overseas_collectivities_are_zoned_by_their_three_digit_code(tmp_path, place, zone):
+    session = _bobigny_with(tmp_path, BOBIGNY_PLACE, place)
+    assert session.row.get("zone_eligibilite") == zone
+    assert not validator_for("formation").check(session.row)[1]

@@ -261,8 +261,8 @@ def test_decimals_with_thousands_separators(raw, expected):
 
 
 def test_departement_codes_and_modification_dates():
-    assert [V.departement(v) for v in ("93", "1", "093", "2a", "974", "Seine-Saint-Denis", "20", "99", None)] == \
-        ["93", "01", "93", "2A", "974", None, None, None, None]
+    assert [V.departement(v) for v in ("93", "1", "093", "2a", "974", "988", "Seine-Saint-Denis", "20", "99", "980", None)] \
+        == ["93", "01", "93", "2A", "974", "988", None, None, None, None, None]
     # A timestamp's offset counts: 1 a.m. in La Réunion is the day before in UTC.
     assert V.modification_date("2026-11-25T01:00:00+04:00") == date(2026, 11, 24)
     assert V.modification_date("2026-11-24T23:30:00-02:00") == date(2026, 11, 25)
