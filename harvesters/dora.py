@@ -336,7 +336,8 @@ class DoraHarvester(Harvester):
             "mobilisation_precisions": _prose(r.get("mobilisation_precisions"), " ".join(
                 t for t in (r.get("modes_orientation_beneficiaire_autres"), r.get("modes_orientation_accompagnateur_autres"))
                 if t and str(t).strip()) or None),
-            "volume_horaire_hebdomadaire": r.get("volume_horaire_hebdomadaire") or r.get("temps_passe_duree_hebdomadaire"),
+            "volume_horaire_hebdomadaire": _hours(r.get("volume_horaire_hebdomadaire")
+                                                  or r.get("temps_passe_duree_hebdomadaire")),
             "nombre_semaines": _int(r.get("nombre_semaines") or r.get("temps_passe_semaines")),
             "horaires_accueil": r.get("horaires_accueil") or None,
         }
@@ -532,6 +533,24 @@ def _int(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return int(number) if math.isfinite(number) and number.is_integer() else None
+
+
+_HOURS = re.compile(r"(\d{1,3})(?:[.,](\d+))?\s*(?:h|heures?)?\.?", re.IGNORECASE)
+
+
+def _hours(value: Any) -> float | int | None:
+    """Hours a week as DORA writes them (35, 2.5, « 35.50 » as Django writes a decimal, « 35,5 »
+    as a French partner does); anything else is absent, as for weeks: « 35,5 » made the whole
+    service invalid."""
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        return value if math.isfinite(value) and 0 <= value <= 168 else None  # as it came: no hash churn
+    found = _HOURS.fullmatch(str(value).strip())
+    if not found:
+        return None
+    hours = float(f"{found.group(1)}.{found.group(2) or 0}")
+    return hours if hours <= 168 else None
 
 
 def _slug(text: str) -> str:

@@ -11,7 +11,7 @@ import responses
 from responses import matchers
 
 import schemas
-from harvesters.dora import THEMATIQUES_V0, DoraHarvester, _int, _thematiques
+from harvesters.dora import THEMATIQUES_V0, DoraHarvester, _hours, _int, _thematiques
 from harvesters.engine import harvest
 from tests.conftest import FIXTURES, corpus_path, stored_records
 
@@ -401,3 +401,12 @@ def test_typologies_and_labels_naming_a_network(typologie, labels, reseaux):
 ])
 def test_a_number_of_weeks_is_a_whole_number_or_absent(written, read):
     assert _int(written) == read
+
+
+@pytest.mark.parametrize("written, read", [
+    (35, 35), (2.5, 2.5), ("35.50", 35.5), ("35,5", 35.5), ("35 h", 35.0), (" 20 heures ", 20.0),
+    (None, None), ("", None), (True, None), ("trente", None), (float("inf"), None), (-3, None), ("200", None),
+])
+def test_hours_a_week_are_read_as_partners_write_them(written, read):
+    """« 35,5 » (a French partner's decimal) made the whole service invalid."""
+    assert _hours(written) == read and type(_hours(written)) is type(read)  # 35 stays 35: no hash churn
