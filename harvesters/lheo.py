@@ -153,6 +153,8 @@ WARNINGS: dict[str, tuple[str, str]] = {
     "date-maj-ecartee": ("date_maj", ("Date de modification du {raw} hors des dates possibles (du {value} à "
                                       "aujourd'hui) : écartée, au profit de la plus récente des autres.")),
     "nombre-illisible": ("", "« {element} » vaut « {raw} » : pas un nombre lisible, écarté."),
+    "prix-hors-taxes": ("prix_total_ttc", ("Prix « {raw} » hors taxes, là où LHEO attend le prix toutes taxes "
+                                           "comprises : écarté plutôt que publié comme TTC.")),
     "date-illisible": ("date_debut", "Date « {raw} » ({element}) illisible (AAAAMMJJ attendu) : écartée."),
     "nombre-ambigu": ("", ("« {element} » vaut « {raw} » : des décimales ou des milliers ? Le séparateur suivi de "
                            "trois chiffres ne le dit pas ; écarté plutôt que lu mille fois trop grand ou trop petit. "
@@ -421,9 +423,16 @@ class LheoHarvester(Harvester):
         public_codes = V.unique(V.pattern_code(_plain(e), V.FORMACODE) for e in kids.get("code-public-vise", []))
         modalites = _coded(_text(kids, "modalites-enseignement"), "lheo-modalites-enseignement")
         warnings: list[Problem] = []
-        price = self._number(kids, "prix-total-TTC", "prix_total_ttc", reference, warnings)
-        if price is None and V.is_free(_text(kids, "prix-total-TTC")):
-            price = 0  # « Gratuit » where the price belongs
+        written_price = _text(kids, "prix-total-TTC")
+        if V.excludes_tax(written_price):
+            # « 1 500 € HT » in the TTC element: the tax the trainee pays on top is unknown (training
+            # is often exempt, not always), so no all-taxes price is published.
+            self._warn(warnings, "prix-hors-taxes", reference, raw=written_price.strip())
+            price = None
+        else:
+            price = self._number(kids, "prix-total-TTC", "prix_total_ttc", reference, warnings)
+            if price is None and V.is_free(written_price):
+                price = 0  # « Gratuit » where the price belongs
         if price is None:
             price = V.decimal(extras.get("frais-ttc"))  # EDOF: action extras « frais-pedagogiques »
         hours = self._number(kids, "nombre-heures-total", "duree_heures", reference, warnings, hours=True)

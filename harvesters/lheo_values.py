@@ -268,6 +268,14 @@ def modification_date(raw: str | None) -> date | None:
 _NUMBER_NOISE = re.compile(r"[\s\u00a0\u202f€$]|eur(?:os?)?|ttc|ht", re.IGNORECASE)
 
 
+_EXCLUDING_TAX = re.compile(r"(?<![^\W\d_])H\.?\s?T\.?(?![^\W\d_])|hors[\s-]+tax", re.IGNORECASE)
+
+
+def excludes_tax(raw: str | None) -> bool:
+    """Whether a price says it is before tax: « 1 500 € HT », « 1500HT », « 1 500 hors taxes »."""
+    return bool(raw) and _EXCLUDING_TAX.search(raw) is not None
+
+
 # Thousands grouped by the separator that is not the decimal mark: « 1.234.567 », « 1,234 ».
 _GROUPED = re.compile(r"[1-9]\d{0,2}(?:[.,]\d{3})+")
 _AMBIGUOUS = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")

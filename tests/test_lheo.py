@@ -975,3 +975,15 @@ def test_overseas_collectivities_are_zoned_by_their_three_digit_code(tmp_path, p
     session = _bobigny_with(tmp_path, BOBIGNY_PLACE, place)
     assert session.row.get("zone_eligibilite") == zone
     assert not validator_for("formation").check(session.row)[1]
+
+
+@pytest.mark.parametrize("written", ["1 500 € HT", "1500HT", "1 500 hors taxes"])
+def test_a_price_before_tax_is_not_published_as_all_taxes_included(tmp_path, written):
+    """« 1 500 € HT » in `prix-total-TTC` was published as 1 500 € TTC."""
+    lille = _lille_with(tmp_path, price=("<prix-total-TTC>0<", f"<prix-total-TTC>{written}<"))
+    assert "prix_total_ttc" not in lille.row
+    [warning] = lille.warnings
+    assert (warning.code, warning.field) == ("lheo-prix-hors-taxes", "prix_total_ttc")
+    assert f"« {written} »" in warning.message
+    assert _lille_with(tmp_path, price=("<prix-total-TTC>0<", "<prix-total-TTC>1 500 € TTC<")).row[
+        "prix_total_ttc"] == 1500
