@@ -154,3 +154,15 @@ def test_zone_codes_are_written_as_the_territories_write_them():
 
     assert [normalize_zone(z) for z in ("2a004", " 2b ", "93066", "France", "99100")] == [
         "2A004", "2B", "93066", "france", "france"]
+
+
+def test_a_record_with_only_a_postal_code_is_in_the_departement_of_its_communes():
+    """« 20000 » (Ajaccio) was in département « 20 », which no filter names (2A, 2B)."""
+    from catalog.territories import CommuneInfo, Territories
+
+    ajaccio = CommuneInfo(code="2A004", nom="Ajaccio", type="commune-actuelle", departement="2A", region="94")
+    known = Territories(communes={"2A004": ajaccio}, postal_codes={"20000": ["2A004"]})
+    placed = {postal: build_document("service", "x--1", {"nom": "N", "code_postal": postal}, territories=known)
+              for postal in ("20000", "20090", "98000", "97411", "75011")}
+    assert {postal: doc.code_departement for postal, doc in placed.items()} == {
+        "20000": "2A", "20090": None, "98000": None, "97411": "974", "75011": "75"}

@@ -151,6 +151,16 @@ def _position(data: dict[str, Any]) -> tuple[float, float] | None:
     return (lat, lon)
 
 
+def _departement_of_postal(code_postal: str, territories: Territories) -> str | None:
+    """The département of a postal code: its communes' when the table knows it, else its first
+    digits, except where they name none: Corsica's « 20… » (2A or 2B) and Monaco's « 980… »."""
+    departements = {commune.departement for commune in territories.communes_for_postal_code(code_postal)}
+    if len(departements) == 1:
+        return departements.pop()
+    guess = departement_of(code_postal)
+    return None if departements or guess in ("20", "980") or not guess.isdigit() else guess
+
+
 def normalize_zone(code: str) -> str:
     """A zone code as the territories write it: Corsica's « 2a004 » is « 2A004 » (it was kept in
     lower case, and found from no Corsican commune)."""
@@ -208,7 +218,7 @@ def build_document(kind: str, record_id: str, data: dict[str, Any],
     elif code_commune:
         departement = departement_of(code_commune)
     elif data.get("code_postal"):
-        departement = departement_of(str(data["code_postal"]))
+        departement = _departement_of_postal(str(data["code_postal"]).strip(), territories)
     epci = commune.epci if commune else None
     if commune and not epci and commune.parent:
         parent = territories.commune(commune.parent)
