@@ -78,6 +78,8 @@ SHAPES = {
     "adresse et \" répétés (hygiène)": (lambda n: "https://x.fr/" + '"' * n, hygiene),
     "U+202E répété (hygiène)": (lambda n: "a\u202e" * (n // 2), hygiene),
     "](javascript: répété (hygiène, Markdown)": (lambda n: "](javascript:" * (n // 13), hygiene),
+    "[f]: javascript: par ligne (hygiène, Markdown)": (lambda n: "[f]: javascript:x\n" * (n // 18), hygiene),
+    "[a…a]: par ligne (hygiène, Markdown)": (lambda n: ("[" + "a" * 1000 + "]:\n") * (n // 1004), hygiene),
     "]( puis espaces (hygiène, Markdown)": (lambda n: "](" + " " * n, hygiene),
     "<img a= jamais fermé (LHEO)": (lambda n: "<p>x</p>&lt;img a=" * (n // 19), lheo_text),
     "&lt;img a= jamais fermé (aides)": (lambda n: "&lt;img a=" * (n // 10), safe_text),

@@ -66,7 +66,9 @@ of repair, and the record is written.
 
    - A Markdown link to a script (`[clic](javascript:…)`, also `vbscript:`, `data:`, `file:`, its
      scheme read with entities decoded, as renderers read it) stops being a link: a space after
-     its « ] » (`[clic] (javascript:…)`). DORA and data·inclusion descriptions are Markdown, and
+     its « ] » (`[clic] (javascript:…)`); so does a reference definition to a script
+     (`[f] : javascript:…`, used elsewhere as `[clic][f]`). An autolink to a script
+     (`<javascript:…>`) loses its chevrons. DORA and data·inclusion descriptions are Markdown, and
      their reusers render them.
 
    Everything else is prose that looks like a tag, kept as written: « 3 < 5 », « <Bac+2 »,
@@ -103,7 +105,7 @@ _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _FORMATS = "\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
 _INVISIBLE = re.compile(f"[{_CONTROLS}{_FORMATS}]")
 # Anything any step may change, but for web addresses (tested apart): one scan of an ordinary text.
-_SUSPECT = re.compile(f"[{_CONTROLS}{_FORMATS}<]|\\]\\(")
+_SUSPECT = re.compile(f"[{_CONTROLS}{_FORMATS}<]|\\][(:]")
 # Byte 0x80 + n of Windows-1252, as a character; "" where Windows-1252 defines none.
 _WINDOWS_1252 = [bytes([byte]).decode("cp1252", errors="ignore") for byte in range(0x80, 0xA0)]
 
@@ -138,6 +140,9 @@ _TAG_START = re.compile(r"<(?=[a-zA-Z/])")
 # A Markdown link's target: what follows « ]( ». Its scheme is judged on a bounded window,
 # entities decoded (`javascript&colon;`, `&#106;avascript:`), as Markdown renderers decode them.
 _MARKDOWN_TARGET = re.compile(r"\]\(")
+# A link reference definition (`[f]: javascript:…`, used elsewhere as `[clic][f]`): a line that
+# starts, after three spaces at most, with a label, then « ]: ».
+_MARKDOWN_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]{1,999}\]:", re.MULTILINE)
 _TARGET_WINDOW = 80
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 _NOT_IN_SCHEME = re.compile(r"[\s<\x00-\x1f]+")
@@ -292,7 +297,7 @@ def _clean(value: Any, repairs: _Repairs) -> Any:
             value = _markup(value, repairs)
             if _is_unsafe_url(value):  # an autolink out of its chevrons, a « < » after it
                 value = _encoded_url(value, repairs)
-        if "](" in value:
+        if "](" in value or "]:" in value:
             value = _markdown_links(value, repairs)
         return value
     if type(value) is list:
@@ -337,13 +342,18 @@ def _active(match: re.Match) -> bool:
 def _markup(value: str, repairs: _Repairs) -> str:
     removed: list[str] = []
     defused: list[str] = []
-    autolinks = 0
+    autolinks = script_autolinks = 0
     removed_elements: set[str] = set()
 
     def replace(match: re.Match) -> str:
-        nonlocal autolinks
+        nonlocal autolinks, script_autolinks
         end_tag, name, inside, closed = match.groups()
         element = name.lower()
+        if closed and _AUTOLINK.fullmatch(match.group()) and _runs_script(match.group()[1:-1]):
+            # A Markdown autolink to a script (`<javascript:alert(1)>`) is a link once rendered:
+            # out of its chevrons, it is text.
+            script_autolinks += 1
+            return match.group()[1:-1]
         if _active(match):
             if not closed:  # runs to the end of the text: defused, the text kept
                 defused.append(element)
@@ -367,7 +377,7 @@ def _markup(value: str, repairs: _Repairs) -> str:
         return kept
 
     cleaned = _TAG.sub(replace, value)
-    if not (removed or defused or autolinks):
+    if not (removed or defused or autolinks or script_autolinks):
         return value
     if removed and not cleaned.strip():
         # Nothing but markup (`<script>`, a condition type `<img src=x onerror=…>`): an empty value
@@ -377,6 +387,7 @@ def _markup(value: str, repairs: _Repairs) -> str:
     repairs.removed_tags.extend(removed)
     repairs.defused.extend(defused)
     repairs.autolinks += autolinks
+    repairs.script_links += script_autolinks
     # `<img …> Texte` is « Texte », not « ␠Texte »; spaces the source wrote at either end stay.
     if not value[:1].isspace():
         cleaned = cleaned.lstrip()
@@ -387,10 +398,12 @@ def _markup(value: str, repairs: _Repairs) -> str:
 
 def _markdown_links(value: str, repairs: _Repairs) -> str:
     """`[clic](javascript:…)` made plain text: a space after its « ] » (`[clic] (javascript:…)`),
-    which no Markdown renderer reads as a link. Descriptions from DORA or data·inclusion are
-    Markdown, and rendered as such by their reusers."""
-    cuts = [match.start() + 1 for match in _MARKDOWN_TARGET.finditer(value)
-            if _runs_script(value[match.end():match.end() + _TARGET_WINDOW])]
+    which no Markdown renderer reads as a link; so is a reference definition to a script
+    (`[f] : javascript:…`). Descriptions from DORA or data·inclusion are Markdown, and rendered as
+    such by their reusers."""
+    targets = [*_MARKDOWN_TARGET.finditer(value), *_MARKDOWN_DEFINITION.finditer(value)]
+    cuts = sorted(match.end() - 1 for match in targets
+                  if _runs_script(value[match.end():match.end() + _TARGET_WINDOW]))
     if not cuts:
         return value
     repairs.script_links += len(cuts)
@@ -467,7 +480,7 @@ def _markup_warning(name: str, repairs: _Repairs) -> Problem:
         said.append(f"{plural(repairs.autolinks, 'adresse')} entre chevrons portant un « = » sortie{s} de ses chevrons")
     if repairs.script_links:
         said.append(f"{plural(repairs.script_links, 'lien')} Markdown vers un script (javascript:, data:…) "
-                    "désactivé(s) : une espace suit désormais leur « ] »")
+                    "désactivé(s) : une espace suit désormais leur « ] », ou leurs chevrons sont retirés")
     return Problem(name, MARKUP_CODE, f"Champ {name} : {' ; '.join(said)}. Collé tel quel dans une page web, ce "
                    "texte y serait du balisage actif (script, chargement, attribut).")
 

@@ -324,3 +324,23 @@ def test_a_csv_with_markup_and_a_breaking_link_is_stored_inert_and_reported(tmp_
     assert record["lien_demarche"] == "https://x.fr/%22%3E%3Cscript%3Ealert(5)%3C/script%3E"
     assert {(g.field, g.code) for g in summary.groups if g.status == "warning"} == {
         ("nom", MARKUP_CODE), ("lien_demarche", URL_CODE)}
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    # A reference definition, used elsewhere in the text as `[clic][f]`.
+    ("Voir [clic][f].\n\n[f]: javascript:alert(1)", "Voir [clic][f].\n\n[f] : javascript:alert(1)"),
+    # Entities are read in a definition's destination, as renderers read them.
+    ("[f]:\n  <JaVa&#115;cript:alert(1)>", "[f] :\n  <JaVa&#115;cript:alert(1)>"),
+    # An autolink: `<javascript:alert(1)>` renders as a link.
+    ("Cliquez <javascript:alert(1)> ici", "Cliquez javascript:alert(1) ici"),
+    ("<data:text/html;base64,PHNjcmlwdD4>", "data:text/html;base64,PHNjcmlwdD4"),
+])
+def test_markdown_reference_definitions_and_autolinks_to_a_script_are_no_longer_links(raw, expected):
+    value, [warning] = _cleaned(raw)
+    assert value == expected and warning.code == MARKUP_CODE and "lien Markdown vers un script" in warning.message
+    assert _cleaned(value) == (value, [])
+
+
+def test_reference_definitions_and_autolinks_to_web_pages_are_kept():
+    text = "Voir [le site][f] ou <https://exemple.fr/aide>.\n\n[f]: https://exemple.fr\nNote [1]: rien."
+    assert _cleaned(text) == (text, [])
