@@ -236,6 +236,9 @@ class _Run:
         self.committed = False
         self.refused = False  # not run: another run of the source was under way
         self.position = 0
+        self.conn: Connection | None = None
+        self.row_sources: set[str] = set()  # the `source` of every row read so far
+        self._catalog_sources: set[str] | None = None
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -257,6 +260,7 @@ class _Run:
             self._read_and_write_all(conn, transaction, progress)
 
     def _read_and_write_all(self, conn: Connection, transaction, progress: bool) -> None:
+        self.conn = conn
         _create_seen_table(conn)
         active_before = {kind: _count_active(conn, self.policy.name, kind) for kind in self.harvester.kinds}
         writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",
@@ -348,6 +352,22 @@ class _Run:
             kept.append((position, item, candidate))
         return kept
 
+    def _structure_reference(self, source: str, reference: str) -> str:
+        """« mjc--13 » is a structure's own id (qualified: « cd35--mjc--13 », as its `id` was)
+        unless « mjc » is a source: registered, in the catalog, or writing rows in this run."""
+        other, separator, _ = reference.partition(ID_SEPARATOR)
+        if separator and other != source and (other in self.row_sources or other in self._known_sources()):
+            return reference
+        return qualified_id(source, reference)
+
+    def _known_sources(self) -> set[str]:
+        """Sources with records in the catalog, or registered (read once, when first needed)."""
+        if self._catalog_sources is None:
+            assert self.conn is not None
+            self._catalog_sources = {*self.conn.execute(select(Record.source).distinct()).scalars(),
+                                     *self.conn.execute(select(Source.name)).scalars()}
+        return self._catalog_sources
+
     def _validate(self, item: Item) -> tuple[tuple[str, str] | None, list[Problem], Candidate | None]:
         """The item's catalog key (when one can be told), its problems, and the candidate."""
         if item.row is None or item.problems:
@@ -355,6 +375,8 @@ class _Run:
             return key, item.problems or [Problem(None, "unmapped", "Élément non reconnu.")], None
         data, problems = validator_for(item.kind).check(item.row)
         source, raw_id = item.row.get("source"), item.row.get("id")
+        if source:
+            self.row_sources.add(str(source))
         key = (item.kind, qualified_id(str(source), str(raw_id))) if source and raw_id else None
         if key is not None and (len(key[1]) > ID_LENGTH or len(str(source)) > SOURCE_LENGTH):
             # The schemas set no length; the catalog's columns do (PostgreSQL enforces them).
@@ -366,11 +388,11 @@ class _Run:
             return key, problems, None
         data["id"] = key[1]
         # data·inclusion v1 links a service to its structure by the structure's catalog id
-        # (« dora--lot-kitchen »): a bare id at the source is qualified as `id` is, an id already
-        # naming a source (its own or another's) is kept.
+        # (« dora--lot-kitchen »): an id at the source is qualified as `id` is, an id already
+        # naming a source (its own or another the catalog knows) is kept.
         reference = data.get("structure_id")
-        if isinstance(reference, str) and reference and ID_SEPARATOR not in reference:
-            data["structure_id"] = qualified_id(str(source), reference)
+        if isinstance(reference, str) and reference.strip():
+            data["structure_id"] = self._structure_reference(str(source), reference.strip())
         try:
             return key, [], Candidate.from_data(item.kind, data)
         except orjson.JSONEncodeError as exc:

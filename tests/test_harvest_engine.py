@@ -541,13 +541,18 @@ def test_a_password_written_in_a_source_address_is_never_sent_nor_shown(settings
 
 def test_a_service_names_its_structure_by_the_structure_s_catalog_id(tmp_path, settings, engine):
     """`id` was qualified (« test--s1 ») and `structure_id` kept bare (« s1 »): the service named
-    no structure of the catalog. One already qualified, by its own source or another, is kept."""
+    no structure of the catalog. One already qualified, by its own source or another the catalog
+    knows, is kept; « mjc--13 », a producer's own id holding « -- » (« mjc » is no source), is
+    qualified as that structure's `id` was: it was kept, and named nothing."""
+    run(write_json(tmp_path / "dora.json", [structure(9, source="dora")]), settings, source="dora-structures")
     rows = [structure(1), service(1) | {"structure_id": "s1"}, service(2) | {"structure_id": "dora--abc"},
-            service(3) | {"structure_id": "test--s1"}]
+            service(3) | {"structure_id": "test--s1"}, service(4) | {"structure_id": " mjc--13 "}]
     summary = run(write_json(tmp_path / "services.json", rows[1:]), settings)
-    assert summary.counts["added"] == 3, summary.groups
-    run(write_json(tmp_path / "structures.json", rows[:1]), settings, source="di-structures")
+    assert summary.counts["added"] == 4, summary.groups
+    run(write_json(tmp_path / "structures.json", [rows[0], structure(5) | {"id": "mjc--13"}]), settings,
+        source="di-structures")
     with engine.connect() as conn:
         saved = {row.id: orjson.loads(row.data) for row in conn.execute(select(RECORDS.c.id, RECORDS.c.data))}
     assert saved["test--v1"]["structure_id"] == "test--s1" and "test--s1" in saved
+    assert saved["test--v4"]["structure_id"] == "test--mjc--13" and "test--mjc--13" in saved
     assert saved["test--v2"]["structure_id"] == "dora--abc" and saved["test--v3"]["structure_id"] == "test--s1"
