@@ -16,7 +16,10 @@ and cannot unlock the name at publication.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
+
+import schemas
 
 PERSONAL_FIELDS = ("contact_nom_prenom",)
 EMAIL_FIELDS = ("courriel",)
@@ -105,9 +108,13 @@ def _names_owner(local: str, owner: str | None) -> bool:
     return all(part in runs for part in parts)
 
 
-def public_view(data: dict[str, Any]) -> dict[str, Any]:
+def public_view(data: dict[str, Any], kind: str | None = None) -> dict[str, Any]:
     """The record as it may be published: a copy when something is withheld or masked, else the
-    record itself (nearly always; callers only read it, and the index keeps its stored JSON)."""
+    record itself (nearly always; callers only read it, and the index keeps its stored JSON).
+
+    With its `kind`, the view stays valid for the kind's schema, as the record was: a web address
+    holding a person's address is withheld whole (« https://[adresse personnelle masquée] » is no
+    address), and a text the mask made longer than its field allows is cut, as harvests cut."""
     view: dict[str, Any] | None = None
     owner = data.get("nom") if isinstance(data.get("nom"), str) else None
     for key, value in data.items():
@@ -117,6 +124,8 @@ def public_view(data: dict[str, Any]) -> dict[str, Any]:
             kept = _public_address(value, owner)
         else:
             kept = _masked(value, owner)
+            if kept is not value and kind is not None:
+                kept = _within_schema(kind, key, kept)
         if kept is not value:
             view = dict(data) if view is None else view
             if kept is _WITHHELD:
@@ -127,6 +136,24 @@ def public_view(data: dict[str, Any]) -> dict[str, Any]:
 
 
 _WITHHELD = object()  # a field left out of the view altogether
+
+
+def _within_schema(kind: str, key: str, masked: Any) -> Any:
+    url_fields, max_lengths = _limits(kind)
+    if key in url_fields:
+        return _WITHHELD
+    limit = max_lengths.get(key)
+    if isinstance(masked, str) and limit and len(masked) > limit:
+        return masked[: limit - 1].rstrip() + "…"
+    return masked
+
+
+@lru_cache(maxsize=16)
+def _limits(kind: str) -> tuple[tuple[str, ...], dict[str, int]]:
+    try:
+        return schemas.url_fields(kind), schemas.max_lengths(kind)
+    except (KeyError, FileNotFoundError):  # a kind without a schema (tests' own)
+        return (), {}
 
 
 def _mask(address: str, owner: str | None) -> str:

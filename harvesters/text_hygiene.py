@@ -237,11 +237,9 @@ def clean_row(item: Item) -> None:
 def _url_fields(kind: str) -> tuple[str, ...]:
     """The fields of `kind` that hold a web address (its schema's `http-url` check)."""
     try:
-        checks = schemas.load_schema(kind).get("custom_checks", [])
+        return schemas.url_fields(kind)
     except (KeyError, FileNotFoundError, ValueError):  # a harvester's own kinds (tests)
         return ()
-    return tuple(column for check in checks if check.get("name") == "http-url"
-                 for column in check.get("params", {}).get("columns", []))
 
 
 def _address(value: str, repairs: _Repairs) -> str:

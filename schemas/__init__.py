@@ -41,6 +41,21 @@ def field_names(kind: str) -> tuple[str, ...]:
     return tuple(field["name"] for field in load_schema(kind)["fields"])
 
 
+@cache
+def url_fields(kind: str) -> tuple[str, ...]:
+    """The fields of `kind` that hold a web address (its schema's `http-url` check)."""
+    checks = load_schema(kind).get("custom_checks", [])
+    return tuple(column for check in checks if check.get("name") == "http-url"
+                 for column in check.get("params", {}).get("columns", []))
+
+
+@cache
+def max_lengths(kind: str) -> dict[str, int]:
+    """Field name → its schema's `maxLength`, for the text fields that have one."""
+    return {field["name"]: field["constraints"]["maxLength"] for field in load_schema(kind)["fields"]
+            if field.get("type") == "string" and "maxLength" in field.get("constraints", {})}
+
+
 def referential_path(name: str) -> Path:
     return REFERENTIELS_DIR / f"{name}.csv"
 
@@ -104,8 +119,8 @@ def thematique_categories() -> dict[str, list[str]]:
 
 def clear_caches() -> None:
     """Forget what was read (after `schemas.sync` rewrote files)."""
-    for function in (_load_schema_text, field_names, _referential_rows, referential_values,
-                     referential_labels, _thematique_categories):
+    for function in (_load_schema_text, field_names, url_fields, max_lengths, _referential_rows,
+                     referential_values, referential_labels, _thematique_categories):
         function.cache_clear()
 
 

@@ -152,3 +152,24 @@ def test_an_organisation_address_at_a_consumer_provider_is_published(courriel, n
     view = public_view({"nom": nom, "courriel": courriel, "description": f"Écrire à {courriel}."})
     assert (view["courriel"] == courriel) is published
     assert (view["description"] == f"Écrire à {courriel}.") is published
+
+
+def test_the_published_view_stays_valid_for_the_kind_s_schema():
+    """Masking came after validation: a description of 9 998 characters ending in an address grew
+    past the schema's 10 000, and « https://marie.durand@gmail.com » became
+    « https://[adresse personnelle masquée] », both refused by our schema and data·inclusion's."""
+    from catalog.validation import validator_for
+    from tests.factories import structure
+
+    record = structure(1) | {"description": "a" * 9976 + " marie.durand@gmail.com",
+                             "site_web": "https://marie.durand@gmail.com",
+                             "lien_source": "https://annuaire.example.fr/s1?contact=marie.durand@gmail.com"}
+    data, problems = validator_for("structure").check(dict(record))
+    assert not problems
+    view = public_view(data, "structure")
+    assert "site_web" not in view and "lien_source" not in view  # withheld whole, published null
+    assert len(view["description"]) == 10000 and view["description"].endswith("…")
+    assert "gmail" not in view["description"]
+    assert not validator_for("structure").check(dict(view))[1]
+    # Without a kind (a caller that has none), masked as before.
+    assert public_view(data)["site_web"] == f"https://{MASKED_EMAIL}"

@@ -28,7 +28,7 @@ blueprint = Blueprint("api", __name__)
 
 
 def published(kind: str, data: dict) -> dict:
-    view = public_view(data)
+    view = public_view(data, kind)
     return {name: view.get(name) for name in schemas.field_names(kind)}
 
 

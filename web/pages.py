@@ -49,7 +49,7 @@ def search():
             for hit in result.hits:
                 record = stored.get((hit.kind, hit.id))
                 if record is not None and record.status == "active":
-                    hits.append((hit, public_view(record.data)))
+                    hits.append((hit, public_view(record.data, hit.kind)))
     next_args = None
     if result is not None and result.next:
         next_args = request.args.copy()
@@ -69,7 +69,7 @@ def record(slug: str, record_id: str):
     if stored is None:
         abort(404)
     fields = schemas.load_schema(kind)["fields"]
-    return render_template("record.html", record=stored, kind=kind, data=public_view(stored.data), fields=fields)
+    return render_template("record.html", record=stored, kind=kind, data=public_view(stored.data, kind), fields=fields)
 
 
 def _resolve_place(text: str):

@@ -192,17 +192,17 @@ def thematique_text(slug: str) -> str:
     return " ".join(parts)
 
 
-def _published(data: dict[str, Any], raw: str | None) -> tuple[dict[str, Any], str | None]:
+def _published(kind: str, data: dict[str, Any], raw: str | None) -> tuple[dict[str, Any], str | None]:
     """The record as it may be published, and its stored JSON when that is the record itself
     (nearly always: nothing personal in it), to be indexed as is."""
-    view = public_view(data)
+    view = public_view(data, kind)
     return (data, raw) if view is data else (view, None)
 
 
 def build_document(kind: str, record_id: str, data: dict[str, Any],
                    territories: Territories | None = None, *, source: str | None = None,
                    date_maj: str | None = None, raw: str | None = None) -> SearchDocument:
-    data, raw = _published(data, raw)
+    data, raw = _published(kind, data, raw)
     territories = territories or Territories()
     thematiques = _set(data.get("thematiques"))
     categories = sorted({t.split("--", 1)[0] for t in thematiques})
