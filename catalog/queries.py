@@ -15,11 +15,15 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from catalog.clock import utcnow
 from catalog.errors import UnusableInput
-from catalog.models import RECORD_ACTIVE, Record, Revision
+from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Revision
 
 RECORDS = Record.__table__
 REVISIONS = Revision.__table__
+JOBS = HarvestJob.__table__
+# harvesters.engine's PENDING and RUNNING: a job that may still commit records.
+_UNFINISHED = ("pending", "running")
 MAX_PAGE_SIZE = 1000
 
 
@@ -74,10 +78,11 @@ def list_records(
     after: str | None = None,
     sources: list[str] | None = None,
     modified_since: datetime | None = None,
+    status: str = RECORD_ACTIVE,
 ) -> RecordPage:
     if not 0 < size <= MAX_PAGE_SIZE:
         raise UnusableInput(f"La taille de page doit être comprise entre 1 et {MAX_PAGE_SIZE}.")
-    conditions = [RECORDS.c.kind == kind, RECORDS.c.status == RECORD_ACTIVE]
+    conditions = [RECORDS.c.kind == kind, RECORDS.c.status == status]
     if sources:
         conditions.append(RECORDS.c.source.in_(sources))
     if modified_since:
@@ -90,6 +95,24 @@ def list_records(
         rows = conn.execute(query.order_by(RECORDS.c.id).limit(size + 1)).all()
     records = [_stored(r) for r in rows[:size]]
     return RecordPage(records, total, encode_id_cursor(records[-1].id) if len(rows) > size else None)
+
+
+def sync_point(engine: Engine) -> datetime:
+    """What a client that synchronises passes as `modifie_depuis` next time, to miss nothing
+    written after this moment: now, or the start of the earliest harvest that may still commit.
+
+    A harvest stamps its records with its start (`updated_at`), and they show at its commit,
+    minutes later for a national feed: a client asking « since my last pass » would never see
+    them. A job is recorded before its first record is stamped and closed after its commit."""
+    now = utcnow()
+    with engine.connect() as conn:
+        earliest = conn.execute(select(func.min(JOBS.c.created_at)).where(
+            JOBS.c.status.in_(_UNFINISHED), JOBS.c.dry_run.is_(False))).scalar()
+    if earliest is None:
+        return now
+    if earliest.tzinfo is None:  # SQLite gives back naive UTC
+        earliest = earliest.replace(tzinfo=now.tzinfo)
+    return min(now, earliest)
 
 
 def history(engine: Engine, kind: str, record_id: str) -> list[dict[str, Any]]:

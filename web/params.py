@@ -46,8 +46,10 @@ def _int(args: Mapping, name: str, default: int) -> int:
         raise UnusableInput(f"Le paramètre « {name} » doit être un entier (reçu « {raw} »).") from None
 
 
-def has_filters(args: MultiDict) -> bool:
-    return any(args.get(name) for name in FILTER_PARAMS)
+def has_filters(args: MultiDict, *, listing: bool = False) -> bool:
+    """Whether `args` make a search. For a kind's listing, `sources` alone does not: the
+    catalog lists by source itself, with `modifie_depuis` (synchronising one producer)."""
+    return any(args.get(name) for name in FILTER_PARAMS if not (listing and name == "sources"))
 
 
 def search_query(args: MultiDict, *, kinds: list[str] | None = None, default_size: int = 20) -> SearchQuery:
