@@ -134,3 +134,17 @@ def test_values_are_written_as_in_french():
     assert label("formation", "modalites_enseignement", "1") == "Formation mixte"
     assert label("formation", "parcours_formation", "2") == "Individualisé"
     assert [label("formation", "langues", code) for code in ("fr", "wo")] == ["Français", "Wolof"]
+
+
+def test_score_qualite_minimum_filters_on_data_inclusion_s_official_score(client):
+    """No record carried a score: `score_qualite_minimum=0` answered nothing at all."""
+    from data_inclusion.schema.v1 import Service
+    from data_inclusion.schema.v1.score_qualite import score
+
+    items = client.get("/api/v1/services?size=100").get_json()["items"]
+    official = {item["id"]: score(Service.model_validate({k: v for k, v in item.items() if v is not None}))[0]
+                for item in items}
+    assert len(official) == 30 and len(set(official.values())) > 1  # the factory's services differ
+    for threshold in (0, sorted(official.values())[15], 1):
+        body = client.get(f"/api/v1/services?size=100&score_qualite_minimum={threshold}").get_json()
+        assert {item["id"] for item in body["items"]} == {i for i, s in official.items() if s >= threshold}

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from catalog.privacy import public_view
+from catalog.search.quality import service_score
 from catalog.territories import FRANCE, Territories, departement_of
 
 # Free-text fields, beyond `nom`, that people search in (whichever the kind has), including
@@ -229,7 +230,9 @@ def build_document(kind: str, record_id: str, data: dict[str, Any],
              for name, prefix in CODE_FIELDS for code in _list(data.get(name))]
     if codes:
         texts.append(" ".join(codes))
-    score = _float(data.get("score_qualite"))
+    score = _float(data.get("score_qualite"))  # a score the record brings (tests' fixtures)
+    if score is None and kind == "service":
+        score = service_score(data)
     return SearchDocument(
         kind=kind,
         id=record_id,
