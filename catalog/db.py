@@ -105,6 +105,16 @@ def writer_connection(engine: Engine) -> Connection:
     return conn
 
 
+def lock_record_writers(conn: Connection) -> None:
+    """Make this transaction the only writer of records until it ends, before it reads anything
+    it will judge (the records it may update, what it found missing): on PostgreSQL, a second
+    harvest that read first, then waited for the lock at its first write, judged a catalog that
+    had changed under it (a dry run wrote a UniqueViolation traceback, a second source of the
+    same records did too instead of « conflit »). SQLite's BEGIN IMMEDIATE already does this."""
+    if not is_sqlite(conn):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECORD_WRITERS_LOCK})
+
+
 def upgrade(engine: Engine) -> None:
     from alembic import command
     from alembic.config import Config

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from catalog.clock import utcnow
@@ -95,7 +95,9 @@ class Record(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     status: str = Field(default=RECORD_ACTIVE, max_length=20)
     version: int = Field(default=1)
-    seq: int = Field(default=0)  # global change sequence: the search index catches up on it
+    # Global change sequence: the search index catches up on it. 64 bits: PostgreSQL never gives
+    # back the numbers of a run rolled back (dry runs, held runs), which 32 would run out of.
+    seq: int = Field(default=0, sa_type=BigInteger)
     job_id: int | None = None
     fetched_at: datetime | None = None
     lien_source: str | None = Field(default=None, sa_column=Column(Text))

@@ -33,6 +33,7 @@ from catalog.config import Settings, load_settings
 from catalog.db import (
     catalog_busy,
     get_engine,
+    lock_record_writers,
     sqlite_wait_seconds,
     storable_text,
     storage_full,
@@ -371,7 +372,8 @@ class _Run:
     def _validate(self, item: Item) -> tuple[tuple[str, str] | None, list[Problem], Candidate | None]:
         """The item's catalog key (when one can be told), its problems, and the candidate."""
         if item.row is None or item.problems:
-            key = (item.kind, item.id_hint) if item.id_hint else None
+            # An id no record can have (the columns' length, which PostgreSQL enforces) names none.
+            key = (item.kind, item.id_hint) if item.id_hint and len(item.id_hint) <= ID_LENGTH else None
             return key, item.problems or [Problem(None, "unmapped", "Élément non reconnu.")], None
         data, problems = validator_for(item.kind).check(item.row)
         source, raw_id = item.row.get("source"), item.row.get("id")
@@ -478,6 +480,7 @@ def in_transaction(engine: Engine, job_id: int, run: Any, body: Callable[[Connec
         update_job(engine, job_id, status=RUNNING, started_at=run.now, pid=os.getpid(), host=socket.gethostname())
         conn = writer_connection(engine)
         transaction = conn.begin()  # SQLite: waits for the write lock (BEGIN IMMEDIATE)
+        lock_record_writers(conn)  # PostgreSQL: the same, before the run reads the catalog
         body(conn, transaction)
     except HeldForReview as held:
         run.status, run.message = HELD, str(held)

@@ -556,3 +556,78 @@ def test_a_service_names_its_structure_by_the_structure_s_catalog_id(tmp_path, s
     assert saved["test--v1"]["structure_id"] == "test--s1" and "test--s1" in saved
     assert saved["test--v4"]["structure_id"] == "test--mjc--13" and "test--mjc--13" in saved
     assert saved["test--v2"]["structure_id"] == "dora--abc" and saved["test--v3"]["structure_id"] == "test--s1"
+
+
+def test_an_unmappable_item_whose_id_is_too_long_for_the_catalog_is_one_invalid_item(settings, engine):
+    """Its id (310 characters, built from the source's cells) was remembered as seen: PostgreSQL
+    refused it (VARCHAR(300)) and the whole harvest failed with a traceback."""
+    from typing import ClassVar
+
+    from catalog.validation import Problem
+    from harvesters.base import Harvester, Item
+
+    class LongHint(Harvester):
+        format: ClassVar[str] = "test-long-hint"
+        kinds: ClassVar[tuple[str, ...]] = ("service",)
+        default_source: ClassVar[str] = "di"
+
+        def items(self):
+            yield Item("service", None, "ligne 1", [Problem("date_maj", "illisible", "Date illisible.")],
+                       id_hint="di--" + "x" * 310)
+            yield Item("service", service(1), "ligne 2")
+
+    summary = harvest(LongHint("memoire"), source="di", settings=settings)
+    assert summary.status == "done-with-errors", summary.message
+    assert (summary.counts["invalid"], summary.counts["added"]) == (1, 1)
+
+
+def test_a_second_run_judges_the_catalog_after_the_first_has_committed(tmp_path, settings, engine):
+    """On PostgreSQL the writers' lock came at a run's first write, after it had read the
+    catalog: a dry run started during a harvest judged records « added » that the harvest then
+    committed, and failed with a UniqueViolation traceback. It now waits before reading, as on
+    SQLite (BEGIN IMMEDIATE), and finds them unchanged."""
+    import threading
+    import time
+
+    path = write_json(tmp_path / "services.json", [service(i) for i in range(6)])
+    written, release = threading.Event(), threading.Event()
+
+    class PausesBeforeItsLastItem(DataInclusionHarvester):
+        def items(self):
+            for position, item in enumerate(super().items()):
+                if position == 5:  # the first batches are written, not committed
+                    written.set()
+                    release.wait(30)
+                yield item
+
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", harvest(
+        PausesBeforeItsLastItem(str(path)), source="di", settings=settings, batch_size=2)))
+    first.start()
+    assert written.wait(30)
+    second = threading.Thread(target=lambda: results.setdefault("second", run(path, settings, dry_run=True)))
+    second.start()
+    time.sleep(1)  # the second run reaches the catalog while the first holds it
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert results["first"].counts["added"] == 6
+    assert results["second"].status == "done", results["second"].message
+    assert results["second"].counts["unchanged"] == 6 and results["second"].counts["added"] == 0
+
+
+def test_the_change_sequence_goes_past_32_bits(tmp_path, settings, engine):
+    """PostgreSQL's sequence never gives back the numbers of a rolled-back run (dry runs, held
+    runs): `record.seq` on 32 bits ran out, and every harvest then failed."""
+    from sqlalchemy import text
+
+    run(write_json(tmp_path / "one.json", [service(1)]), settings)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT setval('record_seq', 2147483647)"))
+        else:
+            conn.execute(update(RECORDS).values(seq=2147483647))
+    summary = run(write_json(tmp_path / "two.json", [service(1), service(2)]), settings)
+    assert summary.status == "done" and summary.counts["added"] == 1, summary.message
+    with engine.connect() as conn:
+        assert conn.execute(select(func.max(RECORDS.c.seq))).scalar_one() >= 2**31
