@@ -129,6 +129,9 @@ def encode_id_cursor(record_id: str) -> str:
 
 def decode_id_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnusableInput("Curseur de pagination illisible.") from exc
+    if "\x00" in decoded:  # no id holds one (and PostgreSQL refuses to compare one)
+        raise UnusableInput("Curseur de pagination illisible.")
+    return decoded

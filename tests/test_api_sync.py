@@ -84,3 +84,21 @@ def test_archived_records_are_listed_for_mirrors(tmp_path, settings, client, eng
     assert [(item["id"], item["archivee"]) for item in body["items"]] == [("test--v9", True)]
     assert body["items"][0]["modifie_le"] >= since[:19] and body["total"] == 1
     assert "test--v9" not in _ids(client, f"/api/v1/services?modifie_depuis={since}")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/services/x%00y", "/fiches/services/x%00y", "/api/v1/services?after=YQA",
+                                 "/api/v1/services?sources=dora%00", "/api/v1/search?q=a%00b"])
+def test_a_nul_character_in_a_request_is_a_400_on_every_backend(client, url):
+    """PostgreSQL refuses NUL in compared text: these were 500s there (404 or 200 on SQLite).
+    « YQA » is the cursor of « a\\0 »: an unreadable cursor."""
+    response = client.get(url)
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        assert ("Curseur" if "after=" in url else "caractère nul") in response.get_json()["erreur"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00%2B01:00", "9999-12-31T23:00:00-05:00"])
+def test_a_modifie_depuis_outside_the_calendar_in_utc_is_a_400(client, moment):
+    """They were 500s (OverflowError) on both backends."""
+    response = client.get(f"/api/v1/services?modifie_depuis={moment}")
+    assert response.status_code == 400 and "modifie_depuis" in response.get_json()["erreur"]

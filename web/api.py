@@ -128,8 +128,7 @@ def _since() -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(raw)
-    except ValueError:
+        # In UTC now, as stored: « 0001-01-01T00:00:00+01:00 » is before year 1 there.
+        return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise UnusableInput("« modifie_depuis » attend une date ISO 8601 (ex. 2025-01-31T00:00:00Z).") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment

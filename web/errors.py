@@ -13,6 +13,13 @@ def _wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _no_nul_character():
+        # No id, cursor or parameter holds one, and PostgreSQL refuses one in any text it is
+        # asked to compare (a 500 there, a 404 on SQLite): refused alike on both, before any query.
+        if "\x00" in request.path or any("\x00" in value for _, value in request.args.items(multi=True)):
+            raise UnusableInput("Requête illisible : elle contient un caractère nul (%00).")
+
     @app.errorhandler(UnusableInput)
     def _unusable(exc: UnusableInput):
         if _wants_json():
