@@ -169,8 +169,14 @@ class Schedule:
         return day_ok and weekday_ok
 
 
+SCHEDULE_LENGTH = SOURCES.c.schedule.type.length
+
+
 def parse_schedule(text: str) -> Schedule:
     """`hourly`, `daily`, `weekly`, `monthly` (or `@daily`…), or a 5-field cron expression."""
+    if len(text.strip()) > SCHEDULE_LENGTH:  # the column's (PostgreSQL refused it with a traceback)
+        raise ValueError(f"Planification de plus de {SCHEDULE_LENGTH} caractères : écrivez-la plus court "
+                         "(« */5 * * * * » plutôt que la liste des minutes).")
     expression = SCHEDULE_ALIASES.get(text.strip().lower().lstrip("@"), text.strip())
     parts = expression.split()
     if len(parts) != 5:

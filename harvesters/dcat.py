@@ -70,7 +70,7 @@ from catalog.config import Settings, load_settings
 from catalog.db import get_engine
 from catalog.errors import UnusableInput, parser_detail
 from catalog.nesting import refuse_too_deep
-from catalog.sources import SourceSpec, get_source, list_sources, upsert_source
+from catalog.sources import SourceSpec, get_source, list_sources, parse_schedule, upsert_source
 from catalog.tabular import check_file, refuse_binary, refuse_html_page, refuse_not_utf8, shown_name
 from harvesters import FORMATS, paging
 from harvesters.base import Harvester
@@ -238,6 +238,11 @@ class DcatHarvester(Harvester):
         def register(conn, transaction) -> None:
             if reason := self.missing_token():
                 raise UnusableInput(reason)
+            if schedule := self.options.get("schedule"):
+                try:  # given to every source it registers: refused before the first, not stored unread
+                    parse_schedule(str(schedule))
+                except ValueError as exc:
+                    raise UnusableInput(f"Option schedule : {exc}") from None
             run.execute(conn)
             if dry_run:
                 transaction.rollback()

@@ -484,3 +484,15 @@ def test_a_catalog_already_being_read_is_not_read_twice_at_once(settings, engine
         conn.execute(update(HarvestJob.__table__).where(HarvestJob.__table__.c.id == busy).values(status="done"))
     job_lease.release(busy)
     assert run(HERE / "catalogue.ttl", settings).counts["added"] == 4
+
+
+def test_a_schedule_option_is_read_before_any_source_is_registered(settings, engine):
+    """Never read, a schedule of 177 characters reached the database: PostgreSQL failed the whole
+    job with a traceback, SQLite stored a schedule every run then reported as unreadable."""
+    for schedule, said in ((",".join(map(str, range(60))) + " * * * *", "plus de 100 caractères"),
+                           ("toutes les lunes", "attendu hourly, daily")):
+        summary = run(HERE / "catalogue.ttl", settings, options={"prefix": "px", "schedule": schedule})
+        assert summary.status == "failed" and said in summary.message and "Traceback" not in summary.message
+        assert sources(engine) == {}
+    assert run(HERE / "catalogue.ttl", settings, options={"prefix": "px", "schedule": "daily"}).status == "done"
+    assert {spec.schedule for spec in sources(engine).values()} == {"daily"}

@@ -111,6 +111,9 @@ def test_harvest_source_names_follow_the_registry_s_rule(settings, engine, servi
     (["--grace-days", "1000000000"], "0<=x<=99999999"),
     (["--grace-days", "99999999999999999999"], "0<=x<=99999999"),
     (["--archive-threshold", "nan"], "un nombre entre 0 et 1 est attendu"),
+    # Longer than the catalog's columns: PostgreSQL refused them with a traceback, SQLite stored them.
+    (["--schedule", ",".join(map(str, range(60))) + " * * * *"], "plus de 100 caractères"),
+    (["--token-env", "A" + "B" * 220], "jamais le jeton"),
 ])
 def test_add_refuses_bad_settings(settings, engine, services_file, args, expected):
     result = cli("add", "partenaire", "datainclusion", str(services_file), *args)

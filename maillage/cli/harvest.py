@@ -26,12 +26,13 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 # Upper case, as POSIX names the environment's variables: most tokens (hexadecimal, base64,
 # « ghp_… ») have a lower-case letter, a dash or a dot, so one pasted here is refused.
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_ENV_NAME_LENGTH = 200  # the catalog's column (source.credentials_ref)
 
 
 def token_variable_name(ctx, param, value: str | None) -> str | None:
     """`--token-env`: the NAME of a variable. The token pasted in its place would be read as a
     name, then printed and stored in the job's message (« indiquez-le dans la variable <jeton> »)."""
-    if value and not _ENV_NAME.fullmatch(value):
+    if value and (not _ENV_NAME.fullmatch(value) or len(value) > _ENV_NAME_LENGTH):
         raise click.BadParameter("le NOM d'une variable d'environnement, en majuscules (A-Z, chiffres, _ : "
                                  "JETON_PARTENAIRE), jamais le jeton lui-même.")
     return value
