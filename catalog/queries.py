@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from catalog.clock import utcnow
+from catalog.clock import as_utc, utcnow
 from catalog.errors import UnusableInput
 from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Revision
 
@@ -108,11 +108,7 @@ def sync_point(engine: Engine) -> datetime:
     with engine.connect() as conn:
         earliest = conn.execute(select(func.min(JOBS.c.created_at)).where(
             JOBS.c.status.in_(_UNFINISHED), JOBS.c.dry_run.is_(False))).scalar()
-    if earliest is None:
-        return now
-    if earliest.tzinfo is None:  # SQLite gives back naive UTC
-        earliest = earliest.replace(tzinfo=now.tzinfo)
-    return min(now, earliest)
+    return now if earliest is None else min(now, as_utc(earliest))
 
 
 def history(engine: Engine, kind: str, record_id: str) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection, Engine
 
+from catalog.clock import as_utc
 from catalog.config import MAX_GRACE_DAYS  # noqa: F401 - the CLI's bound, beside the sources
 from catalog.db import storable_text
 from catalog.models import Source
@@ -232,9 +233,7 @@ def next_due(spec: SourceSpec, last_run_at: datetime | None) -> datetime | None:
     schedule = parse_schedule(spec.schedule)  # a schedule that does not parse is never silently "due"
     if last_run_at is None:
         return datetime.min.replace(tzinfo=UTC)
-    if last_run_at.tzinfo is None:  # SQLite hands back naive datetimes; they are stored as UTC
-        last_run_at = last_run_at.replace(tzinfo=UTC)
-    return schedule.next_after(last_run_at)
+    return schedule.next_after(as_utc(last_run_at))
 
 
 def is_due(spec: SourceSpec, last_run_at: datetime | None, now: datetime) -> bool:

@@ -16,11 +16,12 @@ Records are published as their schema says (every field, null when empty), minus
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, jsonify, request, url_for
 
 import schemas
+from catalog.clock import as_utc
 from catalog.errors import UnusableInput
 from catalog.models import RECORD_ACTIVE, RECORD_ARCHIVED
 from catalog.privacy import public_view
@@ -107,11 +108,7 @@ def _archived() -> bool:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite gives back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat().replace("+00:00", "Z")
+    return None if moment is None else as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def _size() -> int:
@@ -127,8 +124,7 @@ def _since() -> datetime | None:
     if not raw:
         return None
     try:
-        moment = datetime.fromisoformat(raw)
         # In UTC now, as stored: « 0001-01-01T00:00:00+01:00 » is before year 1 there.
-        return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
+        return as_utc(datetime.fromisoformat(raw))
     except (ValueError, OverflowError):
         raise UnusableInput("« modifie_depuis » attend une date ISO 8601 (ex. 2025-01-31T00:00:00Z).") from None
