@@ -65,4 +65,5 @@ def test_examples():
     assert not rules.is_email("jean@exemple.local")
     assert rules.is_cog_code("2A") and rules.is_cog_code("200046977") and rules.is_cog_code("france")
     assert not rules.is_cog_code("1234") and not rules.is_cog_code("75056\n")
+    assert not rules.is_cog_code("7505²") and not rules.is_cog_code("٣٣") and not rules.is_cog_code("200046٩77")
     assert not rules.is_finite(float("nan")) and rules.is_finite(3)

@@ -86,9 +86,11 @@ def is_email(value: str) -> bool:
 # -- COG codes ---------------------------------------------------------------------------
 
 # data·inclusion v1 zone_eligibilite items: CodeCommune (\w{5}) | CodeDepartement (\w{2,3}) |
-# CodeEPCI (\d{9}) | CodePays (99[0-5]\d{2}, already a \w{5}) | "france". fullmatch, not
-# `^…$`: Python's `$` would accept a trailing newline that pydantic refuses.
-_COG_CODE = re.compile(r"\w{2,3}|\w{5}|\d{9}|france")
+# CodeEPCI (\d{9}) | CodePays (99[0-5]\d{2}, already a \w{5}) | "france". In ASCII: Python's
+# `\w` takes « ² » or « ½ » (and `\d` « ٣ »), which no code holds and data·inclusion's validator
+# (a Rust regex) refuses. fullmatch, not `^…$`: Python's `$` would accept a trailing newline
+# that pydantic refuses.
+_COG_CODE = re.compile(r"[0-9A-Za-z]{2,3}|[0-9A-Za-z]{5}|[0-9]{9}|france")
 
 
 def is_cog_code(value: str) -> bool:
