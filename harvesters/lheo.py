@@ -105,7 +105,7 @@ import schemas
 from catalog.errors import UnusableInput
 from catalog.privacy import is_personal_email
 from catalog.records import qualified_id
-from catalog.territories import departement_of
+from catalog.territories import departement_of, departement_of_postal_code
 from catalog.validation import Problem
 from harvesters import lheo_values as V
 from harvesters.base import Harvester, Item
@@ -717,8 +717,8 @@ class LheoHarvester(Harvester):
             raw_departement = V.line(_prose(kids, "departement"))
             departement = V.departement(raw_departement)  # a name would make the zone invalid
             if departement is None:
-                if postal:  # not Corsica's « 20… » (2A or 2B?), nor Monaco's « 980… »
-                    departement = V.departement(departement_of(postal))
+                if postal:
+                    departement = V.departement(departement_of_postal_code(postal))
                 if raw_departement:
                     self._warn(warnings, "departement-ecarte", reference, raw=raw_departement,
                                value=f", lu du code postal : {departement}" if departement else "")

@@ -970,6 +970,10 @@ BOBIGNY_PLACE = ("<codepostal>93000</codepostal>\n              <ville>Bobigny</
     # Monaco's postal codes (980…) and Corsica's (20…, 2A or 2B?) name no département.
     ("<codepostal>98000</codepostal><ville>Monaco</ville>", None),
     ("<codepostal>20000</codepostal><ville>Ajaccio</ville>", None),
+    # Saint-Barthélemy and Saint-Martin kept Guadeloupe's postal codes (971…).
+    ("<codepostal>97133</codepostal><ville>Saint-Barthélemy</ville>", ["977"]),
+    ("<codepostal>97150</codepostal><ville>Marigot</ville>", ["978"]),
+    ("<codepostal>97110</codepostal><ville>Pointe-à-Pitre</ville>", ["971"]),
 ])
 def test_overseas_collectivities_are_zoned_by_their_three_digit_code(tmp_path, place, zone):
     session = _bobigny_with(tmp_path, BOBIGNY_PLACE, place)

@@ -163,6 +163,7 @@ def test_a_record_with_only_a_postal_code_is_in_the_departement_of_its_communes(
     ajaccio = CommuneInfo(code="2A004", nom="Ajaccio", type="commune-actuelle", departement="2A", region="94")
     known = Territories(communes={"2A004": ajaccio}, postal_codes={"20000": ["2A004"]})
     placed = {postal: build_document("service", "x--1", {"nom": "N", "code_postal": postal}, territories=known)
-              for postal in ("20000", "20090", "98000", "97411", "75011")}
+              for postal in ("20000", "20090", "98000", "97411", "75011", "97133", "97150")}
     assert {postal: doc.code_departement for postal, doc in placed.items()} == {
-        "20000": "2A", "20090": None, "98000": None, "97411": "974", "75011": "75"}
+        "20000": "2A", "20090": None, "98000": None, "97411": "974", "75011": "75",
+        "97133": "977", "97150": "978"}  # Saint-Barthélemy, Saint-Martin: Guadeloupe's codes

@@ -21,7 +21,7 @@ import orjson
 
 from catalog.privacy import public_view
 from catalog.search.quality import service_score
-from catalog.territories import FRANCE, Territories, departement_of
+from catalog.territories import FRANCE, Territories, departement_of, departement_of_postal_code
 
 # Free-text fields, beyond `nom`, that people search in (whichever the kind has), including
 # who provides the offer: "AFPA", "CAF", "GRETA" are how conseillers often look for it.
@@ -153,13 +153,12 @@ def _position(data: dict[str, Any]) -> tuple[float, float] | None:
 
 
 def _departement_of_postal(code_postal: str, territories: Territories) -> str | None:
-    """The département of a postal code: its communes' when the table knows it, else its first
-    digits, except where they name none: Corsica's « 20… » (2A or 2B) and Monaco's « 980… »."""
+    """The département of a postal code: its communes' when the table knows it, else read from
+    the code itself (none for a code shared by communes of several départements)."""
     departements = {commune.departement for commune in territories.communes_for_postal_code(code_postal)}
     if len(departements) == 1:
         return departements.pop()
-    guess = departement_of(code_postal)
-    return None if departements or guess in ("20", "980") or not guess.isdigit() else guess
+    return None if departements else departement_of_postal_code(code_postal)
 
 
 def normalize_zone(code: str) -> str:

@@ -54,6 +54,20 @@ def departement_of(code_commune: str) -> str:
     return code_commune[:3] if code_commune.startswith(("97", "98")) else code_commune[:2]
 
 
+# Postal codes of collectivités whose first digits name another territory: Saint-Barthélemy
+# (977) and Saint-Martin (978) were communes of Guadeloupe (971) and kept its postal codes.
+_POSTAL_EXCEPTIONS = {"97133": "977", "97150": "978"}
+
+
+def departement_of_postal_code(code_postal: str) -> str | None:
+    """The département (or overseas collectivité) of a postal code, without any table; None
+    where its first digits name none: Corsica's « 20… » (2A or 2B) and Monaco's « 980… »."""
+    if code_postal in _POSTAL_EXCEPTIONS:
+        return _POSTAL_EXCEPTIONS[code_postal]
+    guess = departement_of(code_postal)
+    return None if guess in ("20", "980") or not guess.isdigit() else guess
+
+
 @dataclass
 class Territories:
     communes: dict[str, CommuneInfo] = field(default_factory=dict)
