@@ -12,10 +12,10 @@ import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection, Engine
 
-from catalog.clock import as_utc
+from catalog.clock import as_utc, utcnow
 from catalog.config import MAX_GRACE_DAYS  # noqa: F401 - the CLI's bound, beside the sources
-from catalog.db import storable_text
-from catalog.models import Source
+from catalog.db import lock_record_writers, storable_text, writer_connection
+from catalog.models import RECORD_ACTIVE, Record, Source
 
 SOURCES = Source.__table__
 
@@ -95,9 +95,30 @@ def _connected(engine: Engine | Connection) -> Iterator[Connection]:
             yield conn
 
 
-def remove_source(engine: Engine, name: str) -> bool:
-    with engine.begin() as conn:
-        return conn.execute(delete(SOURCES).where(SOURCES.c.name == name)).rowcount > 0
+def remove_source(engine: Engine, name: str, *, archive_records: bool = False) -> int | None:
+    """Unregister `name` and, with `archive_records`, archive in the same transaction every
+    active record it harvested (registered still or not: a source removed earlier without them):
+    they leave search and open data and keep their history (a source that publishes them again
+    restores them). Returns how many were archived; None when there was nothing to do (no such
+    source, no such records). Taken as a harvest takes the catalog, one writer at a time: a
+    harvest of the source under way finishes first, and its records are archived with the rest."""
+    from catalog.store import RecordWriter  # the store imports this module's neighbours
+
+    records = Record.__table__
+    with writer_connection(engine) as conn, conn.begin():
+        lock_record_writers(conn)
+        registered = conn.execute(delete(SOURCES).where(SOURCES.c.name == name)).rowcount > 0
+        ids_by_kind: dict[str, list[str]] = {}
+        if archive_records:
+            for kind, id_ in conn.execute(select(records.c.kind, records.c.id).where(
+                    records.c.harvest_source == name, records.c.status == RECORD_ACTIVE)):
+                ids_by_kind.setdefault(kind, []).append(id_)
+        writer = RecordWriter(conn, harvest_source=name, author=f"retrait:{name}", now=utcnow())
+        for kind, ids in ids_by_kind.items():
+            for start in range(0, len(ids), 500):
+                writer.archive(kind, ids[start:start + 500])
+        archived = sum(len(ids) for ids in ids_by_kind.values())
+        return archived if registered or archived else None
 
 
 def _spec(row) -> SourceSpec:

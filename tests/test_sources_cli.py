@@ -436,3 +436,38 @@ def test_the_report_of_a_job_that_does_not_exist_is_an_error(settings, engine):
     """It printed an empty CSV and exited 0, where `jobs show` says the job is not there."""
     result = CliRunner().invoke(main, ["jobs", "report", "999"])
     assert result.exit_code == 1 and "Travail n°999 introuvable." in result.output
+
+
+def test_remove_with_archiver_archives_the_sources_records_and_they_leave_search(settings, engine, tmp_path):
+    """A withdrawn partner's records stayed published for good: nothing harvested them any more."""
+    from catalog.search import SearchQuery, get_backend
+
+    partner = write_json(tmp_path / "partenaire.json", [service(i, source="partenaire") for i in range(6)])
+    other = write_json(tmp_path / "autre.json", [service(i, source="autre") for i in range(4)])
+    cli("add", "partenaire", "datainclusion", str(partner))
+    cli("add", "autre", "datainclusion", str(other))
+    assert cli("run", "partenaire", "autre").exit_code == 0
+
+    def searchable(source: str) -> int:
+        return get_backend(settings).search(SearchQuery(sources=[source])).total
+
+    assert (searchable("partenaire"), searchable("autre")) == (6, 4)
+    kept = cli("remove", "partenaire")
+    assert kept.exit_code == 0 and "restent publiées" in kept.output and "--archiver" in kept.output
+    assert searchable("partenaire") == 6
+    # Removed before without its records: --archiver still reaches them, by the name they carry.
+    archived = cli("remove", "partenaire", "--archiver")
+    assert archived.exit_code == 0 and "6 fiches archivées" in archived.output, archived.output
+    with engine.connect() as conn:
+        statuses = set(conn.execute(text("SELECT DISTINCT harvest_source, status FROM record")).all())
+        authors = conn.execute(text("SELECT DISTINCT author, action FROM revision WHERE action = 'archived'")).all()
+    assert statuses == {("partenaire", "archived"), ("autre", "active")}
+    assert authors == [("retrait:partenaire", "archived")]
+    assert (searchable("partenaire"), searchable("autre")) == (0, 4)
+    assert cli("remove", "partenaire", "--archiver").exit_code == 1  # nothing left to do: unknown
+    assert get_source(engine, "autre") is not None
+    # Published again by a source: restored, with their history.
+    cli("add", "partenaire", "datainclusion", str(partner))
+    again = cli("run", "partenaire")
+    assert "6 restaurés" in again.output, again.output
+    assert searchable("partenaire") == 6

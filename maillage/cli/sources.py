@@ -234,15 +234,45 @@ def show_command(name, as_json):
 
 @command.command("remove")
 @click.argument("name", metavar="NOM")
-def remove_command(name):
-    """Retire la source NOM du registre (ses enregistrements restent au catalogue)."""
+@click.option("--archiver", "archive_records", is_flag=True,
+              help="Archiver aussi ses fiches : elles quittent la recherche et les données ouvertes (historique "
+                   "gardé).")
+def remove_command(name, archive_records):
+    """Retire la source NOM du registre ; ses fiches restent publiées, sauf avec --archiver."""
+    from catalog.config import load_settings
     from catalog.db import get_engine
     from catalog.sources import remove_source
+    from harvesters.engine import environment_failure
 
-    if not remove_source(get_engine(), name):
+    settings = load_settings()
+    engine = get_engine(settings)
+    try:
+        archived = remove_source(engine, name, archive_records=archive_records)
+    except Exception as exc:
+        if (reason := environment_failure(exc)) is None:
+            raise
+        raise click.ClickException(f"{reason} La source n'a pas été retirée.") from exc
+    if archived is None:
         raise UnknownSource(name)
-    click.echo(f"Source « {name} » retirée du registre. Ses enregistrements restent au catalogue ; elle ne sera "
-               "plus moissonnée.")
+    if not archive_records:
+        click.echo(f"Source « {name} » retirée du registre : elle ne sera plus moissonnée. Ses fiches restent "
+                   f"publiées ; « maillage sources remove {name} --archiver » les archive.")
+        return
+    plural = "s" if archived > 1 else ""
+    click.echo(f"Source « {name} » retirée : elle ne sera plus moissonnée. {archived} fiche{plural} "
+               f"archivée{plural} (historique gardé).")
+    if archived:
+        _sync_index_after_removal(settings, engine)
+
+
+def _sync_index_after_removal(settings, engine) -> None:
+    """Archived records leave the search index now (the catalog is committed either way)."""
+    from catalog.search import sync_index
+
+    try:
+        sync_index(settings, engine)
+    except Exception as exc:  # noqa: BLE001 - the catalog is right; the index catches up at the next sync
+        click.secho(f"Index de recherche non mis à jour ({exc}) : lancez « maillage index sync ».", fg="yellow")
 
 
 # -- run -------------------------------------------------------------------------------------
