@@ -148,3 +148,24 @@ def test_score_qualite_minimum_filters_on_data_inclusion_s_official_score(client
     for threshold in (0, sorted(official.values())[15], 1):
         body = client.get(f"/api/v1/services?size=100&score_qualite_minimum={threshold}").get_json()
         assert {item["id"] for item in body["items"]} == {i for i, s in official.items() if s >= threshold}
+
+
+def test_five_digits_that_are_an_insee_code_and_a_postal_code_propose_both(client, monkeypatch):
+    """« 13003 » is Allauch's INSEE code and Marseille 3e's postal code: a conseiller typing the
+    postal code got Allauch's solutions, with nothing to say that another commune was meant."""
+    import catalog.territories
+    from catalog.territories import CommuneInfo, Territories
+
+    allauch = CommuneInfo(code="13003", nom="Allauch", type="commune-actuelle", departement="13", region="93")
+    marseille_3 = CommuneInfo(code="13203", nom="Marseille 3e Arrondissement", type="arrondissement-municipal",
+                              departement="13", region="93")
+    mine = Territories(communes={"13003": allauch, "13203": marseille_3},
+                       postal_codes={"13003": ["13203"], "13190": ["13003"]})
+    monkeypatch.setattr(catalog.territories, "get_territories", lambda engine=None: mine)
+    page = client.get("/?ou=13003")
+    assert "pour Allauch (13003)" in page.text
+    assert "Le code « 13003 » désigne aussi :" in page.text and "Marseille 3e Arrondissement (13)" in page.text
+    assert "ou=13203" in page.text
+    # A postal code alone: its commune, nothing more to propose.
+    alone = client.get("/?ou=13190")
+    assert "pour Allauch (13003)" in alone.text and "désigne aussi" not in alone.text

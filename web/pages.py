@@ -57,6 +57,8 @@ def search():
     return render_template(
         "search.html", args=request.args, place=place, result=result, hits=hits, error=error,
         searched=searched, next_args=next_args, facet_titles=FACET_TITLES, homonyms=homonyms,
+        homonyms_title=(f"Le code « {where} » désigne aussi :" if _is_code(where) else
+                        "Autres communes du même nom :" if len(homonyms) > 1 else "Autre commune du même nom :"),
         thematiques=thematique_choices(), kinds=LABELS,
         publics=schemas.referential("publics"), frais=schemas.referential("frais"),
     )
@@ -72,22 +74,31 @@ def record(slug: str, record_id: str):
     return render_template("record.html", record=stored, kind=kind, data=public_view(stored.data, kind), fields=fields)
 
 
+def _is_code(text: str) -> bool:
+    """A code (INSEE or postal), not a name: digits, or Corsica's « 2A004 »."""
+    return text.isdigit() or (len(text) == 5 and text[:2].upper() in ("2A", "2B"))
+
+
 def _resolve_place(text: str):
-    """(commune, error, homonyms) from what a person typed: INSEE code, postal code or name.
+    """(commune, error, others) from what a person typed: INSEE code, postal code or name;
+    `others` are the other communes it may mean, for the page to propose.
 
     Several communes share a name (Saint-Denis in Seine-Saint-Denis and at La Réunion): the
-    search then proposes them all instead of silently picking the most populous one.
+    search then proposes them all instead of silently picking the most populous one. Five digits
+    may be an INSEE code and another commune's postal code (« 13003 »: Allauch, and Marseille's
+    3rd arrondissement): the INSEE code is taken, as links carry it, and the postal code's
+    communes are proposed.
     """
     from catalog.search.analysis import fold
     from catalog.territories import get_territories
 
     territories = get_territories(context.engine())
     text = text.strip()
-    if text.isdigit() or (len(text) == 5 and text[:2].upper() in ("2A", "2B")):
+    if _is_code(text):
         commune = territories.commune(text.upper())
+        candidates = [c for c in territories.communes_for_postal_code(text) if c != commune]
         if commune:
-            return commune, None, []
-        candidates = territories.communes_for_postal_code(text)
+            return commune, None, candidates
         if candidates:
             return candidates[0], None, candidates[1:]
     else:
