@@ -176,6 +176,33 @@ def test_incremental_sync_updates_and_removes(backend, settings, engine):
     assert backend.count() == 49
 
 
+def test_an_aid_is_not_proposed_where_its_conditions_exclude(backend, settings, engine):
+    """« Le département, sauf la métropole » was proposed in the métropole: `territoires_exclus`
+    was kept in the record and ignored by search."""
+    def aid(id_: str, zone: list[str], excluded: list[str]) -> tuple[str, dict]:
+        return ("aide", {"source": "at", "id": id_, "nom": f"Aide {id_}", "description": "Une aide au permis.",
+                         "zone_eligibilite": zone, "conditions": {"territoires_exclus": excluded}})
+
+    write_records(engine, [
+        aid("at--sauf-metropole", ["93"], ["200054781"]),  # Saint-Denis is in the Métropole du Grand Paris
+        aid("at--sauf-bobigny", ["93"], ["93008"]),
+        aid("at--sauf-paris-11e", ["75"], ["75111"]),  # an arrondissement: Paris's others stay in
+        aid("at--sauf-seine-saint-denis", ["france"], ["93"]),
+    ])
+    assert sync_index(settings, engine, backend) == 4
+
+    def found(commune: str) -> set[str]:
+        hits = all_ids(backend, SearchQuery(code_commune=commune, kinds=["aide"]))
+        return {i for i in hits if i.startswith("at--sauf-")}
+
+    assert found("93066") == {"at--sauf-bobigny"}
+    assert found("93001") == {"at--sauf-bobigny"}
+    assert found("93008") == set()
+    assert found("75056") == {"at--sauf-paris-11e", "at--sauf-seine-saint-denis"}
+    assert found("75111") == {"at--sauf-seine-saint-denis"}
+    assert found("75120") == {"at--sauf-paris-11e", "at--sauf-seine-saint-denis"}
+
+
 def test_unknown_commune_is_a_readable_error(backend):
     with pytest.raises(UnusableInput, match="Commune inconnue"):
         backend.search(SearchQuery(code_commune="99999"))

@@ -77,7 +77,10 @@ def test_eligibility_and_radius_query(territories):
     assert {"terms": {"themes": ["mobilite"]}} in f
     zones = next(c["terms"]["zones"] for c in f if "terms" in c and "zones" in c["terms"])
     assert set(zones) == {"93066", "93", "200054781", "france", "_none"}  # not the région (« 11 » is Aude)
-    placed = next(c["bool"]["should"] for c in f if "bool" in c)
+    # An aid excluding the commune, its EPCI or its département is not eligible there.
+    [excluded] = [c["bool"]["must_not"] for c in f if "must_not" in c.get("bool", {})]
+    assert excluded == [{"terms": {"excluded_zones": ["200054781", "93", "93066"]}}]
+    placed = next(c["bool"]["should"] for c in f if "should" in c.get("bool", {}))
     assert {"term": {"remote": True}} in placed and {"term": {"zoned": True}} in placed
     geo = next(c["geo_distance"] for c in placed if "geo_distance" in c)
     assert geo["distance"] == "20.0km" and geo["location"] == {"lat": 48.9362, "lon": 2.3574}
@@ -87,16 +90,40 @@ def test_eligibility_and_radius_query(territories):
     assert body["size"] == 21 and body["track_total_hits"] is True
 
 
+def test_an_index_made_before_excluded_zones_gets_the_field_before_its_first_write():
+    """Its strict mapping would refuse every document carrying `excluded_zones`."""
+    from catalog.search.elastic import ElasticBackend
+
+    class Indices:
+        def __init__(self):
+            self.calls = []
+
+        def exists_alias(self, name):
+            return True
+
+        def put_mapping(self, index, properties):
+            self.calls.append((index, properties))
+
+    class Client:
+        indices = Indices()
+
+    backend = ElasticBackend(settings=type("S", (), {"elasticsearch_index_prefix": "maillage"})(), client=Client())
+    backend._ensure()
+    backend._ensure()
+    assert Client.indices.calls == [("maillage-records", {"excluded_zones": {"type": "keyword"}})]
+    assert index_settings()["mappings"]["properties"]["excluded_zones"] == {"type": "keyword"}
+
+
 def test_point_query_keeps_no_zone_only_records(territories):
     body = search_body(plan(territories, lat=45.0, lon=5.0))
-    placed = next(c["bool"]["should"] for c in body["query"]["bool"]["filter"] if "bool" in c)
+    placed = next(c["bool"]["should"] for c in body["query"]["bool"]["filter"] if "should" in c.get("bool", {}))
     assert {"term": {"zoned": True}} not in placed
     assert not any("zones" in c.get("terms", {}) for c in body["query"]["bool"]["filter"])
 
 
 def test_commune_without_position_filters_on_the_commune(territories):
     body = search_body(plan(territories, code_commune="74280"))
-    placed = next(c["bool"]["should"] for c in body["query"]["bool"]["filter"] if "bool" in c)
+    placed = next(c["bool"]["should"] for c in body["query"]["bool"]["filter"] if "should" in c.get("bool", {}))
     assert {"term": {"code_commune": "74280"}} in placed
     assert not any("geo_distance" in c for c in placed)
 

@@ -95,6 +95,8 @@ def reference(query: SearchQuery, territories) -> set[str]:
             continue
         if zones is not None and doc.zone_eligibilite and not set(doc.zone_eligibilite) & zones:
             continue
+        if zones is not None and set(doc.territoires_exclus) & territories.excluding_codes(query.code_commune):
+            continue
         if center is not None:
             remote = "a-distance" in doc.modes_accueil
             zone_only = zones is not None and doc.latitude is None and doc.zone_eligibilite

@@ -59,6 +59,8 @@ class SearchDocument:
     types: list[str] = field(default_factory=list)
     # Normalised zone codes; empty means "no restriction" (eligible everywhere).
     zone_eligibilite: list[str] = field(default_factory=list)
+    # Normalised zone codes the record's conditions exclude (`conditions.territoires_exclus`).
+    territoires_exclus: list[str] = field(default_factory=list)
     code_commune: str | None = None
     code_epci: str | None = None
     code_departement: str | None = None
@@ -161,6 +163,14 @@ def _departement_of_postal(code_postal: str, territories: Territories) -> str | 
     return None if departements else departement_of_postal_code(code_postal)
 
 
+def _excluded_zones(conditions: Any) -> list[str]:
+    """The zones an aid's or a mobility solution's conditions exclude (the record's eligibility
+    zone less these: « le Var, sauf la Métropole Toulon Provence Méditerranée »)."""
+    if not isinstance(conditions, dict):
+        return []
+    return sorted({normalize_zone(z) for z in _list(conditions.get("territoires_exclus")) if str(z).strip()})
+
+
 def normalize_zone(code: str) -> str:
     """A zone code as the territories write it: Corsica's « 2a004 » is « 2A004 » (it was kept in
     lower case, and found from no Corsican commune)."""
@@ -245,6 +255,7 @@ def build_document(kind: str, record_id: str, data: dict[str, Any],
         modes_accueil=_set(data.get("modes_accueil")),
         types=sorted(set(_list(data.get("type")) + _list(data.get("types")))),
         zone_eligibilite=sorted({normalize_zone(z) for z in _list(data.get("zone_eligibilite"))}),
+        territoires_exclus=_excluded_zones(data.get("conditions")),
         code_commune=code_commune,
         code_epci=epci,
         code_departement=departement,

@@ -34,6 +34,10 @@ NAME_BOOST = 4.0
 KEYWORD = {"type": "keyword"}
 
 
+# Fields added to the mapping since its first version, put on an existing index (`_ensure`).
+ADDED_FIELDS = {"excluded_zones": KEYWORD}
+
+
 def index_settings() -> dict[str, Any]:
     chain = ["fr_elision", "lowercase", "asciifolding", "fr_stop", "fr_stemmer"]
     return {
@@ -68,7 +72,7 @@ def index_settings() -> dict[str, Any]:
                 "all": {"type": "text", "analyzer": "fr_index", "search_analyzer": "fr_search"},
                 "thematiques": KEYWORD, "categories": KEYWORD, "themes": KEYWORD,
                 "publics": KEYWORD, "frais": KEYWORD, "modes_accueil": KEYWORD, "types": KEYWORD,
-                "zones": KEYWORD, "code_commune": KEYWORD, "code_epci": KEYWORD,
+                "zones": KEYWORD, "excluded_zones": KEYWORD, "code_commune": KEYWORD, "code_epci": KEYWORD,
                 "code_departement": KEYWORD, "code_region": KEYWORD,
                 "location": {"type": "geo_point"}, "remote": {"type": "boolean"},
                 "zoned": {"type": "boolean"}, "score_qualite": {"type": "float"},
@@ -85,7 +89,8 @@ def to_source(doc: SearchDocument) -> dict[str, Any]:
         "text": doc.text, "thematiques": doc.thematiques, "categories": doc.categories,
         "themes": doc.thematiques + doc.categories, "publics": doc.publics, "frais": doc.frais,
         "modes_accueil": doc.modes_accueil, "types": doc.types,
-        "zones": doc.zone_eligibilite or [NO_ZONE], "code_commune": doc.code_commune,
+        "zones": doc.zone_eligibilite or [NO_ZONE], "excluded_zones": doc.territoires_exclus,
+        "code_commune": doc.code_commune,
         "code_epci": doc.code_epci, "code_departement": doc.code_departement,
         "code_region": doc.code_region, "remote": doc.remote, "zoned": doc.zoned,
         "score_qualite": doc.score_qualite, "groupe": doc.groupe_doublons or doc.key,
@@ -124,6 +129,8 @@ def filters(plan: Plan) -> list[dict[str, Any]]:
             out.append({"term": {field: value.strip()}})
     if plan.eligible_zones is not None:
         out.append(_terms("zones", sorted(plan.eligible_zones) + [NO_ZONE]))
+    if plan.excluded_zones:
+        out.append({"bool": {"must_not": [_terms("excluded_zones", sorted(plan.excluded_zones))]}})
     if plan.has_place:
         placed: list[dict[str, Any]] = [{"term": {"remote": True}}]
         if plan.eligible_zones is not None:
@@ -203,6 +210,7 @@ class ElasticBackend:
         self.alias = f"{settings.elasticsearch_index_prefix}-records"
         self.meta_index = f"{settings.elasticsearch_index_prefix}-meta"
         self._territories = territories
+        self._mapping_checked = False
 
     def _territories_view(self):
         if self._territories is None:
@@ -221,6 +229,11 @@ class ElasticBackend:
         if not self.client.indices.exists_alias(name=self.alias):
             name = self._new_index()
             self.client.indices.put_alias(index=name, name=self.alias)
+        elif not self._mapping_checked:
+            # An index created before a field was added (`excluded_zones`): its strict mapping
+            # would refuse every document. Adding a field is allowed on a live index.
+            self.client.indices.put_mapping(index=self.alias, properties=ADDED_FIELDS)
+        self._mapping_checked = True
 
     def get_watermark(self) -> int:
         from elasticsearch import NotFoundError

@@ -1,8 +1,9 @@
 """A query resolved against the territories, once, for every backend.
 
 The eligibility rule (DESIGN.md, data·inclusion `/search/services`) lives here so that both
-backends apply the very same sets: which zone codes cover the searched commune, where the
-search circle is, and what to do when a commune has no known position.
+backends apply the very same sets: which zone codes cover the searched commune, which ones an
+aid may exclude it by, where the search circle is, and what to do when a commune has no known
+position.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class Plan:
     # Zone codes covering the searched commune; records whose zone_eligibilite has one of them
     # (or is empty) are eligible. None: no commune, no eligibility filter.
     eligible_zones: frozenset[str] | None
+    # Zone codes whose exclusion (`conditions.territoires_exclus`) takes the searched commune
+    # out: records excluding one of them are not eligible there. None: no commune.
+    excluded_zones: frozenset[str] | None
     # A commune without a known position: on-site records must be *in* it (no circle to draw).
     onsite_commune: str | None
 
@@ -41,7 +45,7 @@ class Plan:
 def make_plan(query: SearchQuery, territories: Territories) -> Plan:
     query.validate()
     center = None
-    zones = None
+    zones = excluded = None
     onsite_commune = None
     if query.code_commune:
         code = query.code_commune.strip()
@@ -50,6 +54,7 @@ def make_plan(query: SearchQuery, territories: Territories) -> Plan:
                 f"Commune inconnue : {code!r}. Chargez les territoires (maillage territories load)."
             )
         zones = frozenset(territories.covering_codes(code))
+        excluded = frozenset(territories.excluding_codes(code))
         center = territories.centroid(code)
         if center is None:
             onsite_commune = code
@@ -62,5 +67,6 @@ def make_plan(query: SearchQuery, territories: Territories) -> Plan:
         center=center,
         radius_km=query.radius_km,
         eligible_zones=zones,
+        excluded_zones=excluded,
         onsite_commune=onsite_commune,
     )

@@ -2,7 +2,7 @@
 
 The same rule as always (DESIGN.md, `plan.py`): the words (each group: any of its
 alternatives, phrases exact), the filters, eligibility (no zone, or a zone covering the
-commune), then on-site within the radius, remote anywhere, zone-only records for a commune.
+commune, and no excluded zone covering it), then on-site within the radius, remote anywhere, zone-only records for a commune.
 Only documents of grid cells across the circle's edge get their distance computed.
 """
 
@@ -12,7 +12,17 @@ from catalog.search import bitmaps
 from catalog.search.geo import Center, cell_token, lower_bound, max_term, upper_bound
 from catalog.search.plan import Plan
 from catalog.search.reader import Phrase, Reader
-from catalog.search.tokens import ALL, GROUPED, REMOTE, UNRESTRICTED, ZONED, phrase, word, zone
+from catalog.search.tokens import (
+    ALL,
+    GROUPED,
+    REMOTE,
+    UNRESTRICTED,
+    ZONED,
+    excluded_zone,
+    phrase,
+    word,
+    zone,
+)
 
 CIRCLES_KEPT = 128  # circles kept per index state (~130 KB each at a million documents)
 
@@ -51,6 +61,8 @@ def select(reader: Reader, plan: Plan) -> int:
             found &= reader.bits(prefix + value.strip())
     if plan.eligible_zones is not None and found:
         found &= reader.any_of([UNRESTRICTED] + [zone(c) for c in sorted(plan.eligible_zones)])
+    if plan.excluded_zones and found:
+        found &= ~reader.any_of([excluded_zone(c) for c in sorted(plan.excluded_zones)])
     if plan.has_place and found:
         # Kept whatever the distance: remote records, and (for a commune) zone-only records.
         placed = reader.bits(REMOTE)

@@ -10,7 +10,8 @@
 - one token per filter and facet value (`ki:service`, `th:mobilite--…`, `ca:mobilite`, `pu:`,
   `fr:`, `ma:`, `ty:`, `so:`, `dp:`, `ep:`, `rg:`, `co:` for the commune);
 - `el:<code>` per eligibility zone code, `el:` for "no restriction": a commune's eligible
-  documents are the union of the sets of its covering codes;
+  documents are the union of the sets of its covering codes; `ex:<code>` per zone the
+  record's conditions exclude, taken out of that union;
 - `pl:located` / `pl:zoned` (placed by position / by zone only), grid cells (`geo.cell_token`),
   `gr:` (has a duplicate group) and `*` (every document).
 Values are kept verbatim: a filter matches a value exactly, as it always did.
@@ -54,6 +55,10 @@ def frequency(base: str, n: int) -> str:
 
 def zone(code: str) -> str:
     return "el:" + code
+
+
+def excluded_zone(code: str) -> str:
+    return "ex:" + code
 
 
 def regular(text: str) -> bool:
@@ -124,6 +129,7 @@ def tag_tokens(doc: SearchDocument) -> list[str]:
         tokens += [zone(z) for z in doc.zone_eligibilite]
     else:
         tokens.append(UNRESTRICTED)
+    tokens += [excluded_zone(z) for z in doc.territoires_exclus]
     if doc.located:
         tokens.append(LOCATED)
         tokens += [cell_token(c) for c in cells_of(doc.latitude, doc.longitude)]

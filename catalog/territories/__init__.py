@@ -128,6 +128,12 @@ class Territories:
             codes.update(self.children.get(code_commune, ()))
         return codes
 
+    def excluding_codes(self, code_commune: str) -> set[str]:
+        """Every zone code whose exclusion (an aid's `territoires_exclus`) takes this commune out:
+        the covering codes but its children (an arrondissement excluded leaves Paris's other
+        arrondissements in) and France."""
+        return self.covering_codes(code_commune) - set(self.children.get(code_commune, ())) - {FRANCE}
+
     def centroid(self, code_commune: str) -> tuple[float, float] | None:
         """The commune's position, else its parent's (a déléguée's commune, an arrondissement's
         city), else the mean of its children's: Paris, Lyon and Marseille, whose records carry
