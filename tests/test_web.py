@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -111,13 +112,13 @@ def test_a_formation_page_reads_in_french(settings, engine):
     assert page.status_code == 200
     text = re.sub(r"[ \n]+", " ", page.text)  # not str.split(): it splits on the narrow space of « 1 190 »
     assert "<dt>Fin des inscriptions</dt> <dd>28 mars 2025</dd>" in text
-    assert "<dt>Réunions d’information</dt> <dd>10 mars 2025 </dd>" in text  # a list of dates
+    assert "<dt>Réunions d’information</dt> <dd>10 mars 2025</dd>" in text  # a list of dates
     assert "<dt>Date de début</dt> <dd>7 avril 2025</dd>" in text
-    assert "<dt>Prix total TTC</dt> <dd>1\u202f190</dd>" in text  # not « 1190.0 »
+    assert "<dt>Prix total TTC</dt> <dd>1\u202f190\u202f€</dd>" in text  # not « 1190.0 », nor without its unit
     assert "<dt>Formation certifiante</dt> <dd>oui</dd>" in text and "True" not in text
     assert "<dt>Latitude</dt> <dd>48,9077</dd>" in text  # every digit of a coordinate
     assert "<dt>Accès des personnes handicapées</dt> <dd>Plateau de plain-pied" in text
-    assert "<dt>Langues de la formation</dt> <dd>Français </dd>" in text and ">fr<" not in text
+    assert "<dt>Langues de la formation</dt> <dd>Français</dd>" in text and ">fr<" not in text
     assert "<dt>Type de parcours</dt> <dd>En groupe (non individualisé)</dd>" in text
     assert "<dt>Niveau d’entrée exigé</dt> <dd>non</dd>" in text
     assert "mise à jour chez le producteur le 15 février 2025" in text
@@ -169,3 +170,26 @@ def test_five_digits_that_are_an_insee_code_and_a_postal_code_propose_both(clien
     # A postal code alone: its commune, nothing more to propose.
     alone = client.get("/?ou=13190")
     assert "pour Allauch (13003)" in alone.text and "désigne aussi" not in alone.text
+
+
+def test_an_aid_page_keeps_line_breaks_units_and_shows_structured_conditions_as_readable_json(settings, engine):
+    """Conditions ran together on one line (« - Habiter Montreuil - Justificatif… »), the
+    structured conditions were a JSON line with « \\u003e= », and amounts had no unit."""
+    from tests.test_search_support import write_records
+
+    write_records(engine, [("aide", {
+        "source": "at", "id": "at--velo", "nom": "Aide au vélo", "description": "Une aide.",
+        "conditions_texte": "- Habiter Montreuil\n- Justificatif de domicile",
+        "conditions": {"age_min": 16, "autres": [{"type": "revenu", "operateur": ">=", "note": "<script>x</script>"}]},
+        "montant_max": 1500, "montant_unite": "euros", "montant_min": 50.5,
+    }), ("aide", {"source": "at", "id": "at--taux", "nom": "Aide au taux", "description": "Une aide.",
+                  "montant_max": 40, "montant_unite": "pourcentage"})])
+    client = create_app(settings, TESTING=True).test_client()
+    page = client.get("/fiches/aides/at--velo").text
+    assert "<dd>- Habiter Montreuil\n- Justificatif de domicile</dd>" in page  # shown as lines (pre-line)
+    assert "<dd>1\u202f500\u202f€</dd>" in page and "<dd>50,5\u202f€</dd>" in page
+    json_block = re.search(r'<pre class="maillage-json">(.*?)</pre>', page, re.DOTALL).group(1)
+    assert '"operateur": ">="' in html.unescape(json_block) and "\\u003e" not in json_block
+    assert "&lt;script&gt;" in json_block and "<script>x" not in page  # escaped as any text
+    assert "<details><summary>" in page
+    assert "<dd>40\u202f%</dd>" in client.get("/fiches/aides/at--taux").text

@@ -37,6 +37,19 @@ def label(kind: str | None, field: str, value: object) -> str:
     return schemas.referential_labels(referential).get(value, value)
 
 
+def unit_of(kind: str, field: str, value: object, data: dict) -> str:
+    """What follows an amount on a page (« 1 190 € », « 50 % », « 10 séances »): a formation's
+    price is in euros; an aid's or a mobility solution's amounts in the record's `montant_unite`.
+    Empty for any other field, or an amount whose unit the record does not say."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    unit = "euros" if (kind, field) == ("formation", "prix_total_ttc") else \
+        data.get("montant_unite") if field in ("montant_min", "montant_max") else None
+    if unit == "seances":
+        return " séance" if value == 1 else " séances"
+    return {"euros": "\u202f€", "pourcentage": "\u202f%"}.get(unit or "", "")
+
+
 def thematique_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(category value, category label, [(sub-thématique value, label)]) for the search form."""
     labels = schemas.referential_labels("thematiques")

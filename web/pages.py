@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, render_template, request
 
 import schemas
@@ -10,7 +12,7 @@ from catalog.privacy import public_view
 from catalog.queries import get_record, get_records
 from web import context
 from web.kinds import KIND_SLUG_ARGS, LABELS, SLUG_OF, SLUGS
-from web.labels import label, thematique_choices
+from web.labels import label, thematique_choices, unit_of
 from web.params import search_query
 
 blueprint = Blueprint("pages", __name__)
@@ -25,7 +27,14 @@ FACET_TITLES = {
 
 @blueprint.app_context_processor
 def _helpers():
-    return {"label": label, "kind_label": LABELS, "slug_of": SLUG_OF}
+    return {"label": label, "kind_label": LABELS, "slug_of": SLUG_OF, "readable_json": readable_json,
+            "unit_of": unit_of}
+
+
+def readable_json(value) -> str:
+    """JSON as people read it: indented, accents and « >= » as written. Jinja's `tojson` writes
+    « \u003e= » (it is meant for scripts); this text is escaped like any other by the page."""
+    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 @blueprint.get("/")
