@@ -203,6 +203,31 @@ def test_an_aid_is_not_proposed_where_its_conditions_exclude(backend, settings, 
     assert found("75120") == {"at--sauf-paris-11e", "at--sauf-seine-saint-denis"}
 
 
+def test_offers_that_have_ended_are_left_out_unless_asked(backend, settings, engine):
+    """A closed aid was proposed as if open: nothing read `date_fin`."""
+    from catalog.search.plan import today_in_france
+
+    today = today_in_france().isoformat()
+    endings = {"at--close-2020": "2020-06-30", "at--close-2000": "2000-01-01", "at--ferme-aujourdhui": today,
+               "at--ouverte": "2099-01-01", "at--sans-fin": None}
+    write_records(engine, [("aide", {"source": "at", "id": id_, "nom": f"Aide {id_}", "description": "Une aide.",
+                                     "zone_eligibilite": ["france"], **({"date_fin": end} if end else {})})
+                           for id_, end in endings.items()])
+    assert sync_index(settings, engine, backend) == 5
+
+    def found(**extra) -> set[str]:
+        return set(all_ids(backend, SearchQuery(code_commune="93066", kinds=["aide"], **extra))) & set(endings)
+
+    assert found() == {"at--ferme-aujourdhui", "at--ouverte", "at--sans-fin"}  # open all of its last day
+    assert found(inclure_terminees=True) == set(endings)
+    assert set(ids(backend.search(SearchQuery(text="aide", size=100)))) & set(endings) == found()
+    # A formation's date_fin ends a session, not the offer: not judged here.
+    write_records(engine, [("formation", {"source": "carif", "id": "carif--finie", "nom": "Session finie",
+                                          "description": "Une formation.", "date_fin": "2020-01-31"})])
+    sync_index(settings, engine, backend)
+    assert ids(backend.search(SearchQuery(text="session finie"))) == ["carif--finie"]
+
+
 def test_unknown_commune_is_a_readable_error(backend):
     with pytest.raises(UnusableInput, match="Commune inconnue"):
         backend.search(SearchQuery(code_commune="99999"))

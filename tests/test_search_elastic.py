@@ -14,7 +14,7 @@ from catalog.search.elastic import (
     search_body,
     to_source,
 )
-from catalog.search.plan import make_plan
+from catalog.search.plan import make_plan, today_in_france
 from catalog.territories import CommuneInfo, Territories
 
 
@@ -78,8 +78,12 @@ def test_eligibility_and_radius_query(territories):
     zones = next(c["terms"]["zones"] for c in f if "terms" in c and "zones" in c["terms"])
     assert set(zones) == {"93066", "93", "200054781", "france", "_none"}  # not the région (« 11 » is Aude)
     # An aid excluding the commune, its EPCI or its département is not eligible there.
-    [excluded] = [c["bool"]["must_not"] for c in f if "must_not" in c.get("bool", {})]
+    # … nor an offer that has ended (ISO days compare as strings).
+    excluded, ended = [c["bool"]["must_not"] for c in f if "must_not" in c.get("bool", {})]
     assert excluded == [{"terms": {"excluded_zones": ["200054781", "93", "93066"]}}]
+    assert ended == [{"range": {"date_fin": {"lt": today_in_france().isoformat()}}}]
+    asked = search_body(plan(territories, code_commune="93066", inclure_terminees=True))["query"]["bool"]["filter"]
+    assert not any("range" in str(c) for c in asked)
     placed = next(c["bool"]["should"] for c in f if "should" in c.get("bool", {}))
     assert {"term": {"remote": True}} in placed and {"term": {"zoned": True}} in placed
     geo = next(c["geo_distance"] for c in placed if "geo_distance" in c)
@@ -110,7 +114,8 @@ def test_an_index_made_before_excluded_zones_gets_the_field_before_its_first_wri
     backend = ElasticBackend(settings=type("S", (), {"elasticsearch_index_prefix": "maillage"})(), client=Client())
     backend._ensure()
     backend._ensure()
-    assert Client.indices.calls == [("maillage-records", {"excluded_zones": {"type": "keyword"}})]
+    assert Client.indices.calls == [("maillage-records", {"excluded_zones": {"type": "keyword"},
+                                                          "date_fin": {"type": "keyword"}})]
     assert index_settings()["mappings"]["properties"]["excluded_zones"] == {"type": "keyword"}
 
 

@@ -72,6 +72,8 @@ def backend_for(name: str, settings):
 
 def reference(query: SearchQuery, territories) -> set[str]:
     """Ids the eligibility rule keeps for a query without text, computed naively."""
+    from catalog.search.plan import today_in_france
+
     out = set()
     center = None
     zones = None
@@ -96,6 +98,8 @@ def reference(query: SearchQuery, territories) -> set[str]:
         if zones is not None and doc.zone_eligibilite and not set(doc.zone_eligibilite) & zones:
             continue
         if zones is not None and set(doc.territoires_exclus) & territories.excluding_codes(query.code_commune):
+            continue
+        if doc.date_fin and not query.inclure_terminees and doc.date_fin < today_in_france().isoformat():
             continue
         if center is not None:
             remote = "a-distance" in doc.modes_accueil

@@ -193,3 +193,16 @@ def test_an_aid_page_keeps_line_breaks_units_and_shows_structured_conditions_as_
     assert "&lt;script&gt;" in json_block and "<script>x" not in page  # escaped as any text
     assert "<details><summary>" in page
     assert "<dd>40\u202f%</dd>" in client.get("/fiches/aides/at--taux").text
+
+
+def test_a_closed_aid_says_so_and_the_api_finds_it_only_when_asked(settings, engine):
+    from catalog.search import sync_index
+    from tests.test_search_support import write_records
+
+    write_records(engine, [("aide", {"source": "at", "id": "at--close", "nom": "Aide close", "description": "Une aide.",
+                                     "date_fin": "2025-12-31"})])
+    sync_index(settings, engine)
+    client = create_app(settings, TESTING=True).test_client()
+    assert "Cette offre est terminée depuis le 31 décembre 2025" in client.get("/fiches/aides/at--close").text
+    assert client.get("/api/v1/search?q=aide").json["total"] == 0
+    assert [h["id"] for h in client.get("/api/v1/search?q=aide&inclure_terminees=1").json["items"]] == ["at--close"]

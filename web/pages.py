@@ -10,6 +10,8 @@ import schemas
 from catalog.errors import UnusableInput
 from catalog.privacy import public_view
 from catalog.queries import get_record, get_records
+from catalog.search.documents import CLOSING_KINDS
+from catalog.search.plan import today_in_france
 from web import context
 from web.kinds import KIND_SLUG_ARGS, LABELS, SLUG_OF, SLUGS
 from web.labels import label, thematique_choices, unit_of
@@ -28,7 +30,8 @@ FACET_TITLES = {
 @blueprint.app_context_processor
 def _helpers():
     return {"label": label, "kind_label": LABELS, "slug_of": SLUG_OF, "readable_json": readable_json,
-            "unit_of": unit_of}
+            "unit_of": unit_of, "today_iso": lambda: today_in_france().isoformat(),
+            "closing_kinds": CLOSING_KINDS}
 
 
 def readable_json(value) -> str:

@@ -57,6 +57,7 @@ def search_query(args: MultiDict, *, kinds: list[str] | None = None, default_siz
         text=(args.get("q") or "").strip(),
         size=_int(args, "size", default_size),
         exclure_doublons=(args.get("exclure_doublons") or "").lower() in ("1", "true", "oui", "on"),
+        inclure_terminees=(args.get("inclure_terminees") or "").lower() in ("1", "true", "oui", "on"),
     )
     for name in LIST_PARAMS:
         setattr(query, name, values(args, name))

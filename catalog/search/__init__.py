@@ -49,6 +49,8 @@ class SearchQuery:
     sources: list[str] = field(default_factory=list)
     score_qualite_minimum: float | None = None
     exclure_doublons: bool = False
+    # Aids and mobility solutions whose `date_fin` has passed are left out, unless asked.
+    inclure_terminees: bool = False
     sort: str | None = None  # default: "distance" with a place, else "pertinence"
     facets: list[str] = field(default_factory=list)
     size: int = 20

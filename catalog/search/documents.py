@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,9 @@ TEXT_FIELDS = ("description", "presentation_resume", "presentation_detail", "obj
 # searchable as written in each register: "K2204", "RNCP34849", "RNCP 34849" or "34849".
 CODE_FIELDS = (("codes_rome", ""), ("formacodes", ""), ("code_rncp", "RNCP"), ("code_rs", "RS"))
 REMOTE = "a-distance"
+# Kinds whose `date_fin` closes the offer itself: once past, search leaves them out. Not a
+# formation's, which ends a session (whether one can still join it is another date).
+CLOSING_KINDS = ("aide", "solution-mobilite")
 # Codes meaning "the whole country" in zone_eligibilite (data·inclusion accepts both).
 NATIONAL = {"france", "99100", "fr"}
 
@@ -70,6 +74,8 @@ class SearchDocument:
     score_qualite: float | None = None
     groupe_doublons: str | None = None
     date_maj: str | None = None
+    # The day the offer closes (`date_fin` of an aid or a mobility solution), ISO.
+    date_fin: str | None = None
     # The record's fields; empty when `raw` holds them (a sync batch then keeps one string per
     # record rather than a tree of Python objects: a few KB instead of tens).
     data: dict[str, Any] = field(default_factory=dict)
@@ -161,6 +167,15 @@ def _departement_of_postal(code_postal: str, territories: Territories) -> str | 
     if len(departements) == 1:
         return departements.pop()
     return None if departements else departement_of_postal_code(code_postal)
+
+
+def _iso_day(value: Any) -> str | None:
+    """`value` as an ISO day (« 2025-12-31 »), None when it is not one."""
+    text = str(value or "")[:10]
+    try:
+        return date.fromisoformat(text).isoformat() if len(text) == 10 else None
+    except ValueError:
+        return None
 
 
 def _excluded_zones(conditions: Any) -> list[str]:
@@ -265,6 +280,7 @@ def build_document(kind: str, record_id: str, data: dict[str, Any],
         score_qualite=score,
         groupe_doublons=str(data["groupe_doublons"]) if data.get("groupe_doublons") else None,
         date_maj=date_maj or (str(data["date_maj"]) if data.get("date_maj") else None),
+        date_fin=_iso_day(data.get("date_fin")) if kind in CLOSING_KINDS else None,
         data=data if raw is None else {},
         raw=raw,
     )

@@ -35,7 +35,7 @@ KEYWORD = {"type": "keyword"}
 
 
 # Fields added to the mapping since its first version, put on an existing index (`_ensure`).
-ADDED_FIELDS = {"excluded_zones": KEYWORD}
+ADDED_FIELDS = {"excluded_zones": KEYWORD, "date_fin": KEYWORD}
 
 
 def index_settings() -> dict[str, Any]:
@@ -76,7 +76,7 @@ def index_settings() -> dict[str, Any]:
                 "code_departement": KEYWORD, "code_region": KEYWORD,
                 "location": {"type": "geo_point"}, "remote": {"type": "boolean"},
                 "zoned": {"type": "boolean"}, "score_qualite": {"type": "float"},
-                "groupe": KEYWORD, "date_maj": KEYWORD,
+                "groupe": KEYWORD, "date_maj": KEYWORD, "date_fin": KEYWORD,
                 "data": {"type": "object", "enabled": False},
             },
         },
@@ -94,7 +94,7 @@ def to_source(doc: SearchDocument) -> dict[str, Any]:
         "code_epci": doc.code_epci, "code_departement": doc.code_departement,
         "code_region": doc.code_region, "remote": doc.remote, "zoned": doc.zoned,
         "score_qualite": doc.score_qualite, "groupe": doc.groupe_doublons or doc.key,
-        "date_maj": doc.date_maj, "data": doc.fields,
+        "date_maj": doc.date_maj, "date_fin": doc.date_fin, "data": doc.fields,
     }
     if doc.located:
         source["location"] = {"lat": doc.latitude, "lon": doc.longitude}
@@ -131,6 +131,8 @@ def filters(plan: Plan) -> list[dict[str, Any]]:
         out.append(_terms("zones", sorted(plan.eligible_zones) + [NO_ZONE]))
     if plan.excluded_zones:
         out.append({"bool": {"must_not": [_terms("excluded_zones", sorted(plan.excluded_zones))]}})
+    if plan.today:  # ISO days sort as strings: a keyword range is a date range
+        out.append({"bool": {"must_not": [{"range": {"date_fin": {"lt": plan.today}}}]}})
     if plan.has_place:
         placed: list[dict[str, Any]] = [{"term": {"remote": True}}]
         if plan.eligible_zones is not None:

@@ -9,11 +9,18 @@ position.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from catalog.errors import UnusableInput
 from catalog.search import SearchQuery
 from catalog.search.analysis import query_groups
 from catalog.territories import Territories
+
+
+def today_in_france() -> date:
+    """The day it is in metropolitan France: an aid closing on the 31st is open all that day."""
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 NO_ZONE = "_none"  # the zone token of a record without zone_eligibilite (eligible everywhere)
 
@@ -32,6 +39,8 @@ class Plan:
     excluded_zones: frozenset[str] | None
     # A commune without a known position: on-site records must be *in* it (no circle to draw).
     onsite_commune: str | None
+    # Today (ISO): offers that ended before it are left out. None: all kept (`inclure_terminees`).
+    today: str | None = None
 
     @property
     def has_text(self) -> bool:
@@ -69,4 +78,5 @@ def make_plan(query: SearchQuery, territories: Territories) -> Plan:
         eligible_zones=zones,
         excluded_zones=excluded,
         onsite_commune=onsite_commune,
+        today=None if query.inclure_terminees else today_in_france().isoformat(),
     )

@@ -18,6 +18,7 @@ from catalog.search.tokens import (
     REMOTE,
     UNRESTRICTED,
     ZONED,
+    ended_before,
     excluded_zone,
     phrase,
     word,
@@ -63,6 +64,8 @@ def select(reader: Reader, plan: Plan) -> int:
         found &= reader.any_of([UNRESTRICTED] + [zone(c) for c in sorted(plan.eligible_zones)])
     if plan.excluded_zones and found:
         found &= ~reader.any_of([excluded_zone(c) for c in sorted(plan.excluded_zones)])
+    if plan.today and found:
+        found &= ~reader.any_of(ended_before(plan.today))
     if plan.has_place and found:
         # Kept whatever the distance: remote records, and (for a commune) zone-only records.
         placed = reader.bits(REMOTE)

@@ -13,7 +13,9 @@
   documents are the union of the sets of its covering codes; `ex:<code>` per zone the
   record's conditions exclude, taken out of that union;
 - `pl:located` / `pl:zoned` (placed by position / by zone only), grid cells (`geo.cell_token`),
-  `gr:` (has a duplicate group) and `*` (every document).
+  `gr:` (has a duplicate group) and `*` (every document);
+- `fy:<year>`, `fm:<year-month>`, `fd:<day>` for the day an offer ends (`date_fin`): the
+  offers ended before a day are the union of a few of these (`ended_before`).
 Values are kept verbatim: a filter matches a value exactly, as it always did.
 """
 
@@ -59,6 +61,19 @@ def zone(code: str) -> str:
 
 def excluded_zone(code: str) -> str:
     return "ex:" + code
+
+
+def end_tokens(day: str) -> list[str]:
+    return ["fy:" + day[:4], "fm:" + day[:7], "fd:" + day]
+
+
+def ended_before(day: str, first_year: int = 1900) -> list[str]:
+    """The tokens of every end day before `day` (ISO): whole years, then whole months of its
+    year, then days of its month: about 150 tokens, whatever the index holds."""
+    year, month, dom = int(day[:4]), int(day[5:7]), int(day[8:10])
+    return ([f"fy:{y:04d}" for y in range(first_year, year)]
+            + [f"fm:{year:04d}-{m:02d}" for m in range(1, month)]
+            + [f"fd:{day[:8]}{d:02d}" for d in range(1, dom)])
 
 
 def regular(text: str) -> bool:
@@ -130,6 +145,8 @@ def tag_tokens(doc: SearchDocument) -> list[str]:
     else:
         tokens.append(UNRESTRICTED)
     tokens += [excluded_zone(z) for z in doc.territoires_exclus]
+    if doc.date_fin:
+        tokens += end_tokens(doc.date_fin)
     if doc.located:
         tokens.append(LOCATED)
         tokens += [cell_token(c) for c in cells_of(doc.latitude, doc.longitude)]
