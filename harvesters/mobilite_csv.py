@@ -56,6 +56,22 @@ REQUIRED_COLUMNS = ("id", "nom", "categorie")
 PLACEHOLDERS = frozenset({"-", "--", "nc", "n/a", "na", "non renseigne", "non renseignee", "inconnu", "?"})
 LIST_SEPARATORS = re.compile(r"(?:(?<!\s)\s+)?[|;,]\s*")  # a run of spaces tried once, from its start
 URL_FIELDS = ("lien_demarche", "lien_source")
+# A row without `thematiques` gets its category's: the thématique filter, which conseillers use
+# most (« Mobilité »), would otherwise never find a garage solidaire of this template.
+CATEGORY_THEMATIQUES = {
+    "garage-solidaire": ("mobilite--entretenir-reparer-son-vehicule",),
+    "location-solidaire": ("mobilite--acceder-a-un-vehicule",),
+    "pret-vehicule": ("mobilite--acceder-a-un-vehicule",),
+    "autopartage": ("mobilite--acceder-a-un-vehicule", "mobilite--mobilite-douce-partagee-collective"),
+    "velo-solidaire": ("mobilite--mobilite-douce-partagee-collective",),
+    "transport-solidaire": ("mobilite--mobilite-douce-partagee-collective",),
+    "transport-a-la-demande": ("mobilite--mobilite-douce-partagee-collective",),
+    "incitation-covoiturage": ("mobilite--mobilite-douce-partagee-collective", "mobilite--financer-ma-mobilite"),
+    "auto-ecole-sociale": ("mobilite--preparer-un-permis",),
+    "aide-financiere": ("mobilite--financer-ma-mobilite",),
+    "plateforme-mobilite": ("mobilite--etre-accompagne-dans-son-parcours-mobilite",),
+    "conseil-mobilite": ("mobilite--etre-accompagne-dans-son-parcours-mobilite",),
+}
 
 
 class MobiliteCsvHarvester(Harvester):
@@ -122,6 +138,8 @@ class MobiliteCsvHarvester(Harvester):
                 problems.append(Problem(name, "cellule-illisible", f"Colonne {name} : {exc}", raw))
         row["source"] = row.get("source") or source
         row.setdefault("date_maj", file_date)
+        if not row.get("thematiques") and row.get("categorie") in CATEGORY_THEMATIQUES:
+            row["thematiques"] = list(CATEGORY_THEMATIQUES[row["categorie"]])
         id_hint = qualified_id(row["source"], row["id"]) if row.get("id") else None
         if problems:
             return Item(KIND, None, reference, problems, id_hint)

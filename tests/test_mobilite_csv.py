@@ -262,3 +262,16 @@ def test_an_e_mail_or_a_telephone_is_no_web_link(tmp_path, settings, engine, wri
     else:
         assert summary.counts["invalid"] == 1 and not stored_records(engine)
         assert "lien_demarche" in json.dumps(summary.as_dict()["errors"], ensure_ascii=False)
+
+
+def test_a_row_without_thematiques_gets_its_category_s(settings, engine, tmp_path):
+    """The template's garages had no thématique: the « Mobilité » filter never found them."""
+    path = tmp_path / "plateforme.csv"
+    path.write_text("id;nom;categorie;thematiques;date_maj\n"
+                    "g1;Garage solidaire;Garage solidaire;;2025-01-10\n"
+                    "e1;Auto-école sociale;auto-ecole-sociale;mobilite--financer-ma-mobilite;2025-01-10\n",
+                    encoding="utf-8")
+    assert harvest(MobiliteCsvHarvester(str(path)), source="pf", settings=settings).counts["added"] == 2
+    saved = stored_records(engine)
+    assert saved["pf--g1"]["thematiques"] == ["mobilite--entretenir-reparer-son-vehicule"]
+    assert saved["pf--e1"]["thematiques"] == ["mobilite--financer-ma-mobilite"]  # the producer's own, kept
