@@ -103,3 +103,14 @@ def test_unusable_sources_json_and_failing_source(tmp_path, settings, engine):
         '[{"name": "x", "format": "datainclusion", "location": "absent.json"}]', encoding="utf-8")
     result = CliRunner().invoke(main, ["demo", "load", str(tmp_path)])
     assert result.exit_code == 1 and "Échec pour : x." in result.output
+
+
+def test_the_demo_s_last_line_counts_records_and_registered_sources_apart():
+    """« 338 enregistrements ajoutés » for 335 records: the DCAT catalog's 3 sources were counted."""
+    from maillage.cli.demo import demo_totals
+
+    summaries = [{"format": "lheo", "counts": {"added": 32, "invalid": 1}},
+                 {"format": "dcat", "counts": {"added": 3, "invalid": 0}},
+                 {"format": "dora", "counts": {"added": 10}}]
+    assert demo_totals(summaries) == ("Démo : 3 source(s) moissonnée(s), 42 fiche(s) ajoutée(s), 1 invalide(s) ; "
+                                      "3 source(s) enregistrée(s) depuis 1 catalogue(s) DCAT.")

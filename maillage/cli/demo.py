@@ -61,13 +61,24 @@ def load_command(directory: Path | None, as_json: bool) -> None:
     if as_json:
         echo_json(summaries)
     else:
-        invalid = sum(s["counts"].get("invalid", 0) for s in summaries)
-        added = sum(s["counts"].get("added", 0) for s in summaries)
-        click.echo(f"Démo : {len(summaries)} source(s) moissonnée(s), {added} enregistrement(s) ajouté(s), "
-                   f"{invalid} invalide(s).")
+        click.echo(demo_totals(summaries))
         if failed:
             click.secho(f"Échec pour : {', '.join(failed)}.", fg="red")
     sys.exit(1 if failed else 0)
+
+
+def demo_totals(summaries: list[dict[str, Any]]) -> str:
+    """One line for the whole demo. A DCAT harvest adds sources, not records: counted apart."""
+    records = [s for s in summaries if s["format"] != "dcat"]
+    catalogs = [s for s in summaries if s["format"] == "dcat"]
+    added = sum(s["counts"].get("added", 0) for s in records)
+    invalid = sum(s["counts"].get("invalid", 0) for s in records)
+    line = (f"Démo : {len(summaries)} source(s) moissonnée(s), {added} fiche(s) ajoutée(s), "
+            f"{invalid} invalide(s)")
+    if catalogs:
+        registered = sum(s["counts"].get("added", 0) for s in catalogs)
+        line += f" ; {registered} source(s) enregistrée(s) depuis {len(catalogs)} catalogue(s) DCAT"
+    return line + "."
 
 
 def read_sources(path: Path):
