@@ -135,6 +135,12 @@ def test_values_are_written_as_in_french():
     assert label("formation", "modalites_enseignement", "1") == "Formation mixte"
     assert label("formation", "parcours_formation", "2") == "Individualisé"
     assert [label("formation", "langues", code) for code in ("fr", "wo")] == ["Français", "Wolof"]
+    # Telephones as conseillers read them, whichever way the source wrote them.
+    assert {label("service", "telephone", t) for t in ("+33478700000", "0478700000", "04.78.70.00.00",
+                                                       "+33 (0)4 78 70 00 00", "04 78 70 00 00")} == {"04 78 70 00 00"}
+    assert [label("service", "telephone", t) for t in ("+262262000000", "3949", "01 49 33 00 00 / 06 00")] == [
+        "+262262000000", "3949", "01 49 33 00 00 / 06 00"]
+    assert label("formation", "financeurs", "4") == "France Travail (anciennement Pôle emploi)"
 
 
 def test_score_qualite_minimum_filters_on_data_inclusion_s_official_score(client):

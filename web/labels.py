@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 
@@ -28,6 +29,8 @@ def label(kind: str | None, field: str, value: object) -> str:
         return str(value)
     if kind is not None and value and _field_types(kind).get(field) == "date":
         return french_date(value)
+    if field == "telephone":
+        return french_phone(value)
     if kind is None:
         referential = FACET_REFERENTIALS.get(field) or schemas.field_referentials("service").get(field)
     else:
@@ -71,6 +74,20 @@ def french_number(value: float) -> str:
     if whole.startswith("-") and not grouped.startswith("-"):  # -0.5
         grouped = "-" + grouped
     return grouped if decimals in ("", "0") else f"{grouped},{decimals}"
+
+
+# A French number as each source writes it: « +33478700000 », « 0149330000 », « 01 49 33 00 00 ».
+_FRENCH_PHONE = re.compile(r"(?:\+33\s?(?:\(0\)\s?)?|0)([1-9](?:[\s.-]?\d{2}){4})")
+
+
+def french_phone(value: str) -> str:
+    """« +33478700000 » → « 04 78 70 00 00 », as conseillers dial and read numbers; anything
+    else (overseas « +262 … », short numbers « 3949 », several numbers) as it is written."""
+    found = _FRENCH_PHONE.fullmatch(value.strip())
+    if found is None:
+        return value
+    digits = "0" + re.sub(r"\D", "", found.group(1))
+    return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
 
 
 def french_date(value: str) -> str:
