@@ -6,12 +6,11 @@ rule with a `titre`; the other rules (`aides . montant`, `plafond état`…) are
 | rule key | meaning | ours |
 | --- | --- | --- |
 | rule name (`aides . ile de france`) | stable identifier | `id` (slug: `ile-de-france`) |
-| `titre` | name of the aid (often the collectivité's) | `nom` |
+| `titre` | who gives the aid (« Ville de Saint-Denis »), never what it is | `porteur_nom`; `nom` « Aide à l'achat d'un vélo — <titre> » |
 | `description` | French text (markdown-ish) | `description` (safe text) |
 | `lien` | the aid's page | `lien_source` |
-| `remplace` | level: commune, intercommunalité, département, région, état | `porteur_nom` when a name is known |
 | `applicable si` | a condition tree (`toutes ces conditions`, `une de ces conditions`) over `localisation . code insee / epci / département / région / pays`, `revenu fiscal de référence par part`, `demandeur . âge`, `vélo . …` | `zone_eligibilite`, `conditions`, `conditions_texte` |
-| `valeur`, `plafond` | amount: `200 €`, `50% * vélo . prix`, or variations | `montant_min/max` when plain, else `montant_texte` |
+| `valeur`, `plafond` | amount: `200 €`, `50% * vélo . prix`, or variations | `montant_min/max` when plain, else `montant_texte`; a ceiling in variations is written case by case, `montant_max` its highest amount when every case has one |
 | `dernière mise à jour`, `date de fin` | `JJ/MM/AAAA` | `date_maj`, `date_fin` |
 
 Territory. `code insee` is a commune code, `département` a département code, `pays` a country
@@ -27,7 +26,9 @@ the revenu fiscal de référence *par part* is not a household ceiling (a househ
 may earn three times as much): no flat key can say it without excluding people the source
 accepts, so it stays in the text. `non applicable si` localisations (communes, départements,
 EPCI resolved by name) that exclude on their own become `territoires_exclus`. Every condition,
-and every exclusion, is also written out in French.
+and every exclusion, is also written out in French (« âge d'au moins 16 ans », « vélo neuf »,
+« revenu fiscal de référence par part inférieur ou égal à 14 089 € par an »); a condition whose
+every part cannot be said in French stays as the source writes it.
 
 A file cut inside its last rule still parses: that rule is marked (`Item.cut_short`), and the
 engine refuses it if it would shorten the published aid. A cut between two rules loses the rules
@@ -41,7 +42,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -55,6 +56,8 @@ from catalog.search.analysis import fold
 from catalog.tabular import check_file, refuse_binary, refuse_html_page, refuse_not_utf8, shown_name
 from catalog.territories import Territories
 from catalog.validation import Problem
+from harvesters.aides_conditions import OPERATOR_WORDS
+from harvesters.aides_conditions import _euros as euros_text
 from harvesters.base import Harvester, Item, date_maj_option, file_date
 from harvesters.http import HttpClient, is_url, last_modified
 from harvesters.mobiville import safe_text
@@ -71,6 +74,23 @@ AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*€\s*$")
 PERCENT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*%\s*\*\s*vélo\s*\.\s*prix\s*$")
 AGE_MIN = re.compile(r"demandeur\s*\.\s*âge\s*>=\s*(\d+)\s*an")
 AGE_RANGE = re.compile(r"demandeur\s*\.\s*âge\s*\.\s*de (\d+) à (\d+) ans")
+# What a publicodes condition says, in French (_condition_french).
+COMPARISON = re.compile(r"^([^<>=]+?)\s*(<=|>=|<|>|=)\s*([^<>=]+)$")
+MONEY = re.compile(r"(\d+(?:[.,]\d+)?)\s*€(?:\s*/\s*(an|mois))?")
+YEARS = re.compile(r"(\d+)\s*ans?")
+AGE_SPAN = re.compile(r"de \d+ à \d+ ans")
+AGE_WORDS = {">=": "âge d'au moins {n} ans", ">": "âge de plus de {n} ans", "<=": "âge de {n} ans au plus",
+             "<": "âge de moins de {n} ans", "=": "âge de {n} ans"}
+BIKE_WORDS = {"état . neuf": "vélo neuf", "état . occasion": "vélo d'occasion",
+              "motorisation": "motorisation d'un vélo"}
+STATUT_WORDS = {"reconversion": "demandeur en reconversion"}
+QUANTITY_WORDS = {"vélo . prix": "prix du vélo",
+                  "revenu fiscal de référence par part": "revenu fiscal de référence par part",
+                  "revenu fiscal de référence par part . nombre de parts": "nombre de parts fiscales"}
+LEVEL_WORDS = {"commune": "de la commune", "intercommunalité": "de l'intercommunalité",
+               "département": "du département", "région": "de la région", "état": "de l'État"}
+CONNECTOR_WORDS = {"toutes ces conditions": "Toutes ces conditions :", "une de ces conditions": "L'une de ces conditions :"}
+AID_NAME = "Aide à l'achat d'un vélo — {}"
 
 
 class _RulesLoader(NoAliasLoader):
@@ -102,12 +122,12 @@ class AidesVeloHarvester(Harvester):
         rules, modified, unterminated = self._rules()
         # A file cut inside its last rule still parses, that rule cut short (harvesters/cut_short.py).
         last = next(reversed(rules), None) if unterminated else None
+        aids = _aid_names(rules)
         for name, rule in rules.items():
-            if not (isinstance(name, str) and name.startswith("aides . ") and isinstance(rule, dict)
-                    and rule.get("titre")):
+            if not _is_aid(name, rule):
                 continue  # computations, not aids
             self._done += 1
-            item = self._item(name, rule, modified)
+            item = self._item(name, rule, modified, aids)
             item.cut_short = name == last
             yield item
 
@@ -146,21 +166,16 @@ class AidesVeloHarvester(Harvester):
         modified = date_maj_option(self.options) or modified
         return rules, modified, not content.endswith((b"\n", b"\r"))
 
-    def _item(self, name: str, rule: dict, file_date: date) -> Item:
+    def _item(self, name: str, rule: dict, file_date: date, aids: dict[str, str]) -> Item:
         key = _slug(name.removeprefix("aides . "))
         reference = f"règle « {name} »"
         problems: list[Problem] = []
         condition = rule.get("applicable si")
         places = _zone_places(condition)
         zone: list[str] = []
-        labels = []
         for kind, value in places:
-            codes, label = self._zone(kind, value, problems)
+            codes = self._zone(kind, value, problems)
             zone += [c for c in codes if c not in zone]
-            labels.append(label)
-        # An EPCI's name says who gives the aid when it is the only place; one of sixty EPCI a
-        # region's aid lists is not the region.
-        porteur = labels[0] if len(labels) == 1 else None
         dates = {}
         for field, source_key in (("date_maj", "dernière mise à jour"), ("date_fin", "date de fin")):
             raw = rule.get(source_key)
@@ -171,12 +186,14 @@ class AidesVeloHarvester(Harvester):
                     problems.append(Problem(field, "date-illisible", f"{source_key} : « {raw} » n'est pas une date JJ/MM/AAAA."))
         if problems:
             return Item(KIND, None, reference, problems, qualified_id(self.source, key))
-        low, high, text = _amounts(rule.get("valeur"), rule.get("plafond"))
+        low, high, text = _amounts(rule.get("valeur"), rule.get("plafond"), aids)
         described = safe_text(rule.get("description"))
+        # The `titre` is who gives the aid (« Ville de Saint-Denis »), not what the aid is.
+        porteur = safe_text(rule["titre"])
         row = {
             "source": self.source,
             "id": key,
-            "nom": safe_text(rule["titre"]),
+            "nom": AID_NAME.format(porteur),
             "categorie": "aide-financiere",
             "description": described or None,
             "modes_transport": ["velo", "velo-assistance-electrique"] if "électrique" in _flat(condition) + described
@@ -189,9 +206,9 @@ class AidesVeloHarvester(Harvester):
             "montant_periodicite": "ponctuelle",
             "montant_texte": text,
             "conditions": self._conditions(condition, rule.get("non applicable si")) or None,
-            "conditions_texte": "\n".join(_french(condition) + (
+            "conditions_texte": "\n".join(_french(condition, aids=aids) + (
                 # The localisations of an exclusion are what it says: written out, never dropped.
-                ["Non applicable si :", *_french(rule["non applicable si"], 1, places=True)]
+                ["Non applicable si :", *_french(rule["non applicable si"], 1, places=True, aids=aids)]
                 if rule.get("non applicable si") else []
             )) or None,
             "thematiques": ["mobilite--financer-ma-mobilite", "mobilite--mobilite-douce-partagee-collective"],
@@ -207,22 +224,22 @@ class AidesVeloHarvester(Harvester):
         excluded: list[str] = []
         for kind, value in _excluding_places(exclusion):
             unresolved: list[Problem] = []  # an exclusion we cannot code stays in the text only
-            codes, _ = self._zone(kind, value, unresolved)
+            codes = self._zone(kind, value, unresolved)
             excluded += [c for c in codes if c not in excluded and c != "france"]
         if excluded:
             out["territoires_exclus"] = excluded
         return out
 
-    def _zone(self, kind: str, value: str, problems: list[Problem]) -> tuple[list[str], str | None]:
+    def _zone(self, kind: str, value: str, problems: list[Problem]) -> list[str]:
         if kind == "code insee":
-            return [value], None
+            return [value]
         if kind == "département":
-            return [value], None
+            return [value]
         if kind == "pays":
             code = COUNTRIES.get(fold(value))
             if code is None:
                 problems.append(Problem("zone_eligibilite", "pays-inconnu", f"Pays « {value} » sans code COG connu."))
-            return ([code] if code else []), None
+            return [code] if code else []
         if self._territories is None:
             self._territories = _territory_lookups(self.territories())
         territories = self._territories
@@ -231,13 +248,13 @@ class AidesVeloHarvester(Harvester):
             if siren is None:
                 problems.append(Problem("zone_eligibilite", "epci-inconnu", (
                     f"EPCI « {value} » introuvable dans le référentiel territorial (chargé ? nom à jour ?).")))
-                return [], None
-            return [siren], value
+                return []
+            return [siren]
         departements = territories["regions"].get(value, [])
         if not departements:
             problems.append(Problem("zone_eligibilite", "region-inconnue", (
                 f"Région {value} : ses départements sont inconnus (chargez le référentiel territorial).")))
-        return departements, None
+        return departements
 
 
 # -- the condition tree ------------------------------------------------------------------------------
@@ -280,6 +297,10 @@ def _excluding_places(node: Any) -> Iterator[tuple[str, str]]:
                 yield match.group(1), match.group(2).strip()
 
 
+def _is_aid(name: Any, rule: Any) -> bool:
+    return isinstance(name, str) and name.startswith("aides . ") and isinstance(rule, dict) and bool(rule.get("titre"))
+
+
 def _flat(node: Any) -> str:
     return " ".join(str(leaf) for _, leaf in _walk(node))
 
@@ -301,58 +322,243 @@ def _structured(node: Any) -> dict:
     return out
 
 
-def _french(node: Any, depth: int = 0, *, places: bool = False) -> list[str]:
+def _french(node: Any, depth: int = 0, *, places: bool = False, aids: dict[str, str] | None = None) -> list[str]:
     """The condition tree written out, one condition a line, alternatives indented. Localisations
-    are left to the zone, unless `places` (an exclusion's tree, which the zone does not say)."""
+    are left to the zone, unless `places` (an exclusion's tree, which the zone does not say).
+    `aids`: rule name → how an aid another rule refers to is named."""
+    aids = aids or {}
     lines: list[str] = []
     if isinstance(node, dict):
         for connector, children in node.items():
-            below = [line for child in (children if isinstance(children, list) else [children])
-                     for line in _french(child, depth + 1, places=places)]
-            if below:  # a heading over nothing (only localisations, said by the zone) reads as a loss
-                lines.append("  " * depth + ("Toutes ces conditions :" if connector == "toutes ces conditions"
-                                             else "L'une de ces conditions :" if connector == "une de ces conditions"
-                                             else f"{connector} :"))
-                lines += below
+            lines += _connector_french(str(connector), children, depth, places, aids)
     elif isinstance(node, list):
         for child in node:
-            lines += _french(child, depth, places=places)
+            lines += _french(child, depth, places=places, aids=aids)
     elif node is not None and (place := LOCALISATION.match(str(node).strip())):
         if places:
-            lines.append("  " * depth + f"- {PLACE_WORDS[place.group(1)]} {place.group(2).strip()}")
+            lines.append("  " * depth + f"- {_place_french(place)}")
     elif node is not None:
-        # (?<!\s): a run of spaces is tried once, from its start (linear on a hostile rule).
-        text = re.sub(r"(?:(?<!\s)\s+)?\.\s*", " ", str(node)).replace("demandeur ", "")
-        lines.append("  " * depth + "- " + " ".join(text.split()))
+        lines.append("  " * depth + "- " + _condition_french(str(node), aids))
     return lines
+
+
+def _connector_french(connector: str, children: Any, depth: int, places: bool, aids: dict[str, str]) -> list[str]:
+    indent = "  " * depth
+    if connector == "est non applicable" and isinstance(children, str) and (aid := _aid_name(children, aids)):
+        return [f"{indent}- aide {aid} non applicable"]
+    if connector == "variations" and (said := _variations_french(children, aids, _inline, amounts=False)):
+        return [f"{indent}- {said}"]
+    below = [line for child in (children if isinstance(children, list) else [children])
+             for line in _french(child, depth + 1, places=places, aids=aids)]
+    if not below:  # a heading over nothing (only localisations, said by the zone) reads as a loss
+        return []
+    if len(below) == 1:  # a heading over one condition says nothing more than the condition
+        return [below[0][2:]]
+    heading = CONNECTOR_WORDS.get(connector, f"{connector} :")
+    return [indent + heading, *below]
+
+
+def _place_french(place: re.Match) -> str:
+    return f"{PLACE_WORDS[place.group(1)]} {place.group(2).strip()}"
+
+
+def _inline(node: Any, aids: dict[str, str]) -> str | None:
+    """A condition tree on one line (the `si` of a variation); None when a part cannot be said."""
+    if isinstance(node, dict) and len(node) == 1:
+        connector, children = next(iter(node.items()))
+        parts = [_inline(child, aids) for child in (children if isinstance(children, list) else [children])]
+        if not parts or any(part is None for part in parts):
+            return None
+        # A group inside a group keeps its bounds: « vélo cargo et (âge … ou demandeur …) ».
+        said = [str(part) if len(parts) == 1 or not (" et " in str(part) or " ou " in str(part)) else f"({part})"
+                for part in parts]
+        if connector == "toutes ces conditions":
+            return " et ".join(said)
+        if connector == "une de ces conditions":
+            return ", ".join(said[:-1]) + " ou " + said[-1] if len(said) > 1 else said[0]
+        return None
+    if isinstance(node, str):
+        place = LOCALISATION.match(node.strip())
+        return _place_french(place) if place else _condition_french(node, aids)
+    return None
+
+
+def _condition_french(text: str, aids: dict[str, str]) -> str:
+    """One publicodes condition in French, or as written when no form below says all of it: a
+    half-translated expression would read as French while meaning something else."""
+    text = " ".join(text.split())
+    comparison = COMPARISON.match(text)
+    said = (_comparison_french(*comparison.groups(), aids) if comparison else _predicate_french(text, aids))
+    return said or text
+
+
+def _predicate_french(reference: str, aids: dict[str, str]) -> str | None:
+    """A yes/no rule: `vélo . état . neuf`, `demandeur . statut . apprenti`, `aides . bordeaux`…"""
+    path = [part.strip() for part in reference.split(" . ")]
+    if path[0] == "vélo" and len(path) > 1:
+        rest = " . ".join(path[1:])
+        return BIKE_WORDS.get(rest) or (f"vélo {rest}" if len(path) == 2 and rest != "prix" else None)
+    if path[0] == "demandeur" and len(path) == 2 and path[1] not in ("âge", "statut"):  # a number, a choice
+        return f"demandeur {path[1]}"  # « en situation de handicap », « bénéficiaire de minima sociaux »
+    if path[:2] == ["demandeur", "âge"] and len(path) == 3:
+        if path[2] == "majeur":
+            return "demandeur majeur"
+        return f"âge {path[2]}" if AGE_SPAN.fullmatch(path[2]) else None
+    if path[:2] == ["demandeur", "statut"] and len(path) == 3:
+        return path[2] if path[2].startswith("demandeur") else STATUT_WORDS.get(path[2], f"demandeur {path[2]}")
+    if path == ["foyer", "imposable"]:
+        return "foyer imposable"
+    if aid := _aid_name(reference, aids):
+        return f"aide {aid} applicable"
+    return None
+
+
+def _comparison_french(left: str, operator: str, right: str, aids: dict[str, str]) -> str | None:
+    left, right = left.strip(), right.strip()
+    if left == "demandeur . âge" and (years := YEARS.fullmatch(right)):
+        return AGE_WORDS[operator].format(n=years.group(1))
+    if operator == "=" and right in ("oui", "non") and left.split(" . ")[0] in ("vélo", "foyer"):
+        # « vélo . adapté = non »: the yes/no rule said in the negative
+        said = _predicate_french(left, aids)
+        if said is None or right == "oui":
+            return said
+        subject, _, rest = said.partition(" ")
+        return f"{subject} non {rest}"
+    quantity, value = _quantity_french(left, aids), _value_french(right)
+    return f"{quantity} {OPERATOR_WORDS[operator]} {value}" if quantity and value else None
+
+
+def _quantity_french(reference: str, aids: dict[str, str]) -> str | None:
+    if reference in QUANTITY_WORDS:
+        return QUANTITY_WORDS[reference]
+    level = reference.removeprefix("aides . ")
+    if reference.startswith("aides . ") and level in LEVEL_WORDS:  # the sum of the aids of that level
+        return f"montant des aides {LEVEL_WORDS[level]}"
+    aid = _aid_name(reference, aids)
+    return f"montant de l'aide {aid}" if aid else None
+
+
+def _value_french(text: str) -> str | None:
+    if match := MONEY.fullmatch(text):
+        amount = euros_text(float(match.group(1).replace(",", ".")))
+        return amount + (f" par {match.group(2)}" if match.group(2) else "")
+    if match := PERCENT.match(text):
+        return f"{match.group(1).replace('.', ',')} % du prix du vélo"
+    if re.fullmatch(r"\d+", text):
+        return text
+    return None
+
+
+def _aid_name(reference: str, aids: dict[str, str]) -> str | None:
+    """« Ville de Bordeaux », for `aides . bordeaux`, or for `bordeaux` as publicodes resolves it
+    from inside another aid's rule."""
+    name = reference.strip()
+    return aids.get(name) or aids.get(f"aides . {name}")
+
+
+def _aid_names(rules: dict) -> dict[str, str]:
+    """How an aid is named when another refers to it: its `titre`, with the rule's name when
+    several aids share that titre (the Région Occitanie has four)."""
+    titles = {name: safe_text(rule["titre"]) for name, rule in rules.items() if _is_aid(name, rule)}
+    shared = {title for title in titles.values() if list(titles.values()).count(title) > 1}
+    return {name: f"« {title} »" + (f" ({name.removeprefix('aides . ')})" if title in shared else "")
+            for name, title in titles.items()}
 
 
 # -- amounts ---------------------------------------------------------------------------------------
 
 
-def _amounts(value: Any, ceiling: Any) -> tuple[float | None, float | None, str | None]:
+def _amounts(value: Any, ceiling: Any, aids: dict[str, str] | None = None
+             ) -> tuple[float | None, float | None, str | None]:
+    aids = aids or {}
     number = _euros(value)
     cap = _euros(ceiling)
+    # « 1 200 € si vélo adapté ; sinon 0 € »: a ceiling that depends on the bike or the household.
+    varying = _variations_french(ceiling["variations"], aids, _amount_french) if _is_variations(ceiling) else None
+    highest = _highest(ceiling)
     if number is not None:
         if ceiling in (None, ""):
             return number, number, None
         # A fixed amount under a ceiling of its own is a maximum: « 100 € » capped at 10 % of
         # the price gives 60 € for a 600 € bike, not 100 €.
         if cap is not None:
-            return None, min(number, cap), f"Jusqu'à {min(number, cap):g} €"
+            return None, min(number, cap), f"Jusqu'à {euros_text(min(number, cap))}"
         percent = PERCENT.match(str(ceiling)) if isinstance(ceiling, str) else None
         limit = (f"de {percent.group(1).replace('.', ',')} % du prix du vélo" if percent
+                 else f"de : {varying}" if varying
                  else "d'un plafond qui dépend de la situation (voir le lien)")
-        return None, number, f"Jusqu'à {number:g} €, dans la limite {limit}"
+        return None, number if highest is None else min(number, highest), f"Jusqu'à {euros_text(number)}, dans la limite {limit}"
     percent = PERCENT.match(str(value)) if isinstance(value, str) else None
     if percent:
         text = f"{percent.group(1).replace('.', ',')} % du prix du vélo"
         if cap is not None:
-            return None, cap, text + f", dans la limite de {cap:g} €"
+            return None, cap, text + f", dans la limite de {euros_text(cap)}"
+        if varying:
+            return None, highest, text + f", dans la limite de : {varying}"
         return None, None, text
     if cap is not None:
-        return None, cap, f"Jusqu'à {cap:g} €, selon le vélo et la situation"
+        return None, cap, f"Jusqu'à {euros_text(cap)}, selon le vélo et la situation"
     return None, None, "Montant selon le vélo et la situation (voir le lien)"
+
+
+def _is_variations(node: Any) -> bool:
+    return isinstance(node, dict) and list(node) == ["variations"]
+
+
+def _variations_french(branches: Any, aids: dict[str, str], say: Callable[[Any, dict[str, str]], str | None],
+                       *, amounts: bool = True) -> str | None:
+    """A publicodes `variations`, its branches tried in order: « 600 € si vélo cargo ; sinon
+    400 € » (`amounts`), « si vélo cargo : … ; sinon : … » (conditions). None when one of its
+    parts cannot be said: the caller keeps its plainer wording."""
+    if not isinstance(branches, list) or not branches:
+        return None
+    parts = []
+    for branch in branches:
+        if isinstance(branch, dict) and list(branch) == ["sinon"]:
+            when, then = None, say(branch["sinon"], aids)
+        elif isinstance(branch, dict) and sorted(branch) == ["alors", "si"]:
+            when, then = _inline(branch["si"], aids), say(branch["alors"], aids)
+            if when is None:
+                return None
+        else:
+            return None
+        if then is None:
+            return None
+        parts.append(_branch_french(when, then, amounts=amounts and not then.startswith("(")))
+    return " ; sinon ".join(parts).replace("sinon si", "sinon, si")
+
+
+def _branch_french(when: str | None, then: str, *, amounts: bool) -> str:
+    """« 400 € si vélo cargo » for an amount; « si vélo cargo : … » for a condition or a nested
+    variation, which would blur with its own « si »."""
+    if when is None:
+        return then if amounts else f": {then}"
+    return f"{then} si {when}" if amounts else f"si {when} : {then}"
+
+
+def _amount_french(node: Any, aids: dict[str, str]) -> str | None:
+    """« 400 € », or a nested `variations` in parentheses."""
+    amount = _euros(node)
+    if amount is not None:
+        return euros_text(amount)
+    if _is_variations(node):
+        said = _variations_french(node["variations"], aids, _amount_french)
+        return f"({said})" if said else None
+    return None
+
+
+def _highest(node: Any) -> float | None:
+    """The highest amount a ceiling can take, when every case has a known amount (a `variations`
+    without `sinon` leaves the other cases without one)."""
+    amount = _euros(node)
+    if amount is not None or not _is_variations(node):
+        return amount
+    branches = node["variations"]
+    if not (isinstance(branches, list) and any(isinstance(b, dict) and "sinon" in b for b in branches)):
+        return None
+    values = [_highest(b.get("sinon", b.get("alors"))) if isinstance(b, dict) else None for b in branches]
+    known = [value for value in values if value is not None]
+    return max(known) if len(known) == len(values) else None
 
 
 def _euros(value: Any) -> float | None:

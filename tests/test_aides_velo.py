@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from harvesters.aides_velo import AidesVeloHarvester, _amounts
+from harvesters.aides_velo import AidesVeloHarvester, _amounts, _french
 from harvesters.cut_short import CODE
 from harvesters.engine import harvest
 from tests.conftest import FIXTURES, corpus_path, stored_records
@@ -25,13 +25,14 @@ def test_rules_map_to_aids_with_zones_amounts_and_conditions(settings, engine, t
     assert (summary.counts["read"], summary.counts["added"], summary.counts["invalid"]) == (6, 4, 2)
     saved = stored_records(engine)
     montreuil = saved["aides-velo--montreuil"]
-    assert montreuil["nom"] == "Ville de Montreuil" and montreuil["categorie"] == "aide-financiere"
+    assert montreuil["nom"] == "Aide à l'achat d'un vélo — Ville de Montreuil"
+    assert montreuil["porteur_nom"] == "Ville de Montreuil" and montreuil["categorie"] == "aide-financiere"
     assert montreuil["zone_eligibilite"] == ["93048"]
     assert (montreuil.get("montant_min"), montreuil["montant_max"]) == (None, 300.0)
     assert montreuil["montant_texte"] == "25 % du prix du vélo, dans la limite de 300 €"
     # A ceiling per part is no household ceiling: it stays in the text only.
     assert montreuil["conditions"] == {"age_min": 18}
-    assert "- revenu fiscal de référence par part < 1600 €/mois" in montreuil["conditions_texte"]
+    assert "- revenu fiscal de référence par part inférieur à 1\u202f600 € par mois" in montreuil["conditions_texte"]
     assert montreuil["modes_transport"] == ["velo", "velo-assistance-electrique"]
     assert montreuil["date_maj"] == "2025-02-12"
     lyon = saved["aides-velo--lyon-metropole"]
@@ -102,7 +103,7 @@ def test_a_ceiling_per_part_never_becomes_a_household_ceiling(settings, engine, 
     harvest(AidesVeloHarvester(path, options={"date_maj": "2025-03-01"}), settings=settings)
     aide = stored_records(engine)["aides-velo--x"]
     assert "conditions" not in aide
-    assert aide["conditions_texte"] == "Toutes ces conditions :\n  - revenu fiscal de référence par part <= 15400 €/an"
+    assert aide["conditions_texte"] == "- revenu fiscal de référence par part inférieur ou égal à 15\u202f400 € par an"
 
 
 def test_excluded_communes_are_kept_as_data_and_as_text(settings, engine, tmp_path):
@@ -204,7 +205,8 @@ aides . departement ou commune:
     assert summary.counts["added"] == 2, summary.message
     saved = stored_records(engine)
     rural = saved["aides-velo--departement-rural"]
-    assert rural["zone_eligibilite"] == ["93048", "93066"] and "porteur_nom" not in rural
+    assert rural["zone_eligibilite"] == ["93048", "93066"]
+    assert rural["porteur_nom"] == "Département de la Seine-Saint-Denis"  # the titre, never the first EPCI
     assert rural["conditions"]["age_min"] == 18
     # Alternatives stay a union.
     assert saved["aides-velo--departement-ou-commune"]["zone_eligibilite"] == ["93", "75056"]
@@ -222,3 +224,108 @@ aides . departement ou commune:
 ])
 def test_a_ceiling_makes_an_amount_a_maximum(value, ceiling, amounts):
     assert _amounts(value, ceiling) == amounts
+
+
+IDF_CEILING = {"variations": [
+    {"si": "vélo . adapté", "alors": "1200 €"},
+    {"si": {"une de ces conditions": ["vélo . électrique", "vélo . cargo"]}, "alors": "400 €"},
+    {"si": {"toutes ces conditions": ["vélo . mécanique simple", "demandeur . âge . de 15 à 25 ans"]}, "alors": "100 €"},
+    {"sinon": "0 €"}]}
+
+
+def test_a_percentage_keeps_a_ceiling_that_varies():
+    """The corpus' Île-de-France (50 % of the price, capped at 1 200 € for an adapted bike, 400 €
+    for an electric one…) was published as « 50 % du prix du vélo », with no ceiling at all."""
+    assert _amounts("50% * vélo . prix", IDF_CEILING) == (None, 1200, (
+        "50 % du prix du vélo, dans la limite de : 1\u202f200 € si vélo adapté ; sinon 400 € si vélo électrique ou "
+        "vélo cargo ; sinon 100 € si vélo mécanique simple et âge de 15 à 25 ans ; sinon 0 €"))
+    # A ceiling that depends on income, each case on the bike (the corpus' La Cali): said case by
+    # case. Without a `sinon`, some cases have no ceiling the source states: no highest amount.
+    by_income = {"variations": [
+        {"si": "revenu fiscal de référence par part <= 7100 €/an",
+         "alors": {"variations": [{"si": "vélo . cargo", "alors": "500€"}, {"sinon": "400€"}]}},
+        {"si": "revenu fiscal de référence par part <= 15400 €/an", "alors": "300€"}]}
+    assert _amounts("40% * vélo . prix", by_income) == (None, None, (
+        "40 % du prix du vélo, dans la limite de : si revenu fiscal de référence par part inférieur ou égal à "
+        "7\u202f100 € par an : (500 € si vélo cargo ; sinon 400 €) ; sinon 300 € si revenu fiscal de référence "
+        "par part inférieur ou égal à 15\u202f400 € par an"))
+    # A fixed amount under such a ceiling: the lower of the two.
+    assert _amounts("300 €", {"variations": [{"si": "vélo . cargo", "alors": "500€"}, {"sinon": "200€"}]}) == (
+        None, 300, "Jusqu'à 300 €, dans la limite de : 500 € si vélo cargo ; sinon 200 €")
+
+
+def test_only_the_namespace_of_a_status_is_dropped():
+    """`demandeur . statut . demandeur d'emploi` was written « statut d'emploi »: every
+    « demandeur » went, not only the namespace's."""
+    assert _french({"une de ces conditions": ["demandeur . statut . demandeur d'emploi",
+                                              "demandeur . statut . apprenti",
+                                              "demandeur . en situation de handicap"]}) == [
+        "L'une de ces conditions :", "  - demandeur d'emploi", "  - demandeur apprenti",
+        "  - demandeur en situation de handicap"]
+
+
+@pytest.mark.parametrize("condition, french", [
+    ("revenu fiscal de référence par part <= 14089 €/an",
+     "revenu fiscal de référence par part inférieur ou égal à 14\u202f089 € par an"),
+    ("revenu fiscal de référence par part < 1600€/mois", "revenu fiscal de référence par part inférieur à 1\u202f600 € par mois"),
+    ("vélo . prix >= 600€", "prix du vélo supérieur ou égal à 600 €"),
+    ("demandeur . âge >= 16 an", "âge d'au moins 16 ans"),
+    ("demandeur . âge < 30 an", "âge de moins de 30 ans"),
+    ("demandeur . âge . majeur", "demandeur majeur"),
+    ("vélo . état . neuf", "vélo neuf"),
+    ("vélo . état . occasion", "vélo d'occasion"),
+    ("vélo . adapté = non", "vélo non adapté"),
+    ("foyer . imposable = non", "foyer non imposable"),
+    ("revenu fiscal de référence par part . nombre de parts < 2", "nombre de parts fiscales inférieur à 2"),
+    ("aides . commune > 0€", "montant des aides de la commune supérieur à 0 €"),
+    # What cannot be said whole stays as written, never half translated.
+    ("revenu fiscal de référence par part <= ISR . deuxième tranche",
+     "revenu fiscal de référence par part <= ISR . deuxième tranche"),
+    ("vélo . prix <= 2 * plafond", "vélo . prix <= 2 * plafond"),
+    ("abonné TER", "abonné TER"),
+])
+def test_conditions_are_written_in_french(condition, french):
+    """Conditions were raw publicodes: « revenu fiscal de référence par part <= 14089 €/an »,
+    « vélo état neuf », « âge >= 16 an », « foyer imposable = non »."""
+    assert _french(condition) == [f"- {french}"]
+
+
+def test_references_to_other_aids_and_variations_are_said_in_french():
+    """« Non applicable si : - occitanie bonus forfait mobilité durable », « est non applicable :
+    - aides ile de france », a `variations` written as headings « variations : / si : / alors : »."""
+    aids = {"aides . ile de france": "« Île-de-France Mobilités »"}
+    assert _french({"toutes ces conditions": [
+        {"une de ces conditions": [{"est non applicable": "aides . ile de france"},
+                                   "aides . ile de france < 50% * vélo . prix"]},
+        {"variations": [{"si": "vélo . cargo", "alors": "vélo . prix <= 4000€"}, {"sinon": "vélo . prix <= 3000€"}]},
+    ]}, aids=aids) == [
+        "Toutes ces conditions :",
+        "  L'une de ces conditions :",
+        "    - aide « Île-de-France Mobilités » non applicable",
+        "    - montant de l'aide « Île-de-France Mobilités » inférieur à 50 % du prix du vélo",
+        ("  - si vélo cargo : prix du vélo inférieur ou égal à 4\u202f000 € ; sinon : prix du vélo inférieur ou égal "
+         "à 3\u202f000 €")]
+    # Referred to from inside another aid's rule, the name resolves as publicodes does.
+    assert _french("ile de france", aids=aids) == ["- aide « Île-de-France Mobilités » applicable"]
+
+
+def test_the_aid_is_named_after_what_it_is_and_its_giver_is_the_porteur(settings, engine, tmp_path):
+    """The `titre` (« Ville de Saint-Denis ») was the record's name and `porteur_nom` stayed empty;
+    two aids titled alike are told apart where another refers to them."""
+    path = _rules(tmp_path, """aides . saint-denis:
+  titre: Ville de Saint-Denis
+  applicable si: localisation . code insee = "93066"
+  valeur: 100 €
+aides . saint-denis cargo:
+  titre: Ville de Saint-Denis
+  applicable si: localisation . code insee = "93066"
+  non applicable si: saint-denis
+  valeur: 300 €
+""")
+    harvest(AidesVeloHarvester(path, options={"date_maj": "2025-03-01"}), settings=settings)
+    saved = stored_records(engine)
+    aide = saved["aides-velo--saint-denis"]
+    assert (aide["nom"], aide["porteur_nom"]) == ("Aide à l'achat d'un vélo — Ville de Saint-Denis",
+                                                  "Ville de Saint-Denis")
+    assert saved["aides-velo--saint-denis-cargo"]["conditions_texte"].splitlines() == [
+        "Non applicable si :", "  - aide « Ville de Saint-Denis » (saint-denis) applicable"]
