@@ -159,7 +159,7 @@ class Eligibility:
     def ceiling(self, montant: float, periode: str, nature: str, sentence: str | None = None) -> None:
         """A resources ceiling; when there are several, the first one is structured, the others kept as `autres`."""
         sentence = sentence or (f"avoir {RESOURCE_NATURES[nature]} {PERIOD_WORDS[periode]} inférieur ou égal à "
-                                f"{_euros(montant)}")
+                                f"{euros_text(montant)}")
         if self.ressources_plafond is None:
             self.ressources_plafond = {"montant": montant, "periode": periode, "nature": nature}
             self.sentences.append(sentence)
@@ -280,6 +280,8 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
-def _euros(amount: float) -> str:
+def euros_text(amount: float) -> str:
+    """« 18 500 € », « 16,80 € »: euros as French writes them (thousands set apart by a narrow
+    no-break space), for every harvester's texts."""
     whole = int(amount) if float(amount).is_integer() else amount
     return f"{whole:,} €".replace(",", "\u202f") if isinstance(whole, int) else f"{amount:.2f} €".replace(".", ",")

@@ -21,10 +21,15 @@ Mapping, field by field:
   départements it lists, national and European bodies `france`) unless the benefit's own
   geographic conditions (`regions`, `departements`, `communes`, `epcis`) say where, which
   aides-jeunes checks first (`lib/benefits/compute-javascript.ts`); `codes_postaux` give their
-  communes when the catalog's territory tables are loaded (`maillage territories load`);
+  communes when the catalog's territory tables are loaded (`maillage territories load`), else
+  the institution's territory, with a warning;
 - `conditions_generales` (all must hold) and `profils` (one must hold, each with its own
-  conditions) → `conditions` + `conditions_texte` (see `aides_conditions`); the free-text
-  `conditions` (unmodelled by the simulator) and `voluntary_conditions` → `conditions_texte`;
+  conditions) → `conditions` + `conditions_texte` (see `aides_conditions`), territories named
+  when the territory tables are loaded; the free-text `conditions` (unmodelled by the simulator)
+  and `voluntary_conditions` → `conditions_texte`;
+- an OpenFisca benefit (`benefits/openfisca/`, `source: openfisca` in the API) is computed by the
+  simulator's rules, which no file declares: `conditions.autres` and `conditions_texte` say so
+  and point to its page, so that no reuser reads it as open to everyone;
 - `montant` (the maximum), `unit`, `legend`, `periodicite` → `montant_*`; a legend saying the
   amount is no maximum (« au lieu de 30 € », « en moyenne », « / jour ») leaves it in `montant_texte`;
 - `teleservice`, else `form`, else `instructions`, else `link` → `lien_demarche`; the benefit's
@@ -49,7 +54,7 @@ site for `lien_source`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -62,11 +67,11 @@ from catalog.clock import utcnow
 from catalog.errors import UnusableInput
 from catalog.nesting import TOO_DEEP, NoAliasLoader, too_deep
 from catalog.records import qualified_id
-from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
 from harvesters.aides_jeunes_conditions import (
+    Zone,
     amount_text,
     as_list,
     general_condition,
@@ -74,7 +79,7 @@ from harvesters.aides_jeunes_conditions import (
     profile_of,
     zone_of,
 )
-from harvesters.aides_notes import AidNotes, eligibility_warnings
+from harvesters.aides_notes import AidNotes, Places, eligibility_warnings
 from harvesters.aides_text import capped, code_text, http_url, option_flag, safe_text, sentence_case
 from harvesters.base import Harvester, Item, file_date
 from harvesters.cut_short import ends_unterminated
@@ -119,7 +124,7 @@ class AidesJeunesHarvester(Harvester):
         self.site = str(self.options.get("site") or "")
         self.notes = AidNotes()
         self._total: int | None = None
-        self._territories: Territories | None = None
+        self.places = Places(self.territories)  # the tables are read the first time a benefit needs them
 
     def items(self) -> Iterator[Item]:
         try:
@@ -168,6 +173,9 @@ class AidesJeunesHarvester(Harvester):
             if error is not None:
                 yield reference, path.stem, _Unreadable(error), None, date.min, False
                 continue
+            if isinstance(content, dict):
+                # The API's `source`, which aides-jeunes' generator takes from this folder.
+                content.setdefault("source", path.parent.name)
             slug = content.get("institution") if isinstance(content, dict) else None
             institution = institutions.get(slug) if isinstance(slug, str) else None
             if isinstance(institution, dict):
@@ -212,9 +220,8 @@ class AidesJeunesHarvester(Harvester):
             return Item("aide", None, reference=reference, id_hint=None if code == "non-publiee" else hint,
                         problems=[Problem(None, code, reason)])
         try:
-            row, eligibility, exact_zone = map_benefit(benefit_id, benefit, institution, source=self.source,
-                                                       date_maj=date_maj, site=self.site or SITE,
-                                                       postal_communes=self._postal_communes)
+            row, eligibility, zone = map_benefit(benefit_id, benefit, institution, source=self.source,
+                                                 date_maj=date_maj, site=self.site or SITE, places=self.places)
         except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
             # A value of a shape no one foresaw is a defect of this benefit, not of the run.
             reason = (f"aide non interprétable ({type(exc).__name__} : {exc}) : corriger la valeur "
@@ -232,15 +239,11 @@ class AidesJeunesHarvester(Harvester):
             self.notes.reject(reference, reason)
             return Item("aide", None, reference=reference, id_hint=hint,
                         problems=[Problem("conditions", "ages-contradictoires", reason)])
-        self.notes.record(eligibility, row, exact_zone=exact_zone)
-        return Item("aide", row, reference=reference, warnings=eligibility_warnings(eligibility))
-
-
-    def _postal_communes(self, code_postal: str) -> list[str]:
-        """Communes of a postal code, from the catalog's territory tables (read once, when needed)."""
-        if self._territories is None:
-            self._territories = self.territories()
-        return [c.code for c in self._territories.communes_for_postal_code(code_postal)]
+        self.notes.record(eligibility, row, exact_zone=zone.exact)
+        warnings = eligibility_warnings(eligibility)
+        if zone.widened:
+            warnings.append(Problem("zone_eligibilite", "zone-elargie", zone.widened))
+        return Item("aide", row, reference=reference, warnings=warnings)
 
 
 class _Unreadable(str):
@@ -269,15 +272,19 @@ def _unusable(benefit_id: str, benefit: Any, institution: Any, include_private: 
 
 
 def map_benefit(benefit_id: str, benefit: dict, institution: dict, *, source: str, date_maj: date,
-                site: str = SITE, postal_communes: Callable[[str], list[str]] | None = None,
-                ) -> tuple[dict[str, Any], Eligibility, bool]:
-    """The `aide` row of one benefit, its eligibility, and whether its zone is exact."""
+                site: str = SITE, places: Places | None = None) -> tuple[dict[str, Any], Eligibility, Zone]:
+    """The `aide` row of one benefit, its eligibility, and its zone (how exact, whether widened).
+
+    `places`: the catalog's territory tables (postal codes, names); without them, codes alone."""
     eligibility = Eligibility()
+    lien_source = f"{site.rstrip('/')}/aides/{quote(benefit_id)}"
+    if benefit.get("source") == "openfisca":
+        _computed_by_openfisca(eligibility, benefit_id, benefit, lien_source)
     for condition in as_list(benefit.get("conditions_generales")):
-        general_condition(eligibility, condition)
+        general_condition(eligibility, condition, places)
     for profile in as_list(benefit.get("profils")):
         eligibility.profiles.append(profile_of(eligibility, profile))
-    zone, exact = zone_of(eligibility, as_list(benefit.get("conditions_generales")), institution, postal_communes)
+    zone = zone_of(eligibility, as_list(benefit.get("conditions_generales")), institution, places)
     for text in as_list(benefit.get("conditions")):
         eligibility.source_text(safe_text(text))
     voluntary = [safe_text(t) for t in as_list(benefit.get("voluntary_conditions"))]
@@ -293,18 +300,27 @@ def map_benefit(benefit_id: str, benefit: dict, institution: dict, *, source: st
         "institution_type": institution["type"] if code_text(institution.get("type")) in INSTITUTION_TYPES else "autre",
         "institution_code_insee": zones.institution_insee_code(institution),
         "institution_siren": zones.siren(institution.get("code_siren")),
-        "zone_eligibilite": zone or None,
+        "zone_eligibilite": zone.codes or None,
         "conditions": conditions,
         "conditions_texte": eligibility.text(),
         "lien_demarche": next(filter(None, (http_url(benefit.get(k)) for k in
                                             ("teleservice", "form", "instructions", "link", "url"))), None),
-        "lien_source": f"{site.rstrip('/')}/aides/{quote(benefit_id)}",
+        "lien_source": lien_source,
         "date_maj": date_maj,
     }
     row.update(amount_of(benefit))
     row["publics"] = publics_of(eligibility) or None
     row["thematiques"] = themes_of(benefit) or None
-    return {k: v for k, v in row.items() if v is not None}, eligibility, exact
+    return {k: v for k, v in row.items() if v is not None}, eligibility, zone
+
+
+def _computed_by_openfisca(eligibility: Eligibility, benefit_id: str, benefit: dict, page: str) -> None:
+    """An OpenFisca benefit's eligibility: computed by the simulator's rules, declared in no file
+    we read. Said as data too (`autres`): by the schema, an aid without conditions is open to everyone."""
+    variable = code_text(benefit.get("openfisca_eligibility_source")) or benefit_id
+    eligibility.other("openfisca", {"variable": variable},
+                      "conditions d’éligibilité calculées par le simulateur aides-jeunes selon ses règles OpenFisca, "
+                      f"non décrites ici : les vérifier par une simulation ou sur la page de l’aide ({page})")
 
 
 # -- amounts, publics, thèmes --------------------------------------------------------------------

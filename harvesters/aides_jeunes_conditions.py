@@ -4,17 +4,19 @@ A javascript benefit says who may claim it with `conditions_generales` (every on
 and `profils` (one must hold, each with its own `conditions`); the simulator evaluates them in
 `lib/benefits/compute-javascript.ts`. This module turns each condition type into our
 vocabulary (`aides_conditions.Eligibility`) and French, and reads where the benefit applies
-(the geographic conditions, else its institution's territory).
+(the geographic conditions, else its institution's territory). Its sentences name the
+territories the catalog's tables know (`aides_notes.Places`), their code beside.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from harvesters import aides_zones as zones
-from harvesters.aides_conditions import Eligibility, Profile, age_bounds
+from harvesters.aides_conditions import OPERATOR_WORDS, Eligibility, Profile, age_bounds
+from harvesters.aides_notes import Places
 from harvesters.aides_text import code_text
 
 # -- the vocabulary of contribuer/public/admin/config.yml ----------------------------------------
@@ -55,6 +57,27 @@ LOGEMENTS = {
     "locataire_meuble": "locataire de meublé ou d’hôtel", "loge_gratuitement": "logé gratuitement",
     "locataire_foyer": "locataire d’un foyer", "sans_domicile": "sans domicile stable",
 }
+# How a sentence says « in » a département (the COG's article, `typeLiaison`): « dans le Calvados »,
+# « en Eure-et-Loir », « à Paris ». The territory tables keep the name, not the article.
+_PREPOSITION_CODES = (
+    ("dans le ", "14 15 18 25 29 30 32 39 41 45 46 47 56 59 62 63 67 68 69 81 82 83 84 90 94 95"),
+    ("dans la ", "16 17 19 21 23 24 26 2A 2B 31 33 42 43 44 48 50 51 52 53 55 57 58 70 72 73 74 76 80 85 86 87 93"),
+    ("dans les ", "04 05 06 08 13 22 40 64 65 66 78 79 88 92"),
+    ("dans l’", "01 02 03 07 09 10 11 12 27 34 36 38 60 61 89 91"),
+    ("en ", "28 35 37 49 54 71 77 971 972 973"),
+    ("à ", "75 974 975 976 977 978"),
+)
+DEPARTEMENT_PREPOSITIONS = {code: words for words, codes in _PREPOSITION_CODES for code in codes.split()}
+# The words of a sentence about one or several territories of a kind: (one, one of several,
+# none of several, « suivant(e)s », what the code is when the name is unknown).
+PLACE_WORDS = {
+    "communes": ("la commune", "l’une des communes", "aucune des communes", "suivantes", " (code INSEE)"),
+    "epcis": ("l’intercommunalité", "l’une des intercommunalités", "aucune des intercommunalités", "suivantes",
+              " (SIREN)"),
+    "departements": ("le département", "l’un des départements", "aucun des départements", "suivants", ""),
+}
+# Words of the number of children (`enfants_eligibles`), as `compute-javascript.ts` compares it.
+CHILDREN_COUNTS = {">=": "au moins", ">": "plus de", "=": "exactement", "<=": "au plus", "<": "moins de"}
 FLAG_SENTENCES = {
     "formation_sanitaire_social": "être en formation dans le secteur sanitaire et social",
     "difficultes_acces_ou_frais_logement": "avoir des difficultés importantes pour accéder à un logement ou pour payer "
@@ -65,8 +88,9 @@ FLAG_SENTENCES = {
 
 # -- conditions ----------------------------------------------------------------------------------
 
-def general_condition(eligibility: Eligibility, condition: Any) -> None:
-    """One of `conditions_generales` (all must hold). Geographic ones are read by `zone_of`."""
+def general_condition(eligibility: Eligibility, condition: Any, places: Places | None = None) -> None:
+    """One of `conditions_generales` (all must hold). Geographic ones are read by `zone_of`;
+    `places` names the excluded territories."""
     if not isinstance(condition, dict):
         eligibility.other("illisible", {"valeur": condition}, f"condition illisible : {condition!r}", known=False)
         return
@@ -81,26 +105,37 @@ def general_condition(eligibility: Eligibility, condition: Any) -> None:
         except (TypeError, ValueError) as exc:
             eligibility.other("age", params, f"condition d'âge non interprétée ({exc})")
     elif type_ == "quotient_familial" and condition.get("operator") in ("<", "<=") and is_number(condition.get("value")):
-        period = "mois" if condition.get("period") == "month" else "an"
-        words = "inférieur à" if condition["operator"] == "<" else "inférieur ou égal à"
-        eligibility.ceiling(float(condition["value"]), period, "quotient-familial",
-                            f"avoir un quotient familial {'mensuel' if period == 'mois' else 'annuel'} {words} "
-                            f"{amount_text(condition['value'])} €")
+        _quotient_ceiling(eligibility, condition, params)
     elif type_ == "beneficiaire_rsa":
         eligibility.require_statut("beneficiaire-rsa", "être bénéficiaire du RSA")
     elif type_ == "excluded_epcis":
         codes = [c for c in (zones.siren(v) for v in as_list(condition.get("values"))) if c]
         if codes:
-            eligibility.exclude_territories(codes, "ne pas résider dans l’intercommunalité (SIREN) " + ", ".join(codes))
+            eligibility.exclude_territories(codes, _nowhere("epcis", codes, places))
     else:
         eligibility.other(type_ or "illisible", params, describe(type_, condition), known=_known(type_))
+
+
+def _quotient_ceiling(eligibility: Eligibility, condition: dict, params: dict) -> None:
+    """A quotient familial below (`<`) or up to (`<=`) a limit: the schema's ceiling is « à ne pas
+    dépasser », so below a strict limit it is the last cent under it (« < 900 » is « ≤ 899,99 »)."""
+    period = "mois" if condition.get("period") == "month" else "an"
+    strict = condition["operator"] == "<"
+    sentence = (f"avoir un quotient familial {'mensuel' if period == 'mois' else 'annuel'} "
+                f"{'inférieur à' if strict else 'inférieur ou égal à'} {amount_text(condition['value'])} €")
+    value = float(condition["value"])
+    montant = (math.ceil(round(value * 100, 6)) - 1) / 100 if strict else value
+    if montant < 0:  # « below 0 € »: no ceiling the schema can hold
+        eligibility.other("quotient_familial", params, sentence)
+        return
+    eligibility.ceiling(montant, period, "quotient-familial", sentence)
 
 
 def _known(type_: Any) -> bool:
     if not isinstance(type_, str):  # a list or an object cannot be looked up (unhashable)
         return False
     return type_ in FLAG_SENTENCES or type_ in ("regime_securite_sociale", "statut_occupation_logement", "not",
-                                                "quotient_familial", "codes_postaux", "boursier",
+                                                "quotient_familial", "codes_postaux", "boursier", "enfants_eligibles",
                                                 "mention_baccalaureat", "annee_etude", "taux_incapacite")
 
 
@@ -130,9 +165,15 @@ def describe(type_: Any, condition: dict) -> str:
         return "ne pas remplir la condition suivante : " + describe(code_text(inner.get("type")), inner)
     if type_ == "age":
         return f"âge {_operator(condition.get('operator'))} {condition.get('value')} ans"
+    if type_ == "enfants_eligibles":
+        try:
+            return children_text(condition)
+        except ValueError:
+            pass
+    # A condition no one taught us: what a conseiller can act on, with the source's own terms.
     details = ", ".join(f"{k} : {v}" for k, v in condition.items() if k != "type")
-    named = f"« {type_} »" if type_ is not None else "sans type lisible"
-    return f"condition {named} non interprétée par Maillage" + (f" ({details})" if details else "")
+    named = f"critère « {type_} »" if type_ is not None else "critère illisible"
+    return f"autre condition à vérifier auprès de l’organisme ({named}" + (f", {details})" if details else ")")
 
 
 def _label(labels: dict[str, str], value: Any) -> str:
@@ -170,26 +211,61 @@ def profile_of(eligibility: Eligibility, profile: Any) -> Profile:
             elif kind == "formation_sanitaire_social":
                 result.extra["formation_sanitaire_social"] = True
                 result.texts.append("en formation sanitaire et sociale")
+            elif kind == "enfants_eligibles":
+                _profile_other(result, kind, _params(condition, kind), children_text(condition))
             else:
                 raise ValueError("inconnue")
         except (TypeError, ValueError):
-            params = ({k: v for k, v in condition.items() if k != "type" or kind is None}
-                      if isinstance(condition, dict) else {"valeur": condition})
-            result.extra.setdefault("autres", []).append({"type": kind or "illisible", "parametres": params})
-            result.texts.append(describe(kind, condition if isinstance(condition, dict) else {}))
+            text = describe(kind, condition if isinstance(condition, dict) else {})
+            _profile_other(result, kind or "illisible", _params(condition, kind), text)
             if not _known(kind) and kind != "age":
                 eligibility.unknown_types.append(f"{type_}:{kind or 'illisible'}")
     return result
 
 
+def _params(condition: Any, kind: str | None) -> dict:
+    """A condition's parameters as the source gives them (its unreadable type too)."""
+    if not isinstance(condition, dict):
+        return {"valeur": condition}
+    return {k: v for k, v in condition.items() if k != "type" or kind is None}
+
+
+def _profile_other(profile: Profile, kind: str, params: dict, text: str) -> None:
+    """A situation's condition no key can hold: as data (in its `autres`) and as French."""
+    sentence = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    profile.extra.setdefault("autres", []).append({"type": kind, "parametres": params, "texte": sentence})
+    profile.texts.append(text)
+
+
+def children_text(condition: dict) -> str:
+    """`enfants_eligibles`: how many children aged `age_min` to `age_max` (inclusive, each optional)
+    the parent has, « avoir au moins 1 enfant de 11 à 25 ans »; ValueError if unreadable."""
+    count, low, high = condition.get("value"), condition.get("age_min"), condition.get("age_max")
+    words = CHILDREN_COUNTS.get(condition.get("operator")) if isinstance(condition.get("operator"), str) else None
+    if words is None or not is_number(count) or any(v is not None and not is_number(v) for v in (low, high)):
+        raise ValueError("enfants_eligibles illisible")
+    text = f"avoir {words} {amount_text(count)} enfant{'s' if count >= 2 else ''}"
+    if low is not None and high is not None:
+        return text + f" de {amount_text(low)} à {amount_text(high)} ans"
+    if low is not None:
+        return text + f" d’au moins {amount_text(low)} ans"
+    return text + (f" de {amount_text(high)} ans au plus" if high is not None else "")
+
+
 # -- territory -----------------------------------------------------------------------------------
 
-def zone_of(eligibility: Eligibility, conditions: list, institution: dict,
-            postal_communes: Callable[[str], list[str]] | None = None) -> tuple[list[str], bool]:
-    """`zone_eligibilite`, and whether it is exact (False when only a wider zone could be said).
+@dataclass
+class Zone:
+    """`zone_eligibilite`, and how faithful it is to the source."""
 
-    `postal_communes` gives the communes of a postal code (the catalog's territory tables).
-    """
+    codes: list[str]
+    exact: bool  # False when only a wider zone could be said
+    widened: str | None = None  # why it is wider than the tables could have made it (French), for the report
+
+
+def zone_of(eligibility: Eligibility, conditions: list, institution: dict, places: Places | None = None) -> Zone:
+    """Where the benefit applies. `places` (the catalog's territory tables) gives the communes of
+    a postal code and the names of the sentences."""
     geographic: dict[str, list] = {}
     for condition in conditions:
         if isinstance(condition, dict) and condition.get("type") in GEOGRAPHIC_TYPES + ("codes_postaux",):
@@ -209,18 +285,32 @@ def zone_of(eligibility: Eligibility, conditions: list, institution: dict,
             if bad:
                 eligibility.other(kind, {"values": bad}, f"territoire non reconnu ({kind}) : {', '.join(map(str, bad))}")
             if codes:
-                eligibility.sentence(_where(kind, codes))
+                eligibility.sentence(_where(kind, zones.dedupe(codes), places))
                 # With postal codes too, the zone contains the true one without being it.
-                return zones.dedupe(codes), not bad and not postal
+                return Zone(zones.dedupe(codes), not bad and not postal)
     zone = institution_zone(institution)
     if postal:
-        # The zone is the communes of the postal codes — or, without postal code tables, the
-        # institution's territory, which contains them.
-        communes = [c for code in postal for c in (postal_communes(code) if postal_communes else [])]
-        return (zones.dedupe(communes) if communes else zone), False
+        return _postal_zone(postal, zone, places)
     if attached and zone:
         eligibility.sentence(f"résider sur le territoire de l’institution ({institution.get('name') or institution.get('label')})")
-    return zone, bool(zone)
+    return Zone(zone, bool(zone))
+
+
+def _postal_zone(postal: list[str], institution: list[str], places: Places | None) -> Zone:
+    """The communes of the postal codes; where the tables cannot give them, the institution's
+    territory, which contains them, with the reason it is wider (a commune's share of a postal
+    code is no zone code: no zone is exact)."""
+    found = {code: (places.postal_communes(code) if places else None) for code in postal}
+    communes = [c for codes in found.values() for c in codes or []]
+    missing = [code for code, codes in found.items() if not codes]
+    if not missing:
+        return Zone(zones.dedupe(communes), False)
+    if any(codes is None for codes in found.values()):
+        why = "la table des codes postaux n’est pas chargée (maillage territories load)"
+    else:
+        why = f"code(s) postal(aux) {', '.join(missing)} inconnu(s) de la table des codes postaux"
+    return Zone(institution, False, f"Zone élargie au territoire de l’institution ({', '.join(institution) or 'aucun'}) : "
+                                    f"{why} ; la condition de code postal ({', '.join(postal)}) est gardée dans conditions.autres.")
 
 
 def institution_zone(institution: dict) -> list[str]:
@@ -257,14 +347,44 @@ def _codes(kind: str, values: list) -> tuple[list[str], list]:
     return codes, bad
 
 
-def _where(kind: str, codes: list[str]) -> str:
+def _where(kind: str, codes: list[str], places: Places | None = None) -> str:
     if kind == "regions":
         names = [name for code, (name, deps) in zones.REGIONS.items() if set(deps) <= set(codes)]
         return "résider en région " + ", ".join(names) if names else "résider dans les départements " + ", ".join(codes)
-    words = {"communes": ("la commune", "l’une des communes", " (code INSEE)"),
-             "epcis": ("l’intercommunalité", "l’une des intercommunalités", " (SIREN)"),
-             "departements": ("le département", "l’un des départements", "")}[kind]
-    return f"résider dans {words[0] if len(codes) == 1 else words[1]}{words[2]} " + ", ".join(codes)
+    return "résider " + _in_places(kind, codes, places)
+
+
+def _nowhere(kind: str, codes: list[str], places: Places | None = None) -> str:
+    """« ne pas résider dans la Métropole … (248300543) », « ne résider dans aucune des … »."""
+    return ("ne pas résider " if len(codes) == 1 else "ne résider ") + _in_places(kind, codes, places, none=True)
+
+
+def _in_places(kind: str, codes: list[str], places: Places | None, *, none: bool = False) -> str:
+    """« à Lyon (69123) », « dans l’une des communes suivantes : Lyon (69123), … »; the codes
+    alone, said what they are, when the territory tables are not loaded."""
+    one, several, no_one, following, unnamed = PLACE_WORDS[kind]
+    names = [places.name(code) if places else None for code in codes]
+    if not any(names):
+        return f"dans {one if len(codes) == 1 else no_one if none else several}{unnamed} " + ", ".join(codes)
+    if len(codes) == 1:
+        return _in_place(kind, codes[0], names[0] or codes[0])
+    labels = ", ".join(f"{name} ({code})" if name else code for name, code in zip(names, codes))
+    return f"dans {no_one if none else several} {following} : {labels}"
+
+
+def _in_place(kind: str, code: str, name: str) -> str:
+    """« à Lyon (69123) », « au Havre (76351) », « dans le Calvados (14) », « dans l’Eurométropole
+    de Strasbourg (246700488) »: the name with the preposition French gives it, the code beside."""
+    if kind == "communes":
+        first, _, rest = name.partition(" ")
+        at = {"Le": "au " + rest, "Les": "aux " + rest}.get(first, "à " + name) if rest else "à " + name
+        return f"{at} ({code})"
+    if kind == "departements":
+        return f"{DEPARTEMENT_PREPOSITIONS.get(code, 'dans le département ')}{name} ({code})"
+    first = name.split(" ", 1)[0]
+    # Communautés and métropoles are feminine; « Brest Métropole » takes no article.
+    article = "la " if first in ("CC", "CA", "CU", "Métropole") else "l’" if first[:1] in tuple("AEÉIOU") else ""
+    return f"dans {article}{name} ({code})"
 
 
 # -- small helpers -------------------------------------------------------------------------------
@@ -280,14 +400,14 @@ def is_number(value: Any) -> bool:
 
 
 def amount_text(value: Any) -> str:
+    """« 18 500 », « 16,8 »: French digits, thousands set apart by a narrow no-break space (as `euros_text`)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
-    return str(int(number)) if number.is_integer() else f"{number:.2f}".rstrip("0").replace(".", ",")
+    text = f"{int(number):,}" if number.is_integer() else f"{number:,.2f}".rstrip("0")
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def _operator(op: Any) -> str:
-    words = {">": "supérieur à", ">=": "supérieur ou égal à", "=": "égal à", "<": "inférieur à",
-             "<=": "inférieur ou égal à"}
-    return words.get(op, op) if isinstance(op, str) else str(op)
+    return OPERATOR_WORDS.get(op, op) if isinstance(op, str) else str(op)

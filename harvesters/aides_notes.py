@@ -3,14 +3,19 @@
 The engine reports items that cannot be mapped. An aid that maps, but with a condition the
 schema cannot hold yet (kept in `conditions_texte`), or an unknown condition type, is not an
 error: it is counted here so that nothing is lost silently (`summary()` reads in French).
+
+`Places` gives the aid harvesters what they read of the catalog's territory tables: the names
+their French sentences show beside the codes, and the communes of a postal code.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.territories import Territories
 from catalog.validation import Problem
 from harvesters.aides_conditions import Eligibility
 
@@ -83,3 +88,39 @@ class AidNotes:
             lines.append(f"{self.without_zone} aide(s) sans zone d'éligibilité connue.")
         lines.extend(f"{remark} ({n})" for remark, n in self.remarks.most_common())
         return "\n".join(lines)
+
+
+class Places:
+    """The catalog's territory tables, read the first time a harvest asks (`Harvester.territories`).
+
+    Without a loader, or before `maillage territories load`, every lookup finds nothing: the
+    sentences then give codes alone, and `postal_communes` says the table is missing.
+    """
+
+    def __init__(self, load: Callable[[], Territories] | None = None):
+        self._load = load
+        self._tables: Territories | None = None
+
+    @property
+    def tables(self) -> Territories:
+        if self._tables is None:
+            self._tables = self._load() if self._load else Territories()
+        return self._tables
+
+    def name(self, code: str) -> str | None:
+        """The name of a commune (5 characters), EPCI (SIREN) or département code, if known."""
+        tables = self.tables
+        if len(code) == 9:
+            return tables.epcis.get(code)
+        if len(code) == 5:
+            commune = tables.commune(code)
+            return commune.nom if commune else None
+        departement = tables.departements.get(code)
+        return departement[0] if departement else None
+
+    def postal_communes(self, code_postal: str) -> list[str] | None:
+        """The communes of a postal code; None when the postal code table is not loaded (an
+        unknown code in a loaded table gives [])."""
+        if not self.tables.postal_codes:
+            return None
+        return [c.code for c in self.tables.communes_for_postal_code(code_postal)]

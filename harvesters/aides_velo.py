@@ -56,8 +56,7 @@ from catalog.search.analysis import fold
 from catalog.tabular import check_file, refuse_binary, refuse_html_page, refuse_not_utf8, shown_name
 from catalog.territories import Territories
 from catalog.validation import Problem
-from harvesters.aides_conditions import OPERATOR_WORDS
-from harvesters.aides_conditions import _euros as euros_text
+from harvesters.aides_conditions import OPERATOR_WORDS, euros_text
 from harvesters.base import Harvester, Item, date_maj_option, file_date
 from harvesters.http import HttpClient, is_url, last_modified
 from harvesters.mobiville import safe_text

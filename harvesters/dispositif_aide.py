@@ -13,7 +13,8 @@ Mapping:
   `base_juridique`) → `description`; `types_aides` → `type_aide`;
 - `porteurs`: the financer (role `financeur`, else the first) → `institution_nom`, `institution_siren`;
 - `eligibilite_geographique` → `zone_eligibilite` (a région as its départements, `PAYS-99100` as
-  `france`); `eligibilite_geographique_exclusions` → `conditions.territoires_exclus`;
+  `france`); `eligibilite_geographique_exclusions` → `conditions.territoires_exclus`; both said
+  in `conditions_texte`, with the names the catalog's territory tables know (`aides_notes.Places`);
 - `eligibilite` (text) → `conditions_texte`; the professionnels extension's criteria (effectifs,
   size categories, years of existence, legal forms, NAF codes, sectors) → `conditions.autres`
   as data, and sentences in `conditions_texte`; `cibles` → `publics_precisions`;
@@ -51,7 +52,7 @@ from catalog.validation import Problem
 from catalog.validation.problems import shown
 from harvesters import aides_zones as zones
 from harvesters.aides_conditions import Eligibility
-from harvesters.aides_notes import AidNotes, eligibility_warnings
+from harvesters.aides_notes import AidNotes, Places, eligibility_warnings
 from harvesters.aides_text import capped, http_url, safe_text, slug_list, texts
 from harvesters.base import Harvester, Item
 from harvesters.http import is_url, local_copy
@@ -67,11 +68,12 @@ AID_TYPES = [
     ("formation", "accompagnement"),
 ]
 SIZE_CATEGORIES = {"MIC": "microentreprise", "PME": "PME", "ETI": "ETI", "GE": "grande entreprise"}
-# The professionnels extension: column → (French sentence template, kind of value).
+# The professionnels extension: column → (French sentence template, kind of value). A number's
+# noun agrees with it: « {} salarié{s} » is « 1 salarié », « 10 salariés ».
 PRO_CRITERIA = {
-    "eligibilite_effectif_minimal": ("compter au moins {} salarié(s)", "int"),
-    "eligibilite_effectif_maximal": ("compter au plus {} salarié(s)", "int"),
-    "eligibilite_annees_existence_minimal": ("exister depuis au moins {} an(s)", "int"),
+    "eligibilite_effectif_minimal": ("compter au moins {} salarié{s}", "int"),
+    "eligibilite_effectif_maximal": ("compter au plus {} salarié{s}", "int"),
+    "eligibilite_annees_existence_minimal": ("exister depuis au moins {} an{s}", "int"),
     "eligibilite_categorie_taille_entreprise": ("être une entreprise de catégorie : {}", "list"),
     "eligibilite_forme_juridique": ("avoir l’une des formes juridiques : {}", "list"),
     "eligibilite_forme_juridique_exclusions": ("ne pas avoir l’une des formes juridiques : {}", "list"),
@@ -89,6 +91,7 @@ class DispositifAideHarvester(Harvester):
     def __init__(self, location: str, *, options: dict[str, Any] | None = None, credentials: str | None = None):
         super().__init__(location, options=options, credentials=credentials)
         self.notes = AidNotes()
+        self.places = Places(self.territories)  # the tables are read the first time a territory is named
 
     def run_notes(self) -> list[str]:
         return self.notes.sentences()
@@ -153,7 +156,8 @@ class DispositifAideHarvester(Harvester):
             self.notes.reject(reference, " ; ".join(p.message for p in problems))
             return Item("aide", None, reference=reference, problems=problems, id_hint=hint)
         porteurs = _objects(raw.get("porteurs"))
-        row, eligibility = map_dispositif(raw, source=self.source, zone=zone, excluded=excluded, porteurs=porteurs)
+        row, eligibility = map_dispositif(raw, source=self.source, zone=zone, excluded=excluded, porteurs=porteurs,
+                                          places=self.places)
         self.notes.record(eligibility, row)
         warnings = eligibility_warnings(eligibility) + _date_warnings(raw)
         if porteurs is None:  # the aid is kept, without its institution
@@ -210,14 +214,15 @@ def _package_resources(path: Path) -> list[tuple[str, str, str | None]] | None:
 
 
 def map_dispositif(raw: dict[str, Any], *, source: str, zone: list[str], excluded: list[str],
-                   porteurs: list[dict] | None) -> tuple[dict[str, Any], Eligibility]:
-    """The aid in our schema; `porteurs` is the raw column read (`_objects`), None if unreadable."""
+                   porteurs: list[dict] | None, places: Places | None = None) -> tuple[dict[str, Any], Eligibility]:
+    """The aid in our schema; `porteurs` is the raw column read (`_objects`), None if unreadable;
+    `places` names the territories (codes alone without it)."""
     eligibility = Eligibility()
-    covered = [zones.cog_label(r) for r in slug_list(raw.get("eligibilite_geographique"))]
+    covered = [_cog_label(r, places) for r in slug_list(raw.get("eligibilite_geographique"))]
     if covered:
         eligibility.sentence("territoire couvert : " + ", ".join(covered))
     if excluded:
-        labels = [zones.cog_label(r) for r in slug_list(raw.get("eligibilite_geographique_exclusions"))]
+        labels = [_cog_label(r, places) for r in slug_list(raw.get("eligibilite_geographique_exclusions"))]
         eligibility.exclude_territories([c for c in excluded if c != zones.FRANCE], "sauf : " + ", ".join(labels))
     for column, (template, kind) in PRO_CRITERIA.items():
         value = raw.get(column)
@@ -228,7 +233,8 @@ def map_dispositif(raw: dict[str, Any], *, source: str, zone: list[str], exclude
             if number is None:
                 eligibility.source_text(f"{column} : {value}")
                 continue
-            eligibility.other(column, {"valeur": number}, template.format(number))
+            eligibility.other(column, {"valeur": number},
+                              template.format(f"{number:,}".replace(",", "\u202f"), s="s" if number >= 2 else ""))
         else:
             values = slug_list(value)
             words = [SIZE_CATEGORIES.get(v, v) for v in values] if column.endswith("taille_entreprise") else values
@@ -253,6 +259,16 @@ def map_dispositif(raw: dict[str, Any], *, source: str, zone: list[str], exclude
         "date_maj": written_date(raw.get("date_mise_a_jour")),
     }
     return {k: v for k, v in row.items() if v is not None}, eligibility
+
+
+def _cog_label(reference: str, places: Places | None) -> str:
+    """« Saint-Denis (93066) » for `COM-93066` when the territory tables know it, else
+    `aides_zones.cog_label` (« commune 93066 », « région Île-de-France »)."""
+    kind, _, code = reference.strip().partition("-")
+    code = code.strip().upper()
+    nameable = kind.strip().upper() in ("COM", "COMD", "COMA", "ARM", "DEP", "EPCI")
+    name = places.name(code) if places is not None and nameable else None
+    return f"{name} ({code})" if name else zones.cog_label(reference)
 
 
 def _date_warnings(raw: dict[str, Any]) -> list[Problem]:

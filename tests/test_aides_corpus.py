@@ -38,13 +38,14 @@ def test_every_aides_jeunes_benefit_is_harvested_or_reported(settings, engine):
     # The only items left out are the benefits aides-jeunes itself hides; every other one validates.
     assert summary.counts["invalid"] == len(private)
     assert [(g.code, g.count) for g in summary.groups if g.status == "invalid"] == [("non-publiee", 63)]
-    # Every condition is kept as data (situations in `profils`, the rest in `autres`); the one
-    # condition type aides-jeunes' own CMS does not declare is written with a warning.
+    # Every condition is kept as data (situations in `profils`, the rest in `autres`), every
+    # condition type read; without the territory tables, the one postal-code condition widens
+    # its aid's zone to its institution's, with a warning.
     warned = {g.code: g.count for g in summary.groups if g.status == "warning"}
-    assert warned == {"type-inconnu": 1}
+    assert warned == {"zone-elargie": 1}
     notes = harvester.notes
-    assert (notes.mapped, notes.structured, notes.fully_mapped, notes.without_zone) == (489, 365, 488, 0)
-    assert notes.unknown_types == {"parent:enfants_eligibles": 1}
+    assert (notes.mapped, notes.structured, notes.fully_mapped, notes.without_zone) == (489, 477, 488, 0)
+    assert notes.unknown_types == {}
     assert dict(notes.outside_schema) == {}
     again = harvest(AidesJeunesHarvester(str(root), options={"date_maj": "2026-08-19"}), settings=settings)
     assert again.counts["unchanged"] == 489 and again.counts["added"] == again.counts["updated"] == 0
@@ -128,4 +129,4 @@ def test_every_dispositif_aide_file_is_harvested_or_refused_with_its_reason():
     core, pro = outcomes["datapackage.json"]
     assert core["zone_eligibilite"] == ["france"] and core["conditions"]["territoires_exclus"][-1] == "83141"
     assert len(core["conditions"]["territoires_exclus"]) == 12 + 1 + 1 - 1  # REG-84 ⊃ DEP-01, plus COM-83141
-    assert "Compter au plus 249 salarié(s)." in pro["conditions_texte"]
+    assert "Compter au plus 249 salariés." in pro["conditions_texte"]

@@ -11,9 +11,18 @@ import pytest
 import responses
 
 from catalog.clock import utcnow
+from catalog.territories import CommuneInfo, Territories
 from harvesters import harvester_class
-from harvesters.aides_conditions import age_bounds
-from harvesters.aides_jeunes import AidesJeunesHarvester, amount_of, load_yaml, publics_of
+from harvesters.aides_conditions import Eligibility, age_bounds
+from harvesters.aides_jeunes import (
+    AidesJeunesHarvester,
+    amount_of,
+    load_yaml,
+    map_benefit,
+    publics_of,
+)
+from harvesters.aides_jeunes_conditions import amount_text, children_text, general_condition
+from harvesters.aides_notes import Places
 from harvesters.engine import harvest
 from harvesters.report import iter_lines
 from tests.conftest import FIXTURES, stored_records
@@ -111,43 +120,97 @@ def test_every_condition_is_kept_as_data_and_as_text_and_unknown_types_are_count
     assert "Relever du régime général de la sécurité sociale." in caf["conditions_texte"]
     lyon = rows["lyon-tarification-solidaire"]
     assert lyon["conditions"]["territoires_exclus"] == ["200040715"]
-    assert "nouvelle_condition_inconnue" in lyon["conditions_texte"] and "seuil : 3" in lyon["conditions_texte"]
+    # A condition no one taught us reads as something for the conseiller to check, not debug text.
+    assert ("- Autre condition à vérifier auprès de l’organisme (critère « nouvelle_condition_inconnue », "
+            "seuil : 3).") in lyon["conditions_texte"].splitlines()
+    assert "non interprétée par Maillage" not in lyon["conditions_texte"]
     assert "taux d’incapacité d’au moins 80 %" in lyon["conditions_texte"]
+    # The number of children of a parent (`enfants_eligibles`) is understood, as data and as text.
+    assert "parent (avoir au moins 1 enfant)" in lyon["conditions_texte"]
+    assert lyon["conditions"]["profils"][1]["autres"] == [{
+        "type": "enfants_eligibles", "parametres": {"operator": ">=", "value": 1},
+        "texte": "Avoir au moins 1 enfant."}]
     notes = harvester.notes
-    assert notes.unknown_types == {"nouvelle_condition_inconnue": 1, "parent:enfants_eligibles": 1}
+    assert notes.unknown_types == {"nouvelle_condition_inconnue": 1}
     assert not notes.outside_schema  # the schema now holds situations and other conditions
     assert (notes.found, notes.mapped, len(notes.rejected)) == (13, 7, 6)
     assert lyon["conditions"]["autres"][0]["type"] == "nouvelle_condition_inconnue"
     assert "Types de condition inconnus" in notes.summary()
 
 
+OPENFISCA_SENTENCE = ("- Conditions d’éligibilité calculées par le simulateur aides-jeunes selon ses règles OpenFisca, "
+                      "non décrites ici : les vérifier par une simulation ou sur la page de l’aide ({}).")
+
+
 def test_openfisca_benefits_keep_their_text_conditions_and_lose_their_scripts():
     harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY})
     rsa = next(item.row for item in harvester.items() if item.row and item.row["id"] == "rsa-jeunes-actifs")
     assert rsa["description"] == "Le RSA assure un revenu minimum.\n\n- versé chaque mois\n- selon les ressources du foyer"
-    assert "conditions" not in rsa and rsa["zone_eligibilite"] == ["france"]
-    assert rsa["conditions_texte"].count("\n") == 1
+    assert rsa["zone_eligibilite"] == ["france"]
+    assert rsa["conditions_texte"].splitlines() == [
+        OPENFISCA_SENTENCE.format(f"{API}/aides/rsa-jeunes-actifs"),
+        "- Résider en France de manière stable.", "- Avoir au moins 25 ans, ou être parent isolé."]
+
+
+def test_an_openfisca_benefit_is_never_read_as_open_to_everyone(settings, engine):
+    """The AAH, the ASI, the prime d'activité… had neither `conditions` nor `conditions_texte`: « a
+    condition absent does not restrict eligibility », so reusers read them as open to everyone."""
+    with responses.RequestsMock() as rsps:
+        serve_api(rsps)
+        harvest(AidesJeunesHarvester(API), settings=settings)
+    aides = stored_records(engine, "aide")
+    apl = aides["aides-jeunes--aide_logement"]  # `source: openfisca`, no condition at all
+    assert apl["conditions_texte"] == OPENFISCA_SENTENCE.format(apl["lien_source"])
+    assert apl["conditions"] == {"autres": [{
+        "type": "openfisca", "parametres": {"variable": "aide_logement"},
+        "texte": OPENFISCA_SENTENCE.format(apl["lien_source"])[2:]}]}
+    # A benefit whose eligibility is declared as data says nothing of OpenFisca.
+    assert "OpenFisca" not in aides["aides-jeunes--marseille-aide-mobilite"]["conditions_texte"]
+
+
+def test_an_openfisca_benefit_names_the_rule_that_decides_it():
+    benefit = {"label": "bourse", "source": "openfisca", "openfisca_eligibility_source": "bourse_criteres_sociaux"}
+    row, _, _ = map_benefit("crous_logement_eligibilite", benefit, {"type": "national", "label": "Crous"},
+                            source="aides-jeunes", date_maj=date(2025, 3, 1))
+    assert row["conditions"]["autres"][0]["parametres"] == {"variable": "bourse_criteres_sociaux"}
 
 
 def test_postal_codes_give_their_communes_when_the_territory_tables_are_loaded(settings, engine):
     from catalog.territories import clear_cache
     from catalog.territories.loader import find_files, load_files
 
-    def permanence() -> dict:
+    def permanence():
         harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY})
         harvester.settings = settings
-        return next(i.row for i in harvester.items() if i.row and i.row["id"] == "caf-93-permanence-saint-denis")
+        return next(i for i in harvester.items() if i.row and i.row["id"] == "caf-93-permanence-saint-denis")
 
-    # Without the tables, the CAF's département, which contains them; the condition stays in the text.
+    # Without the tables, the CAF's département, which contains them; the condition stays in the text,
+    # and the report says the zone is wider than the source's (it said nothing).
     before = permanence()
-    assert before["zone_eligibilite"] == ["93"]
-    assert "Résider dans une commune de code postal 93200, 93210." in before["conditions_texte"]
+    assert before.row["zone_eligibilite"] == ["93"]
+    assert "Résider dans une commune de code postal 93200, 93210." in before.row["conditions_texte"]
+    [widened] = [w for w in before.warnings if w.code == "zone-elargie"]
+    assert widened.field == "zone_eligibilite" and "table des codes postaux n’est pas chargée" in widened.message
+    assert "(93)" in widened.message and "(93200, 93210)" in widened.message
     load_files(engine, find_files(FIXTURES / "territories"))
     clear_cache()
     try:
-        assert permanence()["zone_eligibilite"] == ["93066"]  # both codes are Saint-Denis's
+        after = permanence()
+        assert after.row["zone_eligibilite"] == ["93066"]  # both codes are Saint-Denis's
+        assert not [w for w in after.warnings if w.code == "zone-elargie"]
     finally:
         clear_cache()
+
+
+def test_a_postal_code_the_loaded_tables_do_not_know_widens_the_zone_with_a_warning():
+    from harvesters.aides_jeunes_conditions import zone_of
+
+    places = Places(lambda: Territories(communes={"93066": _commune("93066", "Saint-Denis")},
+                                        postal_codes={"93200": ["93066"]}))
+    conditions = [{"type": "codes_postaux", "values": ["93200", "93999"]}]
+    zone = zone_of(Eligibility(), conditions, {"type": "departement", "code_insee": "93"}, places)
+    assert (zone.codes, zone.exact) == (["93"], False)
+    assert "code(s) postal(aux) 93999 inconnu(s) de la table des codes postaux" in zone.widened
 
 
 def test_an_equals_operator_written_bare_is_read_as_js_yaml_reads_it(tmp_path):
@@ -277,7 +340,7 @@ def test_a_benefit_with_lists_where_codes_are_expected_is_kept_and_the_rest_flow
     aide = stored_records(engine, "aide")["aides-jeunes--marseille-aide-mobilite"]
     assert aide["institution_type"] == "autre" and aide["montant_max"] == 300 and aide["montant_unite"] == "euros"
     assert "montant_periodicite" not in aide
-    assert "Condition sans type lisible non interprétée par Maillage (value : 3)." in aide["conditions_texte"]
+    assert "Autre condition à vérifier auprès de l’organisme (critère illisible, value : 3)." in aide["conditions_texte"]
 
 
 @pytest.mark.parametrize("condition,where,expected", [
@@ -285,7 +348,7 @@ def test_a_benefit_with_lists_where_codes_are_expected_is_kept_and_the_rest_flow
     # past the float range: each once stopped the whole run (unhashable type, int(inf)).
     ({"type": "regime_securite_sociale", "includes": [{"a": 1}]}, "conditions_generales",
      "Relever du {'a': 1} de la sécurité sociale."),
-    ({"type": ["age"], "value": 3}, "profils", "(condition sans type lisible non interprétée par Maillage (value : 3))"),
+    ({"type": ["age"], "value": 3}, "profils", "(autre condition à vérifier auprès de l’organisme (critère illisible, value : 3))"),
     ({"type": "age", "operator": "<", "value": "1e999"}, "conditions_generales", "âge non fini ('1e999')"),
     ({"type": "age", "operator": ["<"], "value": 3}, "profils", "(âge ['<'] 3 ans)"),
 ])
@@ -337,13 +400,12 @@ def test_a_benefit_that_cannot_be_mapped_is_reported_on_its_own(settings, engine
 
 def test_postal_codes_are_kept_beside_another_geographic_condition():
     """A `departements` condition once hid the `codes_postaux` one (all must hold) from the record."""
-    from harvesters.aides_conditions import Eligibility
     from harvesters.aides_jeunes_conditions import zone_of
 
     eligibility = Eligibility()
     conditions = [{"type": "departements", "values": ["93"]}, {"type": "codes_postaux", "values": ["93200"]}]
-    zone, exact = zone_of(eligibility, conditions, {"type": "national"})
-    assert (zone, exact) == (["93"], False)  # the département contains the true zone, without being it
+    zone = zone_of(eligibility, conditions, {"type": "national"})
+    assert (zone.codes, zone.exact) == (["93"], False)  # the département contains the true zone, without being it
     assert eligibility.conditions()["autres"] == [{
         "type": "codes_postaux", "parametres": {"values": ["93200"]},
         "texte": "Résider dans une commune de code postal 93200."}]
@@ -416,3 +478,116 @@ def test_pupils_are_young_people_not_students(statuts, publics):
     """« Étudiants » says higher education: a lycéens' aid was published for students (the
     corpus's Strasbourg « carte atout voir », « hors étudiants de l'enseignement supérieur »)."""
     assert publics_of(_Conditions(statuts=statuts)) == publics
+
+
+# -- territory names, ceilings, amounts ----------------------------------------------------------
+
+def _commune(code: str, nom: str) -> CommuneInfo:
+    return CommuneInfo(code=code, nom=nom, type="commune-actuelle", departement=code[:2], region="")
+
+
+def _places() -> Places:
+    """A few territories as the catalog's tables give them (`maillage territories load`)."""
+    communes = {c.code: c for c in (_commune("69123", "Lyon"), _commune("69003", "Affoux"),
+                                    _commune("76351", "Le Havre"))}
+    return Places(lambda: Territories(
+        communes=communes, epcis={"248300543": "Métropole Toulon-Provence-Méditerranée",
+                                  "246700488": "Eurométropole de Strasbourg", "242900314": "Brest Métropole"},
+        departements={"14": ("Calvados", "28"), "13": ("Bouches-du-Rhône", "93"), "77": ("Seine-et-Marne", "11"),
+                      "75": ("Paris", "11")}))
+
+
+@pytest.mark.parametrize(("condition", "sentence"), [
+    ({"type": "departements", "values": ["14"]}, "Résider dans le Calvados (14)."),
+    ({"type": "departements", "values": ["13"]}, "Résider dans les Bouches-du-Rhône (13)."),
+    ({"type": "departements", "values": ["77"]}, "Résider en Seine-et-Marne (77)."),
+    ({"type": "departements", "values": ["75"]}, "Résider à Paris (75)."),
+    ({"type": "departements", "values": ["14", "14", "13"]},
+     "Résider dans l’un des départements suivants : Calvados (14), Bouches-du-Rhône (13)."),
+    ({"type": "communes", "values": ["69123"]}, "Résider à Lyon (69123)."),
+    ({"type": "communes", "values": ["76351"]}, "Résider au Havre (76351)."),
+    ({"type": "communes", "values": ["69123", "69003", "69999"]},
+     "Résider dans l’une des communes suivantes : Lyon (69123), Affoux (69003), 69999."),
+    ({"type": "epcis", "values": ["246700488"]}, "Résider dans l’Eurométropole de Strasbourg (246700488)."),
+    ({"type": "epcis", "values": ["242900314"]}, "Résider dans Brest Métropole (242900314)."),
+])
+def test_the_territories_of_a_condition_are_named_when_the_tables_know_them(condition, sentence):
+    """« Résider dans le département 14 » gave a conseiller a code to look up."""
+    from harvesters.aides_jeunes_conditions import zone_of
+
+    eligibility = Eligibility()
+    zone_of(eligibility, [condition], {"type": "national"}, _places())
+    assert sentence in eligibility.text().splitlines()[0]
+    # Without the tables (not loaded), the codes alone, said what they are.
+    without_tables = Eligibility()
+    zone_of(without_tables, [condition], {"type": "national"}, Places())
+    text = without_tables.text()
+    assert text.startswith(("- Résider dans la commune", "- Résider dans l’une des communes", "- Résider dans le département",
+                            "- Résider dans l’un des départements", "- Résider dans l’intercommunalité (SIREN)"))
+    assert all(code in text for code in condition["values"])
+
+
+@pytest.mark.parametrize(("codes", "with_names", "without_names"), [
+    (["248300543"], "Ne pas résider dans la Métropole Toulon-Provence-Méditerranée (248300543).",
+     "Ne pas résider dans l’intercommunalité (SIREN) 248300543."),
+    (["248300543", "246700488"], ("Ne résider dans aucune des intercommunalités suivantes : Métropole "
+                                   "Toulon-Provence-Méditerranée (248300543), Eurométropole de Strasbourg (246700488)."),
+     "Ne résider dans aucune des intercommunalités (SIREN) 248300543, 246700488."),
+])
+def test_excluded_intercommunalities_are_named_too(codes, with_names, without_names):
+    for places, expected in ((_places(), with_names), (None, without_names)):
+        eligibility = Eligibility()
+        general_condition(eligibility, {"type": "excluded_epcis", "values": codes}, places)
+        assert eligibility.text() == f"- {expected}"
+        assert eligibility.conditions() == {"territoires_exclus": codes}
+
+
+def test_the_harvest_names_a_commune_once_the_territory_tables_are_loaded(settings, territories):
+    harvester = AidesJeunesHarvester(str(YAML_DIR), options={"date_maj": DAY})
+    harvester.settings = settings
+    [row] = [i.row for i in harvester.items() if i.row and i.row["id"] == "montreuil-bourse-permis"]
+    assert "- Résider à Montreuil (93048)." in row["conditions_texte"].splitlines()
+
+
+@pytest.mark.parametrize(("operator", "value", "montant"), [("<", 900, 899.99), ("<=", 900, 900), ("<", 18500, 18499.99),
+                                                             ("<", 900.5, 900.49)])
+def test_a_strict_income_limit_is_stored_as_the_ceiling_not_to_exceed(operator, value, montant):
+    """The schema's `ressources_plafond.montant` is « à ne pas dépasser »: « < 900 € » stored as 900
+    let in someone at exactly 900 € whom the source refuses."""
+    eligibility = Eligibility()
+    general_condition(eligibility, {"type": "quotient_familial", "operator": operator, "value": value, "period": "month"})
+    assert eligibility.conditions()["ressources_plafond"] == {"montant": montant, "periode": "mois",
+                                                              "nature": "quotient-familial"}
+    words = "inférieur à" if operator == "<" else "inférieur ou égal à"
+    assert eligibility.text() == f"- Avoir un quotient familial mensuel {words} {amount_text(value)} €."
+
+
+def test_amounts_set_their_thousands_apart():
+    assert [amount_text(v) for v in (18500, 1077, 950, 1234.5, 16.8)] == [
+        "18\u202f500", "1\u202f077", "950", "1\u202f234,5", "16,8"]
+    assert amount_of({"montant": 6335, "legend": "maximum"})["montant_texte"] == "6\u202f335 € maximum"
+    eligibility = Eligibility()
+    general_condition(eligibility, {"type": "quotient_familial", "operator": "<", "value": 18500, "period": "year"})
+    assert eligibility.text() == "- Avoir un quotient familial annuel inférieur à 18\u202f500 €."
+
+
+@pytest.mark.parametrize(("condition", "text"), [
+    ({"operator": ">=", "value": 1, "age_min": 11, "age_max": 25}, "avoir au moins 1 enfant de 11 à 25 ans"),
+    ({"operator": "=", "value": 2, "age_min": 11}, "avoir exactement 2 enfants d’au moins 11 ans"),
+    ({"operator": ">=", "value": 3, "age_max": 20}, "avoir au moins 3 enfants de 20 ans au plus"),
+    ({"operator": ">", "value": 0}, "avoir plus de 0 enfant"),
+])
+def test_the_children_a_parent_must_have_are_said_in_french(condition, text):
+    """The Strasbourg « carte atout voir » read « condition « enfants_eligibles » non interprétée
+    par Maillage (operator : >=, value : 1, age_min : 11, age_max : 25) »."""
+    assert children_text({"type": "enfants_eligibles", **condition}) == text
+
+
+@pytest.mark.parametrize("condition", [{"operator": "!=", "value": 1}, {"operator": ">=", "value": "un"},
+                                       {"operator": ">=", "value": 1, "age_min": [11]}])
+def test_unreadable_children_counts_are_kept_as_a_condition_to_check(condition):
+    from harvesters.aides_jeunes_conditions import profile_of
+
+    profile = profile_of(Eligibility(), {"type": "parent", "conditions": [{"type": "enfants_eligibles", **condition}]})
+    assert profile.texts[0].startswith("autre condition à vérifier auprès de l’organisme (critère « enfants_eligibles »")
+    assert profile.extra["autres"][0]["type"] == "enfants_eligibles"

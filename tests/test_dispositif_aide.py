@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import Record
+from catalog.territories import CommuneInfo, Territories
 from harvesters import harvester_class
-from harvesters.dispositif_aide import DispositifAideHarvester, parse_js_literal
+from harvesters.aides_notes import Places
+from harvesters.dispositif_aide import DispositifAideHarvester, map_dispositif, parse_js_literal
 from harvesters.engine import harvest
 from tests.conftest import FIXTURES
 
@@ -97,7 +99,7 @@ def test_json_files_and_data_packages_are_read_too(settings, engine):
     # Without a `source` option, the producer is the source the file is registered under.
     assert records["test-dispositifs--d1111111-1111-4111-8111-111111111111"]["zone_eligibilite"] == ["200046977"]
     prime = records["mel--e1111111-1111-4111-8111-111111111111"]
-    assert "Compter au plus 10 salarié(s)." in prime["conditions_texte"]
+    assert "Compter au plus 10 salariés." in prime["conditions_texte"]
     assert "microentreprise, PME" in prime["conditions_texte"]
 
 
@@ -250,3 +252,41 @@ def test_a_headcount_that_may_be_one_or_a_thousand_is_kept_as_text():
 
     assert (_integer("50"), _integer("1000"), _integer(12)) == (50, 1000, 12)
     assert _integer("1.000") is None and _integer("1,000") is None  # was 1: « au moins 1 salarié(s) »
+
+
+@pytest.mark.parametrize(("column", "value", "sentence"), [
+    ("eligibilite_effectif_minimal", "1", "Compter au moins 1 salarié."),
+    ("eligibilite_effectif_minimal", "10", "Compter au moins 10 salariés."),
+    ("eligibilite_effectif_maximal", "5000", "Compter au plus 5\u202f000 salariés."),
+    ("eligibilite_annees_existence_minimal", "1", "Exister depuis au moins 1 an."),
+    ("eligibilite_annees_existence_minimal", "2", "Exister depuis au moins 2 ans."),
+])
+def test_a_criterion_s_noun_agrees_with_its_number(column, value, sentence):
+    """« Compter au moins 10 salarié(s). », « Exister depuis au moins 2 an(s). »"""
+    row, _ = map_dispositif({"id": "a", "titre": "Aide", "date_mise_a_jour": "2025-01-01", column: value},
+                            source="s", zone=[], excluded=[], porteurs=[])
+    assert row["conditions_texte"] == f"- {sentence}"
+
+
+def test_territories_are_named_once_the_territory_tables_are_loaded(settings, engine, territories):
+    """« Territoire couvert : commune 13055, intercommunalité 200054807 » gave codes to look up."""
+    run("valide.csv", settings, source="idf-aides")
+    records = aides(engine)
+    velo = records["idf-aides--c2d4e6f8-0a1b-4c3d-8e5f-6a7b8c9d0e1f"]
+    assert ("- Territoire couvert : Marseille (13055), Métropole d'Aix-Marseille-Provence (200054807)."
+            in velo["conditions_texte"].splitlines())
+    faj = records["idf-aides--7b9e0c44-21aa-4f0e-8c55-3d2f6a9b1e02"]
+    assert "- Territoire couvert : Seine-Saint-Denis (93)." in faj["conditions_texte"].splitlines()
+    assert "- Sauf : commune 93066." in faj["conditions_texte"].splitlines()  # unknown to these tables: its code
+    permis = records["idf-aides--3f1c2a8e-5d7b-4c1e-9a2f-0b6d8e4c7a11"]
+    assert "- Territoire couvert : région Île-de-France." in permis["conditions_texte"].splitlines()
+
+
+def test_excluded_territories_are_named_too():
+    places = Places(lambda: Territories(communes={"13001": CommuneInfo(
+        code="13001", nom="Aix-en-Provence", type="commune-actuelle", departement="13", region="93")}))
+    raw = {"id": "a", "titre": "Aide", "date_mise_a_jour": "2025-01-01", "eligibilite_geographique": "DEP-13",
+           "eligibilite_geographique_exclusions": "COM-13001|COM-13002"}
+    row, _ = map_dispositif(raw, source="s", zone=["13"], excluded=["13001", "13002"], porteurs=[], places=places)
+    assert "- Sauf : Aix-en-Provence (13001), commune 13002." in row["conditions_texte"].splitlines()
+    assert row["conditions"] == {"territoires_exclus": ["13001", "13002"]}
