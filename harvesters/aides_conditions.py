@@ -280,6 +280,16 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
+def number_text(value: Any) -> str:
+    """« 18 500 », « 16,8 »: French digits, thousands set apart by a narrow no-break space (as `euros_text`)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{int(number):,}" if number.is_integer() else f"{number:,.2f}".rstrip("0")
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
 def euros_text(amount: float) -> str:
     """« 18 500 € », « 16,80 € »: euros as French writes them (thousands set apart by a narrow
     no-break space), for every harvester's texts."""

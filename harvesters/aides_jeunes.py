@@ -69,10 +69,9 @@ from catalog.nesting import TOO_DEEP, NoAliasLoader, too_deep
 from catalog.records import qualified_id
 from catalog.validation import Problem
 from harvesters import aides_zones as zones
-from harvesters.aides_conditions import Eligibility
+from harvesters.aides_conditions import Eligibility, number_text
 from harvesters.aides_jeunes_conditions import (
     Zone,
-    amount_text,
     as_list,
     general_condition,
     is_number,
@@ -337,7 +336,7 @@ def amount_of(benefit: dict) -> dict[str, Any]:
         if not NOT_A_CEILING.search(legend):
             row["montant_max"] = float(amount)
             row["montant_unite"] = unit
-        row["montant_texte"] = f"{amount_text(amount)} {symbol} {legend}".strip()
+        row["montant_texte"] = f"{number_text(amount)} {symbol} {legend}".strip()
     elif isinstance(amount, str) and amount.strip():
         row["montant_texte"] = f"{amount.strip()} {legend}".strip()
     return row

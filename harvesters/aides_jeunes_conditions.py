@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from harvesters import aides_zones as zones
-from harvesters.aides_conditions import OPERATOR_WORDS, Eligibility, Profile, age_bounds
+from harvesters.aides_conditions import (
+    OPERATOR_WORDS,
+    Eligibility,
+    Profile,
+    age_bounds,
+    number_text,
+)
 from harvesters.aides_notes import Places
 from harvesters.aides_text import code_text
 
@@ -122,7 +128,7 @@ def _quotient_ceiling(eligibility: Eligibility, condition: dict, params: dict) -
     period = "mois" if condition.get("period") == "month" else "an"
     strict = condition["operator"] == "<"
     sentence = (f"avoir un quotient familial {'mensuel' if period == 'mois' else 'annuel'} "
-                f"{'inférieur à' if strict else 'inférieur ou égal à'} {amount_text(condition['value'])} €")
+                f"{'inférieur à' if strict else 'inférieur ou égal à'} {number_text(condition['value'])} €")
     value = float(condition["value"])
     montant = (math.ceil(round(value * 100, 6)) - 1) / 100 if strict else value
     if montant < 0:  # « below 0 € »: no ceiling the schema can hold
@@ -157,7 +163,7 @@ def describe(type_: Any, condition: dict) -> str:
     if type_ == "quotient_familial":
         period = "par mois" if condition.get("period") == "month" else "par an"
         op = condition.get("operator")
-        return f"quotient familial {_operator(op)} {amount_text(condition.get('value'))} € {period}"
+        return f"quotient familial {_operator(op)} {number_text(condition.get('value'))} € {period}"
     if type_ == "codes_postaux":
         return "résider dans une commune de code postal " + ", ".join(map(str, as_list(condition.get("values"))))
     if type_ == "not" and isinstance(condition.get("value"), dict):
@@ -201,7 +207,7 @@ def profile_of(eligibility: Eligibility, profile: Any) -> Profile:
             elif kind == "taux_incapacite" and condition.get("operator") in (">=", ">") and is_number(condition.get("value")):
                 rate = float(condition["value"])
                 result.taux_incapacite_min = round(rate * 100 if rate <= 1 else rate, 2)
-                result.texts.append(f"taux d’incapacité d’au moins {amount_text(result.taux_incapacite_min)} %")
+                result.texts.append(f"taux d’incapacité d’au moins {number_text(result.taux_incapacite_min)} %")
             elif kind in ("annee_etude", "mention_baccalaureat"):
                 labels = ANNEES_ETUDE if kind == "annee_etude" else MENTIONS_BAC
                 values = [str(v) for v in as_list(condition.get("values"))]
@@ -244,12 +250,12 @@ def children_text(condition: dict) -> str:
     words = CHILDREN_COUNTS.get(condition.get("operator")) if isinstance(condition.get("operator"), str) else None
     if words is None or not is_number(count) or any(v is not None and not is_number(v) for v in (low, high)):
         raise ValueError("enfants_eligibles illisible")
-    text = f"avoir {words} {amount_text(count)} enfant{'s' if count >= 2 else ''}"
+    text = f"avoir {words} {number_text(count)} enfant{'s' if count >= 2 else ''}"
     if low is not None and high is not None:
-        return text + f" de {amount_text(low)} à {amount_text(high)} ans"
+        return text + f" de {number_text(low)} à {number_text(high)} ans"
     if low is not None:
-        return text + f" d’au moins {amount_text(low)} ans"
-    return text + (f" de {amount_text(high)} ans au plus" if high is not None else "")
+        return text + f" d’au moins {number_text(low)} ans"
+    return text + (f" de {number_text(high)} ans au plus" if high is not None else "")
 
 
 # -- territory -----------------------------------------------------------------------------------
@@ -397,16 +403,6 @@ def as_list(value: Any) -> list:
 
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def amount_text(value: Any) -> str:
-    """« 18 500 », « 16,8 »: French digits, thousands set apart by a narrow no-break space (as `euros_text`)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    text = f"{int(number):,}" if number.is_integer() else f"{number:,.2f}".rstrip("0")
-    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def _operator(op: Any) -> str:

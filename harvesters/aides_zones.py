@@ -9,6 +9,7 @@ territory tables, so that a harvest never depends on `maillage territories load`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 FRANCE = "france"
 
@@ -103,10 +104,14 @@ COG_TYPES = {
 }
 
 
-def cog_label(reference: str) -> str:
-    """« région Auvergne-Rhône-Alpes », « département 93 »… for a `TYPE-code` reference, in French."""
+def cog_label(reference: str, name_of: Callable[[str], str | None] | None = None) -> str:
+    """« région Auvergne-Rhône-Alpes », « département 93 »… for a `TYPE-code` reference, in French;
+    « Saint-Denis (93066) » for a commune, EPCI or département `name_of` (the territory tables) knows."""
     kind, _, code = reference.strip().partition("-")
     kind, code = kind.upper(), code.strip().upper()
+    name = name_of(code) if name_of and kind in ("COM", "COMD", "COMA", "ARM", "DEP", "EPCI") else None
+    if name:
+        return f"{name} ({code})"
     if kind == "REG" and region_name(code):
         return f"région {region_name(code)}"
     if kind == "PAYS" and code == COUNTRY_FRANCE:

@@ -51,7 +51,7 @@ from catalog.tabular import UnterminatedRow, detect_format, iter_rows, shown_nam
 from catalog.validation import Problem
 from catalog.validation.problems import shown
 from harvesters import aides_zones as zones
-from harvesters.aides_conditions import Eligibility
+from harvesters.aides_conditions import Eligibility, number_text
 from harvesters.aides_notes import AidNotes, Places, eligibility_warnings
 from harvesters.aides_text import capped, http_url, safe_text, slug_list, texts
 from harvesters.base import Harvester, Item
@@ -218,11 +218,11 @@ def map_dispositif(raw: dict[str, Any], *, source: str, zone: list[str], exclude
     """The aid in our schema; `porteurs` is the raw column read (`_objects`), None if unreadable;
     `places` names the territories (codes alone without it)."""
     eligibility = Eligibility()
-    covered = [_cog_label(r, places) for r in slug_list(raw.get("eligibilite_geographique"))]
+    covered = [zones.cog_label(r, places.name if places else None) for r in slug_list(raw.get("eligibilite_geographique"))]
     if covered:
         eligibility.sentence("territoire couvert : " + ", ".join(covered))
     if excluded:
-        labels = [_cog_label(r, places) for r in slug_list(raw.get("eligibilite_geographique_exclusions"))]
+        labels = [zones.cog_label(r, places.name if places else None) for r in slug_list(raw.get("eligibilite_geographique_exclusions"))]
         eligibility.exclude_territories([c for c in excluded if c != zones.FRANCE], "sauf : " + ", ".join(labels))
     for column, (template, kind) in PRO_CRITERIA.items():
         value = raw.get(column)
@@ -234,7 +234,7 @@ def map_dispositif(raw: dict[str, Any], *, source: str, zone: list[str], exclude
                 eligibility.source_text(f"{column} : {value}")
                 continue
             eligibility.other(column, {"valeur": number},
-                              template.format(f"{number:,}".replace(",", "\u202f"), s="s" if number >= 2 else ""))
+                              template.format(number_text(number), s="s" if number >= 2 else ""))
         else:
             values = slug_list(value)
             words = [SIZE_CATEGORIES.get(v, v) for v in values] if column.endswith("taille_entreprise") else values
@@ -259,16 +259,6 @@ def map_dispositif(raw: dict[str, Any], *, source: str, zone: list[str], exclude
         "date_maj": written_date(raw.get("date_mise_a_jour")),
     }
     return {k: v for k, v in row.items() if v is not None}, eligibility
-
-
-def _cog_label(reference: str, places: Places | None) -> str:
-    """« Saint-Denis (93066) » for `COM-93066` when the territory tables know it, else
-    `aides_zones.cog_label` (« commune 93066 », « région Île-de-France »)."""
-    kind, _, code = reference.strip().partition("-")
-    code = code.strip().upper()
-    nameable = kind.strip().upper() in ("COM", "COMD", "COMA", "ARM", "DEP", "EPCI")
-    name = places.name(code) if places is not None and nameable else None
-    return f"{name} ({code})" if name else zones.cog_label(reference)
 
 
 def _date_warnings(raw: dict[str, Any]) -> list[Problem]:

@@ -13,7 +13,7 @@ import responses
 from catalog.clock import utcnow
 from catalog.territories import CommuneInfo, Territories
 from harvesters import harvester_class
-from harvesters.aides_conditions import Eligibility, age_bounds
+from harvesters.aides_conditions import Eligibility, age_bounds, number_text
 from harvesters.aides_jeunes import (
     AidesJeunesHarvester,
     amount_of,
@@ -21,7 +21,7 @@ from harvesters.aides_jeunes import (
     map_benefit,
     publics_of,
 )
-from harvesters.aides_jeunes_conditions import amount_text, children_text, general_condition
+from harvesters.aides_jeunes_conditions import children_text, general_condition
 from harvesters.aides_notes import Places
 from harvesters.engine import harvest
 from harvesters.report import iter_lines
@@ -559,11 +559,11 @@ def test_a_strict_income_limit_is_stored_as_the_ceiling_not_to_exceed(operator, 
     assert eligibility.conditions()["ressources_plafond"] == {"montant": montant, "periode": "mois",
                                                               "nature": "quotient-familial"}
     words = "inférieur à" if operator == "<" else "inférieur ou égal à"
-    assert eligibility.text() == f"- Avoir un quotient familial mensuel {words} {amount_text(value)} €."
+    assert eligibility.text() == f"- Avoir un quotient familial mensuel {words} {number_text(value)} €."
 
 
 def test_amounts_set_their_thousands_apart():
-    assert [amount_text(v) for v in (18500, 1077, 950, 1234.5, 16.8)] == [
+    assert [number_text(v) for v in (18500, 1077, 950, 1234.5, 16.8)] == [
         "18\u202f500", "1\u202f077", "950", "1\u202f234,5", "16,8"]
     assert amount_of({"montant": 6335, "legend": "maximum"})["montant_texte"] == "6\u202f335 € maximum"
     eligibility = Eligibility()
