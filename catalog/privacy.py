@@ -108,16 +108,22 @@ def _names_owner(local: str, owner: str | None) -> bool:
     return all(part in runs for part in parts)
 
 
-def public_view(data: dict[str, Any], kind: str | None = None) -> dict[str, Any]:
+def public_view(data: dict[str, Any], kind: str | None = None, raw: str | None = None) -> dict[str, Any]:
     """The record as it may be published: a copy when something is withheld or masked, else the
     record itself (nearly always; callers only read it, and the index keeps its stored JSON).
 
     With its `kind`, the view stays valid for the kind's schema, as the record was: a web address
     holding a person's address is withheld whole (« https://[adresse personnelle masquée] » is no
-    address), and a text the mask made longer than its field allows is cut, as harvests cut."""
+    address), and a text the mask made longer than its field allows is cut, as harvests cut.
+    With its stored JSON (`raw`), a record whose every « @ » is in its e-mail fields has only
+    those and its personal fields looked at (the index builds a view of every record it writes)."""
     view: dict[str, Any] | None = None
     owner = data.get("nom") if isinstance(data.get("nom"), str) else None
-    for key, value in data.items():
+    keys = _EMAIL_AND_PERSONAL if raw is not None and _at_signs_only_in_email_fields(data, raw) else data
+    for key in keys:
+        if key not in data:
+            continue
+        value = data[key]
         if key in PERSONAL_FIELDS:
             kept = _WITHHELD
         elif key in EMAIL_FIELDS:
@@ -136,6 +142,14 @@ def public_view(data: dict[str, Any], kind: str | None = None) -> dict[str, Any]
 
 
 _WITHHELD = object()  # a field left out of the view altogether
+_EMAIL_AND_PERSONAL = (*PERSONAL_FIELDS, *EMAIL_FIELDS)
+
+
+def _at_signs_only_in_email_fields(data: dict[str, Any], raw: str) -> bool:
+    """Every « @ » of the record's JSON is in its e-mail fields' values, so no other text holds
+    an address. JSON may write « @ » escaped (« \\u0040 »): then the record is looked at whole."""
+    in_email_fields = sum(value.count("@") for key in EMAIL_FIELDS if isinstance(value := data.get(key), str))
+    return raw.count("@") == in_email_fields and "\\u0040" not in raw
 
 
 def _within_schema(kind: str, key: str, masked: Any) -> Any:

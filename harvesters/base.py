@@ -70,6 +70,9 @@ class Item:
     # file, without a final line break): it must not shorten the record it updates (cut_short.py),
     # or change it at all (`Harvester.cut_short_refuses_any_change`).
     cut_short: bool = False
+    # `validator_for(kind).check(row)`, when the item was read in a child process
+    # (harvesters/child_reader.py): the parent, which writes and indexes, then need not.
+    checked: tuple[dict[str, Any], list[Problem]] | None = None
 
 
 class Harvester:

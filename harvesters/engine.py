@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from catalog.child_iter import ChildKilled
 from catalog.clock import utcnow
+from catalog.collector import fewer_collections
 from catalog.config import Settings, load_settings
 from catalog.db import (
     catalog_busy,
@@ -42,6 +43,7 @@ from catalog.db import (
 from catalog.errors import UnusableInput
 from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Source
 from catalog.records import ID_SEPARATOR, qualified_id
+from catalog.search.in_step import InStepIndex
 from catalog.store import CONFLICT, UNCHANGED, Candidate, RecordWriter
 from catalog.validation import Problem, validator_for
 from harvesters import job_lease
@@ -54,6 +56,7 @@ from harvesters.termination import TerminationRequested
 from harvesters.text_hygiene import clean_items
 
 JOBS = HarvestJob.__table__
+CHILD_READ_BATCH = 250  # items written (and indexed) per batch when a child process reads the source
 RECORDS = Record.__table__
 ID_LENGTH, SOURCE_LENGTH = RECORDS.c.id.type.length, RECORDS.c.source.type.length
 
@@ -244,8 +247,9 @@ class _Run:
     # -- the run -------------------------------------------------------------------------------
 
     def execute(self, progress: bool) -> None:
-        in_transaction(self.engine, self.job_id, self, partial(self._read_and_write, progress=progress),
-                       unchanged="Le catalogue n'a pas été modifié.")
+        with fewer_collections():
+            in_transaction(self.engine, self.job_id, self, partial(self._read_and_write, progress=progress),
+                           unchanged="Le catalogue n'a pas été modifié.")
 
     def _read_and_write(self, conn: Connection, transaction, progress: bool) -> None:
         if reason := self.harvester.missing_token():
@@ -266,23 +270,39 @@ class _Run:
         active_before = {kind: _count_active(conn, self.policy.name, kind) for kind in self.harvester.kinds}
         writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",
                               now=self.now, job_id=self.job_id)
-        if child_reading_enabled(self.harvester):  # the source is read beside validation and writing
-            in_child = ChildItems(self.harvester)
-            items, done = iter(in_child), (lambda: in_child.progress)
-        else:
-            items, done = clean_items(self.harvester.items()), self.harvester.progress_done
-        with _progress_bar(progress, self.harvester, done) as advance:
-            for batch in _batched(items, self.batch_size):
-                self._process(conn, writer, batch)
-                advance(len(batch))
-        self.kinds = list(self.harvester.covered_kinds())
-        self._judge_vanished(conn, writer, active_before)
-        _drop_seen_table(conn)
-        if self.dry_run:
-            transaction.rollback()
-        else:
-            transaction.commit()
-            self.committed = True
+        # Opened under the record writers' lock, before the first write: catalog/search/in_step.py.
+        index = None if self.dry_run else InStepIndex.open(self.harvester.settings or load_settings(), self.engine)
+        try:
+            size = self.batch_size
+            if child_reading_enabled(self.harvester):  # the source is read beside writing and indexing
+                in_child = ChildItems(self.harvester)
+                items, done = iter(in_child), (lambda: in_child.progress)
+                # Small batches: writing starts as soon as the child has read a few items, and
+                # what is left once it has read the last is little.
+                size = min(size, CHILD_READ_BATCH)
+            else:
+                items, done = clean_items(self.harvester.items()), self.harvester.progress_done
+            with _progress_bar(progress, self.harvester, done) as advance:
+                for batch in _batched(items, size):
+                    self._process(conn, writer, batch)
+                    if index:
+                        index.follow(conn)
+                    advance(len(batch))
+            self.kinds = list(self.harvester.covered_kinds())
+            self._judge_vanished(conn, writer, active_before)
+            _drop_seen_table(conn)
+            if self.dry_run:
+                transaction.rollback()
+            else:
+                if index:
+                    index.follow(conn)
+                transaction.commit()
+                self.committed = True
+                if index:
+                    index.commit()
+        finally:
+            if index:
+                index.rollback()  # unless committed above: the catalog's transaction did not commit
         self.status = DONE_WITH_ERRORS if self.counts["invalid"] else DONE
         said = [*self.harvester.run_notes(), *(["Essai à blanc : rien n'a été enregistré."] if self.dry_run else [])]
         self.message = " ".join(said) or None
@@ -375,7 +395,7 @@ class _Run:
             # An id no record can have (the columns' length, which PostgreSQL enforces) names none.
             key = (item.kind, item.id_hint) if item.id_hint and len(item.id_hint) <= ID_LENGTH else None
             return key, item.problems or [Problem(None, "unmapped", "Élément non reconnu.")], None
-        data, problems = validator_for(item.kind).check(item.row)
+        data, problems = item.checked or validator_for(item.kind).check(item.row)
         source, raw_id = item.row.get("source"), item.row.get("id")
         if source:
             self.row_sources.add(str(source))

@@ -18,6 +18,7 @@ import pytest
 from catalog import child_iter
 from catalog.child_iter import ChildFailed, ChildIterator
 from catalog.errors import UnusableInput
+from catalog.validation import validator_for
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems
 from harvesters.engine import NO_ROOM, harvest
@@ -197,8 +198,13 @@ def test_lheo_items_and_state_are_the_same_read_in_a_child():
     expected = list(alone.items())
     in_child = LheoHarvester(path)
     items = list(ChildItems(in_child))
-    assert [(i.row, i.reference, i.problems, i.warnings, i.id_hint) for i in items] == \
-           [(i.row, i.reference, i.problems, i.warnings, i.id_hint) for i in expected]
+    assert [(i.reference, i.problems, i.warnings, i.id_hint) for i in items] == \
+           [(i.reference, i.problems, i.warnings, i.id_hint) for i in expected]
+    # Checked against the schema in the child: the parent gets the result and the row's identity.
+    checked = [(validator_for(i.kind).check(i.row), {"source": i.row["source"], "id": i.row["id"]})
+               if i.row is not None and not i.problems else (None, i.row) for i in expected]
+    assert [(i.checked, i.row) for i in items] == checked
+    assert any(i.checked for i in items)
     assert any(i.warnings for i in items) and any(i.problems for i in items)
     assert in_child.counts == alone.counts and in_child.variant == alone.variant
     assert in_child.corrections == alone.corrections and in_child.corrections.examples == alone.corrections.examples

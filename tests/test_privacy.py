@@ -173,3 +173,30 @@ def test_the_published_view_stays_valid_for_the_kind_s_schema():
     assert not validator_for("structure").check(dict(view))[1]
     # Without a kind (a caller that has none), masked as before.
     assert public_view(data)["site_web"] == f"https://{MASKED_EMAIL}"
+
+
+@pytest.mark.parametrize("record", [
+    {"nom": "Atelier", "courriel": "jean.dupont@gmail.com", "description": "Venez."},
+    {"nom": "Atelier", "courriel": "accueil@asso.fr", "description": "Écrire à jean.dupont@gmail.com."},
+    {"nom": "Atelier", "courriel": "accueil@asso.fr", "sessions": [{"contact": ["jean.dupont@gmail.com"]}]},
+    {"nom": "Atelier", "courriel": "accueil@asso.fr", "contact_nom_prenom": "Jean Dupont"},
+    {"nom": "Atelier", "description": "jean.dupont@gmail.com", "lien": "https://exemple.fr/@jean"},
+    {"nom": "Atelier", "courriel": 12, "description": "jean.dupont@gmail.com"},
+])
+@pytest.mark.parametrize("escaped", [False, True])
+def test_the_view_built_with_the_stored_json_is_the_view_built_without(record, escaped):
+    """The index passes the stored JSON, which spares looking at every field when each « @ » is in
+    the e-mail fields: the view must not depend on it, « @ » written escaped in JSON included."""
+    import json
+
+    raw = json.dumps(record, ensure_ascii=False)
+    if escaped:
+        raw = raw.replace("@", "\\u0040")
+        assert json.loads(raw) == record
+    assert public_view(record, "service", raw) == public_view(record, "service")
+
+
+def test_an_address_written_escaped_in_the_stored_json_is_still_masked():
+    record = {"nom": "Atelier", "courriel": "accueil@asso.fr", "description": "Écrire à jean.dupont@gmail.com."}
+    raw = '{"nom":"Atelier","courriel":"accueil@asso.fr","description":"Écrire à jean.dupont\\u0040gmail.com."}'
+    assert public_view(record, "service", raw)["description"] == f"Écrire à {MASKED_EMAIL}."

@@ -150,7 +150,8 @@ def _zipped(members: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-GZIPPED = gzip.compress(b"id,nom\n1,Atelier\n")
+# mtime=0: the bytes (and the test ids pytest-xdist workers compare) do not depend on the second
+GZIPPED = gzip.compress(b"id,nom\n1,Atelier\n", mtime=0)
 CONTAINERS = [
     (GZIPPED, "une archive gzip : décompressez-la"),
     (_zipped(["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml"]), "un classeur Excel \\(.xlsx\\)"),

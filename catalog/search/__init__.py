@@ -177,13 +177,16 @@ BATCH = 1000  # records read per keyset query
 BATCH_BYTES = 12_000_000
 
 
-def iter_documents(engine, above_seq: int = -1,
-                   statuses: tuple[str, ...] | None = None) -> Iterator[tuple[int, str, SearchDocument | tuple[str, str]]]:
+def iter_documents(engine, above_seq: int = -1, statuses: tuple[str, ...] | None = None,
+                   conn=None) -> Iterator[tuple[int, str, SearchDocument | tuple[str, str]]]:
     """(seq, status, document-or-key) for every record above `above_seq`, in seq order.
 
     Streams in keyset batches on `seq` so memory stays flat and a concurrent harvest never makes
-    a batch skip or repeat a record.
+    a batch skip or repeat a record. Read through `conn` when given (a harvest's own open
+    transaction, its uncommitted writes included: `in_step.py`), else a connection per batch.
     """
+    from contextlib import nullcontext
+
     from sqlalchemy import text
 
     from catalog.territories import get_territories
@@ -194,8 +197,8 @@ def iter_documents(engine, above_seq: int = -1,
     if statuses:
         status_sql = " AND status IN (" + ",".join(f"'{s}'" for s in statuses) + ")"
     while True:
-        with engine.connect() as conn:
-            rows = conn.execute(
+        with (nullcontext(conn) if conn is not None else engine.connect()) as reading:
+            rows = reading.execute(
                 text("SELECT kind, id, source, data, status, seq, date_maj FROM record "
                      f"WHERE seq > :last{status_sql} ORDER BY seq LIMIT :n"),
                 {"last": last, "n": BATCH},
@@ -212,6 +215,25 @@ def iter_documents(engine, above_seq: int = -1,
         last = rows[-1][5]
 
 
+def changes_in_batches(changes: Iterable[tuple[int, str, SearchDocument | tuple[str, str]]],
+                       size: int) -> Iterator[tuple[list[SearchDocument], list[tuple[str, str]], int]]:
+    """`iter_documents`' changes grouped for a backend: (documents to index, keys to remove,
+    highest seq), a batch ending at `size` changes or BATCH_BYTES of stored JSON and text."""
+    docs: list[SearchDocument] = []
+    gone: list[tuple[str, str]] = []
+    top, weight = None, 0
+    for seq, _status, item in changes:
+        if isinstance(item, SearchDocument):
+            docs.append(item)
+            weight += len(item.raw or "") + len(item.text)
+        else:
+            gone.append(item)
+        top = seq
+        if len(docs) + len(gone) >= size or weight >= BATCH_BYTES:
+            yield docs, gone, top
+            docs, gone, weight = [], [], 0
+    if docs or gone:
+        yield docs, gone, top
 
 
 def count_active_records(engine) -> int:
@@ -230,23 +252,9 @@ def sync_index(settings: Settings, engine, backend: SearchBackend | None = None)
     """
     backend = backend or get_backend(settings)
     size = getattr(backend, "batch_size", BATCH)
-    mark = backend.get_watermark()
     applied = 0
-    batch_docs: list[SearchDocument] = []
-    batch_gone: list[tuple[str, str]] = []
-    top = mark
-    weight = 0
-    for seq, status, item in iter_documents(engine, above_seq=mark):
-        if isinstance(item, SearchDocument):
-            batch_docs.append(item)
-            weight += len(item.raw or "") + len(item.text)
-        else:
-            batch_gone.append(item)
-        top = seq
-        if len(batch_docs) + len(batch_gone) >= size or weight >= BATCH_BYTES:
-            applied += _apply(backend, batch_docs, batch_gone, top)
-            batch_docs, batch_gone, weight = [], [], 0
-    applied += _apply(backend, batch_docs, batch_gone, top)
+    for docs, gone, top in changes_in_batches(iter_documents(engine, above_seq=backend.get_watermark()), size):
+        applied += _apply(backend, docs, gone, top)
     return applied
 
 

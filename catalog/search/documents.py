@@ -220,7 +220,7 @@ def thematique_text(slug: str) -> str:
 def _published(kind: str, data: dict[str, Any], raw: str | None) -> tuple[dict[str, Any], str | None]:
     """The record as it may be published, and its stored JSON when that is the record itself
     (nearly always: nothing personal in it), to be indexed as is."""
-    view = public_view(data, kind)
+    view = public_view(data, kind, raw)
     return (data, raw) if view is data else (view, None)
 
 

@@ -84,7 +84,8 @@ def _varints(data: bytes) -> list[int]:
 def statistics(conn: sqlite3.Connection, g: int) -> tuple[int, int]:
     """(rows, tokens) as FTS5 keeps them for bm25 (its averages record)."""
     row = conn.execute(f"SELECT block FROM ftx_{g}_data WHERE id = 1").fetchone()
-    values = _varints(row[0]) if row else [0]
+    # Empty until a first document is committed (an index being filled by its first harvest).
+    values = _varints(row[0]) if row and row[0] else [0]
     return values[0], sum(values[1:])
 
 

@@ -55,6 +55,13 @@ from catalog.search.typos import correct_typos
 from catalog.search.writer import GenerationWriter, create_tables, tables
 
 SCHEMA_VERSION = "2"
+# How long a writer waits for the index's write lock; a write session (a harvest indexing as it
+# goes) waits only a moment, then leaves the work to the sync after its commit.
+WRITE_WAIT_MS = 60_000
+SESSION_WAIT_MS = 200
+# Pending set changes a write session keeps before writing them: memory bounded, each set's
+# container written a few times per national feed rather than once per batch.
+SESSION_PENDING_MAX = 400_000
 REBUILD_BATCH = 5000
 # Relevance by Python (cost ∝ found documents) rather than FTS5 (cost ∝ every match of the
 # words in the index) below this many found documents.
@@ -87,7 +94,7 @@ class SqliteBackend:
         conn = conns.get(self.path)
         if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=WRITE_WAIT_MS / 1000, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA temp_store=MEMORY")
@@ -171,10 +178,7 @@ class SqliteBackend:
 
             def __exit__(self, exc_type, exc, tb):
                 if exc_type:
-                    backend.conn.execute("ROLLBACK")
-                    # Token ids given in the rolled-back transaction are gone from vocab_g:
-                    # a cached one would later name two tokens.
-                    backend._vocabularies = {}
+                    backend._rollback()
                 else:
                     backend.conn.execute("COMMIT")
 
@@ -228,6 +232,33 @@ class SqliteBackend:
             if n:
                 self._bump_version()
         return n
+
+    def write_session(self) -> WriteSession | None:
+        """One write transaction for many batches, committed by the caller (`in_step.py`); None
+        when another process is writing the index now (a rebuild): wait no longer than a moment,
+        the caller syncs after its own commit instead, as it would have anyway."""
+        self._mapped(False)
+        self._generation(create=True)
+        conn = self.conn
+        conn.execute(f"PRAGMA busy_timeout = {SESSION_WAIT_MS}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return None
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+        try:
+            # Read under the write lock: a rebuild in another process cannot switch it now.
+            return WriteSession(self, self._writer(self._generation()))
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
+        # Token ids given in the rolled-back transaction are gone from vocab_g: a cached one
+        # would later name two tokens.
+        self._vocabularies = {}
 
     def rebuild(self, documents: Iterable[SearchDocument], progress=None) -> int:
         """Build a new generation beside the live one, then switch in one transaction.
@@ -406,3 +437,35 @@ class SqliteBackend:
                     counts[token[len(prefix):]] = n
             out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         return out
+
+
+class WriteSession:
+    """Batches of changes applied in one open transaction of the index (`write_session`):
+    invisible to searches until `commit`, gone at `rollback`."""
+
+    def __init__(self, backend: SqliteBackend, writer: GenerationWriter):
+        self.backend, self.writer = backend, writer
+        self.changed = False
+
+    def apply(self, docs: list[SearchDocument], gone: list[tuple[str, str]]) -> None:
+        if docs:
+            self.changed |= self.writer.write(docs) > 0
+        if gone:
+            self.changed |= bool(self.writer.remove([f"{kind}/{rid}" for kind, rid in gone]))
+        self.writer.flush(bounded=True, pending_max=SESSION_PENDING_MAX)
+
+    def commit(self, watermark: int) -> None:
+        try:
+            self.writer.flush()
+            if self.changed:
+                self.backend._bump_version()
+            if watermark > self.backend.get_watermark():
+                self.backend.set_watermark(watermark)
+            self.backend.conn.execute("COMMIT")
+        except BaseException:
+            if self.backend.conn.in_transaction:
+                self.rollback()
+            raise
+
+    def rollback(self) -> None:
+        self.backend._rollback()

@@ -159,11 +159,11 @@ class GenerationWriter:
         c.executemany(f"DELETE FROM doc_{g} WHERE docid = ?", [(r[0],) for r in rows])
         return {r[4]: r[0] for r in rows}
 
-    def flush(self, bounded: bool = False) -> None:
+    def flush(self, bounded: bool = False, pending_max: int = PENDING_MAX) -> None:
         """Write pending sets and positions (`bounded`: only once they weigh enough — a
         rebuild's new generation is invisible until its switch, so it writes each container
         and block of positions a few times rather than once per batch)."""
-        if not bounded or self.postings.pending() >= PENDING_MAX:
+        if not bounded or self.postings.pending() >= pending_max:
             self.postings.flush()
         if not bounded or len(self.positions) >= BLOCK:
             self._save_positions()
