@@ -46,6 +46,7 @@ from catalog.records import ID_SEPARATOR, qualified_id
 from catalog.search.in_step import InStepIndex
 from catalog.store import CONFLICT, UNCHANGED, Candidate, RecordWriter
 from catalog.validation import Problem, validator_for
+from catalog.wal import checkpoint_aside
 from harvesters import job_lease
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
@@ -296,10 +297,12 @@ class _Run:
             else:
                 if index:
                     index.follow(conn)
-                transaction.commit()
-                self.committed = True
-                if index:
-                    index.commit()
+                with checkpoint_aside(conn) as checkpoint:  # catalog/wal.py
+                    transaction.commit()
+                    self.committed = True
+                    checkpoint.start()
+                    if index:
+                        index.commit()
         finally:
             if index:
                 index.rollback()  # unless committed above: the catalog's transaction did not commit

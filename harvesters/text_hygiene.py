@@ -271,8 +271,19 @@ def without_active_markup(text: str) -> str:
 
 # -- the steps ---------------------------------------------------------------------------------
 
+# Rows of one source repeat their texts (an LHEO session carries its action's and formation's):
+# each is judged once while it recurs. Few entries: the repeats come close together.
+_JUDGED: dict[str, bool] = {}
+_JUDGED_MAX = 1024
+
+
 def _suspect(value: str) -> bool:
-    return _SUSPECT.search(value) is not None or _is_unsafe_url(value)
+    judged = _JUDGED.get(value)
+    if judged is None:
+        if len(_JUDGED) >= _JUDGED_MAX:
+            _JUDGED.clear()
+        judged = _JUDGED[value] = _SUSPECT.search(value) is not None or _is_unsafe_url(value)
+    return judged
 
 
 def _holds_suspect(value: Any) -> bool:

@@ -57,7 +57,7 @@ def test_bulk_payload_carries_filters_location_and_the_record():
     assert src["zones"] == ["93", "france"]
     assert src["themes"] == ["mobilite--preparer-un-permis", "mobilite"]
     assert src["remote"] is True and src["zoned"] is False
-    assert src["data"]["nom"] == "Aide au permis"
+    assert src["nom"] == "Aide au permis" and "data" not in src  # the record is read from the catalog
     assert src["groupe"] == "service/di--1"  # no duplicate group: its own
     assert list(delete_actions([("aide", "at--2")], "i")) == [
         {"_op_type": "delete", "_index": "i", "_id": "aide/at--2"}]

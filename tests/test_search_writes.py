@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from catalog.search import SearchQuery, build_document
@@ -51,8 +53,8 @@ def test_a_reindexed_document_keeps_its_id_and_only_its_new_text(backend):
 def test_a_rolled_back_write_leaves_no_token_id_behind(backend):
     backend.index([doc("a", "alpha")])
     unserialisable = doc("bad", "delta")
-    unserialisable.data = {"nom": "delta", "oops": {1, 2}}  # a set: JSON refuses it mid-write
-    with pytest.raises(TypeError):
+    unserialisable.score_qualite = {1, 2}  # a set: SQLite refuses it mid-write
+    with pytest.raises(sqlite3.ProgrammingError):
         backend.index([doc("b", "beta"), unserialisable])
     backend.index([doc("c", "gamma")])
     backend.index([doc("b2", "beta")])

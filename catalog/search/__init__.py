@@ -99,7 +99,8 @@ class SearchHit:
     source: str
     score: float | None  # relevance (higher is better) when a text was given
     distance: float | None  # km from the searched place, when both positions are known
-    data: dict[str, Any]  # the record's fields as indexed
+    # No fields of the record: an index holds what it searches, not the record. Callers read
+    # the records a page shows from the catalog (`catalog.queries.get_records`), as published.
 
 
 @dataclass
@@ -172,9 +173,9 @@ def get_backend(settings: Settings, name: str | None = None) -> SearchBackend:
 
 
 BATCH = 1000  # records read per keyset query
-# A sync batch also ends once its records weigh this much (JSON as stored): a batch of 4,000
-# small services and one of 1,500 LHEO sessions with long descriptions then cost alike.
-BATCH_BYTES = 12_000_000
+# A sync batch also ends once its documents' text weighs this much: a batch of 4,000 small
+# services and one of LHEO sessions with long descriptions then cost alike.
+BATCH_BYTES = 6_000_000
 
 
 def iter_documents(engine, above_seq: int = -1, statuses: tuple[str, ...] | None = None,
@@ -225,7 +226,7 @@ def changes_in_batches(changes: Iterable[tuple[int, str, SearchDocument | tuple[
     for seq, _status, item in changes:
         if isinstance(item, SearchDocument):
             docs.append(item)
-            weight += len(item.raw or "") + len(item.text)
+            weight += len(item.text)
         else:
             gone.append(item)
         top = seq

@@ -76,16 +76,6 @@ class SearchDocument:
     date_maj: str | None = None
     # The day the offer closes (`date_fin` of an aid or a mobility solution), ISO.
     date_fin: str | None = None
-    # The record's fields; empty when `raw` holds them (a sync batch then keeps one string per
-    # record rather than a tree of Python objects: a few KB instead of tens).
-    data: dict[str, Any] = field(default_factory=dict)
-    # The record's JSON as stored, when the document was built from it: indexed as is, without
-    # serialising `data` again.
-    raw: str | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def fields(self) -> dict[str, Any]:
-        return load_record(self.raw) if self.raw is not None and not self.data else self.data
 
     @property
     def key(self) -> str:
@@ -217,17 +207,11 @@ def thematique_text(slug: str) -> str:
     return " ".join(parts)
 
 
-def _published(kind: str, data: dict[str, Any], raw: str | None) -> tuple[dict[str, Any], str | None]:
-    """The record as it may be published, and its stored JSON when that is the record itself
-    (nearly always: nothing personal in it), to be indexed as is."""
-    view = public_view(data, kind, raw)
-    return (data, raw) if view is data else (view, None)
-
-
 def build_document(kind: str, record_id: str, data: dict[str, Any],
                    territories: Territories | None = None, *, source: str | None = None,
                    date_maj: str | None = None, raw: str | None = None) -> SearchDocument:
-    data, raw = _published(kind, data, raw)
+    # Only what may be published is searchable (`raw`, the stored JSON, spares a walk).
+    data = public_view(data, kind, raw)
     territories = territories or Territories()
     thematiques = _set(data.get("thematiques"))
     categories = sorted({t.split("--", 1)[0] for t in thematiques})
@@ -281,6 +265,4 @@ def build_document(kind: str, record_id: str, data: dict[str, Any],
         groupe_doublons=str(data["groupe_doublons"]) if data.get("groupe_doublons") else None,
         date_maj=date_maj or (str(data["date_maj"]) if data.get("date_maj") else None),
         date_fin=_iso_day(data.get("date_fin")) if kind in CLOSING_KINDS else None,
-        data=data if raw is None else {},
-        raw=raw,
     )

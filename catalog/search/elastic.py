@@ -77,7 +77,6 @@ def index_settings() -> dict[str, Any]:
                 "location": {"type": "geo_point"}, "remote": {"type": "boolean"},
                 "zoned": {"type": "boolean"}, "score_qualite": {"type": "float"},
                 "groupe": KEYWORD, "date_maj": KEYWORD, "date_fin": KEYWORD,
-                "data": {"type": "object", "enabled": False},
             },
         },
     }
@@ -94,7 +93,7 @@ def to_source(doc: SearchDocument) -> dict[str, Any]:
         "code_epci": doc.code_epci, "code_departement": doc.code_departement,
         "code_region": doc.code_region, "remote": doc.remote, "zoned": doc.zoned,
         "score_qualite": doc.score_qualite, "groupe": doc.groupe_doublons or doc.key,
-        "date_maj": doc.date_maj, "date_fin": doc.date_fin, "data": doc.fields,
+        "date_maj": doc.date_maj, "date_fin": doc.date_fin,
     }
     if doc.located:
         source["location"] = {"lat": doc.latitude, "lon": doc.longitude}
@@ -325,7 +324,7 @@ def parse_response(plan: Plan, response: dict[str, Any]) -> SearchResult:
         hits.append(SearchHit(kind=src["kind"], id=src["id"], nom=src.get("nom") or "",
                               source=src.get("source") or "",
                               score=h.get("_score") if plan.has_text else None,
-                              distance=distance, data=src.get("data") or {}))
+                              distance=distance))
     aggs = response.get("aggregations", {})
     facets = {name: {b["key"]: b["doc_count"] for b in aggs.get(name, {}).get("buckets", [])}
               for name in q.facets}

@@ -414,16 +414,15 @@ class SqliteBackend:
 
     def _hits(self, reader: Reader, plan: Plan, rows: list[Row]) -> list[SearchHit]:
         content = {r[0]: r[1:] for r in reader.rows(
-            "SELECT docid, kind, id, source, nom, data FROM content_{g} WHERE docid IN {ids}",
+            "SELECT docid, kind, id, source, nom FROM content_{g} WHERE docid IN {ids}",
             [r.docid for r in rows])}
         hits = []
         for row in rows:
-            kind, rid, source, nom, data = content[row.docid]
+            kind, rid, source, nom = content[row.docid]
             hits.append(SearchHit(
                 kind=kind, id=rid, nom=nom or "", source=source or "",
                 score=(-row.rank if plan.query.text and row.rank else None),
-                distance=(round(km(row.dist), 3) if row.dist is not None else None),
-                data=json.loads(data)))
+                distance=(round(km(row.dist), 3) if row.dist is not None else None)))
         return hits
 
     def _facets(self, reader: Reader, found: int, names: list[str]) -> dict[str, dict[str, int]]:

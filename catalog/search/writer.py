@@ -3,8 +3,9 @@
 Tables of generation g (read by `reader.py`, searched by `selection.py` and `ordering.py`):
 - `doc_g`: one narrow row per document (key, quality score, duplicate group, tag token ids —
   kept so that removing a document removes it from exactly the sets it was added to);
-- `content_g`: the analysed name and text, kind/id/source/name and the record's JSON (read for
-  the page only); external content of `ftx_g`;
+- `content_g`: the analysed name and text, kind/id/source/name; external content of `ftx_g`
+  (the record itself is read from the catalog: a generation made before November 2026 has a
+  `data` column, left empty since and dropped by a rebuild);
 - `ftx_g` (FTS5): the analysed name and text, for bm25 when results are sorted by relevance;
 - `vocab_g` / `post_g` (`postings.py`): one document set per token (`tokens.py`);
 - `geo_g` (`reader.py`): positions by block of document ids.
@@ -12,7 +13,6 @@ Tables of generation g (read by `reader.py`, searched by `selection.py` and `ord
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from array import array
 from collections.abc import Iterable
@@ -38,7 +38,7 @@ def create_tables(conn: sqlite3.Connection, g: int) -> None:
         tags BLOB NOT NULL)""")
     conn.execute(f"""CREATE TABLE IF NOT EXISTS content_{g}(
         docid INTEGER PRIMARY KEY, a_nom TEXT, a_body TEXT, kind TEXT, id TEXT,
-        source TEXT, nom TEXT, data TEXT)""")
+        source TEXT, nom TEXT)""")
     conn.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS ftx_{g} USING fts5(
         a_nom, a_body, content='content_{g}', content_rowid='docid',
         tokenize="unicode61 remove_diacritics 0 tokenchars '_'")""")
@@ -119,10 +119,7 @@ class GenerationWriter:
             tags = array("I", map(ids.__getitem__, p.tags))
             docs_rows.append((docid, doc.key, doc.score_qualite, doc.groupe_doublons,
                               tags.tobytes()))
-            data = doc.raw if doc.raw is not None else json.dumps(
-                doc.data, ensure_ascii=False, separators=(",", ":"))
-            content_rows.append((docid, p.a_nom, p.a_body, doc.kind, doc.id, doc.source, doc.nom,
-                                 data))
+            content_rows.append((docid, p.a_nom, p.a_body, doc.kind, doc.id, doc.source, doc.nom))
             fts_rows.append((docid, p.a_nom, p.a_body))
             self.postings.add(docid, p.words)
             self.postings.add(docid, p.tags)
@@ -130,8 +127,8 @@ class GenerationWriter:
                 self.positions[docid] = (doc.latitude, doc.longitude)
         c.executemany(f"INSERT INTO doc_{g}(docid, key, score, groupe, tags) VALUES (?,?,?,?,?)",
                       docs_rows)
-        c.executemany(f"INSERT INTO content_{g}(docid, a_nom, a_body, kind, id, source, nom, data)"
-                      " VALUES (?,?,?,?,?,?,?,?)", content_rows)
+        c.executemany(f"INSERT INTO content_{g}(docid, a_nom, a_body, kind, id, source, nom)"
+                      " VALUES (?,?,?,?,?,?,?)", content_rows)
         c.executemany(f"INSERT INTO ftx_{g}(rowid, a_nom, a_body) VALUES (?,?,?)", fts_rows)
         return len(prepared)
 

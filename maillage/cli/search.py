@@ -9,8 +9,11 @@ from dataclasses import asdict
 import click
 
 from catalog.config import load_settings
+from catalog.db import get_engine
 from catalog.errors import UnusableInput
+from catalog.models import RECORD_ACTIVE
 from catalog.privacy import public_view
+from catalog.queries import get_records
 from catalog.search import FACETS, KINDS, SORTS, SearchHit, SearchQuery, get_backend
 
 
@@ -47,22 +50,23 @@ def command(text, backend, as_json, **options) -> None:
                  "facets"):
         options[name] = list(options[name])
     query = SearchQuery(text=text, **options)
+    settings = load_settings()
     try:
-        result = get_backend(load_settings(), backend).search(query)
+        result = get_backend(settings, backend).search(query)
     except UnusableInput as exc:
         click.echo(f"Erreur : {exc}", err=True)
         sys.exit(2)
+    found = _published_records(settings, result.hits)
     if as_json:
         payload = {"total": result.total, "next": result.next, "facets": result.facets,
-                   "hits": [_published(h) for h in result.hits]}
+                   "hits": [asdict(hit) | {"data": data} for hit, data in found]}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     click.echo(f"{result.total} résultat{'s' if result.total > 1 else ''}")
-    for i, hit in enumerate(result.hits, 1):
-        where = " ".join(filter(None, [str(hit.data.get("code_postal") or ""),
-                                       str(hit.data.get("commune") or "")]))
+    for i, (hit, data) in enumerate(found, 1):
+        where = " ".join(filter(None, [str(data.get("code_postal") or ""), str(data.get("commune") or "")]))
         extra = f" — {hit.distance:.1f} km" if hit.distance is not None else ""
-        remote = " — à distance" if "a-distance" in (hit.data.get("modes_accueil") or []) else ""
+        remote = " — à distance" if "a-distance" in (data.get("modes_accueil") or []) else ""
         click.echo(f"{i:>3}. {hit.nom} [{hit.kind}] {where}{extra}{remote}")
         click.echo(f"     {hit.id}")
     for name, counts in result.facets.items():
@@ -71,8 +75,10 @@ def command(text, backend, as_json, **options) -> None:
         click.echo(f"\nPage suivante : --after {result.next}")
 
 
-def _published(hit: SearchHit) -> dict:
-    """A hit with its record as the API publishes it: what this command prints is passed on as
-    freely as the API's answers, and an index built before personal data was kept out of it
-    still holds the raw record."""
-    return asdict(hit) | {"data": public_view(hit.data)}
+def _published_records(settings, hits: list[SearchHit]) -> list[tuple[SearchHit, dict]]:
+    """Each hit with its record as the API publishes it, read from the catalog (the index holds
+    none): what this command prints is passed on as freely as the API's answers. A hit whose
+    record the catalog no longer publishes (the index lags a write by a moment) is left out."""
+    stored = get_records(get_engine(settings), [(hit.kind, hit.id) for hit in hits])
+    return [(hit, public_view(record.data, hit.kind)) for hit in hits
+            if (record := stored.get((hit.kind, hit.id))) is not None and record.status == RECORD_ACTIVE]
