@@ -15,6 +15,7 @@ The child must not use the parent's open database connections (see `fresh_engine
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import multiprocessing
 import os
@@ -31,6 +32,7 @@ from catalog.errors import UnusableInput
 
 log = logging.getLogger(__name__)
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+PIPE_BYTES = 1 << 20
 
 
 class ChildFailed(RuntimeError):
@@ -80,6 +82,7 @@ class ChildIterator:
     def __iter__(self) -> Iterator[Any]:
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
+        _widen(sender)
         child = context.Process(target=self._child, args=(sender,), daemon=True, name=self.name)
         child.start()
         sender.close()  # ours: so that the child's end closing reads as end of file
@@ -159,6 +162,16 @@ def _pump(receiver, received: queue.Queue, stop: threading.Event) -> None:
             except queue.Full:
                 if stop.is_set():
                     return
+
+
+def _widen(sender) -> None:
+    """A pipe of 1 MB rather than 64 KB (Linux): the child writes a batch in one go instead of
+    waiting, chunk after chunk, for the pump thread, which must take the GIL from the busy
+    parent for each (~10 % of a national feed's reading time)."""
+    try:
+        fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError):  # not Linux, or above /proc/sys/fs/pipe-max-size: as it was
+        pass
 
 
 def picklable(value: Any) -> bool:
