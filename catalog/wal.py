@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 from sqlalchemy.engine import Connection
 
@@ -50,15 +50,20 @@ class CheckpointAside:
         if self.thread is not None:
             self.thread.join()
         if self.conn is not None:
-            self.conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(self.pages)}")
-            self.conn = None
+            conn, self.conn = self.conn, None
+            try:
+                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(self.pages)}")
+            except Exception:
+                # Never back in the pool without its checkpoints (its log would grow forever).
+                conn.invalidate()
+                raise
 
 
 def _checkpoint(path: str) -> None:
     # PASSIVE: copies what no reader still needs, never waits for one (a search of the site);
     # the rest goes at a later commit, as it would have.
     try:
-        with sqlite3.connect(path, timeout=sqlite_wait_seconds()) as conn:
+        with closing(sqlite3.connect(path, timeout=sqlite_wait_seconds())) as conn:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     except sqlite3.Error:
         pass  # a busy or full disk: the next commit's automatic checkpoint tries again

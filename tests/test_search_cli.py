@@ -111,3 +111,33 @@ def test_json_output_is_the_published_record_read_from_the_catalog(settings, eng
     hit = json.loads(out.output)["hits"][0]
     assert hit["id"] == data["id"] and hit["data"]["nom"] == data["nom"]
     assert "contact_nom_prenom" not in hit["data"] and "jean.dupont@gmail.com" not in out.output
+
+
+def test_a_sync_or_rebuild_while_a_harvest_writes_the_index_says_so(monkeypatch, tmp_path):
+    """A harvest holds the embedded index's write lock from its first batch to its commit."""
+    import sqlite3
+
+    from catalog.config import load_settings
+
+    monkeypatch.setenv("MAILLAGE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MAILLAGE_SQLITE_WAIT_SECONDS", "0.5")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("MAILLAGE_SEARCH_BACKEND", raising=False)
+    from catalog.db import get_engine
+
+    settings = load_settings()
+    backend = get_backend(settings)
+    backend._generation(create=True)
+    write_records(get_engine(settings), corpus()[:3])  # something to index
+    harvest = sqlite3.connect(backend.path, isolation_level=None)
+    harvest.execute("BEGIN IMMEDIATE")
+    try:
+        for args in (["sync"], ["rebuild"]):
+            out = CliRunner().invoke(index_command, args)
+            assert out.exit_code == 2, out.output
+            assert "l'index de recherche est en cours d'écriture" in out.output
+    finally:
+        harvest.rollback()
+        harvest.close()
+    out = CliRunner().invoke(index_command, ["sync"])
+    assert out.exit_code == 0 and "3 changements appliqués" in out.output, out.output

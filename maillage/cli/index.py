@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from catalog.config import load_settings
-from catalog.db import get_engine
+from catalog.db import catalog_busy, get_engine, sqlite_wait_seconds
 from catalog.errors import UnusableInput
 from catalog.search import get_backend, rebuild_index, sync_index
 
@@ -23,6 +25,21 @@ def _backend(settings, name: str | None):
         return get_backend(settings, name)
     except UnusableInput as exc:
         click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(2)
+
+
+@contextmanager
+def _index_busy_said() -> Iterator[None]:
+    """A harvest writes the embedded index from its first batch to its commit
+    (catalog/search/in_step.py): a rebuild or a sync meanwhile waits, then says so."""
+    try:
+        yield
+    except Exception as exc:
+        if not catalog_busy(exc):
+            raise
+        click.echo(f"Erreur : l'index de recherche est en cours d'écriture (un moissonnage, le plus souvent) "
+                   f"depuis plus de {sqlite_wait_seconds():g} s. Relancez la commande après la fin du "
+                   "moissonnage ; rien n'a été modifié par celle-ci.", err=True)
         sys.exit(2)
 
 
@@ -44,7 +61,8 @@ def rebuild(backend: str | None) -> None:
         from catalog.search import count_active_records
 
         bar.update(task, total=count_active_records(engine))
-        n = rebuild_index(settings, engine, target, progress=progress)
+        with _index_busy_said():
+            n = rebuild_index(settings, engine, target, progress=progress)
     click.echo(f"{n} fiche{'s' if n > 1 else ''} indexée{'s' if n > 1 else ''} ({target.name}).")
 
 
@@ -53,5 +71,6 @@ def rebuild(backend: str | None) -> None:
 def sync(backend: str | None) -> None:
     """Indexer les fiches modifiées depuis la dernière indexation."""
     settings = load_settings()
-    n = sync_index(settings, get_engine(settings), _backend(settings, backend))
+    with _index_busy_said():
+        n = sync_index(settings, get_engine(settings), _backend(settings, backend))
     click.echo(f"{n} changement{'s' if n > 1 else ''} appliqué{'s' if n > 1 else ''}.")
