@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 
+from catalog.errors import UnusableInput
 from catalog.search import BATCH, changes_in_batches, get_backend, iter_documents
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class InStepIndex:
             backend = get_backend(settings)
             opener = getattr(backend, "write_session", None)
             session = opener() if opener else None
+        except UnusableInput:  # an index of an earlier layout: the sync after the commit says so
+            return None
         except Exception:
             log.warning("Index de recherche : indexation au fil du moissonnage impossible", exc_info=True)
             return None
