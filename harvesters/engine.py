@@ -272,7 +272,7 @@ class _Run:
         writer = RecordWriter(conn, harvest_source=self.policy.name, author=f"moissonnage:{self.policy.name}",
                               now=self.now, job_id=self.job_id)
         # Opened under the record writers' lock, before the first write: catalog/search/in_step.py.
-        index = None if self.dry_run else InStepIndex.open(self.harvester.settings or load_settings(), self.engine)
+        index = InStepIndex.open(self.harvester.settings or load_settings(), self.engine, writes=not self.dry_run)
         try:
             size = self.batch_size
             if child_reading_enabled(self.harvester):  # the source is read beside writing and indexing
@@ -286,8 +286,7 @@ class _Run:
             with _progress_bar(progress, self.harvester, done) as advance:
                 for batch in _batched(items, size):
                     self._process(conn, writer, batch)
-                    if index:
-                        index.follow(conn)
+                    index.follow(conn)
                     advance(len(batch))
             self.kinds = list(self.harvester.covered_kinds())
             self._judge_vanished(conn, writer, active_before)
@@ -295,17 +294,14 @@ class _Run:
             if self.dry_run:
                 transaction.rollback()
             else:
-                if index:
-                    index.follow(conn)
+                index.follow(conn)
                 with checkpoint_aside(conn) as checkpoint:  # catalog/wal.py
                     transaction.commit()
                     self.committed = True
                     checkpoint.start()
-                    if index:
-                        index.commit()
+                    index.commit()
         finally:
-            if index:
-                index.rollback()  # unless committed above: the catalog's transaction did not commit
+            index.rollback()  # unless committed above: the catalog's transaction did not commit
         self.status = DONE_WITH_ERRORS if self.counts["invalid"] else DONE
         said = [*self.harvester.run_notes(), *(["Essai à blanc : rien n'a été enregistré."] if self.dry_run else [])]
         self.message = " ".join(said) or None

@@ -139,7 +139,7 @@ def test_records_committed_before_the_run_but_not_indexed_are_indexed_in_step(tm
     from catalog.search import in_step
 
     opened = in_step.InStepIndex.open
-    monkeypatch.setattr(in_step.InStepIndex, "open", classmethod(lambda cls, *args: None))
+    monkeypatch.setattr(in_step.InStepIndex, "open", classmethod(lambda cls, settings, engine, **kw: cls(engine, None, 0, 1)))
     run(write_json(tmp_path / "a.json", [service(i, nom=f"Atelier xylophone {i}") for i in range(3)]), settings)
     assert found(settings, "xylophone") == set()  # committed, never indexed
     monkeypatch.setattr(in_step.InStepIndex, "open", opened)

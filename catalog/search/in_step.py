@@ -29,20 +29,25 @@ class InStepIndex:
         self.engine, self.session, self.mark, self.batch_size = engine, session, mark, batch_size
 
     @classmethod
-    def open(cls, settings, engine) -> InStepIndex | None:
-        """A write session of the configured backend, or None (the sync after the commit does
-        the work): call it under the record writers' lock, before the run's first write."""
+    def open(cls, settings, engine, *, writes: bool = True) -> InStepIndex:
+        """In step through a write session of the configured backend; without one (a dry run,
+        which `writes` nothing, or no session to be had), every call does nothing and the sync
+        after the commit does the work. Call it under the record writers' lock, before the run's
+        first write."""
+        idle = cls(engine, None, 0, BATCH)
+        if not writes:
+            return idle
         try:
             backend = get_backend(settings)
             opener = getattr(backend, "write_session", None)
             session = opener() if opener else None
         except UnusableInput:  # an index of an earlier layout: the sync after the commit says so
-            return None
+            return idle
         except Exception:
             log.warning("Index de recherche : indexation au fil du moissonnage impossible", exc_info=True)
-            return None
+            return idle
         if session is None:
-            return None
+            return idle
         try:
             mark = backend.get_watermark()
         except BaseException:

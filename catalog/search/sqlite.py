@@ -468,11 +468,12 @@ class WriteSession:
             if watermark > self.backend.get_watermark():
                 self.backend.set_watermark(watermark)
             self.backend.conn.execute("COMMIT")
-            self.backend.conn.execute(f"PRAGMA cache_size=-{CACHE_KB}")
         except BaseException:
             if self.backend.conn.in_transaction:
                 self.rollback()
             raise
+        finally:
+            self.backend.conn.execute(f"PRAGMA cache_size=-{CACHE_KB}")
 
     def rollback(self) -> None:
         self.backend._rollback()
