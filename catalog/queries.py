@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from catalog.clock import as_utc, utcnow
 from catalog.errors import UnusableInput
 from catalog.models import RECORD_ACTIVE, HarvestJob, Record, Revision
+from catalog.records import creation_changes
+from catalog.store import CREATION_IN_RECORD
 
 RECORDS = Record.__table__
 REVISIONS = Revision.__table__
@@ -112,11 +114,19 @@ def sync_point(engine: Engine) -> datetime:
 
 
 def history(engine: Engine, kind: str, record_id: str) -> list[dict[str, Any]]:
-    """The record's revisions, newest first, with their field-level changes."""
+    """The record's revisions, newest first, with their field-level changes (a creation whose
+    fields its record still holds, `catalog.store.CREATION_IN_RECORD`, with those)."""
     with engine.connect() as conn:
         rows = conn.execute(select(REVISIONS).where(REVISIONS.c.kind == kind, REVISIONS.c.record_id == record_id)
                             .order_by(REVISIONS.c.version.desc())).mappings().all()
-    return [dict(row) | {"changes": orjson.loads(row["changes"])} for row in rows]
+        data = conn.execute(select(RECORDS.c.data).where(RECORDS.c.kind == kind, RECORDS.c.id == record_id)).scalar()
+    return [dict(row) | {"changes": _changes(row["changes"], data)} for row in rows]
+
+
+def _changes(stored: str, record_data: str | None) -> dict[str, list]:
+    if stored == CREATION_IN_RECORD.decode() and record_data is not None:
+        return orjson.loads(creation_changes(orjson.loads(record_data)))
+    return orjson.loads(stored)
 
 
 def encode_id_cursor(record_id: str) -> str:

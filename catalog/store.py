@@ -15,15 +15,22 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from catalog.db import reserve_sequence
 from catalog.models import RECORD_ACTIVE, RECORD_ARCHIVED, Record, Revision
-from catalog.records import canonical_json, content_hash, field_changes
+from catalog.records import canonical_json, content_hash, creation_changes, field_changes
 
 RECORDS = Record.__table__
 REVISIONS = Revision.__table__
+
+# A creation's changes are every field of the record, from nothing: as long as the record's data
+# has not changed, they are its `data`. So the creation revision says so (JSON null) instead of
+# repeating it (for an LHEO feed, half the catalog's bytes), and gets its fields written out,
+# as the record held them, just before its data first changes (`_write_out_creations`): nothing
+# is ever rebuilt from other revisions. Read with `catalog.queries.history`.
+CREATION_IN_RECORD = b"null"
 
 ADDED = "added"
 UPDATED = "updated"
@@ -157,14 +164,13 @@ class RecordWriter:
                 "harvest_source": self.harvest_source,
                 "created_at": self._now,
             })
-            # A creation's changes are every field, from nothing: no need to diff.
-            changes = orjson.dumps({k: [None, v] for k, v in c.data.items()}, option=orjson.OPT_SORT_KEYS)
-            revisions.append(self._revision_row(c.kind, c.id, 1, "created", changes))
+            revisions.append(self._revision_row(c.kind, c.id, 1, "created", CREATION_IN_RECORD))
         self._executemany(_insert_sql(self.conn, RECORDS, rows[0]), rows)
         self._executemany(_insert_sql(self.conn, REVISIONS, revisions[0]), revisions)
 
     def _update(self, updates: list[tuple[Candidate, _Existing, str]], sequence) -> None:
         previous = self._load_data([(c.kind, c.id) for c, _, _ in updates])
+        self._write_out_creations(previous)
         rows, revisions = [], []
         for c, current, status in updates:
             version = current.version + 1
@@ -180,6 +186,21 @@ class RecordWriter:
             revisions.append(self._revision_row(c.kind, c.id, version, action, changes))
         self._executemany(_update_sql(self.conn, RECORDS, rows[0]), rows)
         self._executemany(_insert_sql(self.conn, REVISIONS, revisions[0]), revisions)
+
+    def _write_out_creations(self, previous: dict[tuple[str, str], dict]) -> None:
+        """Creations still held by their record (`CREATION_IN_RECORD`) get its fields, from
+        nothing, before its data changes for the first time: `previous`, its data until now."""
+        kept = []
+        for kind in {k for k, _ in previous}:
+            ids = [i for k, i in previous if k == kind]
+            rows = self.conn.execute(select(REVISIONS.c.id, REVISIONS.c.record_id).where(
+                REVISIONS.c.kind == kind, REVISIONS.c.record_id.in_(ids), REVISIONS.c.version == 1,
+                REVISIONS.c.changes == CREATION_IN_RECORD.decode()))
+            kept += [{"b_id": row.id, "changes": creation_changes(previous[(kind, row.record_id)]).decode()}
+                     for row in rows]
+        if kept:
+            self.conn.execute(update(REVISIONS).where(REVISIONS.c.id == bindparam("b_id"))
+                              .values(changes=bindparam("changes")), kept)
 
     def _load_data(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
         found = {}

@@ -1,62 +1,65 @@
-"""SQLite write-ahead logs of a harvest copied into their database files side by side.
+"""SQLite write-ahead logs of a harvest copied into their database files beside other work.
 
 A committing SQLite connection copies the log into the database file (a checkpoint, once the
 log passes 1,000 pages) before its COMMIT returns: for a harvest's single large transaction,
 as long as writing the pages in the first place (a 20 MB LHEO feed writes 60 MB of catalog,
-50 MB of search index). A harvest commits the catalog, then the index: their checkpoints need
-not wait for each other. The catalog's runs in a thread (SQLite works without the GIL) while
-the index commits; the harvest returns once both are done, so nothing is left to a later writer.
+25 MB of search index). A harvest commits the catalog, then the index, then records its job
+and report: none of that needs to wait for a copy. So each of its commits leaves its log as it
+is (`LogCopies.leaving_log`) and a thread copies it (SQLite works without the GIL) while the
+harvest goes on; the harvest returns once every copy is done (`wait`), so nothing is left to a
+later writer.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from typing import Any
 
-from sqlalchemy.engine import Connection
-
-from catalog.db import is_sqlite, sqlite_wait_seconds
-
-
-@contextmanager
-def checkpoint_aside(conn: Connection) -> Iterator[CheckpointAside]:
-    """For the block, `conn`'s commits leave the log as it is (SQLite); `.start()` after the
-    commit copies it in a thread, joined when the block ends. Elsewhere, does nothing."""
-    aside = CheckpointAside(conn if is_sqlite(conn) else None)
-    try:
-        yield aside
-    finally:
-        aside.end()
+from catalog.db import sqlite_wait_seconds
 
 
-class CheckpointAside:
-    def __init__(self, conn: Connection | None):
-        self.conn, self.thread = conn, None
-        self.path = conn.engine.url.database if conn is not None else None
-        if self.path and self.path != ":memory:":
-            self.pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
-            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-        else:
-            self.conn = None
+class LogCopies:
+    """The log copies (checkpoints) started after commits, running in threads until `wait()`."""
 
-    def start(self) -> None:
-        if self.conn is not None and self.thread is None:
-            self.thread = threading.Thread(target=_checkpoint, args=(self.path,), name="checkpoint", daemon=True)
-            self.thread.start()
+    def __init__(self) -> None:
+        self._copies: list[tuple[threading.Thread, str]] = []
 
-    def end(self) -> None:
-        if self.thread is not None:
-            self.thread.join()
-        if self.conn is not None:
-            conn, self.conn = self.conn, None
+    @contextmanager
+    def leaving_log(self, query: Callable[[str], Any], path: str | None,
+                    restore_failed: Callable[[], None] = lambda: None) -> Iterator[None]:
+        """For the block (a commit of a connection to the SQLite file at `path`, run by `query`),
+        the connection does not copy its log; once the block succeeds, a thread does. The
+        connection gets its automatic checkpoints back right after the block, whatever it did
+        (`restore_failed` runs if that fails: never back in a pool without them, its log would
+        grow forever). Without a file (`path` None: PostgreSQL, memory), the block just runs."""
+        if not path:
+            yield
+            return
+        pages = int(query("PRAGMA wal_autocheckpoint"))
+        query("PRAGMA wal_autocheckpoint=0")
+        try:
+            yield
+        finally:
             try:
-                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(self.pages)}")
-            except Exception:
-                # Never back in the pool without its checkpoints (its log would grow forever).
-                conn.invalidate()
+                query(f"PRAGMA wal_autocheckpoint={pages}")
+            except BaseException:
+                restore_failed()
                 raise
+        thread = threading.Thread(target=_checkpoint, args=(path,), name="checkpoint", daemon=True)
+        thread.start()
+        self._copies.append((thread, path))
+
+    def wait(self) -> None:
+        """Once every copy is done, what commits added to a log meanwhile (the job's record,
+        whose own checkpoint found the copy under way) is copied too."""
+        paths = {path: None for _, path in self._copies}
+        while self._copies:
+            self._copies.pop()[0].join()
+        for path in paths:
+            _checkpoint(path)
 
 
 def _checkpoint(path: str) -> None:

@@ -30,11 +30,13 @@ from sqlalchemy.engine import Connection, Engine
 from catalog.child_iter import ChildKilled
 from catalog.clock import utcnow
 from catalog.collector import fewer_collections
+from catalog.commit_beside import CommitBeside
 from catalog.config import Settings, load_settings
 from catalog.db import (
     catalog_busy,
     get_engine,
     lock_record_writers,
+    sqlite_path,
     sqlite_wait_seconds,
     storable_text,
     storage_full,
@@ -46,7 +48,7 @@ from catalog.records import ID_SEPARATOR, qualified_id
 from catalog.search.in_step import InStepIndex
 from catalog.store import CONFLICT, UNCHANGED, Candidate, RecordWriter
 from catalog.validation import Problem, validator_for
-from catalog.wal import checkpoint_aside
+from catalog.wal import LogCopies
 from harvesters import job_lease
 from harvesters.base import Harvester, Item
 from harvesters.child_reader import ChildItems, child_reading_enabled
@@ -216,7 +218,10 @@ def harvest(
         exc.maillage_job_id = job_id  # type: ignore[attr-defined]
         raise
     finally:
-        run.finish()
+        try:
+            run.finish()
+        finally:
+            run.log_copies.wait()
     if run.committed:
         _sync_search_index(settings, engine, run)
     return run.summary()
@@ -239,6 +244,7 @@ class _Run:
         self.message: str | None = None
         self.kinds: list[str] = []
         self.committed = False
+        self.log_copies = LogCopies()  # joined by harvest() once the job is recorded
         self.refused = False  # not run: another run of the source was under way
         self.position = 0
         self.conn: Connection | None = None
@@ -295,11 +301,17 @@ class _Run:
                 transaction.rollback()
             else:
                 index.follow(conn)
-                with checkpoint_aside(conn) as checkpoint:  # catalog/wal.py
-                    transaction.commit()
-                    self.committed = True
-                    checkpoint.start()
-                    index.commit()
+                # The catalog commits in a thread while the index writes its last postings; each
+                # log is then copied into its file in a thread of its own (catalog/wal.py) while
+                # the index commits and the job is recorded.
+                with self.log_copies.leaving_log(lambda sql: conn.exec_driver_sql(sql).scalar(),
+                                                 sqlite_path(conn), conn.invalidate):
+                    commit = CommitBeside(transaction.commit)
+                    try:
+                        index.prepare()
+                    finally:
+                        self.committed = commit.wait()
+                index.commit(self.log_copies)
         finally:
             index.rollback()  # unless committed above: the catalog's transaction did not commit
         self.status = DONE_WITH_ERRORS if self.counts["invalid"] else DONE

@@ -11,6 +11,7 @@ import responses
 from sqlalchemy import func, select, update
 
 from catalog.models import Record, Revision
+from catalog.queries import history
 from harvesters import job_lease
 from harvesters.datainclusion import DataInclusionHarvester
 from harvesters.engine import harvest
@@ -55,7 +56,11 @@ def test_first_harvest_adds_every_record_with_provenance(tmp_path, settings, eng
     assert row["lien_source"] == "https://exemple.fr/services/7" and row["date_maj"] == "2025-04-02"
     assert orjson.loads(row["data"])["nom"] == "Accompagnement numéro 7"
     assert revision["action"] == "created" and revision["author"] == "moissonnage:di"
-    assert orjson.loads(revision["changes"])["nom"] == [None, "Accompagnement numéro 7"]
+    # Its fields, from nothing, are the record's own while they stay so: not stored twice.
+    assert revision["changes"] == "null"
+    [created] = history(engine, "service", "test--v7")
+    assert created["changes"] == {k: [None, v] for k, v in orjson.loads(row["data"]).items()}
+    assert created["changes"]["nom"] == [None, "Accompagnement numéro 7"]
 
 
 def test_same_file_twice_writes_nothing_the_second_time(tmp_path, settings, engine):
@@ -82,6 +87,23 @@ def test_a_change_is_one_revision_with_field_level_before_after(tmp_path, settin
         "frais": ["gratuit", "payant"],
         "nom": ["Accompagnement numéro 3", "Atelier permis de conduire"],
     }
+    # The creation got its fields written out, as they were, before the record changed.
+    updated, created = history(engine, "service", "test--v3")
+    assert (updated["version"], created["version"], created["action"]) == (2, 1, "created")
+    assert created["changes"]["nom"] == [None, "Accompagnement numéro 3"]
+    assert created["changes"]["frais"] == [None, "gratuit"]
+    with engine.connect() as conn:
+        stored = conn.execute(select(REVISIONS.c.changes).where(REVISIONS.c.record_id == "test--v3",
+                                                                REVISIONS.c.version == 1)).scalar_one()
+    assert orjson.loads(stored) == created["changes"]
+    # A third version leaves the creation as it was written out.
+    records[3]["nom"] = "Atelier code de la route"
+    run(write_json(tmp_path / "services.json", records), settings)
+    assert [(r["version"], r["changes"]["nom"]) for r in history(engine, "service", "test--v3")] == [
+        (3, ["Atelier permis de conduire", "Atelier code de la route"]),
+        (2, ["Accompagnement numéro 3", "Atelier permis de conduire"]),
+        (1, [None, "Accompagnement numéro 3"]),
+    ]
 
 
 def test_key_order_and_explicit_nulls_do_not_count_as_changes(tmp_path, settings):
@@ -173,10 +195,15 @@ def test_forced_run_marks_missing_then_archives_after_the_grace_period(tmp_path,
         actions = conn.execute(select(REVISIONS.c.action).where(REVISIONS.c.record_id == "test--v9")
                                .order_by(REVISIONS.c.version)).scalars().all()
     assert actions == ["created", "archived"]
-    # Back in the source: restored, as a new version.
+    # Back in the source, changed: restored, as a new version; the creation keeps its first fields.
+    records[9]["nom"] = "Accompagnement renommé"
     summary = run(write_json(tmp_path / "services.json", records), settings)
     assert summary.counts["restored"] == 4
     assert statuses(engine) == {"active": 10}
+    restored, archived, created = history(engine, "service", "test--v9")
+    assert (restored["action"], archived["action"], created["action"]) == ("restored", "archived", "created")
+    assert restored["changes"]["nom"] == ["Accompagnement numéro 9", "Accompagnement renommé"]
+    assert created["changes"]["nom"] == [None, "Accompagnement numéro 9"]
 
 
 def test_a_record_back_within_grace_is_no_longer_missing(tmp_path, settings, engine):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import sqlite3
 import threading
@@ -132,6 +133,42 @@ def test_an_index_error_mid_run_never_fails_the_harvest(tmp_path, settings, monk
     assert len(calls) == 2  # the in-step indexing ended there; the sync after the commit did the rest
     assert found(settings, "zythologie") == {f"test--v{i}" for i in range(6)}
     assert get_backend(settings).count() == 6
+
+
+def test_an_index_error_while_the_catalog_commits_never_fails_the_harvest(tmp_path, settings, monkeypatch):
+    path = write_json(tmp_path / "services.json", [service(i, nom=f"Atelier zythologie {i}") for i in range(6)])
+
+    def fails(self):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(WriteSession, "prepare", fails)
+    summary = run(path, settings, batch_size=2)
+    assert summary.status == "done" and summary.counts["added"] == 6
+    # The session was rolled back, the sync after the commit indexed everything.
+    assert found(settings, "zythologie") == {f"test--v{i}" for i in range(6)}
+
+
+def test_a_catalog_commit_that_fails_leaves_catalog_and_index_as_they_were(tmp_path, settings, monkeypatch):
+    from harvesters import engine as engine_module
+
+    class FailingCommit:  # what the thread of CommitBeside would raise: nothing committed
+        def __init__(self, commit):
+            pass
+
+        def wait(self):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(engine_module, "CommitBeside", FailingCommit)
+    path = write_json(tmp_path / "services.json", [service(i, nom=f"Atelier zythologie {i}") for i in range(4)])
+    summary = run(path, settings, batch_size=2)
+    assert summary.status == "failed" and "n'a pas été modifié" in summary.message  # written, rolled back
+    assert found(settings, "zythologie") == set()
+    assert get_backend(settings).count() == 0
+    with settings_engine(settings).connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM record").scalar() == 0
+    monkeypatch.undo()
+    assert run(path, settings).status == "done"
+    assert found(settings, "zythologie") == {f"test--v{i}" for i in range(4)}
 
 
 def test_records_committed_before_the_run_but_not_indexed_are_indexed_in_step(tmp_path, settings, monkeypatch,

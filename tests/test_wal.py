@@ -1,11 +1,14 @@
-"""A harvest's catalog log copied into the database file beside the index's commit (catalog/wal.py)."""
+"""A harvest's logs copied into their database files in threads (catalog/wal.py), its catalog
+committed in a thread beside the index's last writes (catalog/commit_beside.py)."""
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 import pytest
 
+from catalog.commit_beside import CommitBeside
 from catalog.db import is_sqlite
 from harvesters.datainclusion import DataInclusionHarvester
 from harvesters.engine import harvest
@@ -18,9 +21,10 @@ def test_after_a_harvest_the_log_is_in_the_file_and_connections_checkpoint_again
     path = write_json(tmp_path / "services.json", [service(i) for i in range(300)])
     summary = harvest(DataInclusionHarvester(str(path)), source="di", settings=settings)
     assert summary.status == "done" and summary.counts["added"] == 300
-    with sqlite3.connect(engine.url.database) as other:
-        busy, logged, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    assert busy == 0 and logged == copied  # nothing was left for a later writer
+    for database in (engine.url.database, settings.search_index_path):
+        with closing(sqlite3.connect(database)) as other:
+            busy, logged, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert busy == 0 and logged == copied, database  # nothing was left for a later writer
     # Every pooled connection, the harvest's among them, commits with automatic checkpoints again.
     pooled = [engine.connect() for _ in range(engine.pool.checkedin())]
     try:
@@ -28,3 +32,15 @@ def test_after_a_harvest_the_log_is_in_the_file_and_connections_checkpoint_again
     finally:
         for conn in pooled:
             conn.close()
+
+
+def test_a_commit_beside_says_when_it_is_done_and_raises_its_error_where_it_is_awaited():
+    done = []
+    assert CommitBeside(lambda: done.append(1)).wait() is True and done == [1]
+
+    def fails():
+        raise sqlite3.OperationalError("database or disk is full")
+
+    pending = CommitBeside(fails)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        pending.wait()

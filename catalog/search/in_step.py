@@ -20,6 +20,7 @@ import logging
 
 from catalog.errors import UnusableInput
 from catalog.search import BATCH, changes_in_batches, get_backend, iter_documents
+from catalog.wal import LogCopies
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +72,25 @@ class InStepIndex:
             return False
         return True
 
-    def commit(self) -> None:
-        """After the catalog's commit: what was indexed becomes visible, the watermark moves."""
+    def prepare(self) -> None:
+        """The session's last writes, still invisible: done while the catalog commits (in its
+        own file, they need nothing of that commit), so that `commit` has little left to do."""
+        if self.session is None:
+            return
+        try:
+            self.session.prepare()
+        except Exception:
+            log.warning("Index de recherche : indexation au fil du moissonnage abandonnée", exc_info=True)
+            self.rollback()
+
+    def commit(self, log_copies: LogCopies | None = None) -> None:
+        """After the catalog's commit: what was indexed becomes visible, the watermark moves.
+        With `log_copies`, the index's log is copied into its file in a thread (catalog/wal.py)."""
         if self.session is None:
             return
         session, self.session = self.session, None
         try:
-            session.commit(self.mark)
+            session.commit(self.mark, log_copies)
         except Exception:
             log.warning("Index de recherche : validation de l'indexation au fil de l'eau impossible", exc_info=True)
 

@@ -54,6 +54,7 @@ from catalog.search.selection import phrase_set, select
 from catalog.search.tokens import FACET_PREFIX, IRREGULAR, multiword, word
 from catalog.search.typos import correct_typos
 from catalog.search.writer import GenerationWriter, create_tables, tables
+from catalog.wal import LogCopies
 
 SCHEMA_VERSION = "2"
 # A write session (a harvest indexing as it goes) waits only a moment for the index's write lock,
@@ -460,14 +461,24 @@ class WriteSession:
             self.changed |= bool(self.writer.remove([f"{kind}/{rid}" for kind, rid in gone]))
         self.writer.flush(bounded=True, pending_max=SESSION_PENDING_MAX)
 
-    def commit(self, watermark: int) -> None:
+    def prepare(self) -> None:
+        """Write what is pending (the commit then has only its pages to write)."""
+        self.writer.flush()
+
+    def commit(self, watermark: int, log_copies: LogCopies | None = None) -> None:
+        conn = self.backend.conn
         try:
             self.writer.flush()
             if self.changed:
                 self.backend._bump_version()
             if watermark > self.backend.get_watermark():
                 self.backend.set_watermark(watermark)
-            self.backend.conn.execute("COMMIT")
+            if log_copies is None:
+                conn.execute("COMMIT")
+            else:
+                with log_copies.leaving_log(lambda sql: (conn.execute(sql).fetchone() or (None,))[0],
+                                            str(self.backend.path), self.backend.close):
+                    conn.execute("COMMIT")
         except BaseException:
             if self.backend.conn.in_transaction:
                 self.rollback()
