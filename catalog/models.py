@@ -3,7 +3,8 @@
 A `Record` holds one published record of any kind (service, structure, formation, aide,
 solution-mobilite) as the JSON its schema describes, plus its provenance. Every change to a
 record writes a `Revision` with field-level before/after: history is never reconstructed, it
-is kept. `Source` and `HarvestJob` say where records came from and what each run did;
+is kept (a creation's fields are kept in its record until they first change, then written out
+into the creation: catalog/store.py). `Source` and `HarvestJob` say where records came from and what each run did;
 `JobReportLine` is the per-record report of a run (unchanged records have none: they cost no
 write).
 """
@@ -119,5 +120,6 @@ class Revision(SQLModel, table=True):
     author: str = Field(max_length=200)  # "harvest:<source>" or "user:<login>"
     job_id: int | None = None
     at: datetime = Field(default_factory=utcnow)
-    # {"field": [before, after], ...}; before is null on creation.
+    # {"field": [before, after], ...}; before is null on creation. A creation whose fields its
+    # record still holds, unchanged, is `null` until they change (catalog/store.py, CREATION_IN_RECORD).
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
