@@ -97,14 +97,6 @@ def is_sqlite(conn_or_engine) -> bool:
     return conn_or_engine.dialect.name == "sqlite"
 
 
-def sqlite_path(conn_or_engine) -> str | None:
-    """The SQLite file behind a connection or engine; None for PostgreSQL or a memory database."""
-    if not is_sqlite(conn_or_engine):
-        return None
-    database = conn_or_engine.engine.url.database
-    return database if database and database != ":memory:" else None
-
-
 def writer_connection(engine: Engine) -> Connection:
     """A connection for a write transaction (immediate write lock on SQLite)."""
     conn = engine.connect()

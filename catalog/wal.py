@@ -2,7 +2,7 @@
 
 A committing SQLite connection copies the log into the database file (a checkpoint, once the
 log passes 1,000 pages) before its COMMIT returns: for a harvest's single large transaction,
-as long as writing the pages in the first place (a 20 MB LHEO feed writes 60 MB of catalog,
+as long as writing the pages in the first place (a 20 MB LHEO feed writes 33 MB of catalog,
 25 MB of search index). A harvest commits the catalog, then the index, then records its job
 and report: none of that needs to wait for a copy. So each of its commits leaves its log as it
 is (`LogCopies.leaving_log`) and a thread copies it (SQLite works without the GIL) while the
@@ -28,23 +28,24 @@ class LogCopies:
         self._copies: list[tuple[threading.Thread, str]] = []
 
     @contextmanager
-    def leaving_log(self, query: Callable[[str], Any], path: str | None,
-                    restore_failed: Callable[[], None] = lambda: None) -> Iterator[None]:
-        """For the block (a commit of a connection to the SQLite file at `path`, run by `query`),
-        the connection does not copy its log; once the block succeeds, a thread does. The
-        connection gets its automatic checkpoints back right after the block, whatever it did
-        (`restore_failed` runs if that fails: never back in a pool without them, its log would
-        grow forever). Without a file (`path` None: PostgreSQL, memory), the block just runs."""
-        if not path:
+    def leaving_log(self, conn: Any, restore_failed: Callable[[], None] = lambda: None) -> Iterator[None]:
+        """For the block (a commit of the DB-API connection `conn`), the connection does not
+        copy its log; once the block succeeds, a thread does. The connection gets its automatic
+        checkpoints back right after the block, whatever it did (`restore_failed` runs if that
+        fails: never back in a pool without them, its log would grow forever). Pragmas go to the
+        driver itself: through SQLAlchemy, one after the commit would begin a transaction. Not an
+        SQLite file (PostgreSQL, memory): the block just runs."""
+        path = _file_of(conn)
+        if path is None:
             yield
             return
-        pages = int(query("PRAGMA wal_autocheckpoint"))
-        query("PRAGMA wal_autocheckpoint=0")
+        pages = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        conn.execute("PRAGMA wal_autocheckpoint=0")
         try:
             yield
         finally:
             try:
-                query(f"PRAGMA wal_autocheckpoint={pages}")
+                conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
             except BaseException:
                 restore_failed()
                 raise
@@ -60,6 +61,12 @@ class LogCopies:
             self._copies.pop()[0].join()
         for path in paths:
             _checkpoint(path)
+
+
+def _file_of(conn: Any) -> str | None:
+    if not isinstance(conn, sqlite3.Connection):
+        return None
+    return conn.execute("PRAGMA database_list").fetchone()[2] or None  # "" for a memory database
 
 
 def _checkpoint(path: str) -> None:

@@ -36,7 +36,6 @@ from catalog.db import (
     catalog_busy,
     get_engine,
     lock_record_writers,
-    sqlite_path,
     sqlite_wait_seconds,
     storable_text,
     storage_full,
@@ -304,8 +303,7 @@ class _Run:
                 # The catalog commits in a thread while the index writes its last postings; each
                 # log is then copied into its file in a thread of its own (catalog/wal.py) while
                 # the index commits and the job is recorded.
-                with self.log_copies.leaving_log(lambda sql: conn.exec_driver_sql(sql).scalar(),
-                                                 sqlite_path(conn), conn.invalidate):
+                with self.log_copies.leaving_log(conn.connection.driver_connection, conn.invalidate):
                     commit = CommitBeside(transaction.commit)
                     try:
                         index.prepare()

@@ -476,8 +476,7 @@ class WriteSession:
             if log_copies is None:
                 conn.execute("COMMIT")
             else:
-                with log_copies.leaving_log(lambda sql: (conn.execute(sql).fetchone() or (None,))[0],
-                                            str(self.backend.path), self.backend.close):
+                with log_copies.leaving_log(conn, self.backend.close):
                     conn.execute("COMMIT")
         except BaseException:
             if self.backend.conn.in_transaction:
