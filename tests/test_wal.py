@@ -10,6 +10,7 @@ import pytest
 
 from catalog.commit_beside import CommitBeside
 from catalog.db import is_sqlite
+from catalog.wal import LogCopies
 from harvesters.datainclusion import DataInclusionHarvester
 from harvesters.engine import harvest
 from tests.factories import service, write_json
@@ -44,3 +45,34 @@ def test_a_commit_beside_says_when_it_is_done_and_raises_its_error_where_it_is_a
     pending = CommitBeside(fails)
     with pytest.raises(sqlite3.OperationalError, match="disk is full"):
         pending.wait()
+
+
+def test_a_connection_whose_checkpoints_cannot_come_back_is_given_up_and_nothing_is_copied(tmp_path):
+    class Breaks(sqlite3.Connection):
+        broken = False
+
+        def execute(self, sql, *args):
+            if self.broken and sql.startswith("PRAGMA wal_autocheckpoint="):
+                raise sqlite3.OperationalError("disk I/O error")
+            return super().execute(sql, *args)
+
+    conn = sqlite3.connect(tmp_path / "a.sqlite", factory=Breaks, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    given_up, copies = [], LogCopies()
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"), \
+            copies.leaving_log(conn, lambda: given_up.append(True)):
+        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0  # the commit leaves its log
+        conn.execute("CREATE TABLE t(x)")
+        conn.broken = True
+    assert given_up == [True] and copies._copies == []
+    conn.close()
+
+
+def test_without_an_sqlite_file_the_block_just_runs():
+    ran, memory = [], sqlite3.connect(":memory:")
+    with LogCopies().leaving_log(memory):
+        ran.append(memory.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    assert ran == [1000]  # untouched: a memory database has no log to leave
+    with LogCopies().leaving_log(object()):  # PostgreSQL's driver connection
+        ran.append("postgresql")
+    assert ran == [1000, "postgresql"]
