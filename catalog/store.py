@@ -30,7 +30,7 @@ REVISIONS = Revision.__table__
 # repeating it (for an LHEO feed, half the catalog's bytes), and gets its fields written out,
 # as the record held them, just before its data first changes (`_write_out_creations`): nothing
 # is ever rebuilt from other revisions. Read with `catalog.queries.history`.
-CREATION_IN_RECORD = b"null"
+CREATION_IN_RECORD = "null"
 
 ADDED = "added"
 UPDATED = "updated"
@@ -181,7 +181,7 @@ class RecordWriter:
             changes = field_changes(previous[(c.kind, c.id)], c.data)
             if current.harvest_source != self.harvest_source:
                 changes["harvest_source"] = [current.harvest_source, self.harvest_source]
-            changes = orjson.dumps(changes)
+            changes = orjson.dumps(changes).decode()
             action = "restored" if status == RESTORED else "updated"
             revisions.append(self._revision_row(c.kind, c.id, version, action, changes))
         self._executemany(_update_sql(self.conn, RECORDS, rows[0]), rows)
@@ -195,7 +195,7 @@ class RecordWriter:
             ids = [i for k, i in previous if k == kind]
             rows = self.conn.execute(select(REVISIONS.c.id, REVISIONS.c.record_id).where(
                 REVISIONS.c.kind == kind, REVISIONS.c.record_id.in_(ids), REVISIONS.c.version == 1,
-                REVISIONS.c.changes == CREATION_IN_RECORD.decode()))
+                REVISIONS.c.changes == CREATION_IN_RECORD))
             kept += [{"b_id": row.id, "changes": creation_changes(previous[(kind, row.record_id)]).decode()}
                      for row in rows]
         if kept:
@@ -232,7 +232,7 @@ class RecordWriter:
             "archived_at": None,
         }
 
-    def _revision_row(self, kind: str, id_: str, version: int, action: str, changes: bytes) -> dict:
+    def _revision_row(self, kind: str, id_: str, version: int, action: str, changes: str) -> dict:
         return {
             "kind": kind,
             "record_id": id_,
@@ -241,7 +241,7 @@ class RecordWriter:
             "author": self.author,
             "job_id": self.job_id,
             "at": self._now,
-            "changes": changes.decode(),
+            "changes": changes,
         }
 
     def _clear_missing(self, c: Candidate) -> None:
@@ -284,7 +284,7 @@ class RecordWriter:
         self._executemany(_insert_sql(self.conn, REVISIONS, revisions[0]), revisions)
 
 
-_ARCHIVED_CHANGE = orjson.dumps({"status": [RECORD_ACTIVE, RECORD_ARCHIVED]})
+_ARCHIVED_CHANGE = orjson.dumps({"status": [RECORD_ACTIVE, RECORD_ARCHIVED]}).decode()
 
 
 def _mark(conn: Connection, name: str) -> str:
