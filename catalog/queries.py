@@ -125,7 +125,7 @@ def history(engine: Engine, kind: str, record_id: str) -> list[dict[str, Any]]:
 
 def _changes(stored: str, record_data: str | None) -> dict[str, list]:
     if stored == CREATION_IN_RECORD and record_data is not None:
-        return orjson.loads(creation_changes(orjson.loads(record_data)))
+        return creation_changes(orjson.loads(record_data))
     return orjson.loads(stored)
 
 

@@ -37,9 +37,9 @@ def content_hash(canonical: bytes) -> str:
     return hashlib.blake2b(canonical, digest_size=16).hexdigest()
 
 
-def creation_changes(data: dict[str, Any]) -> bytes:
-    """A creation's changes, as a revision stores them: every field, from nothing."""
-    return orjson.dumps({k: [None, v] for k, v in data.items()}, option=orjson.OPT_SORT_KEYS)
+def creation_changes(data: dict[str, Any]) -> dict[str, list]:
+    """A creation's changes: every field, from nothing (in field order, as `field_changes`)."""
+    return {name: [None, data[name]] for name in sorted(data)}
 
 
 def field_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list]:

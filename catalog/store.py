@@ -196,7 +196,7 @@ class RecordWriter:
             rows = self.conn.execute(select(REVISIONS.c.id, REVISIONS.c.record_id).where(
                 REVISIONS.c.kind == kind, REVISIONS.c.record_id.in_(ids), REVISIONS.c.version == 1,
                 REVISIONS.c.changes == CREATION_IN_RECORD))
-            kept += [{"b_id": row.id, "changes": creation_changes(previous[(kind, row.record_id)]).decode()}
+            kept += [{"b_id": row.id, "changes": orjson.dumps(creation_changes(previous[(kind, row.record_id)])).decode()}
                      for row in rows]
         if kept:
             self.conn.execute(update(REVISIONS).where(REVISIONS.c.id == bindparam("b_id"))
